@@ -1,0 +1,545 @@
+//! Synthetic care records for the demo and the benchmarks.
+//!
+//! Deterministic for a seed (ChaCha8, whose output is fixed by its specification), and shaped
+//! like a real authority's caseload: children of every age, one or more periods of care with
+//! placement moves, reviews mostly on time with a realistic share late or missed, missing
+//! mental-health items, high SDQ scores without an assessment, out-of-area placements without a
+//! named mental-health service, carers without wellbeing support, and so on, so every built-in
+//! policy has something to find. Nothing here is a real person.
+
+use carecheck_sdk::dates::{Calendar, add_months, age_on};
+use carecheck_sdk::record::*;
+use chrono::{Days, NaiveDate};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+const GIVEN: &[&str] = &[
+    "Alex", "Sam", "Jordan", "Riley", "Casey", "Morgan", "Taylor", "Jamie", "Robin", "Charlie",
+    "Ellis", "Frankie", "Harley", "Kai", "Logan", "Noor", "Priya", "Tomasz", "Zainab", "Olu",
+];
+const FAMILY: &[&str] = &[
+    "Ashdown", "Brook", "Carver", "Dale", "Eastwood", "Fairley", "Garside", "Holt", "Ince",
+    "Jessop", "Kettle", "Lowther", "Marsh", "Nettle", "Oakes", "Pryce", "Quill", "Rowe",
+];
+/// Neighbouring and distant authority codes used for out-of-area placements.
+const NEIGHBOURS: &[&str] = &["E08000001", "E08000002", "E08000003"];
+const DISTANT: &[&str] = &["E06000047", "E10000034", "W06000015"];
+const PLACES: &[&str] = &["U1", "U4", "U6", "K2", "R1", "P1", "S1", "H5"];
+
+/// A generator of care records for one authority.
+pub struct Generator<'a> {
+    rng: ChaCha8Rng,
+    authority: String,
+    as_of: NaiveDate,
+    calendar: &'a Calendar,
+    next_id: u64,
+    iros: u32,
+}
+
+impl<'a> Generator<'a> {
+    /// `iros` IROs share the caseload (about 60 children each keeps within the 50-70 guide).
+    pub fn new(
+        seed: u64,
+        authority: &str,
+        as_of: NaiveDate,
+        calendar: &'a Calendar,
+        children: u64,
+    ) -> Self {
+        Self {
+            rng: ChaCha8Rng::seed_from_u64(seed),
+            authority: authority.to_string(),
+            as_of,
+            calendar,
+            next_id: 0,
+            iros: (children.div_ceil(60)).max(1) as u32,
+        }
+    }
+
+    fn chance(&mut self, p: f64) -> bool {
+        self.rng.random_bool(p)
+    }
+
+    fn days(&mut self, lo: u64, hi: u64) -> Days {
+        Days::new(self.rng.random_range(lo..=hi))
+    }
+
+    fn pick<T: Copy>(&mut self, items: &[T]) -> T {
+        items[self.rng.random_range(0..items.len())]
+    }
+
+    /// The IRO id the n-th IRO has, e.g. `IRO-007`.
+    pub fn iro_id(n: u32) -> String {
+        format!("IRO-{n:03}")
+    }
+
+    /// The next synthetic child.
+    pub fn child(&mut self) -> CareRecord {
+        self.next_id += 1;
+        let id = format!("D{:06}", self.next_id);
+        let age_days = self.rng.random_range(60..(18 * 365 - 30));
+        let dob = self.as_of - Days::new(age_days);
+        let mut record = CareRecord {
+            schema_version: SCHEMA_VERSION,
+            child: Child {
+                id: id.clone(),
+                responsible_authority: self.authority.clone(),
+                name: Some(format!("{} {}", self.pick(GIVEN), self.pick(FAMILY))),
+                date_of_birth: Some(dob),
+                date_of_birth_approximate: false,
+                sex: Some(self.pick(&[
+                    Sex::Male,
+                    Sex::Female,
+                    Sex::Male,
+                    Sex::Female,
+                    Sex::Unknown,
+                ])),
+                legal_status: Some(self.pick(&["C2", "C2", "J2", "V2", "E1"]).to_string()),
+                upn: None,
+            },
+            periods_of_care: Vec::new(),
+            placements: Vec::new(),
+            iro_assignments: Vec::new(),
+            virtual_mental_health_lead: None,
+            reviews: Vec::new(),
+            health: Health::default(),
+            caregivers: Vec::new(),
+            education: None,
+            leaving_care: None,
+        };
+        // Care starts some time after birth and at least a few weeks before today.
+        let earliest = dob + Days::new(14);
+        let span = (self.as_of - earliest).num_days().max(30) as u64;
+        let mut start = earliest + self.days(0, span.saturating_sub(20));
+        if self.chance(0.15) && (self.as_of - start).num_days() > 500 {
+            // An earlier period of care that ended, then a return to care.
+            let end = start + self.days(120, 300);
+            self.period(&mut record, start, Some(end));
+            start = end + self.days(60, 180);
+        }
+        let end = self
+            .chance(0.08)
+            .then(|| start + self.days(40, 400))
+            .filter(|e| *e < self.as_of);
+        self.period(&mut record, start, end);
+        self.health(&mut record, dob);
+        if self.chance(0.9) {
+            record.virtual_mental_health_lead = Some(NamedLead {
+                name: format!("VMHL {}", self.pick(FAMILY)),
+                from: record.periods_of_care.first().and_then(|p| p.start()),
+            });
+        }
+        let age = age_on(dob, self.as_of);
+        if (5..=15).contains(&age) {
+            self.education(&mut record, start);
+        }
+        if age >= 16 {
+            self.leaving_care(&mut record, dob);
+        }
+        record
+    }
+
+    fn period(&mut self, record: &mut CareRecord, start: NaiveDate, end: Option<NaiveDate>) {
+        let until = end.unwrap_or(self.as_of);
+        let moves = self.rng.random_range(0..=2usize);
+        let mut episodes = Vec::new();
+        let mut episode_start = start;
+        for m in 0..=moves {
+            let remaining = (until - episode_start).num_days();
+            let episode_end = if m < moves && remaining > 60 {
+                Some(episode_start + self.days(20, (remaining - 20) as u64))
+            } else {
+                end
+            };
+            let placement_id = format!("P{}", record.placements.len() + 1);
+            self.placement(record, &placement_id, episode_start, episode_end);
+            episodes.push(Episode {
+                start: episode_start,
+                end: episode_end,
+                reason_new: Some(if m == 0 { "L" } else { "P" }.into()),
+                reason_ended: episode_end.map(|_| if m < moves { "X1" } else { "E4A" }.to_string()),
+                legal_status: record.child.legal_status.clone(),
+                placement_type: record
+                    .placements
+                    .last()
+                    .and_then(|p| p.placement_type.clone()),
+                placement_id: Some(placement_id),
+            });
+            match episode_end {
+                Some(e) if m < moves => episode_start = e,
+                _ => break,
+            }
+        }
+        record.periods_of_care.push(PeriodOfCare { episodes });
+        self.iro(record, start, end);
+        self.reviews(record, start, end);
+    }
+
+    fn placement(
+        &mut self,
+        record: &mut CareRecord,
+        id: &str,
+        start: NaiveDate,
+        end: Option<NaiveDate>,
+    ) {
+        let out_of_area = self.chance(0.3);
+        let distant = out_of_area && self.chance(0.35);
+        let location = if !out_of_area {
+            self.authority.clone()
+        } else if distant {
+            self.pick(DISTANT).to_string()
+        } else {
+            self.pick(NEIGHBOURS).to_string()
+        };
+        let emergency = self.chance(0.2);
+        let place = self.pick(PLACES);
+        record.placements.push(Placement {
+            id: id.to_string(),
+            start,
+            end,
+            placement_type: Some(place.to_string()),
+            provider: Some(self.pick(&["PR1", "PR2", "PR4", "PR5"]).to_string()),
+            urn: self
+                .chance(0.5)
+                .then(|| format!("SC{:06}", self.rng.random_range(0..999_999))),
+            postcode: None,
+            location_authority: Some(location),
+            distant: out_of_area.then_some(distant),
+            emergency,
+            area_authority_notified: (out_of_area && self.chance(0.85)).then(|| {
+                if emergency {
+                    start + self.days(1, 9)
+                } else {
+                    start - self.days(0, 10)
+                }
+            }),
+            director_approved: (distant && self.chance(0.8)).then(|| start - self.days(0, 5)),
+            health_commissioner: (!out_of_area || self.chance(0.75))
+                .then(|| "NHS Example ICB".to_string()),
+            mental_health_service: (!out_of_area || self.chance(0.6)).then(|| ServiceAssignment {
+                service: "CAMHS Looked After Children Team".into(),
+                assigned: start + self.days(0, 35),
+            }),
+            reason_changed: end.map(|_| "CARPL".to_string()),
+        });
+        let kind = match place {
+            "U1" | "U4" | "U6" => CaregiverKind::Foster,
+            "K2" | "H5" => CaregiverKind::Residential,
+            "R1" => CaregiverKind::FamilyAndFriends,
+            "P1" => CaregiverKind::SpecialGuardian,
+            _ => CaregiverKind::Foster,
+        };
+        let fostering = matches!(
+            kind,
+            CaregiverKind::Foster | CaregiverKind::FamilyAndFriends
+        );
+        let approval = start - self.days(30, 2000);
+        let mut wellbeing_support = Vec::new();
+        let mut day = start + self.days(10, 120);
+        while day <= end.unwrap_or(self.as_of) && self.chance(0.85) {
+            wellbeing_support.push(WellbeingSupport {
+                date: day,
+                kind: if self.chance(0.6) {
+                    WellbeingSupportKind::Contact
+                } else {
+                    WellbeingSupportKind::Offer
+                },
+                description: None,
+            });
+            day = day + self.days(120, 500);
+        }
+        let mut unannounced_visits = Vec::new();
+        let mut visit = approval + self.days(100, 300);
+        while visit <= self.as_of && fostering {
+            if self.chance(0.85) {
+                unannounced_visits.push(visit);
+            }
+            visit = visit + self.days(250, 380);
+        }
+        record.caregivers.push(Caregiver {
+            id: format!("K{}", record.caregivers.len() + 1),
+            kind,
+            from: start,
+            to: end,
+            approval_date: fostering.then_some(approval),
+            supervising_social_worker: (fostering && self.chance(0.93))
+                .then(|| format!("SSW-{:02}", self.rng.random_range(1..40))),
+            unannounced_visits,
+            wellbeing_support,
+            told_of_local_offer: self.chance(0.8).then(|| start + self.days(0, 60)),
+            mental_health_training_completed: self
+                .chance(0.75)
+                .then(|| approval + self.days(30, 500)),
+        });
+    }
+
+    fn iro(&mut self, record: &mut CareRecord, start: NaiveDate, end: Option<NaiveDate>) {
+        let iro = Self::iro_id(self.rng.random_range(1..=self.iros));
+        let from = if self.chance(0.05) {
+            start + self.days(25, 60)
+        } else {
+            start + self.days(0, 10)
+        };
+        record.iro_assignments.push(IroAssignment {
+            iro_id: iro,
+            from,
+            to: end,
+        });
+    }
+
+    fn reviews(&mut self, record: &mut CareRecord, start: NaiveDate, end: Option<NaiveDate>) {
+        let until = end.unwrap_or(self.as_of);
+        let first_due = self
+            .calendar
+            .add_working_days(start, 20)
+            .unwrap_or(start + Days::new(28));
+        let mut date = if self.chance(0.1) {
+            first_due + self.days(1, 30)
+        } else {
+            first_due - self.days(0, 10)
+        };
+        let mut number = 1;
+        let dob = record
+            .child
+            .date_of_birth
+            .expect("generated children have a date of birth");
+        while date <= until {
+            if number > 2 && self.chance(0.03) {
+                break; // a review that never happened
+            }
+            let age = age_on(dob, date);
+            let outcome = self.pick(&[
+                MentalHealthOutcome::NeedsMet,
+                MentalHealthOutcome::NeedsMet,
+                MentalHealthOutcome::PartlyMet,
+                MentalHealthOutcome::NotMet,
+                MentalHealthOutcome::NotDiscussed,
+            ]);
+            let actions = if matches!(
+                outcome,
+                MentalHealthOutcome::NotMet | MentalHealthOutcome::PartlyMet
+            ) && self.chance(0.8)
+            {
+                vec!["Refer to CAMHS looked-after children team".to_string()]
+            } else {
+                Vec::new()
+            };
+            record.reviews.push(Review {
+                date,
+                date_approximate: false,
+                chair_iro_id: record.iro_assignments.last().map(|a| a.iro_id.clone()),
+                participation: Some(if age < 4 {
+                    Participation::PN0
+                } else {
+                    self.pick(&[
+                        Participation::PN1,
+                        Participation::PN2,
+                        Participation::PN3,
+                        Participation::PN4,
+                        Participation::PN5,
+                        Participation::PN6,
+                        Participation::PN7,
+                    ])
+                }),
+                accompaniment: (age >= 4).then(|| Accompaniment {
+                    asked: self.chance(0.85),
+                    chosen: None,
+                }),
+                mental_health: self
+                    .chance(0.85)
+                    .then_some(MentalHealthItem { outcome, actions }),
+                items_discussed: vec!["placement".into(), "education".into(), "contact".into()],
+            });
+            let months = if number == 1 { 3 } else { 6 };
+            let due = add_months(date, months);
+            date = if self.chance(0.12) {
+                due + self.days(1, 40)
+            } else {
+                due - self.days(0, 21)
+            };
+            number += 1;
+        }
+    }
+
+    fn health(&mut self, record: &mut CareRecord, dob: NaiveDate) {
+        let Some(start) = record.periods_of_care.last().and_then(|p| p.start()) else {
+            return;
+        };
+        let initial_due = self
+            .calendar
+            .add_working_days(start, 20)
+            .unwrap_or(start + Days::new(28));
+        let mut date = if self.chance(0.2) {
+            initial_due + self.days(1, 30)
+        } else {
+            initial_due - self.days(0, 12)
+        };
+        let mut kind = HealthAssessmentKind::Initial;
+        while date <= self.as_of {
+            record
+                .health
+                .assessments
+                .push(HealthAssessment { kind, date });
+            kind = HealthAssessmentKind::Review;
+            let months = if age_on(dob, add_months(date, 6)) < 5 {
+                6
+            } else {
+                12
+            };
+            let due = add_months(date, months);
+            date = if self.chance(0.15) {
+                due + self.days(1, 60)
+            } else {
+                due - self.days(0, 30)
+            };
+            if self.chance(0.5) {
+                record.health.dental_checks.push(date - self.days(0, 20));
+            }
+        }
+        record.health.dental_checks.retain(|d| *d <= self.as_of);
+        // SDQs yearly from age 4 once looked after for a year.
+        let mut sdq_date = add_months(start, 11);
+        while sdq_date <= self.as_of {
+            let age = age_on(dob, sdq_date);
+            if (4..=16).contains(&age) {
+                let high = self.chance(0.22);
+                let score = if high {
+                    self.rng.random_range(17..=34)
+                } else {
+                    self.rng.random_range(3..=16)
+                };
+                let completed = self.chance(0.9);
+                record.health.sdq.push(Sdq {
+                    date: sdq_date,
+                    date_approximate: false,
+                    score: completed.then_some(score),
+                    completed_by: completed.then(|| "main-carer".to_string()),
+                    reason_not_completed: (!completed).then(|| "SDQ4".to_string()),
+                });
+                if completed && score >= 14 && self.chance(0.6) {
+                    let when = sdq_date + self.days(5, 45);
+                    if when <= self.as_of {
+                        record
+                            .health
+                            .mental_health_assessments
+                            .push(MentalHealthAssessment {
+                                date: when,
+                                by: Some("CAMHS".into()),
+                            });
+                    }
+                }
+            }
+            sdq_date = if self.chance(0.1) {
+                add_months(sdq_date, 14)
+            } else {
+                add_months(sdq_date, 12) - self.days(0, 20)
+            };
+        }
+        if self.chance(0.3) {
+            let referred = self.as_of - self.days(5, 400);
+            if referred >= start {
+                let seen = self
+                    .chance(0.7)
+                    .then(|| referred + self.days(7, 80))
+                    .filter(|d| *d <= self.as_of);
+                record
+                    .health
+                    .mental_health_referrals
+                    .push(MentalHealthReferral {
+                        id: "R1".into(),
+                        service: "CAMHS".into(),
+                        referred,
+                        accepted: Some(referred + Days::new(3)).filter(|d| *d <= self.as_of),
+                        first_seen: seen,
+                    });
+            }
+        }
+    }
+
+    fn education(&mut self, record: &mut CareRecord, start: NaiveDate) {
+        let mut pep_reviews = Vec::new();
+        let mut date = start + self.days(10, 40);
+        while date <= self.as_of {
+            pep_reviews.push(date);
+            date = if self.chance(0.12) {
+                add_months(date, 5)
+            } else {
+                add_months(date, 3) + self.days(0, 25)
+            };
+        }
+        record.education = Some(Education {
+            school: Some(School {
+                name: format!("{} Academy", self.pick(FAMILY)),
+                urn: None,
+            }),
+            designated_teacher: self.chance(0.92).then(|| DesignatedTeacher {
+                name: format!("DT {}", self.pick(FAMILY)),
+                mental_health_training: self.chance(0.6).then(|| self.as_of - self.days(30, 900)),
+            }),
+            pep_reviews,
+        });
+    }
+
+    fn leaving_care(&mut self, record: &mut CareRecord, dob: NaiveDate) {
+        let sixteen = add_months(dob, 16 * 12);
+        let mut reviews = Vec::new();
+        let mut date = sixteen + self.days(10, 60);
+        while date <= self.as_of {
+            reviews.push(date);
+            date = if self.chance(0.15) {
+                add_months(date, 7)
+            } else {
+                add_months(date, 6) - self.days(0, 25)
+            };
+        }
+        record.leaving_care = Some(LeavingCare {
+            pathway_plan_reviews: reviews,
+            personal_adviser: self.chance(0.9).then(|| NamedLead {
+                name: format!("PA {}", self.pick(FAMILY)),
+                from: Some(sixteen + self.days(0, 90)),
+            }),
+            plan_addresses_mental_health: if self.chance(0.1) {
+                None
+            } else {
+                Some(self.chance(0.75))
+            },
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn calendar() -> Calendar {
+        carecheck_sdk::calendar_file::england_and_wales().calendar()
+    }
+
+    #[test]
+    fn same_seed_same_records_and_every_record_is_valid() {
+        let cal = calendar();
+        let as_of = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+        let a: Vec<_> = {
+            let mut g = Generator::new(7, "E10000001", as_of, &cal, 200);
+            (0..200).map(|_| g.child()).collect()
+        };
+        let b: Vec<_> = {
+            let mut g = Generator::new(7, "E10000001", as_of, &cal, 200);
+            (0..200).map(|_| g.child()).collect()
+        };
+        assert_eq!(a, b);
+        for record in &a {
+            let value = serde_json::to_value(record).unwrap();
+            if let Err(problems) = crate::records::validate::validate(&value, None) {
+                panic!(
+                    "generated record {} is invalid: {problems:?}",
+                    record.child.id
+                );
+            }
+        }
+        let c: Vec<_> = {
+            let mut g = Generator::new(8, "E10000001", as_of, &cal, 200);
+            (0..200).map(|_| g.child()).collect()
+        };
+        assert_ne!(a, c);
+    }
+}

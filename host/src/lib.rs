@@ -1,0 +1,114 @@
+//! carecheck: checks looked-after children's care plans in England against the law and good
+//! practice. This crate builds the service: [`app`] is the one router factory the binary and the
+//! tests both use, and each domain module owns its routes.
+#![forbid(unsafe_code)]
+
+pub mod auth;
+pub mod checklist;
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod error;
+pub mod imports;
+pub mod openapi;
+pub mod plugins;
+pub mod records;
+pub mod reports;
+pub mod store;
+pub mod telemetry;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderName, StatusCode};
+use axum::routing::get;
+use carecheck_sdk::dates::Calendar;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::config::Config;
+use crate::plugins::PolicySet;
+use crate::plugins::runtime::Runtime;
+use crate::store::Store;
+
+/// Everything a request handler needs, cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub policies: Arc<PolicySet>,
+    pub config: Arc<Config>,
+    /// The working-day calendar of the loaded pack, for deriving due dates on write.
+    pub calendar: Arc<Calendar>,
+}
+
+impl AppState {
+    /// Opens the store (migrating it), starts the plugin runtime and loads the policy pack.
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let store = Store::open(&config.database_url, config.database_max_connections).await?;
+        Self::with_store(config, store).await
+    }
+
+    pub async fn with_store(config: Config, store: Store) -> anyhow::Result<Self> {
+        let runtime = Arc::new(Runtime::new(
+            config.data_dir.join("compiled"),
+            config.limits,
+        )?);
+        let policies =
+            PolicySet::load(&config.pack, runtime, &store, config.look_ahead_days).await?;
+        let snapshot = &policies.snapshot().calendar;
+        let calendar = Calendar::from_iso(&snapshot.days, &snapshot.from, &snapshot.to)
+            .map_err(|e| anyhow::anyhow!("calendar: {e}"))?;
+        Ok(Self {
+            store,
+            policies: Arc::new(policies),
+            config: Arc::new(config),
+            calendar: Arc::new(calendar),
+        })
+    }
+
+    /// Today's date, for "currently assigned" and default evaluation dates.
+    pub fn today(&self) -> chrono::NaiveDate {
+        chrono::Utc::now().date_naive()
+    }
+}
+
+/// The whole HTTP application.
+pub fn app(state: AppState) -> Router {
+    let request_id = HeaderName::from_static("x-request-id");
+    let api = Router::new()
+        .merge(records::routes(&state.config))
+        .merge(plugins::routes::routes(&state.config))
+        .merge(checklist::routes())
+        .merge(reports::routes())
+        .merge(imports::routes(&state.config))
+        .merge(openapi::routes());
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .nest("/api/v1", api)
+        .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(300),
+        ))
+        .layer(TraceLayer::new_for_http().make_span_with(telemetry::RequestSpan))
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .with_state(state)
+}
+
+/// Liveness: the process is up.
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// Readiness: the database answers and the policy pack is loaded.
+async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
+    match state.store.ping().await {
+        Ok(()) if !state.policies.plugins.is_empty() => (StatusCode::OK, "ready"),
+        _ => (StatusCode::SERVICE_UNAVAILABLE, "not ready"),
+    }
+}

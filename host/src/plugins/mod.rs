@@ -1,0 +1,302 @@
+//! Policy plugins: the sandboxed runtime, data minimisation, policy packs, and the set of
+//! policies a service evaluates with. Routes: `GET /api/v1/policies`, `POST /api/v1/plugins`.
+
+pub mod minimise;
+pub mod pack;
+pub mod routes;
+pub mod runtime;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use carecheck_sdk::calendar_file::CalendarFile;
+use carecheck_sdk::outcome::CheckResult;
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::store::Store;
+use minimise::Projection;
+use pack::{CalendarSnapshot, PackError, PackFile, PackSnapshot, PluginSnapshot, PluginSource};
+use runtime::{EvalContext, EvalError, LoadedPlugin, Runtime};
+
+/// One plugin in a set, with its settings and projection ready.
+#[derive(Clone)]
+pub struct ActivePlugin {
+    pub plugin: LoadedPlugin,
+    pub settings: String,
+    projection: Projection,
+}
+
+/// The policies a service evaluates with: a loaded pack.
+#[derive(Clone)]
+pub struct PolicySet {
+    runtime: Arc<Runtime>,
+    pub plugins: Vec<ActivePlugin>,
+    snapshot: PackSnapshot,
+}
+
+/// What one policy said about one child: results, or why there are none.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct PolicyOutcome {
+    pub policy: String,
+    pub version: String,
+    pub fuel: u64,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub results: Vec<CheckResult>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<EvalError>,
+}
+
+impl PolicySet {
+    /// Loads the pack at `path`: every plugin compiled (or taken from the cache), its metadata
+    /// checked, its settings validated by the plugin itself, and its bytes kept in the store so
+    /// any run can be replayed later.
+    pub async fn load(
+        path: &Path,
+        runtime: Arc<Runtime>,
+        store: &Store,
+        look_ahead_days: u32,
+    ) -> Result<Self, PackError> {
+        let pack = PackFile::read(path)?;
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let calendar_path = dir.join(&pack.calendar);
+        let calendar_text =
+            std::fs::read_to_string(&calendar_path).map_err(|e| PackError::Invalid {
+                path: path.to_path_buf(),
+                reason: format!("calendar {}: {e}", calendar_path.display()),
+            })?;
+        let calendar =
+            CalendarFile::parse(&calendar_text).map_err(|reason| PackError::Invalid {
+                path: path.to_path_buf(),
+                reason: format!("calendar {}: {reason}", calendar_path.display()),
+            })?;
+        let mut plugins = Vec::new();
+        for entry in &pack.plugins {
+            let plugin_error = |reason: String| PackError::Plugin {
+                pack: path.to_path_buf(),
+                plugin: entry.label(),
+                reason,
+            };
+            let wasm = match entry.source(dir).map_err(plugin_error)? {
+                PluginSource::File(file) => std::fs::read(&file).map_err(|e| {
+                    plugin_error(format!(
+                        "cannot read {}: {e} (build the plugins with `cargo xtask plugins`)",
+                        file.display()
+                    ))
+                })?,
+                PluginSource::Stored(sha) => store
+                    .plugin_wasm(&sha)
+                    .await
+                    .map_err(|e| plugin_error(e.to_string()))?
+                    .ok_or_else(|| plugin_error("no uploaded plugin has this digest".into()))?,
+            };
+            plugins.push((wasm, entry.settings_json()));
+        }
+        let snapshot_calendar = CalendarSnapshot {
+            name: calendar.name.clone(),
+            from: calendar.from.to_string(),
+            to: calendar.to.to_string(),
+            days: calendar.iso_days(),
+        };
+        Self::assemble(
+            runtime,
+            store,
+            pack.name,
+            snapshot_calendar,
+            plugins,
+            look_ahead_days,
+        )
+        .await
+        .map_err(|(plugin, reason)| PackError::Plugin {
+            pack: path.to_path_buf(),
+            plugin,
+            reason,
+        })
+    }
+
+    /// Rebuilds exactly the set a past run used, from its snapshot and the stored plugin bytes.
+    pub async fn from_snapshot(
+        snapshot: &PackSnapshot,
+        runtime: Arc<Runtime>,
+        store: &Store,
+    ) -> anyhow::Result<Self> {
+        let mut plugins = Vec::new();
+        for p in &snapshot.plugins {
+            let wasm = store.plugin_wasm(&p.sha256).await?.ok_or_else(|| {
+                anyhow::anyhow!("plugin {} ({}) is no longer in the store", p.id, p.sha256)
+            })?;
+            plugins.push((wasm, p.settings.clone()));
+        }
+        Self::assemble(
+            runtime,
+            store,
+            snapshot.name.clone(),
+            snapshot.calendar.clone(),
+            plugins,
+            snapshot.look_ahead_days,
+        )
+        .await
+        .map_err(|(plugin, reason)| anyhow::anyhow!("plugin {plugin}: {reason}"))
+    }
+
+    async fn assemble(
+        runtime: Arc<Runtime>,
+        store: &Store,
+        name: String,
+        calendar: CalendarSnapshot,
+        plugins: Vec<(Vec<u8>, String)>,
+        look_ahead_days: u32,
+    ) -> Result<Self, (String, String)> {
+        let mut active = Vec::new();
+        let mut snapshots = Vec::new();
+        for (wasm, settings) in plugins {
+            let sha = carecheck_precompiled::sha256_hex(&wasm);
+            let rt = runtime.clone();
+            let loaded = {
+                let wasm = wasm.clone();
+                tokio::task::spawn_blocking(move || rt.load(&wasm))
+                    .await
+                    .map_err(|e| (sha.clone(), e.to_string()))?
+                    .map_err(|e| (sha.clone(), e.to_string()))?
+            };
+            let id = loaded.metadata.id.clone();
+            if active
+                .iter()
+                .any(|a: &ActivePlugin| a.plugin.metadata.id == id)
+            {
+                return Err((id, "the pack lists this policy twice".into()));
+            }
+            runtime
+                .validate_settings(&loaded, &settings)
+                .map_err(|e| (id.clone(), format!("settings rejected: {e}")))?;
+            let metadata_json =
+                serde_json::to_string(&*loaded.metadata).expect("metadata serialises");
+            store
+                .put_plugin(
+                    &sha,
+                    &id,
+                    &loaded.metadata.version,
+                    &metadata_json,
+                    &wasm,
+                    "pack",
+                )
+                .await
+                .map_err(|e| (id.clone(), e.to_string()))?;
+            snapshots.push(PluginSnapshot {
+                id,
+                version: loaded.metadata.version.clone(),
+                sha256: sha,
+                settings: settings.clone(),
+            });
+            let projection = Projection::new(&loaded.metadata.reads);
+            active.push(ActivePlugin {
+                plugin: loaded,
+                settings,
+                projection,
+            });
+        }
+        let snapshot = PackSnapshot {
+            name,
+            calendar,
+            plugins: snapshots,
+            look_ahead_days,
+            limits: runtime.limits(),
+        };
+        Ok(Self {
+            runtime,
+            plugins: active,
+            snapshot,
+        })
+    }
+
+    pub fn snapshot(&self) -> &PackSnapshot {
+        &self.snapshot
+    }
+
+    pub fn runtime(&self) -> &Arc<Runtime> {
+        &self.runtime
+    }
+
+    /// The evaluation context for `as_of` and one plugin's settings.
+    fn context(&self, as_of: NaiveDate, settings: &str) -> EvalContext {
+        EvalContext {
+            evaluation_date: as_of.to_string(),
+            look_ahead_days: self.snapshot.look_ahead_days,
+            non_working_days: self.snapshot.calendar.days.clone(),
+            calendar_from: self.snapshot.calendar.from.clone(),
+            calendar_to: self.snapshot.calendar.to.clone(),
+            settings: settings.to_string(),
+        }
+    }
+
+    /// Evaluates one child's record with every plugin (or only `only`), each seeing only the
+    /// fields it declared. Blocking: call from a worker thread.
+    pub fn evaluate(
+        &self,
+        record: &Value,
+        as_of: NaiveDate,
+        only: Option<&str>,
+    ) -> Vec<PolicyOutcome> {
+        self.plugins
+            .iter()
+            .filter(|p| only.is_none_or(|id| p.plugin.metadata.id == id))
+            .map(|active| {
+                let trimmed = active.projection.apply(record).to_string();
+                let context = self.context(as_of, &active.settings);
+                let evaluation = self.runtime.evaluate(&active.plugin, &context, &trimmed);
+                let (results, error) = match evaluation.outcome {
+                    Ok(results) => (results, None),
+                    Err(e) => (Vec::new(), Some(e)),
+                };
+                PolicyOutcome {
+                    policy: active.plugin.metadata.id.clone(),
+                    version: active.plugin.metadata.version.clone(),
+                    fuel: evaluation.fuel_used,
+                    results,
+                    error,
+                }
+            })
+            .collect()
+    }
+
+    /// Evaluates many records across `parallelism` worker threads; output order matches input.
+    pub fn evaluate_many(
+        &self,
+        records: &[Value],
+        as_of: NaiveDate,
+        only: Option<&str>,
+        parallelism: usize,
+    ) -> Vec<Vec<PolicyOutcome>> {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let next = AtomicUsize::new(0);
+        let workers = parallelism.clamp(1, records.len().max(1));
+        let mut slots: Vec<Option<Vec<PolicyOutcome>>> = vec![None; records.len()];
+        let chunks: Vec<Vec<(usize, Vec<PolicyOutcome>)>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..workers)
+                .map(|_| {
+                    scope.spawn(|| {
+                        let mut done = Vec::new();
+                        loop {
+                            let i = next.fetch_add(1, Ordering::Relaxed);
+                            let Some(record) = records.get(i) else { break };
+                            done.push((i, self.evaluate(record, as_of, only)));
+                        }
+                        done
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("evaluation workers do not panic"))
+                .collect()
+        });
+        for (i, outcomes) in chunks.into_iter().flatten() {
+            slots[i] = Some(outcomes);
+        }
+        slots
+            .into_iter()
+            .map(|s| s.expect("every record evaluated"))
+            .collect()
+    }
+}

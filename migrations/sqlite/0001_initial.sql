@@ -1,0 +1,107 @@
+-- carecheck schema, SQLite edition. Dates are ISO 8601 text; times are RFC 3339 UTC text.
+
+-- Every version of every care record. Append-only: a write is a new row, never an update.
+CREATE TABLE record_versions (
+    authority    TEXT    NOT NULL,
+    child_id     TEXT    NOT NULL,
+    version      INTEGER NOT NULL,
+    body         TEXT    NOT NULL,
+    body_sha256  TEXT    NOT NULL,
+    written_at   TEXT    NOT NULL,
+    written_by   TEXT    NOT NULL,
+    source       TEXT    NOT NULL,
+    PRIMARY KEY (authority, child_id, version)
+);
+
+CREATE TRIGGER record_versions_append_only_update BEFORE UPDATE ON record_versions
+BEGIN SELECT RAISE(ABORT, 'record_versions is append-only'); END;
+CREATE TRIGGER record_versions_append_only_delete BEFORE DELETE ON record_versions
+BEGIN SELECT RAISE(ABORT, 'record_versions is append-only'); END;
+
+-- One row per child: the current version and what listing filters need, derived on write.
+CREATE TABLE children (
+    authority        TEXT    NOT NULL,
+    child_id         TEXT    NOT NULL,
+    current_version  INTEGER NOT NULL,
+    current_sha256   TEXT    NOT NULL,
+    next_review_due  TEXT,
+    updated_at       TEXT    NOT NULL,
+    PRIMARY KEY (authority, child_id)
+);
+CREATE INDEX children_next_review_due ON children (next_review_due);
+
+-- IRO assignments of the current version, for "children currently assigned to this IRO".
+CREATE TABLE child_iros (
+    authority  TEXT NOT NULL,
+    child_id   TEXT NOT NULL,
+    iro_id     TEXT NOT NULL,
+    from_date  TEXT NOT NULL,
+    to_date    TEXT
+);
+CREATE INDEX child_iros_iro ON child_iros (iro_id);
+CREATE INDEX child_iros_child ON child_iros (authority, child_id);
+
+CREATE TABLE tokens (
+    id             TEXT PRIMARY KEY,
+    secret_sha256  TEXT NOT NULL,
+    role           TEXT NOT NULL,
+    authorities    TEXT,
+    iro_id         TEXT,
+    label          TEXT,
+    created_at     TEXT NOT NULL,
+    revoked_at     TEXT
+);
+
+-- Who read or wrote which child's record, when and from where. Append-only.
+CREATE TABLE audit_log (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    at          TEXT NOT NULL,
+    actor       TEXT NOT NULL,
+    role        TEXT NOT NULL,
+    action      TEXT NOT NULL,
+    authority   TEXT,
+    child_id    TEXT,
+    outcome     TEXT NOT NULL,
+    remote_addr TEXT,
+    request_id  TEXT
+);
+CREATE INDEX audit_log_child ON audit_log (authority, child_id);
+CREATE TRIGGER audit_log_append_only_update BEFORE UPDATE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+CREATE TRIGGER audit_log_append_only_delete BEFORE DELETE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+
+-- Every plugin ever loaded or uploaded, kept byte for byte so any run can be replayed.
+CREATE TABLE plugins (
+    sha256       TEXT PRIMARY KEY,
+    policy_id    TEXT NOT NULL,
+    version      TEXT NOT NULL,
+    metadata     TEXT NOT NULL,
+    wasm         BLOB NOT NULL,
+    added_at     TEXT NOT NULL,
+    added_by     TEXT NOT NULL
+);
+
+-- The decision log: one row per evaluation run ...
+CREATE TABLE runs (
+    id              TEXT PRIMARY KEY,
+    as_of           TEXT NOT NULL,
+    started_at      TEXT NOT NULL,
+    finished_at     TEXT,
+    engine          TEXT NOT NULL,
+    pack            TEXT NOT NULL,
+    triggered_by    TEXT NOT NULL,
+    children        INTEGER NOT NULL DEFAULT 0,
+    results         INTEGER NOT NULL DEFAULT 0,
+    errors          INTEGER NOT NULL DEFAULT 0
+);
+
+-- ... and one row per child evaluated in it: the record version and every result.
+CREATE TABLE run_children (
+    run_id          TEXT    NOT NULL,
+    authority       TEXT    NOT NULL,
+    child_id        TEXT    NOT NULL,
+    record_version  INTEGER NOT NULL,
+    outcomes        TEXT    NOT NULL,
+    PRIMARY KEY (run_id, authority, child_id)
+);

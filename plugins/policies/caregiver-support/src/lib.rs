@@ -1,0 +1,650 @@
+//! `caregiver-support`: the people caring for the child are supported, informed, trained and
+//! supervised.
+//!
+//! Sources: the expert working group on the mental health of looked-after children (EWG 2017)
+//! recommendations 4 (caregivers receive support for their own mental health and wellbeing),
+//! 5 (caregivers are told which statutory and non-statutory services exist) and 6 (everyone
+//! working directly with looked-after children is trained in children's mental health), and the
+//! Fostering Services National Minimum Standards (2011) 20.3 (foster carers complete the induction
+//! standards within 12 months of approval, 18 months for family and friends carers) and 21.8
+//! (a named supervising social worker; at least one unannounced visit a year).
+//!
+//! One result per check for every caregiver current on the evaluation date (`from` on or before
+//! it, `to` absent or on or after it), with subject `caregiver <id>`:
+//! - `wellbeing-support` (guidance, EWG rec 4): a wellbeing-support offer or contact within the
+//!   last `support_months` (default 12). The next is due `support_months` after the latest one
+//!   recorded, or after the day the caregiver began caring (`from`) when none is recorded; the
+//!   status follows the timing (`met`, `due_soon`, `breach` once the due date has passed).
+//! - `local-offer` (guidance, EWG rec 5): the date the caregiver was told of the local offer is
+//!   recorded. No date: `breach`.
+//! - `mental-health-training` (guidance, EWG rec 6, NMS 20.3): training in children's mental
+//!   health completed within `training_months` (12) of approval for foster carers,
+//!   `family_and_friends_training_months` (18) for family and friends carers.
+//! - `supervising-social-worker` (guidance, NMS 21.8): foster and family and friends carers have
+//!   a named supervising social worker. None recorded: `breach`.
+//! - `unannounced-visit` (guidance, NMS 21.8): at least one unannounced visit in each year of
+//!   approval, read as one in the last `unannounced_visit_months` (12) once the carer has been
+//!   approved that long. The next visit is due 12 months after the latest visit on or after
+//!   approval, or 12 months after approval when there has been none.
+//!
+//! A record with no caregiver current on the evaluation date gives one `not_applicable` result per
+//! check (subject `record`).
+//!
+//! Readings chosen where the reference is silent (a careful IRO's reading):
+//! - Who each check applies to. Recs 4 and 5 speak of "caregivers" without limit (the working
+//!   group's scope took in adoptive parents and special guardians), so `wellbeing-support` and
+//!   `local-offer` apply to every kind of caregiver. NMS 20.3 and 21.8 are fostering standards:
+//!   `supervising-social-worker` and `unannounced-visit` apply to foster and family and friends
+//!   carers only. `mental-health-training` applies to foster and family and friends carers
+//!   (NMS 20.3 and rec 6) and also to residential caregivers: rec 6 covers "everyone working
+//!   directly with looked-after children", and children's home staff are that workforce. It does
+//!   not apply to adoptive parents or special guardians: they are the child's parents, not a
+//!   workforce, and no fostering standard binds them. Caregivers outside a check get
+//!   `not_applicable` with the reason, so a checklist shows the check was considered.
+//! - Residential caregivers have no approval date, so their training is due `training_months`
+//!   after they began caring for the child (`from`), the same period the fostering standard
+//!   gives a newly approved carer.
+//! - Training completed before approval (for example during assessment) counts as on time.
+//! - Wellbeing support is the carer's own, not tied to one child: an offer or contact recorded
+//!   before the caregiver began caring for this child still counts, and the clock runs from it.
+//!   An offer and a contact count alike.
+//! - Unannounced visits before the approval date were not supervisory visits of an approved carer
+//!   and do not count. The interval is rolling (12 months from the last visit), which is what
+//!   "one in the last 12 months" means on any evaluation date.
+//! - `local-offer`, `supervising-social-worker` and the training and support fields carry no
+//!   timescale in the reference beyond those above; where a field is simply not recorded for a
+//!   current caregiver the record shows no compliance, so the result is `breach`, with a message
+//!   saying what to record.
+//! - Any date recorded as evidence (a support offer or contact, a visit, the local-offer date, the
+//!   training date, the approval date) that falls after the evaluation date is a data error:
+//!   `insufficient_data` naming the field. For single dates the check's result is that
+//!   `insufficient_data`; for rows in a list (support, visits) the row gets its own
+//!   `insufficient_data` result (subject `caregiver <id>, <row> <date>`) and the check is worked out
+//!   from the other rows. A caregiver whose `from` is after the evaluation date is not current and
+//!   is not judged.
+//! - A foster or family and friends carer with no approval date cannot be timed:
+//!   `insufficient_data` naming `caregivers[].approval_date` for the training and visit checks.
+
+use carecheck_sdk::dates::{add_months, format_long};
+use carecheck_sdk::outcome::describe;
+use carecheck_sdk::record::{Caregiver, CaregiverKind, WellbeingSupportKind};
+use carecheck_sdk::settings::{self, Settings, at_most};
+use carecheck_sdk::{
+    Basis, CareRecord, CheckInfo, CheckResult, Context, Metadata, NaiveDate, Policy, Status,
+};
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+pub struct CaregiverSupport;
+
+const ID: &str = "caregiver-support";
+
+const SUPPORT_MONTHS: u32 = 12;
+const TRAINING_MONTHS: u32 = 12;
+const FAMILY_AND_FRIENDS_TRAINING_MONTHS: u32 = 18;
+const UNANNOUNCED_VISIT_MONTHS: u32 = 12;
+
+/// Settings. A local authority may shorten these periods, never lengthen them.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct CaregiverSettings {
+    /// Months within which a caregiver must have had a wellbeing-support offer or contact (EWG 2017 rec 4: 12).
+    pub support_months: u32,
+    /// Months after approval by which a foster carer completes mental health training (Fostering NMS 20.3: 12).
+    pub training_months: u32,
+    /// Months after approval by which a family and friends carer completes it (Fostering NMS 20.3: 18).
+    pub family_and_friends_training_months: u32,
+    /// Months within which a foster carer must have had an unannounced visit (Fostering NMS 21.8: 12).
+    pub unannounced_visit_months: u32,
+}
+
+impl Default for CaregiverSettings {
+    fn default() -> Self {
+        Self {
+            support_months: SUPPORT_MONTHS,
+            training_months: TRAINING_MONTHS,
+            family_and_friends_training_months: FAMILY_AND_FRIENDS_TRAINING_MONTHS,
+            unannounced_visit_months: UNANNOUNCED_VISIT_MONTHS,
+        }
+    }
+}
+
+impl Settings for CaregiverSettings {
+    fn check(&self) -> Result<(), String> {
+        at_most(
+            "support_months",
+            self.support_months,
+            SUPPORT_MONTHS,
+            "EWG 2017 rec 4",
+        )?;
+        at_most(
+            "training_months",
+            self.training_months,
+            TRAINING_MONTHS,
+            "Fostering NMS 20.3",
+        )?;
+        at_most(
+            "family_and_friends_training_months",
+            self.family_and_friends_training_months,
+            FAMILY_AND_FRIENDS_TRAINING_MONTHS,
+            "Fostering NMS 20.3",
+        )?;
+        at_most(
+            "unannounced_visit_months",
+            self.unannounced_visit_months,
+            UNANNOUNCED_VISIT_MONTHS,
+            "Fostering NMS 21.8",
+        )?;
+        if self.support_months == 0
+            || self.training_months == 0
+            || self.family_and_friends_training_months == 0
+            || self.unannounced_visit_months == 0
+        {
+            return Err("caregiver support periods must be at least 1 month".into());
+        }
+        Ok(())
+    }
+}
+
+fn guidance(id: &str, title: &str, citation: &str) -> CheckInfo {
+    CheckInfo {
+        id: id.into(),
+        title: title.into(),
+        citation: citation.into(),
+        basis: Basis::Guidance,
+    }
+}
+
+fn checks() -> [CheckInfo; 5] {
+    [
+        guidance(
+            "wellbeing-support",
+            "Caregiver offered wellbeing support in the last 12 months",
+            "EWG 2017 rec 4",
+        ),
+        guidance(
+            "local-offer",
+            "Caregiver told of the local offer of services",
+            "EWG 2017 rec 5",
+        ),
+        guidance(
+            "mental-health-training",
+            "Caregiver trained in children's mental health within 12 months of approval (18 for family and friends carers)",
+            "EWG 2017 rec 6; Fostering NMS 20.3",
+        ),
+        guidance(
+            "supervising-social-worker",
+            "Foster carer has a named supervising social worker",
+            "Fostering NMS 21.8",
+        ),
+        guidance(
+            "unannounced-visit",
+            "Foster carer had an unannounced visit in the last 12 months",
+            "Fostering NMS 21.8",
+        ),
+    ]
+}
+
+impl Policy for CaregiverSupport {
+    fn metadata() -> Metadata {
+        Metadata {
+            id: ID.into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            title: "Support for caregivers".into(),
+            description: "Checks that each current caregiver has wellbeing support, knows the \
+                          local offer and is trained in children's mental health, and that foster \
+                          carers have a supervising social worker and unannounced visits."
+                .into(),
+            author: "carecheck".into(),
+            citations: vec![
+                "EWG 2017 rec 4".into(),
+                "EWG 2017 rec 5".into(),
+                "EWG 2017 rec 6".into(),
+                "Fostering NMS 20.3".into(),
+                "Fostering NMS 21.8".into(),
+            ],
+            checks: checks().to_vec(),
+            reads: vec![
+                "/caregivers/*/id".into(),
+                "/caregivers/*/kind".into(),
+                "/caregivers/*/from".into(),
+                "/caregivers/*/to".into(),
+                "/caregivers/*/approval_date".into(),
+                "/caregivers/*/supervising_social_worker".into(),
+                "/caregivers/*/unannounced_visits".into(),
+                "/caregivers/*/wellbeing_support/*/date".into(),
+                "/caregivers/*/wellbeing_support/*/kind".into(),
+                "/caregivers/*/told_of_local_offer".into(),
+                "/caregivers/*/mental_health_training_completed".into(),
+            ],
+            settings_schema: settings::schema::<CaregiverSettings>(),
+            effective_from: NaiveDate::from_ymd_opt(2017, 11, 1).expect("valid date"),
+        }
+    }
+
+    fn validate_settings(settings: &str) -> Result<(), String> {
+        settings::parse::<CaregiverSettings>(settings).map(|_| ())
+    }
+
+    fn evaluate(ctx: &Context, record: &str) -> Result<Vec<CheckResult>, String> {
+        let record: CareRecord =
+            serde_json::from_str(record).map_err(|e| format!("unreadable record: {e}"))?;
+        let s: CaregiverSettings = ctx.settings()?;
+        Ok(evaluate_record(ctx, &record, &s))
+    }
+}
+
+/// The policy's logic on a parsed record.
+pub fn evaluate_record(
+    ctx: &Context,
+    record: &CareRecord,
+    s: &CaregiverSettings,
+) -> Vec<CheckResult> {
+    let checks = checks();
+    let today = ctx.evaluation_date;
+    let current: Vec<&Caregiver> = record
+        .caregivers
+        .iter()
+        .filter(|c| c.from <= today && c.to.is_none_or(|to| to >= today))
+        .collect();
+    if current.is_empty() {
+        let message = format!(
+            "No caregiver is recorded as caring for the child on {}, so there is no caregiver to check.",
+            format_long(today)
+        );
+        return checks
+            .iter()
+            .map(|c| c.result(Status::NotApplicable, "record", message.clone()))
+            .collect();
+    }
+    let [wellbeing, local_offer, training, ssw, visit] = &checks;
+    let mut results = Vec::new();
+    for c in current {
+        wellbeing_support(ctx, wellbeing, c, s, &mut results);
+        results.push(local_offer_result(ctx, local_offer, c));
+        results.push(training_result(ctx, training, c, s));
+        results.push(supervising_social_worker(ssw, c));
+        unannounced_visit(ctx, visit, c, s, &mut results);
+    }
+    results
+}
+
+/// "foster carer C1", "residential caregiver C3", as messages name a caregiver.
+fn label(c: &Caregiver) -> String {
+    let kind = match c.kind {
+        CaregiverKind::Foster => "foster carer",
+        CaregiverKind::FamilyAndFriends => "family and friends carer",
+        CaregiverKind::SpecialGuardian => "special guardian",
+        CaregiverKind::Adoptive => "adoptive parent",
+        CaregiverKind::Residential => "residential caregiver",
+    };
+    format!("{kind} {}", c.id)
+}
+
+/// Capitalises the first letter of a sentence.
+fn sentence(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+fn subject(c: &Caregiver) -> String {
+    format!("caregiver {}", c.id)
+}
+
+fn is_fostering(kind: CaregiverKind) -> bool {
+    matches!(
+        kind,
+        CaregiverKind::Foster | CaregiverKind::FamilyAndFriends
+    )
+}
+
+fn future_date_error(
+    ctx: &Context,
+    info: &CheckInfo,
+    subject: String,
+    field: &str,
+    what: &str,
+    date: NaiveDate,
+) -> CheckResult {
+    info.insufficient(
+        subject,
+        field,
+        &format!(
+            "{} is dated {}, after the evaluation date {}; correct the date before it is counted.",
+            sentence(what),
+            format_long(date),
+            format_long(ctx.evaluation_date)
+        ),
+    )
+    .with_evidence("recorded_date", date)
+}
+
+fn wellbeing_support(
+    ctx: &Context,
+    info: &CheckInfo,
+    c: &Caregiver,
+    s: &CaregiverSettings,
+    results: &mut Vec<CheckResult>,
+) {
+    let name = label(c);
+    let mut future: Vec<NaiveDate> = c
+        .wellbeing_support
+        .iter()
+        .map(|w| w.date)
+        .filter(|d| ctx.is_future(*d))
+        .collect();
+    future.sort();
+    future.dedup();
+    for date in future {
+        results.push(future_date_error(
+            ctx,
+            info,
+            format!("caregiver {}, wellbeing support {date}", c.id),
+            "caregivers[].wellbeing_support[].date",
+            &format!("a wellbeing support entry for {name}"),
+            date,
+        ));
+    }
+    let latest = c
+        .wellbeing_support
+        .iter()
+        .filter(|w| !ctx.is_future(w.date))
+        .max_by_key(|w| (w.date, w.kind == WellbeingSupportKind::Contact));
+    let (due, what) = match latest {
+        Some(w) => {
+            let kind = match w.kind {
+                WellbeingSupportKind::Offer => "an offer",
+                WellbeingSupportKind::Contact => "a contact",
+            };
+            (
+                add_months(w.date, s.support_months),
+                format!(
+                    "Next wellbeing support for {name} (last {kind} on {})",
+                    format_long(w.date)
+                ),
+            )
+        }
+        None => (
+            add_months(c.from, s.support_months),
+            format!(
+                "Wellbeing support for {name} (none recorded since caring began on {})",
+                format_long(c.from)
+            ),
+        ),
+    };
+    let timing = ctx.timing(due, None);
+    let mut result = info
+        .result(
+            timing.status(),
+            subject(c),
+            describe(&what, "offered", due, timing),
+        )
+        .with_due(due)
+        .with_evidence("caregiver_from", c.from);
+    if let Some(w) = latest {
+        result = result.with_evidence("latest_support", w.date);
+    }
+    results.push(result);
+}
+
+fn local_offer_result(ctx: &Context, info: &CheckInfo, c: &Caregiver) -> CheckResult {
+    let name = label(c);
+    match c.told_of_local_offer {
+        Some(date) if ctx.is_future(date) => future_date_error(
+            ctx,
+            info,
+            subject(c),
+            "caregivers[].told_of_local_offer",
+            &format!("the record that {name} was told of the local offer"),
+            date,
+        ),
+        Some(date) => info
+            .result(
+                Status::Met,
+                subject(c),
+                format!(
+                    "{} was told of the local offer of services on {}.",
+                    sentence(&name),
+                    format_long(date)
+                ),
+            )
+            .with_evidence("told_of_local_offer", date),
+        None => info
+            .result(
+                Status::Breach,
+                subject(c),
+                format!(
+                    "There is no record that {name} has been told which statutory and non-statutory services are available locally; tell them and record the date."
+                ),
+            )
+            .with_evidence("missing_field", "caregivers[].told_of_local_offer"),
+    }
+}
+
+fn training_result(
+    ctx: &Context,
+    info: &CheckInfo,
+    c: &Caregiver,
+    s: &CaregiverSettings,
+) -> CheckResult {
+    let name = label(c);
+    let (anchor, anchor_text, months) = match c.kind {
+        CaregiverKind::Adoptive | CaregiverKind::SpecialGuardian => {
+            return info.result(
+                Status::NotApplicable,
+                subject(c),
+                format!(
+                    "{} is caring as a parent, not as part of the children's workforce, so the mental health training standard for carers and staff does not apply.",
+                    sentence(&name)
+                ),
+            );
+        }
+        CaregiverKind::Residential => (c.from, "caring since", s.training_months),
+        CaregiverKind::Foster | CaregiverKind::FamilyAndFriends => {
+            let months = if c.kind == CaregiverKind::Foster {
+                s.training_months
+            } else {
+                s.family_and_friends_training_months
+            };
+            match c.approval_date {
+                None => {
+                    return info.insufficient(
+                        subject(c),
+                        "caregivers[].approval_date",
+                        &format!(
+                            "No approval date is recorded for {name}, so the deadline for mental health training cannot be worked out; record the approval date."
+                        ),
+                    );
+                }
+                Some(approved) if ctx.is_future(approved) => {
+                    return future_date_error(
+                        ctx,
+                        info,
+                        subject(c),
+                        "caregivers[].approval_date",
+                        &format!("the approval of {name}"),
+                        approved,
+                    );
+                }
+                Some(approved) => (approved, "approved", months),
+            }
+        }
+    };
+    if let Some(done) = c.mental_health_training_completed
+        && ctx.is_future(done)
+    {
+        return future_date_error(
+            ctx,
+            info,
+            subject(c),
+            "caregivers[].mental_health_training_completed",
+            &format!("mental health training for {name}"),
+            done,
+        );
+    }
+    let due = add_months(anchor, months);
+    let timing = ctx.timing(due, c.mental_health_training_completed);
+    let what = format!(
+        "Mental health training for {name} ({anchor_text} {})",
+        format_long(anchor)
+    );
+    let mut result = info
+        .result(
+            timing.status(),
+            subject(c),
+            describe(&what, "completed", due, timing),
+        )
+        .with_due(due);
+    result = if c.kind == CaregiverKind::Residential {
+        result.with_evidence("caregiver_from", anchor)
+    } else {
+        result.with_evidence("approval_date", anchor)
+    };
+    if let Some(done) = c.mental_health_training_completed {
+        result = result.with_evidence("training_completed", done);
+    }
+    result
+}
+
+fn supervising_social_worker(info: &CheckInfo, c: &Caregiver) -> CheckResult {
+    let name = label(c);
+    if !is_fostering(c.kind) {
+        return info.result(
+            Status::NotApplicable,
+            subject(c),
+            format!(
+                "{} is not a foster or family and friends carer, so the fostering supervision standard does not apply.",
+                sentence(&name)
+            ),
+        );
+    }
+    match c
+        .supervising_social_worker
+        .as_deref()
+        .map(str::trim)
+        .filter(|w| !w.is_empty())
+    {
+        Some(worker) => info
+            .result(
+                Status::Met,
+                subject(c),
+                format!("{} has a named supervising social worker.", sentence(&name)),
+            )
+            .with_evidence("supervising_social_worker", worker),
+        None => info
+            .result(
+                Status::Breach,
+                subject(c),
+                format!(
+                    "No supervising social worker is recorded for {name}; the fostering service must name one."
+                ),
+            )
+            .with_evidence("missing_field", "caregivers[].supervising_social_worker"),
+    }
+}
+
+fn unannounced_visit(
+    ctx: &Context,
+    info: &CheckInfo,
+    c: &Caregiver,
+    s: &CaregiverSettings,
+    results: &mut Vec<CheckResult>,
+) {
+    let name = label(c);
+    if !is_fostering(c.kind) {
+        results.push(info.result(
+            Status::NotApplicable,
+            subject(c),
+            format!(
+                "{} is not a foster or family and friends carer, so the fostering standard on unannounced visits does not apply.",
+                sentence(&name)
+            ),
+        ));
+        return;
+    }
+    let mut future: Vec<NaiveDate> = c
+        .unannounced_visits
+        .iter()
+        .copied()
+        .filter(|d| ctx.is_future(*d))
+        .collect();
+    future.sort();
+    future.dedup();
+    for date in future {
+        results.push(future_date_error(
+            ctx,
+            info,
+            format!("caregiver {}, unannounced visit {date}", c.id),
+            "caregivers[].unannounced_visits[]",
+            &format!("an unannounced visit to {name}"),
+            date,
+        ));
+    }
+    let approved = match c.approval_date {
+        None => {
+            results.push(info.insufficient(
+                subject(c),
+                "caregivers[].approval_date",
+                &format!(
+                    "No approval date is recorded for {name}, so the year of approval within which an unannounced visit is due cannot be worked out; record the approval date."
+                ),
+            ));
+            return;
+        }
+        Some(approved) if ctx.is_future(approved) => {
+            results.push(future_date_error(
+                ctx,
+                info,
+                subject(c),
+                "caregivers[].approval_date",
+                &format!("the approval of {name}"),
+                approved,
+            ));
+            return;
+        }
+        Some(approved) => approved,
+    };
+    let latest = c
+        .unannounced_visits
+        .iter()
+        .copied()
+        .filter(|d| *d >= approved && !ctx.is_future(*d))
+        .max();
+    let (due, what) = match latest {
+        Some(last) => (
+            add_months(last, s.unannounced_visit_months),
+            format!(
+                "Next unannounced visit to {name} (last visited {})",
+                format_long(last)
+            ),
+        ),
+        None => (
+            add_months(approved, s.unannounced_visit_months),
+            format!(
+                "First unannounced visit to {name} (approved {})",
+                format_long(approved)
+            ),
+        ),
+    };
+    let timing = ctx.timing(due, None);
+    let mut result = info
+        .result(
+            timing.status(),
+            subject(c),
+            describe(&what, "made", due, timing),
+        )
+        .with_due(due)
+        .with_evidence("approval_date", approved);
+    if let Some(last) = latest {
+        result = result.with_evidence("latest_visit", last);
+    }
+    results.push(result);
+}
+
+carecheck_sdk::export_policy!(CaregiverSupport);
+
+#[cfg(test)]
+mod tests;

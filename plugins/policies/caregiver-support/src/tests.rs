@@ -1,0 +1,510 @@
+//! Hand-worked cases. Months are calendar months clipped to the month's end
+//! (31 Aug + 6 months = 29 Feb in a leap year).
+
+use super::*;
+use serde_json::{Value, json};
+
+fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).expect("valid test date")
+}
+
+fn ctx_on(date: NaiveDate) -> Context {
+    Context {
+        evaluation_date: date,
+        look_ahead_days: 28,
+        calendar: carecheck_sdk::calendar_file::england_and_wales().calendar(),
+        settings: String::new(),
+    }
+}
+
+fn eval(date: NaiveDate, caregivers: Value) -> Vec<CheckResult> {
+    eval_with(date, caregivers, &CaregiverSettings::default())
+}
+
+fn eval_with(date: NaiveDate, caregivers: Value, s: &CaregiverSettings) -> Vec<CheckResult> {
+    let record: CareRecord =
+        serde_json::from_value(json!({ "caregivers": caregivers })).expect("test record parses");
+    evaluate_record(&ctx_on(date), &record, s)
+}
+
+fn evidence<'a>(r: &'a CheckResult, key: &str) -> Option<&'a str> {
+    r.evidence
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
+}
+
+/// The one result for `check` about `subject`.
+fn one<'a>(results: &'a [CheckResult], check: &str, subject: &str) -> &'a CheckResult {
+    let found: Vec<&CheckResult> = results
+        .iter()
+        .filter(|r| r.check == check && r.subject == subject)
+        .collect();
+    assert_eq!(found.len(), 1, "{check} / {subject}: {results:#?}");
+    found[0]
+}
+
+/// A foster carer with everything in order on 10 Jun 2025.
+fn good_foster() -> Value {
+    json!({
+        "id": "C1",
+        "kind": "foster",
+        "from": "2024-01-15",
+        "approval_date": "2023-08-31",
+        "supervising_social_worker": "SSW-17",
+        "unannounced_visits": ["2024-07-01", "2025-03-01"],
+        "wellbeing_support": [
+            {"date": "2024-12-01", "kind": "offer"},
+            {"date": "2024-05-01", "kind": "contact"}
+        ],
+        "told_of_local_offer": "2024-01-20",
+        "mental_health_training_completed": "2024-08-30"
+    })
+}
+
+/// Keeps only the fields matched by `reads`, as the host does before a policy sees a record.
+fn trim(full: &Value, reads: &[String]) -> Value {
+    let mut out = Value::Object(Default::default());
+    for pointer in reads {
+        let parts: Vec<&str> = pointer.trim_start_matches('/').split('/').collect();
+        keep(full, &parts, &mut out);
+    }
+    out
+}
+
+fn keep(src: &Value, parts: &[&str], dst: &mut Value) {
+    let Some((head, rest)) = parts.split_first() else {
+        *dst = src.clone();
+        return;
+    };
+    match src {
+        Value::Array(items) if *head == "*" => {
+            if !dst.is_array() {
+                *dst = Value::Array(vec![Value::Null; items.len()]);
+            }
+            if let Some(out) = dst.as_array_mut() {
+                for (s, d) in items.iter().zip(out.iter_mut()) {
+                    keep(s, rest, d);
+                }
+            }
+        }
+        Value::Object(map) => {
+            if let Some(child) = map.get(*head) {
+                if !dst.is_object() {
+                    *dst = Value::Object(Default::default());
+                }
+                if let Some(obj) = dst.as_object_mut() {
+                    let slot = obj.entry(head.to_string()).or_insert(Value::Null);
+                    keep(child, rest, slot);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn a_foster_carer_with_everything_in_order() {
+    let r = eval(ymd(2025, 6, 10), json!([good_foster()]));
+    assert_eq!(r.len(), 5);
+    assert!(r.iter().all(|x| x.status == Status::Met), "{r:#?}");
+    // Latest support 1 Dec 2024 + 12 months = 1 Dec 2025; from 10 Jun 2025 that is
+    // 20 (rest of June) + 31 + 31 + 30 + 31 + 30 + 1 = 174 days away.
+    let w = one(&r, "wellbeing-support", "caregiver C1");
+    assert_eq!(w.due, Some(ymd(2025, 12, 1)));
+    assert_eq!(
+        w.message,
+        "Next wellbeing support for foster carer C1 (last an offer on 1 Dec 2024) is due by 1 Dec 2025, in 174 days."
+    );
+    assert_eq!(
+        one(&r, "local-offer", "caregiver C1").message,
+        "Foster carer C1 was told of the local offer of services on 20 Jan 2024."
+    );
+    // Approved 31 Aug 2023 + 12 months = 31 Aug 2024; trained 30 Aug 2024.
+    let t = one(&r, "mental-health-training", "caregiver C1");
+    assert_eq!(t.due, Some(ymd(2024, 8, 31)));
+    assert_eq!(
+        t.message,
+        "Mental health training for foster carer C1 (approved 31 Aug 2023) was due by 31 Aug 2024 and was completed on 30 Aug 2024."
+    );
+    assert_eq!(
+        one(&r, "supervising-social-worker", "caregiver C1").message,
+        "Foster carer C1 has a named supervising social worker."
+    );
+    // Last visit 1 Mar 2025 + 12 months = 1 Mar 2026.
+    let v = one(&r, "unannounced-visit", "caregiver C1");
+    assert_eq!(v.due, Some(ymd(2026, 3, 1)));
+    assert_eq!(
+        v.message,
+        "Next unannounced visit to foster carer C1 (last visited 1 Mar 2025) is due by 1 Mar 2026, in 264 days."
+    );
+}
+
+#[test]
+fn thirty_first_of_august_plus_six_months_is_29_february() {
+    // A local authority tightening training to 6 months: approved 31 Aug 2023 + 6 months =
+    // 31 Feb 2024, clipped to 29 Feb 2024 (leap year). Trained 30 Aug 2024: 183 days late.
+    let s = CaregiverSettings {
+        training_months: 6,
+        ..CaregiverSettings::default()
+    };
+    let r = eval_with(ymd(2025, 6, 10), json!([good_foster()]), &s);
+    let t = one(&r, "mental-health-training", "caregiver C1");
+    assert_eq!(t.due, Some(ymd(2024, 2, 29)));
+    assert_eq!(t.status, Status::Breach);
+    assert_eq!(
+        t.message,
+        "Mental health training for foster carer C1 (approved 31 Aug 2023) was due by 29 Feb 2024 and was completed on 30 Aug 2024, 183 days late."
+    );
+}
+
+#[test]
+fn family_and_friends_carers_have_18_months_for_training() {
+    let carer = |trained: Option<&str>| {
+        json!([{
+            "id": "C2", "kind": "family-and-friends", "from": "2024-01-05",
+            "approval_date": "2024-01-10", "supervising_social_worker": "SSW-3",
+            "mental_health_training_completed": trained
+        }])
+    };
+    // Approved 10 Jan 2024 + 18 months = 10 Jul 2025; on 20 Jun 2025, 20 days left.
+    let r = eval(ymd(2025, 6, 20), carer(None));
+    let t = one(&r, "mental-health-training", "caregiver C2");
+    assert_eq!(t.status, Status::DueSoon);
+    assert_eq!(
+        t.message,
+        "Mental health training for family and friends carer C2 (approved 10 Jan 2024) is due by 10 Jul 2025, in 20 days."
+    );
+    // Completed on the last day: met. The day after: 1 day late.
+    let r = eval(ymd(2025, 7, 15), carer(Some("2025-07-10")));
+    assert_eq!(
+        one(&r, "mental-health-training", "caregiver C2").status,
+        Status::Met
+    );
+    let r = eval(ymd(2025, 7, 15), carer(Some("2025-07-11")));
+    let t = one(&r, "mental-health-training", "caregiver C2");
+    assert_eq!(t.status, Status::Breach);
+    assert_eq!(evidence(t, "training_completed"), Some("2025-07-11"));
+    // The same carer approved as a foster carer would have had 12 months: due 10 Jan 2025.
+    let mut foster = carer(None);
+    foster[0]["kind"] = json!("foster");
+    let r = eval(ymd(2025, 6, 20), foster);
+    let t = one(&r, "mental-health-training", "caregiver C2");
+    assert_eq!(t.due, Some(ymd(2025, 1, 10)));
+    assert_eq!(t.status, Status::Breach);
+    assert_eq!(
+        t.message,
+        "Mental health training for foster carer C2 (approved 10 Jan 2024) was due by 10 Jan 2025 and is 161 days overdue."
+    );
+}
+
+#[test]
+fn residential_adoptive_and_special_guardian_caregivers() {
+    let r = eval(
+        ymd(2025, 6, 10),
+        json!([
+            {"id": "C3", "kind": "residential", "from": "2025-01-01"},
+            {"id": "C4", "kind": "adoptive", "from": "2025-02-01", "told_of_local_offer": "2025-02-01"},
+            {"id": "C5", "kind": "special-guardian", "from": "2024-06-10"}
+        ]),
+    );
+    assert_eq!(r.len(), 15);
+    // Residential: training due 12 months after caring began (1 Jan 2026), not yet due.
+    let t = one(&r, "mental-health-training", "caregiver C3");
+    assert_eq!(t.status, Status::Met);
+    assert_eq!(t.due, Some(ymd(2026, 1, 1)));
+    assert_eq!(
+        t.message,
+        "Mental health training for residential caregiver C3 (caring since 1 Jan 2025) is due by 1 Jan 2026, in 205 days."
+    );
+    let n = one(&r, "supervising-social-worker", "caregiver C3");
+    assert_eq!(n.status, Status::NotApplicable);
+    assert_eq!(
+        n.message,
+        "Residential caregiver C3 is not a foster or family and friends carer, so the fostering supervision standard does not apply."
+    );
+    assert_eq!(
+        one(&r, "unannounced-visit", "caregiver C3").status,
+        Status::NotApplicable
+    );
+    // Adoptive parent: no training standard, no fostering supervision; support and local offer apply.
+    let t = one(&r, "mental-health-training", "caregiver C4");
+    assert_eq!(t.status, Status::NotApplicable);
+    assert_eq!(
+        t.message,
+        "Adoptive parent C4 is caring as a parent, not as part of the children's workforce, so the mental health training standard for carers and staff does not apply."
+    );
+    assert_eq!(one(&r, "local-offer", "caregiver C4").status, Status::Met);
+    // Special guardian from 10 Jun 2024 with no support recorded: due 10 Jun 2025, today.
+    let w = one(&r, "wellbeing-support", "caregiver C5");
+    assert_eq!(w.status, Status::DueSoon);
+    assert_eq!(
+        w.message,
+        "Wellbeing support for special guardian C5 (none recorded since caring began on 10 Jun 2024) is due today (10 Jun 2025)."
+    );
+    let l = one(&r, "local-offer", "caregiver C5");
+    assert_eq!(l.status, Status::Breach);
+    assert_eq!(
+        l.message,
+        "There is no record that special guardian C5 has been told which statutory and non-statutory services are available locally; tell them and record the date."
+    );
+    assert_eq!(
+        evidence(l, "missing_field"),
+        Some("caregivers[].told_of_local_offer")
+    );
+}
+
+#[test]
+fn wellbeing_support_overdue_the_day_after() {
+    // Latest contact 9 Jun 2024 + 12 months = 9 Jun 2025; on 10 Jun 2025 it is 1 day overdue.
+    let mut c = good_foster();
+    c["wellbeing_support"] = json!([{"date": "2024-06-09", "kind": "contact"}]);
+    let r = eval(ymd(2025, 6, 10), json!([c]));
+    let w = one(&r, "wellbeing-support", "caregiver C1");
+    assert_eq!(w.status, Status::Breach);
+    assert_eq!(
+        w.message,
+        "Next wellbeing support for foster carer C1 (last a contact on 9 Jun 2024) was due by 9 Jun 2025 and is 1 day overdue."
+    );
+    // Support recorded before this caregiver began caring for the child still counts:
+    // an offer on 20 Dec 2023 (before from = 15 Jan 2024) gives due 20 Dec 2024, not yet due on
+    // 10 Jun 2024 (rather than 15 Jan 2025, 12 months after caring began).
+    let mut c = good_foster();
+    c["wellbeing_support"] = json!([{"date": "2023-12-20", "kind": "offer"}]);
+    let r = eval(ymd(2024, 6, 10), json!([c]));
+    let w = one(&r, "wellbeing-support", "caregiver C1");
+    assert_eq!(w.due, Some(ymd(2024, 12, 20)));
+    assert_eq!(w.status, Status::Met);
+}
+
+#[test]
+fn unannounced_visits_each_year_of_approval() {
+    // Approved Thu 29 Feb 2024, no visit: due 29 Feb 2024 + 12 months = 28 Feb 2025 (2025 is a
+    // common year); on 10 Mar 2025, 10 days overdue. A visit before approval does not count.
+    let carer = |visits: Value| {
+        json!([{
+            "id": "C1", "kind": "foster", "from": "2024-03-01",
+            "approval_date": "2024-02-29", "supervising_social_worker": "SSW-1",
+            "unannounced_visits": visits
+        }])
+    };
+    let r = eval(ymd(2025, 3, 10), carer(json!(["2024-02-01"])));
+    let v = one(&r, "unannounced-visit", "caregiver C1");
+    assert_eq!(v.status, Status::Breach);
+    assert_eq!(v.due, Some(ymd(2025, 2, 28)));
+    assert_eq!(
+        v.message,
+        "First unannounced visit to foster carer C1 (approved 29 Feb 2024) was due by 28 Feb 2025 and is 10 days overdue."
+    );
+    // Still in the first year of approval (evaluated 1 Dec 2024): not yet due.
+    let r = eval(ymd(2024, 12, 1), carer(json!([])));
+    assert_eq!(
+        one(&r, "unannounced-visit", "caregiver C1").status,
+        Status::Met
+    );
+    // Last visit 10 Jun 2024: due 10 Jun 2025, due today on 10 Jun, a breach the day after.
+    let r = eval(ymd(2025, 6, 10), carer(json!(["2024-06-10"])));
+    assert_eq!(
+        one(&r, "unannounced-visit", "caregiver C1").status,
+        Status::DueSoon
+    );
+    let r = eval(ymd(2025, 6, 11), carer(json!(["2024-06-10"])));
+    let v = one(&r, "unannounced-visit", "caregiver C1");
+    assert_eq!(v.status, Status::Breach);
+    assert_eq!(
+        v.message,
+        "Next unannounced visit to foster carer C1 (last visited 10 Jun 2024) was due by 10 Jun 2025 and is 1 day overdue."
+    );
+}
+
+#[test]
+fn missing_supervising_social_worker_and_approval_date() {
+    let r = eval(
+        ymd(2025, 6, 10),
+        json!([{"id": "C6", "kind": "family-and-friends", "from": "2025-05-01", "supervising_social_worker": "  "}]),
+    );
+    let n = one(&r, "supervising-social-worker", "caregiver C6");
+    assert_eq!(n.status, Status::Breach);
+    assert_eq!(
+        n.message,
+        "No supervising social worker is recorded for family and friends carer C6; the fostering service must name one."
+    );
+    for check in ["mental-health-training", "unannounced-visit"] {
+        let x = one(&r, check, "caregiver C6");
+        assert_eq!(x.status, Status::InsufficientData, "{check}");
+        assert_eq!(
+            evidence(x, "missing_field"),
+            Some("caregivers[].approval_date")
+        );
+    }
+    assert_eq!(
+        one(&r, "mental-health-training", "caregiver C6").message,
+        "No approval date is recorded for family and friends carer C6, so the deadline for mental health training cannot be worked out; record the approval date."
+    );
+}
+
+#[test]
+fn future_dated_rows_are_data_errors() {
+    // Evaluated 10 Jun 2025: a support offer on 1 Jul 2025 and a visit on 12 Jun 2025 are data
+    // errors with their own results; the checks are worked out from the other rows.
+    let mut c = good_foster();
+    c["wellbeing_support"] = json!([
+        {"date": "2025-07-01", "kind": "offer"},
+        {"date": "2024-06-01", "kind": "offer"}
+    ]);
+    c["unannounced_visits"] = json!(["2025-06-12", "2024-05-01"]);
+    c["told_of_local_offer"] = json!("2025-06-11");
+    c["mental_health_training_completed"] = json!("2025-12-01");
+    let r = eval(ymd(2025, 6, 10), json!([c]));
+    let w = one(
+        &r,
+        "wellbeing-support",
+        "caregiver C1, wellbeing support 2025-07-01",
+    );
+    assert_eq!(w.status, Status::InsufficientData);
+    assert_eq!(
+        w.message,
+        "A wellbeing support entry for foster carer C1 is dated 1 Jul 2025, after the evaluation date 10 Jun 2025; correct the date before it is counted."
+    );
+    // The remaining offer, 1 Jun 2024, was due again by 1 Jun 2025: overdue.
+    assert_eq!(
+        one(&r, "wellbeing-support", "caregiver C1").status,
+        Status::Breach
+    );
+    let v = one(
+        &r,
+        "unannounced-visit",
+        "caregiver C1, unannounced visit 2025-06-12",
+    );
+    assert_eq!(
+        evidence(v, "missing_field"),
+        Some("caregivers[].unannounced_visits[]")
+    );
+    // Last real visit 1 May 2024: due 1 May 2025, overdue.
+    assert_eq!(
+        one(&r, "unannounced-visit", "caregiver C1").status,
+        Status::Breach
+    );
+    let l = one(&r, "local-offer", "caregiver C1");
+    assert_eq!(l.status, Status::InsufficientData);
+    assert_eq!(
+        l.message,
+        "The record that foster carer C1 was told of the local offer is dated 11 Jun 2025, after the evaluation date 10 Jun 2025; correct the date before it is counted."
+    );
+    let t = one(&r, "mental-health-training", "caregiver C1");
+    assert_eq!(t.status, Status::InsufficientData);
+    assert_eq!(
+        evidence(t, "missing_field"),
+        Some("caregivers[].mental_health_training_completed")
+    );
+}
+
+#[test]
+fn only_current_caregivers_are_checked() {
+    let r = eval(
+        ymd(2025, 6, 10),
+        json!([
+            {"id": "OLD", "kind": "foster", "from": "2023-01-01", "to": "2025-06-09"},
+            {"id": "NEXT", "kind": "foster", "from": "2025-06-11"}
+        ]),
+    );
+    assert_eq!(r.len(), 5);
+    assert!(
+        r.iter()
+            .all(|x| x.status == Status::NotApplicable && x.subject == "record")
+    );
+    assert_eq!(
+        r[0].message,
+        "No caregiver is recorded as caring for the child on 10 Jun 2025, so there is no caregiver to check."
+    );
+    // Caring ends on the evaluation date, or begins on it: current.
+    let r = eval(
+        ymd(2025, 6, 10),
+        json!([
+            {"id": "A", "kind": "residential", "from": "2023-01-01", "to": "2025-06-10"},
+            {"id": "B", "kind": "residential", "from": "2025-06-10"}
+        ]),
+    );
+    assert_eq!(r.len(), 10);
+    assert!(r.iter().any(|x| x.subject == "caregiver A"));
+    assert!(r.iter().any(|x| x.subject == "caregiver B"));
+    // No caregiver at all.
+    let r = eval(ymd(2025, 6, 10), json!([]));
+    assert_eq!(r.len(), 5);
+}
+
+#[test]
+fn settings_may_tighten_but_not_loosen() {
+    assert!(CaregiverSupport::validate_settings("").is_ok());
+    assert!(
+        CaregiverSupport::validate_settings(
+            r#"{"support_months": 6, "training_months": 9, "family_and_friends_training_months": 12, "unannounced_visit_months": 6}"#
+        )
+        .is_ok()
+    );
+    for loose in [
+        r#"{"support_months": 13}"#,
+        r#"{"training_months": 13}"#,
+        r#"{"family_and_friends_training_months": 19}"#,
+        r#"{"unannounced_visit_months": 24}"#,
+        r#"{"support_months": 0}"#,
+        r#"{"unknown": 1}"#,
+    ] {
+        assert!(
+            CaregiverSupport::validate_settings(loose).is_err(),
+            "{loose}"
+        );
+    }
+    let err = CaregiverSupport::validate_settings(r#"{"family_and_friends_training_months": 19}"#)
+        .unwrap_err();
+    assert!(err.contains("at most 18"), "{err}");
+    // Tightened support to 6 months: the 1 Dec 2024 offer is due again by 1 Jun 2025, overdue.
+    let mut ctx = ctx_on(ymd(2025, 6, 10));
+    ctx.settings = r#"{"support_months": 6}"#.into();
+    let record = json!({"caregivers": [good_foster()]}).to_string();
+    let r = CaregiverSupport::evaluate(&ctx, &record).expect("evaluates");
+    let w = one(&r, "wellbeing-support", "caregiver C1");
+    assert_eq!(w.due, Some(ymd(2025, 6, 1)));
+    assert_eq!(w.status, Status::Breach);
+}
+
+#[test]
+fn metadata_is_complete() {
+    let m = CaregiverSupport::metadata();
+    assert_eq!(m.id, "caregiver-support");
+    let ids: Vec<&str> = m.checks.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            "wellbeing-support",
+            "local-offer",
+            "mental-health-training",
+            "supervising-social-worker",
+            "unannounced-visit"
+        ]
+    );
+    assert!(m.checks.iter().all(|c| c.basis == Basis::Guidance));
+    let schema: Value = serde_json::from_str(&m.settings_schema).expect("schema is JSON");
+    assert_eq!(
+        schema["properties"]["family_and_friends_training_months"]["default"],
+        json!(18)
+    );
+}
+
+#[test]
+fn the_declared_reads_are_enough() {
+    let mut c = good_foster();
+    c["wellbeing_support"][0]["description"] = json!("Support group invitation");
+    let full = json!({
+        "child": {"id": "X1", "name": "Not read", "date_of_birth": "2015-01-01"},
+        "placements": [{"id": "P1", "start": "2024-01-15"}],
+        "caregivers": [c, {"id": "C3", "kind": "residential", "from": "2025-01-01", "to": null}]
+    });
+    let ctx = ctx_on(ymd(2025, 6, 10));
+    let trimmed = trim(&full, &CaregiverSupport::metadata().reads);
+    assert!(trimmed.get("child").is_none());
+    let a = CaregiverSupport::evaluate(&ctx, &full.to_string()).expect("full");
+    let b = CaregiverSupport::evaluate(&ctx, &trimmed.to_string()).expect("trimmed");
+    assert_eq!(a, b);
+    assert_eq!(a.len(), 10);
+}

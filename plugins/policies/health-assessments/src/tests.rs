@@ -1,0 +1,649 @@
+//! Hand-worked cases. Working days use the shipped England and Wales calendar.
+
+use super::*;
+use carecheck_sdk::calendar_file::england_and_wales;
+use serde_json::{Value, json};
+
+fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).expect("valid test date")
+}
+
+fn ctx(eval: NaiveDate) -> Context {
+    Context {
+        evaluation_date: eval,
+        look_ahead_days: 28,
+        calendar: england_and_wales().calendar(),
+        settings: String::new(),
+    }
+}
+
+fn run(eval: NaiveDate, record: Value) -> Vec<CheckResult> {
+    let record: CareRecord = serde_json::from_value(record).expect("valid record");
+    evaluate_record(&ctx(eval), &record, &HealthSettings::default())
+}
+
+fn of<'a>(results: &'a [CheckResult], check: &str) -> Vec<&'a CheckResult> {
+    results.iter().filter(|r| r.check == check).collect()
+}
+
+fn one<'a>(results: &'a [CheckResult], check: &str) -> &'a CheckResult {
+    let found = of(results, check);
+    assert_eq!(found.len(), 1, "{check}: {results:#?}");
+    found[0]
+}
+
+const INITIAL: &str = "initial-health-assessment";
+const REVIEW: &str = "review-health-assessment";
+
+/// A period from `start`, open unless `end` is given, and the assessments given.
+fn record(dob: Option<&str>, periods: Value, assessments: Value) -> Value {
+    json!({
+        "child": { "date_of_birth": dob },
+        "periods_of_care": periods,
+        "health": { "assessments": assessments },
+    })
+}
+
+fn open_from(start: &str) -> Value {
+    json!([{ "episodes": [{ "start": start }] }])
+}
+
+fn initial(date: &str) -> Value {
+    json!({ "kind": "initial", "date": date })
+}
+
+fn review(date: &str) -> Value {
+    json!({ "kind": "review", "date": date })
+}
+
+// Initial health assessment ------------------------------------------------------------------
+
+/// From Fri 20 Dec 2024: Mon 23 = 1, Tue 24 = 2; Wed 25 Christmas, Thu 26 Boxing Day; Fri 27 = 3;
+/// Mon 30 = 4, Tue 31 = 5; Wed 1 Jan New Year's Day; Thu 2 = 6, Fri 3 = 7; 6-10 Jan = 8-12;
+/// 13-17 Jan = 13-17; Mon 20 = 18, Tue 21 = 19, Wed 22 Jan 2025 = 20.
+#[test]
+fn initial_on_the_last_day_and_the_day_after_across_christmas() {
+    let results = run(
+        ymd(2025, 2, 1),
+        record(
+            Some("2015-01-01"),
+            open_from("2024-12-20"),
+            json!([initial("2025-01-22")]),
+        ),
+    );
+    let r = one(&results, INITIAL);
+    assert_eq!(r.status, Status::Met);
+    assert_eq!(r.due, Some(ymd(2025, 1, 22)));
+    assert_eq!(r.subject, "period of care from 2024-12-20");
+    assert_eq!(
+        r.message,
+        "Initial health assessment for the period of care from 20 Dec 2024 was due by 22 Jan 2025 and was held on 22 Jan 2025."
+    );
+
+    let results = run(
+        ymd(2025, 2, 1),
+        record(
+            Some("2015-01-01"),
+            open_from("2024-12-20"),
+            json!([initial("2025-01-23")]),
+        ),
+    );
+    let r = one(&results, INITIAL);
+    assert_eq!(r.status, Status::Breach);
+    assert_eq!(
+        r.message,
+        "Initial health assessment for the period of care from 20 Dec 2024 was due by 22 Jan 2025 and was held on 23 Jan 2025, 1 day late."
+    );
+}
+
+#[test]
+fn initial_not_yet_held() {
+    // 10 Jan to 22 Jan is 12 days: due soon.
+    let results = run(
+        ymd(2025, 1, 10),
+        record(None, open_from("2024-12-20"), json!([])),
+    );
+    let r = one(&results, INITIAL);
+    assert_eq!(r.status, Status::DueSoon);
+    assert_eq!(
+        r.message,
+        "Initial health assessment for the period of care from 20 Dec 2024 is due by 22 Jan 2025, in 12 days."
+    );
+    // On the start day it is 33 days away: met (not yet due).
+    let results = run(
+        ymd(2024, 12, 20),
+        record(None, open_from("2024-12-20"), json!([])),
+    );
+    assert_eq!(one(&results, INITIAL).status, Status::Met);
+    // 22 Jan to 1 Feb is 10 days overdue.
+    let results = run(
+        ymd(2025, 2, 1),
+        record(None, open_from("2024-12-20"), json!([])),
+    );
+    let r = one(&results, INITIAL);
+    assert_eq!(r.status, Status::Breach);
+    assert_eq!(
+        r.message,
+        "Initial health assessment for the period of care from 20 Dec 2024 was due by 22 Jan 2025 and is 10 days overdue."
+    );
+}
+
+#[test]
+fn initial_before_the_period_started_does_not_count() {
+    let results = run(
+        ymd(2025, 2, 1),
+        record(
+            None,
+            open_from("2024-12-20"),
+            json!([initial("2024-12-19")]),
+        ),
+    );
+    assert_eq!(one(&results, INITIAL).status, Status::Breach);
+    // On the start day itself it counts.
+    let results = run(
+        ymd(2025, 2, 1),
+        record(
+            None,
+            open_from("2024-12-20"),
+            json!([initial("2024-12-20")]),
+        ),
+    );
+    assert_eq!(one(&results, INITIAL).status, Status::Met);
+}
+
+#[test]
+fn initial_across_easter_2025() {
+    // From Tue 1 Apr 2025: Wed 2 - Fri 4 = 1-3; 7-11 Apr = 4-8; Mon 14 - Thu 17 = 9-12;
+    // Fri 18 Good Friday, Mon 21 Easter Monday; Tue 22 - Fri 25 = 13-16; Mon 28 - Wed 30 = 17-19;
+    // Thu 1 May = 20.
+    let results = run(
+        ymd(2025, 6, 1),
+        record(
+            None,
+            open_from("2025-04-01"),
+            json!([initial("2025-05-02")]),
+        ),
+    );
+    let r = one(&results, INITIAL);
+    assert_eq!(r.due, Some(ymd(2025, 5, 1)));
+    assert_eq!(r.status, Status::Breach);
+    assert!(
+        r.message.ends_with("was held on 2 May 2025, 1 day late."),
+        "{}",
+        r.message
+    );
+}
+
+#[test]
+fn initial_across_the_2022_one_off_bank_holidays() {
+    // From Fri 27 May 2022: Mon 30 May = 1 (not a holiday in 2022), Tue 31 = 2, Wed 1 Jun = 3;
+    // Thu 2 Jun (moved spring bank holiday) and Fri 3 Jun (Platinum Jubilee) skipped;
+    // 6-10 Jun = 4-8; 13-17 = 9-13; 20-24 = 14-18; Mon 27 = 19, Tue 28 Jun = 20.
+    let results = run(
+        ymd(2022, 7, 1),
+        record(
+            None,
+            open_from("2022-05-27"),
+            json!([initial("2022-06-28")]),
+        ),
+    );
+    let r = one(&results, INITIAL);
+    assert_eq!(r.due, Some(ymd(2022, 6, 28)));
+    assert_eq!(r.status, Status::Met);
+    // From Fri 2 Sep 2022, 20 working days, with Mon 19 Sep (state funeral) skipped:
+    // 5-9 Sep = 1-5, 12-16 = 6-10, Tue 20 - Fri 23 = 11-14, 26-30 = 15-19, Mon 3 Oct = 20.
+    let results = run(
+        ymd(2022, 10, 4),
+        record(None, open_from("2022-09-02"), json!([])),
+    );
+    let r = one(&results, INITIAL);
+    assert_eq!(r.due, Some(ymd(2022, 10, 3)));
+    assert_eq!(r.status, Status::Breach);
+}
+
+#[test]
+fn periods_that_ended() {
+    // Ended before the deadline with nothing held: nothing was owed.
+    let short = json!([{ "episodes": [{ "start": "2024-12-20", "end": "2025-01-10" }] }]);
+    let results = run(ymd(2025, 6, 1), record(None, short, json!([])));
+    let r = one(&results, INITIAL);
+    assert_eq!(r.status, Status::NotApplicable);
+    assert_eq!(
+        r.message,
+        "The period of care from 20 Dec 2024 ended on 10 Jan 2025, before its initial health assessment was due on 22 Jan 2025."
+    );
+    let r = one(&results, REVIEW);
+    assert_eq!(r.status, Status::NotApplicable);
+    assert_eq!(
+        r.message,
+        "The child is not in a period of care on 1 Jun 2025, so no review health assessment is due."
+    );
+
+    // Ended after the deadline without one.
+    let longer = json!([{ "episodes": [{ "start": "2024-12-20", "end": "2025-03-01" }] }]);
+    let results = run(ymd(2025, 6, 1), record(None, longer, json!([])));
+    let r = one(&results, INITIAL);
+    assert_eq!(r.status, Status::Breach);
+    assert_eq!(
+        r.message,
+        "Initial health assessment for the period of care from 20 Dec 2024, due by 22 Jan 2025, was not held before the period ended on 1 Mar 2025."
+    );
+}
+
+#[test]
+fn each_period_needs_its_own_initial_assessment() {
+    let periods = json!([
+        { "episodes": [{ "start": "2023-01-09", "end": "2023-06-30" }] },
+        { "episodes": [{ "start": "2024-12-20" }] },
+    ]);
+    let results = run(
+        ymd(2025, 2, 1),
+        record(
+            Some("2015-01-01"),
+            periods,
+            json!([initial("2023-01-20"), review("2023-06-01")]),
+        ),
+    );
+    let initial = of(&results, INITIAL);
+    assert_eq!(initial.len(), 2);
+    assert_eq!(initial[0].status, Status::Met);
+    assert_eq!(initial[1].status, Status::Breach);
+    assert_eq!(initial[1].subject, "period of care from 2024-12-20");
+    // The review clock does not carry over from the earlier period.
+    let r = one(&results, REVIEW);
+    assert_eq!(r.status, Status::NotApplicable);
+    assert_eq!(
+        r.message,
+        "No health assessment is recorded yet in the period of care from 20 Dec 2024, so the review clock has not started (see the initial health assessment result)."
+    );
+}
+
+#[test]
+fn a_placement_change_inside_a_period_changes_nothing() {
+    // Placement move on 1 Nov 2024 (a new episode); initial on 15 Sep 2024 in the first episode.
+    let periods = json!([{ "episodes": [
+        { "start": "2024-09-02", "end": "2024-11-01", "reason_ended": "X1", "placement_id": "P1" },
+        { "start": "2024-11-01", "placement_id": "P2" },
+    ] }]);
+    let results = run(
+        ymd(2025, 3, 1),
+        record(Some("2020-03-16"), periods, json!([initial("2024-09-15")])),
+    );
+    // From Mon 2 Sep 2024: 3-6 Sep = 1-4, 9-13 = 5-9, 16-20 = 10-14, 23-27 = 15-19, Mon 30 Sep = 20.
+    let r = one(&results, INITIAL);
+    assert_eq!(r.due, Some(ymd(2024, 9, 30)));
+    assert_eq!(r.status, Status::Met);
+    assert_eq!(one(&results, REVIEW).due, Some(ymd(2025, 3, 15)));
+}
+
+// Review health assessment -------------------------------------------------------------------
+
+#[test]
+fn turning_five_exactly_on_last_plus_six_months() {
+    // Last (initial) assessment 15 Sep 2024; + 6 months = 15 Mar 2025.
+    // Born 15 Mar 2020: 5 on 15 Mar 2025, so not "still under 5": 12 months, due 15 Sep 2025.
+    // 1 Mar to 15 Sep 2025: 30 + 30 + 31 + 30 + 31 + 31 + 15 = 198 days.
+    let results = run(
+        ymd(2025, 3, 1),
+        record(
+            Some("2020-03-15"),
+            open_from("2024-09-02"),
+            json!([initial("2024-09-15")]),
+        ),
+    );
+    let r = one(&results, REVIEW);
+    assert_eq!(r.status, Status::Met);
+    assert_eq!(r.due, Some(ymd(2025, 9, 15)));
+    assert_eq!(r.subject, "health assessment due 2025-09-15");
+    assert_eq!(
+        r.message,
+        "Review health assessment (every 12 months from age 5, after the initial assessment on 15 Sep 2024) is due by 15 Sep 2025, in 198 days."
+    );
+}
+
+#[test]
+fn turning_five_the_day_after_last_plus_six_months() {
+    // Born 16 Mar 2020: still 4 on 15 Mar 2025, so 6 months applies: due 15 Mar 2025.
+    let rec = record(
+        Some("2020-03-16"),
+        open_from("2024-09-02"),
+        json!([initial("2024-09-15")]),
+    );
+    let results = run(ymd(2025, 3, 1), rec.clone());
+    let r = one(&results, REVIEW);
+    assert_eq!(r.status, Status::DueSoon);
+    assert_eq!(r.due, Some(ymd(2025, 3, 15)));
+    assert_eq!(
+        r.message,
+        "Review health assessment (every 6 months while under 5, after the initial assessment on 15 Sep 2024) is due by 15 Mar 2025, in 14 days."
+    );
+    // On the due date itself: due today; the day after (the fifth birthday): 1 day overdue.
+    assert_eq!(
+        one(&run(ymd(2025, 3, 15), rec.clone()), REVIEW).status,
+        Status::DueSoon
+    );
+    let r = run(ymd(2025, 3, 16), rec);
+    let r = one(&r, REVIEW);
+    assert_eq!(r.status, Status::Breach);
+    assert_eq!(
+        r.message,
+        "Review health assessment (every 6 months while under 5, after the initial assessment on 15 Sep 2024) was due by 15 Mar 2025 and is 1 day overdue."
+    );
+}
+
+#[test]
+fn the_latest_assessment_restarts_the_clock() {
+    // Born 16 Mar 2020; review assessment 10 Mar 2025 (early); + 6 months = 10 Sep 2025, when the
+    // child is 5: 12 months applies, due 10 Mar 2026.
+    let results = run(
+        ymd(2025, 6, 1),
+        record(
+            Some("2020-03-16"),
+            open_from("2024-09-02"),
+            json!([review("2025-03-10"), initial("2024-09-15")]),
+        ),
+    );
+    let r = one(&results, REVIEW);
+    assert_eq!(r.due, Some(ymd(2026, 3, 10)));
+    assert_eq!(r.status, Status::Met);
+    assert!(
+        r.message
+            .contains("after the review assessment on 10 Mar 2025"),
+        "{}",
+        r.message
+    );
+}
+
+#[test]
+fn thirty_first_of_august_plus_six_months() {
+    // 31 Aug 2023 + 6 months = 29 Feb 2024 (leap year). Born 1 Jan 2021: 3 on that date.
+    let rec = record(
+        Some("2021-01-01"),
+        open_from("2023-07-03"),
+        json!([review("2023-08-31")]),
+    );
+    let r = run(ymd(2024, 2, 29), rec.clone());
+    let r = one(&r, REVIEW);
+    assert_eq!(r.due, Some(ymd(2024, 2, 29)));
+    assert_eq!(r.status, Status::DueSoon);
+    assert_eq!(
+        r.message,
+        "Review health assessment (every 6 months while under 5, after the review assessment on 31 Aug 2023) is due today (29 Feb 2024)."
+    );
+    let r = run(ymd(2024, 3, 1), rec);
+    assert_eq!(one(&r, REVIEW).status, Status::Breach);
+
+    // 31 Aug 2022 + 6 months = 28 Feb 2023 (common year). Born 1 Jan 2020: 3 on that date.
+    let rec = record(
+        Some("2020-01-01"),
+        open_from("2022-07-04"),
+        json!([review("2022-08-31")]),
+    );
+    let r = run(ymd(2023, 3, 1), rec);
+    let r = one(&r, REVIEW);
+    assert_eq!(r.due, Some(ymd(2023, 2, 28)));
+    assert!(
+        r.message
+            .ends_with("was due by 28 Feb 2023 and is 1 day overdue."),
+        "{}",
+        r.message
+    );
+}
+
+#[test]
+fn twelve_months_from_five() {
+    // Born 1 Jun 2015; last review 10 Jun 2024; due 10 Jun 2025.
+    let rec = record(
+        Some("2015-06-01"),
+        open_from("2020-01-06"),
+        json!([review("2024-06-10")]),
+    );
+    let r = run(ymd(2025, 6, 10), rec.clone());
+    assert_eq!(one(&r, REVIEW).status, Status::DueSoon);
+    let r = run(ymd(2025, 6, 11), rec);
+    let r = one(&r, REVIEW);
+    assert_eq!(r.status, Status::Breach);
+    assert_eq!(r.due, Some(ymd(2025, 6, 10)));
+}
+
+#[test]
+fn missing_date_of_birth() {
+    let results = run(
+        ymd(2025, 3, 1),
+        record(
+            None,
+            open_from("2024-09-02"),
+            json!([initial("2024-09-15")]),
+        ),
+    );
+    let r = one(&results, REVIEW);
+    assert_eq!(r.status, Status::InsufficientData);
+    assert_eq!(
+        r.message,
+        "The child's date of birth is not recorded, so it cannot be told whether the next health assessment is due 6 or 12 months after the last on 15 Sep 2024; add the date of birth."
+    );
+    assert!(
+        r.evidence
+            .contains(&("missing_field".into(), "child.date_of_birth".into()))
+    );
+}
+
+#[test]
+fn future_dated_assessments_are_data_errors() {
+    let results = run(
+        ymd(2025, 3, 1),
+        record(
+            Some("2020-03-16"),
+            open_from("2024-09-02"),
+            json!([
+                initial("2024-09-15"),
+                review("2025-03-10"),
+                initial("2025-04-01")
+            ]),
+        ),
+    );
+    let review_results = of(&results, REVIEW);
+    assert_eq!(review_results.len(), 2);
+    let error = review_results[0];
+    assert_eq!(error.status, Status::InsufficientData);
+    assert_eq!(error.subject, "health assessment 2025-03-10");
+    assert_eq!(
+        error.message,
+        "A review health assessment is dated 10 Mar 2025, after the evaluation date 1 Mar 2025; it is not counted until the date is corrected."
+    );
+    // Not used: the clock still runs from 15 Sep 2024.
+    assert_eq!(review_results[1].due, Some(ymd(2025, 3, 15)));
+    let initial = of(&results, INITIAL);
+    assert_eq!(initial.len(), 2);
+    assert_eq!(initial[0].status, Status::InsufficientData);
+    assert_eq!(initial[1].status, Status::Met);
+}
+
+#[test]
+fn missing_or_bad_periods() {
+    let results = run(
+        ymd(2025, 3, 1),
+        json!({ "health": { "assessments": [initial("2024-09-15")] } }),
+    );
+    assert_eq!(results.len(), 2);
+    assert!(results.iter().all(|r| r.status == Status::InsufficientData));
+    let results = run(
+        ymd(2025, 3, 1),
+        json!({ "periods_of_care": [{ "episodes": [] }, { "episodes": [{ "start": "2025-04-01" }] }] }),
+    );
+    let initial = of(&results, INITIAL);
+    assert_eq!(initial.len(), 2);
+    assert!(initial.iter().all(|r| r.status == Status::InsufficientData));
+    assert_eq!(one(&results, REVIEW).status, Status::NotApplicable);
+    // Beyond the calendar.
+    let results = run(
+        ymd(2027, 12, 31),
+        record(None, open_from("2027-12-20"), json!([])),
+    );
+    let r = one(&results, INITIAL);
+    assert_eq!(r.status, Status::InsufficientData);
+    assert!(
+        r.evidence
+            .contains(&("missing_field".into(), "calendar".into()))
+    );
+}
+
+#[test]
+fn settings_may_tighten_but_not_loosen() {
+    assert!(HealthAssessments::validate_settings("").is_ok());
+    assert!(
+        HealthAssessments::validate_settings(
+            r#"{"under_five_months": 4, "initial_working_days": 15}"#
+        )
+        .is_ok()
+    );
+    for loose in [
+        r#"{"initial_working_days": 21}"#,
+        r#"{"under_five_months": 7}"#,
+        r#"{"from_five_months": 13}"#,
+        r#"{"from_five_months": 0}"#,
+        r#"{"every": 3}"#,
+    ] {
+        assert!(
+            HealthAssessments::validate_settings(loose).is_err(),
+            "{loose}"
+        );
+    }
+    // Tightened: 15 Sep 2024 + 4 months = 15 Jan 2025 for a child under 5.
+    let c = Context {
+        settings: r#"{"under_five_months": 4}"#.into(),
+        ..ctx(ymd(2025, 1, 1))
+    };
+    let rec = record(
+        Some("2020-03-16"),
+        open_from("2024-09-02"),
+        json!([initial("2024-09-15")]),
+    );
+    let results = HealthAssessments::evaluate(&c, &rec.to_string()).expect("evaluates");
+    let r = one(&results, REVIEW);
+    assert_eq!(r.due, Some(ymd(2025, 1, 15)));
+    assert!(
+        r.message
+            .starts_with("Review health assessment (every 4 months while under 5"),
+        "{}",
+        r.message
+    );
+}
+
+#[test]
+fn metadata() {
+    let m = HealthAssessments::metadata();
+    assert_eq!(m.id, "health-assessments");
+    let ids: Vec<_> = m.checks.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(ids, [INITIAL, REVIEW]);
+    assert!(m.checks.iter().all(|c| c.basis == Basis::Statutory));
+    assert!(m.reads.contains(&"/health/assessments/*/kind".to_string()));
+    assert!(
+        HealthAssessments::evaluate(
+            &ctx(ymd(2025, 1, 1)),
+            r#"{"health": {"assessments": [{"kind": "x", "date": "2025-01-01"}]}}"#
+        )
+        .is_err()
+    );
+}
+
+// Data minimisation -------------------------------------------------------------------------
+
+/// The host's data minimisation (host/src/plugins/minimise.rs) in miniature: keeps only the
+/// declared pointers, so a test can show that `reads` names everything the policy needs.
+fn project(pointers: &[String], record: &Value) -> Value {
+    fn copy(source: &Value, path: &[&str], target: &mut Value) {
+        let Some((head, rest)) = path.split_first() else {
+            *target = source.clone();
+            return;
+        };
+        match source {
+            Value::Object(fields) => {
+                if target.is_null() {
+                    *target = json!({});
+                }
+                let (Some(child), Some(out)) = (fields.get(*head), target.as_object_mut()) else {
+                    return;
+                };
+                copy(
+                    child,
+                    rest,
+                    out.entry(head.to_string()).or_insert(Value::Null),
+                );
+            }
+            Value::Array(items) if *head == "*" => {
+                if target.is_null() {
+                    *target = Value::Array(vec![Value::Null; items.len()]);
+                }
+                let Some(out) = target.as_array_mut() else {
+                    return;
+                };
+                for (item, slot) in items.iter().zip(out.iter_mut()) {
+                    copy(item, rest, slot);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = json!({});
+    for pointer in pointers {
+        let path: Vec<&str> = pointer.split('/').skip(1).collect();
+        copy(record, &path, &mut out);
+    }
+    out
+}
+
+/// A record touching every part of the schema, with fields no policy here should read.
+fn rich_record() -> Value {
+    json!({
+        "child": {
+            "id": "C1", "responsible_authority": "E10000001", "name": "Sam Example",
+            "date_of_birth": "2020-03-16", "date_of_birth_approximate": false, "sex": "F", "legal_status": "C2"
+        },
+        "periods_of_care": [{ "episodes": [
+            { "start": "2023-01-09", "end": "2024-11-01", "reason_new": "S", "reason_ended": "X1", "legal_status": "C2", "placement_type": "U1", "placement_id": "P1" },
+            { "start": "2024-11-01", "reason_new": "P", "placement_id": "P2" },
+        ] }],
+        "placements": [
+            { "id": "P1", "start": "2023-01-09", "end": "2024-11-01", "postcode": "AB1 2CD" },
+            { "id": "P2", "start": "2024-11-01" },
+        ],
+        "iro_assignments": [
+            { "iro_id": "I1", "from": "2023-01-20", "to": "2024-12-31" },
+            { "iro_id": "I2", "from": "2025-01-10" },
+        ],
+        "reviews": [
+            { "date": "2023-02-01", "chair_iro_id": "I1", "participation": "PN0", "items_discussed": ["Contact"] },
+            { "date": "2025-03-04", "chair_iro_id": "I2", "participation": "PN1",
+              "accompaniment": { "asked": true, "chosen": "foster carer" },
+              "mental_health": { "outcome": "partly-met", "actions": ["Refer to CAMHS"] } },
+            { "date": "2025-09-01" },
+        ],
+        "health": {
+            "assessments": [{ "kind": "initial", "date": "2023-01-25" }, { "kind": "review", "date": "2024-12-01" }],
+            "dental_checks": ["2024-05-01"],
+            "sdq": [
+                { "date": "2025-03-31", "date_approximate": true, "score": 18, "completed_by": "main-carer" },
+                { "date": "2024-03-31", "date_approximate": true, "score": 15 },
+            ],
+            "mental_health_assessments": [{ "date": "2025-04-10", "by": "CAMHS" }],
+            "mental_health_referrals": [{ "id": "R1", "service": "CAMHS", "referred": "2024-04-10", "accepted": "2024-04-20" }],
+        },
+        "caregivers": [{ "id": "K1", "kind": "foster", "from": "2023-01-09" }],
+    })
+}
+
+#[test]
+fn the_declared_reads_are_enough() {
+    let full = rich_record();
+    let projected = project(&HealthAssessments::metadata().reads, &full);
+    assert!(projected["child"].get("name").is_none());
+    assert_ne!(projected, full);
+    let c = ctx(ymd(2025, 6, 1));
+    let from_full =
+        HealthAssessments::evaluate(&c, &full.to_string()).expect("full record evaluates");
+    let from_projected = HealthAssessments::evaluate(&c, &projected.to_string())
+        .expect("minimised record evaluates");
+    assert!(!from_full.is_empty());
+    assert_eq!(from_full, from_projected);
+}

@@ -1,0 +1,557 @@
+//! `iro-appointed`: an independent reviewing officer (IRO) appointed for the child's case
+//! (Children Act 1989 s25A).
+//!
+//! The rule: a local authority looking after a child must appoint an IRO for the child's case
+//! (s25A(1)); the initial appointment must be made before the case is first reviewed (s25A(2));
+//! when a vacancy arises a new appointment must be made as soon as is practicable (s25A(3)).
+//! The reference (`statutory-rules.md`, "Statutory reviews and the IRO") gives the figure
+//! "IRO appointed: before the first review of the case, CA 1989 s25A(2)".
+//!
+//! Checks (both statutory):
+//! - `iro-before-first-review` (CA 1989 s25A(2)): one result per period of care. An IRO
+//!   assignment (`iro_assignments[]`) in force on the day of the period's first review
+//!   (`from` on or before it, `to` absent or on or after it) is `met`; none is `breach`. When the
+//!   first review has not been held yet, the IRO must be in place by the first review's due date
+//!   (from `carecheck_sdk::reviews::schedule`, the same schedule `statutory-review-timeliness`
+//!   reports, 20 working days after the period starts): before that date the status follows
+//!   [`Context::timing`] (`met` if an IRO is already in place, otherwise `due_soon` inside the
+//!   look-ahead window and `met` beyond it); after it, an IRO in force on the due date is `met`, an
+//!   IRO assigned later is `breach` ("N days late"), none is `breach` ("N days overdue").
+//! - `iro-assigned-now` (CA 1989 s25A(1), (3)): for a child in a period of care open on the
+//!   evaluation date, an IRO assignment in force on the evaluation date is `met`; none is `breach`,
+//!   except while the period's first review is neither held nor yet due, when the appointment is
+//!   still within the s25A(2) deadline and the status follows the timing against the first
+//!   review's due date. A child not in a period of care on the evaluation date gets one
+//!   `not_applicable` result.
+//!
+//! Readings chosen where the reference is silent (a careful IRO's reading):
+//! - "Before the first review" is read as "in place on the day of the review": an assignment that
+//!   starts on the review day counts (the IRO chairs it), an assignment that ended before the
+//!   review does not.
+//! - An assignment that began before the period of care (for example in an earlier period) and
+//!   was never ended counts: the record says that IRO remained assigned to the child's case.
+//! - The first review of a period is the earliest review dated inside it, as in the SDK schedule.
+//!   A review held in a period that ended before its first review was due still needed an IRO
+//!   before it, so it is checked; a period that ended before its first review was due, with no
+//!   review held, gets `not_applicable` (no review was owed, so no appointment was due).
+//! - A vacancy (the last assignment ended, no new one) gets `breach` on `iro-assigned-now` with the
+//!   date the vacancy began: s25A(3) says "as soon as is practicable" and the reference gives no
+//!   grace period, so the IRO's manager judges practicability from the message. It has no `due`.
+//! - When the first review of a period that has since ended was never held and no IRO was ever
+//!   appointed, the message says so instead of counting days overdue (the period is over).
+//! - Dated rows after the evaluation date are data errors, reported as `insufficient_data` on
+//!   `iro-assigned-now` naming the row and never used as evidence: an IRO assignment starting in
+//!   the future, and an assignment whose `to` is before its `from`. Reviews dated after the
+//!   evaluation date are not used either; `statutory-review-timeliness` reports them (reporting
+//!   them here too would list the same data error twice).
+//! - A period of care with no episodes, or starting after the evaluation date, gets
+//!   `insufficient_data` on `iro-before-first-review`; a record with no period of care gets
+//!   `insufficient_data` on both checks; counting beyond the working-day calendar gets
+//!   `insufficient_data` naming the calendar.
+//!
+//! Settings: `first_review_working_days` (default 20, CPPCR reg 33(1)), the deadline of the first
+//! review and therefore of the initial appointment; it may be shortened, never lengthened.
+
+use carecheck_sdk::dates::{self, format_long};
+use carecheck_sdk::outcome::describe;
+use carecheck_sdk::record::{IroAssignment, PeriodOfCare};
+use carecheck_sdk::reviews::{self, Intervals};
+use carecheck_sdk::settings::{self, Settings, at_most};
+use carecheck_sdk::{
+    Basis, CareRecord, CheckInfo, CheckResult, Context, Metadata, NaiveDate, Policy, Status,
+};
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+pub struct IroAppointed;
+
+const ID: &str = "iro-appointed";
+
+/// Settings. A local authority may bring the deadline forward, never push it back.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct IroSettings {
+    /// Working days after the child becomes looked after by which the first review, and so the
+    /// initial IRO appointment, is due (CPPCR 2010 reg 33(1): 20).
+    pub first_review_working_days: u32,
+}
+
+impl Default for IroSettings {
+    fn default() -> Self {
+        Self {
+            first_review_working_days: Intervals::default().first_review_working_days,
+        }
+    }
+}
+
+impl Settings for IroSettings {
+    fn check(&self) -> Result<(), String> {
+        at_most(
+            "first_review_working_days",
+            self.first_review_working_days,
+            Intervals::default().first_review_working_days,
+            "CPPCR 2010 reg 33(1)",
+        )?;
+        if self.first_review_working_days == 0 {
+            return Err("setting `first_review_working_days` must be at least 1".into());
+        }
+        Ok(())
+    }
+}
+
+fn checks() -> [CheckInfo; 2] {
+    [
+        CheckInfo {
+            id: "iro-before-first-review".into(),
+            title: "IRO appointed before the first review of each period of care".into(),
+            citation: "CA 1989 s25A(2)".into(),
+            basis: Basis::Statutory,
+        },
+        CheckInfo {
+            id: "iro-assigned-now".into(),
+            title: "IRO assigned while the child is looked after".into(),
+            citation: "CA 1989 s25A(1), (3)".into(),
+            basis: Basis::Statutory,
+        },
+    ]
+}
+
+impl Policy for IroAppointed {
+    fn metadata() -> Metadata {
+        Metadata {
+            id: ID.into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            title: "Independent reviewing officer appointed".into(),
+            description: "Checks that an IRO was appointed before the first review of each period \
+                          of care and that one is assigned to every looked-after child now."
+                .into(),
+            author: "carecheck".into(),
+            citations: vec!["CA 1989 s25A".into(), "CPPCR 2010 reg 33(1)".into()],
+            checks: checks().to_vec(),
+            reads: vec![
+                "/periods_of_care/*/episodes/*/start".into(),
+                "/periods_of_care/*/episodes/*/end".into(),
+                "/reviews/*/date".into(),
+                "/iro_assignments/*/iro_id".into(),
+                "/iro_assignments/*/from".into(),
+                "/iro_assignments/*/to".into(),
+            ],
+            settings_schema: settings::schema::<IroSettings>(),
+            effective_from: NaiveDate::from_ymd_opt(2011, 4, 1).expect("valid date"),
+        }
+    }
+
+    fn validate_settings(settings: &str) -> Result<(), String> {
+        settings::parse::<IroSettings>(settings).map(|_| ())
+    }
+
+    fn evaluate(ctx: &Context, record: &str) -> Result<Vec<CheckResult>, String> {
+        let record: CareRecord =
+            serde_json::from_str(record).map_err(|e| format!("unreadable record: {e}"))?;
+        let s: IroSettings = ctx.settings()?;
+        Ok(evaluate_record(ctx, &record, &s))
+    }
+}
+
+/// The assignment in force on `date` (the latest to start, if several overlap).
+fn in_force(valid: &[&IroAssignment], date: NaiveDate) -> Option<IroAssignment> {
+    valid
+        .iter()
+        .filter(|a| a.from <= date && a.to.is_none_or(|to| to >= date))
+        .max_by_key(|a| a.from)
+        .map(|a| (*a).clone())
+}
+
+/// The first assignment starting after `after` and no later than `until` (if given).
+fn first_after(
+    valid: &[&IroAssignment],
+    after: NaiveDate,
+    until: Option<NaiveDate>,
+) -> Option<IroAssignment> {
+    valid
+        .iter()
+        .filter(|a| a.from > after && until.is_none_or(|u| a.from <= u))
+        .min_by_key(|a| a.from)
+        .map(|a| (*a).clone())
+}
+
+fn period_text(start: NaiveDate) -> String {
+    format!("period of care from {}", format_long(start))
+}
+
+/// The policy's logic on a parsed record.
+pub fn evaluate_record(ctx: &Context, record: &CareRecord, s: &IroSettings) -> Vec<CheckResult> {
+    let [before, now] = checks();
+    let eval = ctx.evaluation_date;
+    let mut results = Vec::new();
+
+    // Data errors in the assignments: reported, never used.
+    let mut valid: Vec<&IroAssignment> = Vec::new();
+    for a in &record.iro_assignments {
+        let subject = format!("IRO assignment {} from {}", a.iro_id, a.from);
+        if ctx.is_future(a.from) {
+            results.push(
+                now.insufficient(
+                    subject,
+                    "iro_assignments[].from",
+                    &format!(
+                        "IRO {} is recorded as assigned from {}, after the evaluation date {}; the assignment is not counted until the date is corrected.",
+                        a.iro_id,
+                        format_long(a.from),
+                        format_long(eval)
+                    ),
+                )
+                .with_due(eval),
+            );
+        } else if let Some(to) = a.to.filter(|to| *to < a.from) {
+            results.push(now.insufficient(
+                subject,
+                "iro_assignments[].to",
+                &format!(
+                    "IRO {}'s assignment is recorded as ending on {}, before it starts on {}; the assignment is not counted until the dates are corrected.",
+                    a.iro_id,
+                    format_long(to),
+                    format_long(a.from)
+                ),
+            ));
+        } else {
+            valid.push(a);
+        }
+    }
+
+    if record.periods_of_care.is_empty() {
+        let why = "The record has no period of care, so it cannot be told when an IRO was needed; add the episodes of care.";
+        results.push(before.insufficient("record", "periods_of_care", why));
+        results.push(now.insufficient("record", "periods_of_care", why));
+        return results;
+    }
+
+    for period in &record.periods_of_care {
+        match period.start() {
+            None => results.push(before.insufficient(
+                "period of care",
+                "periods_of_care[].episodes",
+                "A period of care has no episodes, so its start date is unknown; add its episodes.",
+            )),
+            Some(start) if ctx.is_future(start) => results.push(
+                before
+                    .insufficient(
+                        format!("period of care from {start}"),
+                        "periods_of_care[].episodes[].start",
+                        &format!(
+                            "A period of care is recorded as starting on {}, after the evaluation date {}; it is not counted until the date is corrected.",
+                            format_long(start),
+                            format_long(eval)
+                        ),
+                    )
+                    .with_due(eval),
+            ),
+            Some(_) => {}
+        }
+    }
+
+    let intervals = Intervals {
+        first_review_working_days: s.first_review_working_days,
+        ..Intervals::default()
+    };
+    // A period whose first deadline the calendar cannot reach has no reviews here; the loop
+    // below reports it as insufficient data, period by period.
+    let schedules = reviews::schedule(record, eval, &ctx.calendar, intervals);
+
+    // Reviews actually held (not future-dated), oldest first.
+    let mut held: Vec<NaiveDate> = record
+        .reviews
+        .iter()
+        .map(|r| r.date)
+        .filter(|d| !ctx.is_future(*d))
+        .collect();
+    held.sort();
+
+    // `schedule` keeps the periods with a known start on or before the evaluation date, in order.
+    let periods: Vec<&PeriodOfCare> = record
+        .periods_of_care
+        .iter()
+        .filter(|p| p.start().is_some_and(|st| st <= eval))
+        .collect();
+
+    let mut current: Option<(NaiveDate, NaiveDate, Option<NaiveDate>)> = None;
+    // Set when the open period's deadline cannot be counted: "assigned now" cannot be judged either.
+    let mut now_blocked: Option<CheckResult> = None;
+    for (period, schedule) in periods.iter().zip(&schedules) {
+        let start = schedule.start;
+        let first = schedule.reviews.first();
+        let first_held = first
+            .and_then(|r| r.held)
+            .or_else(|| held.iter().copied().find(|d| period.contains(*d)));
+        let due = match first {
+            Some(r) => r.due,
+            None => match ctx.add_working_days(start, s.first_review_working_days) {
+                Ok(due) => due,
+                Err(e) => {
+                    let why = format!("The first review's due date cannot be counted: {e}.");
+                    results.push(before.insufficient("calendar", "calendar", &why));
+                    if period.contains(eval) {
+                        now_blocked = Some(now.insufficient("calendar", "calendar", &why));
+                    }
+                    continue;
+                }
+            },
+        };
+        if period.contains(eval) {
+            current = Some((start, due, first_held));
+        }
+        results.push(before_first_review(
+            ctx,
+            &before,
+            &valid,
+            start,
+            schedule.end,
+            due,
+            first_held,
+        ));
+    }
+
+    results.push(match (current, now_blocked) {
+        (_, Some(blocked)) => blocked,
+        (None, None) => now
+            .result(
+                Status::NotApplicable,
+                "child",
+                format!(
+                    "The child is not in a period of care on {}, so no IRO needs to be assigned now.",
+                    format_long(eval)
+                ),
+            )
+            .with_evidence("evaluation_date", eval),
+        (Some((start, due, first_held)), None) => {
+            assigned_now(ctx, &now, &valid, start, due, first_held)
+        }
+    });
+    results
+}
+
+fn before_first_review(
+    ctx: &Context,
+    info: &CheckInfo,
+    valid: &[&IroAssignment],
+    start: NaiveDate,
+    end: Option<NaiveDate>,
+    due: NaiveDate,
+    first_held: Option<NaiveDate>,
+) -> CheckResult {
+    let eval = ctx.evaluation_date;
+    let period = period_text(start);
+    let subject = format!("period of care from {start}");
+    if let Some(held) = first_held {
+        let result = match in_force(valid, held) {
+            Some(a) => info
+                .result(
+                    Status::Met,
+                    subject,
+                    format!(
+                        "IRO {}, assigned from {}, was in place for the first review of the {period}, held on {}.",
+                        a.iro_id,
+                        format_long(a.from),
+                        format_long(held)
+                    ),
+                )
+                .with_evidence("iro_id", &a.iro_id)
+                .with_evidence("iro_from", a.from),
+            None => {
+                let later = match first_after(valid, held, None) {
+                    Some(a) => format!(
+                        "the first IRO assigned after it, {}, started on {}, {} later",
+                        a.iro_id,
+                        format_long(a.from),
+                        dates::plural(dates::days_between(held, a.from), "day")
+                    ),
+                    None => "no IRO has been assigned since".into(),
+                };
+                info.result(
+                    Status::Breach,
+                    subject,
+                    format!(
+                        "No IRO was assigned when the first review of the {period} was held on {}; {later}.",
+                        format_long(held)
+                    ),
+                )
+            }
+        };
+        return result
+            .with_due(held)
+            .with_evidence("period_start", start)
+            .with_evidence("first_review", held);
+    }
+
+    if let Some(end) = end.filter(|e| *e < due) {
+        return info
+            .result(
+                Status::NotApplicable,
+                subject,
+                format!(
+                    "The {period} ended on {}, before its first review was due on {}, so no IRO appointment was required for it.",
+                    format_long(end),
+                    format_long(due)
+                ),
+            )
+            .with_due(due)
+            .with_evidence("period_start", start);
+    }
+
+    let what = format!("IRO appointment before the first review of the {period}");
+    let result = if eval < due {
+        match in_force(valid, eval) {
+            Some(a) => info
+                .result(
+                    Status::Met,
+                    subject,
+                    format!(
+                        "IRO {}, assigned from {}, is in place ahead of the first review of the {period}, due by {}.",
+                        a.iro_id,
+                        format_long(a.from),
+                        format_long(due)
+                    ),
+                )
+                .with_evidence("iro_id", &a.iro_id)
+                .with_evidence("iro_from", a.from),
+            None => {
+                let timing = ctx.timing(due, None);
+                info.result(timing.status(), subject, describe(&what, "made", due, timing))
+            }
+        }
+    } else if let Some(a) = in_force(valid, due) {
+        info.result(
+            Status::Met,
+            subject,
+            format!(
+                "IRO {}, assigned from {}, was in place by {}, when the first review of the {period} was due (that review has not been held).",
+                a.iro_id,
+                format_long(a.from),
+                format_long(due)
+            ),
+        )
+        .with_evidence("iro_id", &a.iro_id)
+        .with_evidence("iro_from", a.from)
+    } else if let Some(a) = first_after(valid, due, end) {
+        let timing = ctx.timing(due, Some(a.from));
+        info.result(
+            timing.status(),
+            subject,
+            describe(&what, "made", due, timing),
+        )
+        .with_evidence("iro_id", &a.iro_id)
+        .with_evidence("iro_from", a.from)
+    } else if let Some(end) = end.filter(|e| *e < eval) {
+        info.result(
+            Status::Breach,
+            subject,
+            format!(
+                "No IRO was appointed in the {period}, which ended on {}, although one was due by {}, before the first review.",
+                format_long(end),
+                format_long(due)
+            ),
+        )
+    } else {
+        let timing = ctx.timing(due, None);
+        info.result(
+            timing.status(),
+            subject,
+            describe(&what, "made", due, timing),
+        )
+    };
+    result.with_due(due).with_evidence("period_start", start)
+}
+
+fn assigned_now(
+    ctx: &Context,
+    info: &CheckInfo,
+    valid: &[&IroAssignment],
+    start: NaiveDate,
+    due: NaiveDate,
+    first_held: Option<NaiveDate>,
+) -> CheckResult {
+    let eval = ctx.evaluation_date;
+    let period = period_text(start);
+    if let Some(a) = in_force(valid, eval) {
+        return info
+            .result(
+                Status::Met,
+                format!("IRO {}", a.iro_id),
+                format!(
+                    "IRO {} has been assigned to the child since {}.",
+                    a.iro_id,
+                    format_long(a.from)
+                ),
+            )
+            .with_evidence("iro_id", &a.iro_id)
+            .with_evidence("iro_from", a.from)
+            .with_evidence("period_start", start);
+    }
+    let subject = format!("period of care from {start}");
+    if first_held.is_none() && eval < due {
+        // Still inside the s25A(2) deadline for the initial appointment.
+        let timing = ctx.timing(due, None);
+        let days_left = dates::days_between(eval, due);
+        return info
+            .result(
+                timing.status(),
+                subject,
+                format!(
+                    "No IRO is assigned yet in the {period}; one must be appointed before the first review, due by {}, in {}.",
+                    format_long(due),
+                    dates::plural(days_left, "day")
+                ),
+            )
+            .with_due(due)
+            .with_evidence("period_start", start);
+    }
+    // The most recent assignment that ended during this period: a vacancy.
+    let last_ended = valid
+        .iter()
+        .filter(|a| a.to.is_some_and(|to| to < eval && to >= start))
+        .max_by_key(|a| a.to);
+    match last_ended {
+        Some(a) => {
+            let to = a.to.unwrap_or(eval);
+            let vacant_from = to.succ_opt().unwrap_or(to);
+            info.result(
+                Status::Breach,
+                subject,
+                format!(
+                    "No IRO has been assigned since IRO {}'s assignment ended on {}, {} ago; a new IRO must be appointed as soon as practicable.",
+                    a.iro_id,
+                    format_long(to),
+                    dates::plural(dates::days_between(to, eval), "day")
+                ),
+            )
+            .with_evidence("last_iro_id", &a.iro_id)
+            .with_evidence("last_iro_to", to)
+            .with_evidence("vacant_from", vacant_from)
+            .with_evidence("period_start", start)
+        }
+        None => {
+            let (deadline, text) = match first_held {
+                Some(held) => (
+                    held,
+                    format!("the first review was held on {}", format_long(held)),
+                ),
+                None => (
+                    due,
+                    format!("the first review was due by {}", format_long(due)),
+                ),
+            };
+            info.result(
+                Status::Breach,
+                subject,
+                format!("No IRO is assigned in the {period}, although {text}; one must be appointed now."),
+            )
+            .with_due(deadline)
+            .with_evidence("period_start", start)
+        }
+    }
+}
+
+carecheck_sdk::export_policy!(IroAppointed);
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,604 @@
+//! Hand-worked cases. Working days use the shipped England and Wales calendar.
+
+use super::*;
+use carecheck_sdk::calendar_file::england_and_wales;
+use serde_json::{Value, json};
+
+fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).expect("valid test date")
+}
+
+fn ctx(eval: NaiveDate) -> Context {
+    Context {
+        evaluation_date: eval,
+        look_ahead_days: 28,
+        calendar: england_and_wales().calendar(),
+        settings: String::new(),
+    }
+}
+
+fn run(eval: NaiveDate, record: Value) -> Vec<CheckResult> {
+    let record: CareRecord = serde_json::from_value(record).expect("valid record");
+    evaluate_record(&ctx(eval), &record, &IroSettings::default())
+}
+
+fn of<'a>(results: &'a [CheckResult], check: &str) -> Vec<&'a CheckResult> {
+    results.iter().filter(|r| r.check == check).collect()
+}
+
+/// The single result of `check`.
+fn one<'a>(results: &'a [CheckResult], check: &str) -> &'a CheckResult {
+    let found = of(results, check);
+    assert_eq!(found.len(), 1, "{check}: {results:#?}");
+    found[0]
+}
+
+const BEFORE: &str = "iro-before-first-review";
+const NOW: &str = "iro-assigned-now";
+
+/// One open period from Fri 20 Dec 2024. First review due (20 working days, the start day not
+/// counted): Mon 23 = 1, Tue 24 = 2; Wed 25 Christmas, Thu 26 Boxing Day; Fri 27 = 3;
+/// Mon 30 = 4, Tue 31 = 5; Wed 1 Jan New Year's Day; Thu 2 = 6, Fri 3 = 7; 6-10 Jan = 8-12;
+/// 13-17 Jan = 13-17; Mon 20 = 18, Tue 21 = 19, Wed 22 Jan 2025 = 20.
+fn christmas_record(reviews: &[&str], iros: Value) -> Value {
+    let reviews: Vec<Value> = reviews.iter().map(|d| json!({ "date": d })).collect();
+    json!({
+        "periods_of_care": [{ "episodes": [{ "start": "2024-12-20" }] }],
+        "reviews": reviews,
+        "iro_assignments": iros,
+    })
+}
+
+#[test]
+fn iro_in_place_for_a_first_review_held_on_its_due_date() {
+    let results = run(
+        ymd(2025, 2, 1),
+        christmas_record(
+            &["2025-01-22"],
+            json!([{ "iro_id": "I1", "from": "2025-01-06" }]),
+        ),
+    );
+    let before = one(&results, BEFORE);
+    assert_eq!(before.status, Status::Met);
+    assert_eq!(
+        before.message,
+        "IRO I1, assigned from 6 Jan 2025, was in place for the first review of the period of care from 20 Dec 2024, held on 22 Jan 2025."
+    );
+    assert_eq!(before.due, Some(ymd(2025, 1, 22)));
+    assert_eq!(before.subject, "period of care from 2024-12-20");
+    let now = one(&results, NOW);
+    assert_eq!(now.status, Status::Met);
+    assert_eq!(
+        now.message,
+        "IRO I1 has been assigned to the child since 6 Jan 2025."
+    );
+    assert_eq!(now.subject, "IRO I1");
+}
+
+#[test]
+fn assigned_on_the_review_day_counts_the_day_after_does_not() {
+    let on_the_day = run(
+        ymd(2025, 2, 1),
+        christmas_record(
+            &["2025-01-22"],
+            json!([{ "iro_id": "I1", "from": "2025-01-22" }]),
+        ),
+    );
+    assert_eq!(one(&on_the_day, BEFORE).status, Status::Met);
+
+    let day_after = run(
+        ymd(2025, 2, 1),
+        christmas_record(
+            &["2025-01-22"],
+            json!([{ "iro_id": "I1", "from": "2025-01-23" }]),
+        ),
+    );
+    let before = one(&day_after, BEFORE);
+    assert_eq!(before.status, Status::Breach);
+    assert_eq!(
+        before.message,
+        "No IRO was assigned when the first review of the period of care from 20 Dec 2024 was held on 22 Jan 2025; the first IRO assigned after it, I1, started on 23 Jan 2025, 1 day later."
+    );
+    // The IRO is in place now.
+    assert_eq!(one(&day_after, NOW).status, Status::Met);
+}
+
+#[test]
+fn an_assignment_that_ended_before_the_review_does_not_count() {
+    let results = run(
+        ymd(2025, 2, 1),
+        christmas_record(
+            &["2025-01-22"],
+            json!([{ "iro_id": "I1", "from": "2025-01-02", "to": "2025-01-21" }]),
+        ),
+    );
+    let before = one(&results, BEFORE);
+    assert_eq!(before.status, Status::Breach);
+    assert_eq!(
+        before.message,
+        "No IRO was assigned when the first review of the period of care from 20 Dec 2024 was held on 22 Jan 2025; no IRO has been assigned since."
+    );
+    // A vacancy since 22 Jan: 21 Jan to 1 Feb is 11 days.
+    let now = one(&results, NOW);
+    assert_eq!(now.status, Status::Breach);
+    assert_eq!(
+        now.message,
+        "No IRO has been assigned since IRO I1's assignment ended on 21 Jan 2025, 11 days ago; a new IRO must be appointed as soon as practicable."
+    );
+    assert!(
+        now.evidence
+            .contains(&("vacant_from".into(), "2025-01-22".into()))
+    );
+}
+
+#[test]
+fn first_review_not_held_and_not_yet_due() {
+    // 10 Jan to 22 Jan 2025 is 12 days: inside the 28-day look-ahead.
+    let results = run(ymd(2025, 1, 10), christmas_record(&[], json!([])));
+    let before = one(&results, BEFORE);
+    assert_eq!(before.status, Status::DueSoon);
+    assert_eq!(
+        before.message,
+        "IRO appointment before the first review of the period of care from 20 Dec 2024 is due by 22 Jan 2025, in 12 days."
+    );
+    assert_eq!(before.due, Some(ymd(2025, 1, 22)));
+    let now = one(&results, NOW);
+    assert_eq!(now.status, Status::DueSoon);
+    assert_eq!(
+        now.message,
+        "No IRO is assigned yet in the period of care from 20 Dec 2024; one must be appointed before the first review, due by 22 Jan 2025, in 12 days."
+    );
+
+    // On the day the period starts the deadline is 33 days away: beyond the look-ahead, met.
+    let results = run(ymd(2024, 12, 20), christmas_record(&[], json!([])));
+    assert_eq!(one(&results, BEFORE).status, Status::Met);
+    assert_eq!(one(&results, NOW).status, Status::Met);
+
+    // An IRO already in place before the due date.
+    let results = run(
+        ymd(2025, 1, 10),
+        christmas_record(&[], json!([{ "iro_id": "I1", "from": "2025-01-02" }])),
+    );
+    assert_eq!(
+        one(&results, BEFORE).message,
+        "IRO I1, assigned from 2 Jan 2025, is in place ahead of the first review of the period of care from 20 Dec 2024, due by 22 Jan 2025."
+    );
+}
+
+#[test]
+fn first_review_not_held_and_overdue() {
+    // No IRO: 22 Jan to 1 Feb 2025 is 10 days.
+    let results = run(ymd(2025, 2, 1), christmas_record(&[], json!([])));
+    let before = one(&results, BEFORE);
+    assert_eq!(before.status, Status::Breach);
+    assert_eq!(
+        before.message,
+        "IRO appointment before the first review of the period of care from 20 Dec 2024 was due by 22 Jan 2025 and is 10 days overdue."
+    );
+    let now = one(&results, NOW);
+    assert_eq!(now.status, Status::Breach);
+    assert_eq!(
+        now.message,
+        "No IRO is assigned in the period of care from 20 Dec 2024, although the first review was due by 22 Jan 2025; one must be appointed now."
+    );
+    assert_eq!(now.due, Some(ymd(2025, 1, 22)));
+
+    // An IRO appointed 2 days after the due date: late, though in place now.
+    let results = run(
+        ymd(2025, 2, 1),
+        christmas_record(&[], json!([{ "iro_id": "I1", "from": "2025-01-24" }])),
+    );
+    let before = one(&results, BEFORE);
+    assert_eq!(before.status, Status::Breach);
+    assert_eq!(
+        before.message,
+        "IRO appointment before the first review of the period of care from 20 Dec 2024 was due by 22 Jan 2025 and was made on 24 Jan 2025, 2 days late."
+    );
+    assert_eq!(one(&results, NOW).status, Status::Met);
+
+    // An IRO in place by the due date: met, although the review itself is overdue.
+    let results = run(
+        ymd(2025, 2, 1),
+        christmas_record(&[], json!([{ "iro_id": "I1", "from": "2025-01-22" }])),
+    );
+    let before = one(&results, BEFORE);
+    assert_eq!(before.status, Status::Met);
+    assert_eq!(
+        before.message,
+        "IRO I1, assigned from 22 Jan 2025, was in place by 22 Jan 2025, when the first review of the period of care from 20 Dec 2024 was due (that review has not been held)."
+    );
+}
+
+#[test]
+fn easter_2025_deadline() {
+    // From Tue 1 Apr 2025: Wed 2 - Fri 4 = 1-3; 7-11 Apr = 4-8; Mon 14 - Thu 17 = 9-12;
+    // Fri 18 Good Friday, Mon 21 Easter Monday; Tue 22 - Fri 25 = 13-16; Mon 28 - Wed 30 = 17-19;
+    // Thu 1 May = 20.
+    let record = |iro_from: &str| {
+        json!({
+            "periods_of_care": [{ "episodes": [{ "start": "2025-04-01" }] }],
+            "iro_assignments": [{ "iro_id": "I2", "from": iro_from }],
+        })
+    };
+    // Assigned on the due date, review not yet held: met.
+    let results = run(ymd(2025, 5, 6), record("2025-05-01"));
+    let before = one(&results, BEFORE);
+    assert_eq!(before.status, Status::Met);
+    assert_eq!(before.due, Some(ymd(2025, 5, 1)));
+    // Assigned the day after: 1 day late.
+    let results = run(ymd(2025, 5, 6), record("2025-05-02"));
+    let before = one(&results, BEFORE);
+    assert_eq!(before.status, Status::Breach);
+    assert!(
+        before
+            .message
+            .ends_with("was due by 1 May 2025 and was made on 2 May 2025, 1 day late."),
+        "{}",
+        before.message
+    );
+}
+
+#[test]
+fn one_off_bank_holidays_2022() {
+    // From Fri 27 May 2022: Mon 30 May = 1 (not a holiday in 2022), Tue 31 = 2, Wed 1 Jun = 3;
+    // Thu 2 and Fri 3 Jun holidays; 6-10 Jun = 4-8; 13-17 = 9-13; 20-24 = 14-18;
+    // Mon 27 = 19, Tue 28 Jun 2022 = 20.
+    let results = run(
+        ymd(2022, 7, 1),
+        json!({
+            "periods_of_care": [{ "episodes": [{ "start": "2022-05-27" }] }],
+            "iro_assignments": [{ "iro_id": "I1", "from": "2022-06-29" }],
+        }),
+    );
+    let before = one(&results, BEFORE);
+    assert_eq!(before.due, Some(ymd(2022, 6, 28)));
+    assert_eq!(before.status, Status::Breach);
+}
+
+#[test]
+fn a_period_that_ended_before_its_first_review_was_due() {
+    let results = run(
+        ymd(2025, 3, 1),
+        json!({
+            "periods_of_care": [{ "episodes": [{ "start": "2024-12-20", "end": "2025-01-10" }] }],
+        }),
+    );
+    let before = one(&results, BEFORE);
+    assert_eq!(before.status, Status::NotApplicable);
+    assert_eq!(
+        before.message,
+        "The period of care from 20 Dec 2024 ended on 10 Jan 2025, before its first review was due on 22 Jan 2025, so no IRO appointment was required for it."
+    );
+    let now = one(&results, NOW);
+    assert_eq!(now.status, Status::NotApplicable);
+    assert_eq!(
+        now.message,
+        "The child is not in a period of care on 1 Mar 2025, so no IRO needs to be assigned now."
+    );
+
+    // But a review held in that short period still needed an IRO before it.
+    let results = run(
+        ymd(2025, 3, 1),
+        json!({
+            "periods_of_care": [{ "episodes": [{ "start": "2024-12-20", "end": "2025-01-10" }] }],
+            "reviews": [{ "date": "2025-01-08" }],
+        }),
+    );
+    assert_eq!(one(&results, BEFORE).status, Status::Breach);
+}
+
+#[test]
+fn a_period_that_ended_without_an_iro_or_a_review() {
+    let results = run(
+        ymd(2025, 6, 1),
+        json!({
+            "periods_of_care": [{ "episodes": [{ "start": "2024-12-20", "end": "2025-03-01" }] }],
+        }),
+    );
+    let before = one(&results, BEFORE);
+    assert_eq!(before.status, Status::Breach);
+    assert_eq!(
+        before.message,
+        "No IRO was appointed in the period of care from 20 Dec 2024, which ended on 1 Mar 2025, although one was due by 22 Jan 2025, before the first review."
+    );
+}
+
+#[test]
+fn each_new_period_of_care_is_checked_again() {
+    // Period 1: first review 20 Mar 2023 with IRO I1 (ended with the period).
+    // Period 2 from 20 Dec 2024: first review 15 Jan 2025.
+    let record = |iros: Value| {
+        json!({
+            "periods_of_care": [
+                { "episodes": [{ "start": "2023-03-01", "end": "2023-09-30" }] },
+                { "episodes": [{ "start": "2024-12-20" }] },
+            ],
+            "reviews": [{ "date": "2023-03-20" }, { "date": "2025-01-15" }],
+            "iro_assignments": iros,
+        })
+    };
+    let results = run(
+        ymd(2025, 2, 1),
+        record(json!([{ "iro_id": "I1", "from": "2023-03-05", "to": "2023-09-30" }])),
+    );
+    let before = of(&results, BEFORE);
+    assert_eq!(before.len(), 2);
+    assert_eq!(before[0].status, Status::Met);
+    assert_eq!(before[0].subject, "period of care from 2023-03-01");
+    assert_eq!(before[1].status, Status::Breach);
+    assert_eq!(before[1].subject, "period of care from 2024-12-20");
+    // The old assignment ended before this period: not a vacancy in it.
+    assert_eq!(
+        one(&results, NOW).message,
+        "No IRO is assigned in the period of care from 20 Dec 2024, although the first review was held on 15 Jan 2025; one must be appointed now."
+    );
+
+    // An assignment never ended carries over to the new period.
+    let results = run(
+        ymd(2025, 2, 1),
+        record(json!([{ "iro_id": "I1", "from": "2023-03-05" }])),
+    );
+    assert!(of(&results, BEFORE).iter().all(|r| r.status == Status::Met));
+    assert_eq!(one(&results, NOW).status, Status::Met);
+}
+
+#[test]
+fn a_placement_change_inside_a_period_is_still_one_period() {
+    // Two episodes (a placement move on 10 Jan 2025), one period, one first review.
+    let results = run(
+        ymd(2025, 2, 1),
+        json!({
+            "periods_of_care": [{ "episodes": [
+                { "start": "2024-12-20", "end": "2025-01-10", "reason_ended": "X1", "placement_id": "P1" },
+                { "start": "2025-01-10", "placement_id": "P2" },
+            ] }],
+            "reviews": [{ "date": "2025-01-22" }],
+            "iro_assignments": [{ "iro_id": "I1", "from": "2025-01-15" }],
+        }),
+    );
+    let before = one(&results, BEFORE);
+    assert_eq!(before.status, Status::Met);
+    assert_eq!(before.subject, "period of care from 2024-12-20");
+}
+
+#[test]
+fn future_dated_rows_are_data_errors() {
+    // An assignment from 1 Mar 2025, evaluated on 1 Feb 2025: reported, not used.
+    let results = run(
+        ymd(2025, 2, 1),
+        christmas_record(
+            &["2025-03-01"],
+            json!([{ "iro_id": "I9", "from": "2025-03-01" }]),
+        ),
+    );
+    let now = of(&results, NOW);
+    assert_eq!(now.len(), 2);
+    assert_eq!(now[0].status, Status::InsufficientData);
+    assert_eq!(now[0].subject, "IRO assignment I9 from 2025-03-01");
+    assert_eq!(
+        now[0].message,
+        "IRO I9 is recorded as assigned from 1 Mar 2025, after the evaluation date 1 Feb 2025; the assignment is not counted until the date is corrected."
+    );
+    assert!(
+        now[0]
+            .evidence
+            .contains(&("missing_field".into(), "iro_assignments[].from".into()))
+    );
+    assert_eq!(now[1].status, Status::Breach);
+    // The future-dated review is not taken as the first review either.
+    let before = one(&results, BEFORE);
+    assert_eq!(before.status, Status::Breach);
+    assert!(
+        before.message.ends_with("is 10 days overdue."),
+        "{}",
+        before.message
+    );
+}
+
+#[test]
+fn an_assignment_ending_before_it_starts_is_a_data_error() {
+    let results = run(
+        ymd(2025, 2, 1),
+        christmas_record(
+            &["2025-01-22"],
+            json!([{ "iro_id": "I1", "from": "2025-01-06", "to": "2025-01-01" }]),
+        ),
+    );
+    let errors: Vec<_> = of(&results, NOW)
+        .into_iter()
+        .filter(|r| r.status == Status::InsufficientData)
+        .collect();
+    assert_eq!(errors.len(), 1);
+    assert_eq!(
+        errors[0].message,
+        "IRO I1's assignment is recorded as ending on 1 Jan 2025, before it starts on 6 Jan 2025; the assignment is not counted until the dates are corrected."
+    );
+    assert_eq!(one(&results, BEFORE).status, Status::Breach);
+}
+
+#[test]
+fn missing_periods_of_care() {
+    let results = run(
+        ymd(2025, 2, 1),
+        json!({ "iro_assignments": [{ "iro_id": "I1", "from": "2025-01-06" }] }),
+    );
+    assert_eq!(results.len(), 2);
+    for r in &results {
+        assert_eq!(r.status, Status::InsufficientData);
+        assert!(
+            r.evidence
+                .contains(&("missing_field".into(), "periods_of_care".into()))
+        );
+    }
+    // A period with no episodes, and one starting after the evaluation date.
+    let results = run(
+        ymd(2025, 2, 1),
+        json!({ "periods_of_care": [{ "episodes": [] }, { "episodes": [{ "start": "2025-06-01" }] }] }),
+    );
+    let before = of(&results, BEFORE);
+    assert_eq!(before.len(), 2);
+    assert!(before.iter().all(|r| r.status == Status::InsufficientData));
+    assert_eq!(one(&results, NOW).status, Status::NotApplicable);
+}
+
+#[test]
+fn counting_beyond_the_calendar_is_insufficient_data() {
+    // 20 working days from 20 Dec 2027 run past 31 Dec 2027, the calendar's last day.
+    let results = run(
+        ymd(2027, 12, 31),
+        json!({ "periods_of_care": [{ "episodes": [{ "start": "2027-12-20" }] }] }),
+    );
+    assert_eq!(results.len(), 2);
+    assert!(results.iter().all(|r| r.status == Status::InsufficientData));
+    assert!(
+        results[0]
+            .message
+            .starts_with("The first review's due date cannot be counted:")
+    );
+}
+
+#[test]
+fn settings_may_tighten_but_not_loosen() {
+    assert!(IroAppointed::validate_settings("").is_ok());
+    assert!(IroAppointed::validate_settings("{}").is_ok());
+    assert!(IroAppointed::validate_settings(r#"{"first_review_working_days": 15}"#).is_ok());
+    let err = IroAppointed::validate_settings(r#"{"first_review_working_days": 21}"#).unwrap_err();
+    assert!(err.contains("at most 20"), "{err}");
+    assert!(IroAppointed::validate_settings(r#"{"first_review_working_days": 0}"#).is_err());
+    assert!(IroAppointed::validate_settings(r#"{"grace_days": 5}"#).is_err());
+
+    // A tighter deadline: 15 working days from 20 Dec 2024 is Wed 15 Jan 2025
+    // (day 12 is Fri 10 Jan as above; Mon 13 = 13, Tue 14 = 14, Wed 15 = 15).
+    let c = Context {
+        settings: r#"{"first_review_working_days": 15}"#.into(),
+        ..ctx(ymd(2025, 2, 1))
+    };
+    let text = christmas_record(&[], json!([])).to_string();
+    let results = IroAppointed::evaluate(&c, &text).expect("evaluates");
+    assert_eq!(one(&results, BEFORE).due, Some(ymd(2025, 1, 15)));
+}
+
+#[test]
+fn metadata_declares_the_checks_and_fields() {
+    let m = IroAppointed::metadata();
+    assert_eq!(m.id, "iro-appointed");
+    assert_eq!(m.author, "carecheck");
+    let ids: Vec<_> = m.checks.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(ids, [BEFORE, NOW]);
+    assert!(m.checks.iter().all(|c| c.basis == Basis::Statutory));
+    assert!(m.reads.contains(&"/iro_assignments/*/to".to_string()));
+    assert!(m.settings_schema.contains("first_review_working_days"));
+    // Every result names a declared check.
+    let results = run(
+        ymd(2025, 2, 1),
+        christmas_record(&["2025-01-22"], json!([])),
+    );
+    assert!(results.iter().all(|r| m.check(&r.check).is_some()));
+}
+
+#[test]
+fn unreadable_record_is_an_error_not_a_panic() {
+    let c = ctx(ymd(2025, 2, 1));
+    assert!(IroAppointed::evaluate(&c, "not json").is_err());
+    assert!(IroAppointed::evaluate(&c, r#"{"iro_assignments": [{"iro_id": "I1"}]}"#).is_err());
+}
+
+// Data minimisation -------------------------------------------------------------------------
+
+/// The host's data minimisation (host/src/plugins/minimise.rs) in miniature: keeps only the
+/// declared pointers, so a test can show that `reads` names everything the policy needs.
+fn project(pointers: &[String], record: &Value) -> Value {
+    fn copy(source: &Value, path: &[&str], target: &mut Value) {
+        let Some((head, rest)) = path.split_first() else {
+            *target = source.clone();
+            return;
+        };
+        match source {
+            Value::Object(fields) => {
+                if target.is_null() {
+                    *target = json!({});
+                }
+                let (Some(child), Some(out)) = (fields.get(*head), target.as_object_mut()) else {
+                    return;
+                };
+                copy(
+                    child,
+                    rest,
+                    out.entry(head.to_string()).or_insert(Value::Null),
+                );
+            }
+            Value::Array(items) if *head == "*" => {
+                if target.is_null() {
+                    *target = Value::Array(vec![Value::Null; items.len()]);
+                }
+                let Some(out) = target.as_array_mut() else {
+                    return;
+                };
+                for (item, slot) in items.iter().zip(out.iter_mut()) {
+                    copy(item, rest, slot);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = json!({});
+    for pointer in pointers {
+        let path: Vec<&str> = pointer.split('/').skip(1).collect();
+        copy(record, &path, &mut out);
+    }
+    out
+}
+
+/// A record touching every part of the schema, with fields no policy here should read.
+fn rich_record() -> Value {
+    json!({
+        "child": {
+            "id": "C1", "responsible_authority": "E10000001", "name": "Sam Example",
+            "date_of_birth": "2020-03-16", "date_of_birth_approximate": false, "sex": "F", "legal_status": "C2"
+        },
+        "periods_of_care": [{ "episodes": [
+            { "start": "2023-01-09", "end": "2024-11-01", "reason_new": "S", "reason_ended": "X1", "legal_status": "C2", "placement_type": "U1", "placement_id": "P1" },
+            { "start": "2024-11-01", "reason_new": "P", "placement_id": "P2" },
+        ] }],
+        "placements": [
+            { "id": "P1", "start": "2023-01-09", "end": "2024-11-01", "postcode": "AB1 2CD" },
+            { "id": "P2", "start": "2024-11-01" },
+        ],
+        "iro_assignments": [
+            { "iro_id": "I1", "from": "2023-01-20", "to": "2024-12-31" },
+            { "iro_id": "I2", "from": "2025-01-10" },
+        ],
+        "reviews": [
+            { "date": "2023-02-01", "chair_iro_id": "I1", "participation": "PN0", "items_discussed": ["Contact"] },
+            { "date": "2025-03-04", "chair_iro_id": "I2", "participation": "PN1",
+              "accompaniment": { "asked": true, "chosen": "foster carer" },
+              "mental_health": { "outcome": "partly-met", "actions": ["Refer to CAMHS"] } },
+            { "date": "2025-09-01" },
+        ],
+        "health": {
+            "assessments": [{ "kind": "initial", "date": "2023-01-25" }, { "kind": "review", "date": "2024-12-01" }],
+            "dental_checks": ["2024-05-01"],
+            "sdq": [
+                { "date": "2025-03-31", "date_approximate": true, "score": 18, "completed_by": "main-carer" },
+                { "date": "2024-03-31", "date_approximate": true, "score": 15 },
+            ],
+            "mental_health_assessments": [{ "date": "2025-04-10", "by": "CAMHS" }],
+            "mental_health_referrals": [{ "id": "R1", "service": "CAMHS", "referred": "2024-04-10", "accepted": "2024-04-20" }],
+        },
+        "caregivers": [{ "id": "K1", "kind": "foster", "from": "2023-01-09" }],
+    })
+}
+
+#[test]
+fn the_declared_reads_are_enough() {
+    let full = rich_record();
+    let projected = project(&IroAppointed::metadata().reads, &full);
+    assert!(projected["child"].get("name").is_none());
+    assert_ne!(projected, full);
+    let c = ctx(ymd(2025, 6, 1));
+    let from_full = IroAppointed::evaluate(&c, &full.to_string()).expect("full record evaluates");
+    let from_projected =
+        IroAppointed::evaluate(&c, &projected.to_string()).expect("minimised record evaluates");
+    assert!(!from_full.is_empty());
+    assert_eq!(from_full, from_projected);
+}

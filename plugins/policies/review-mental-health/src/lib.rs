@@ -1,0 +1,306 @@
+//! `review-mental-health`: every statutory review considers the child's mental health
+//! (EWG 2017 recommendation 11).
+//!
+//! The rule: "each statutory review must include a review of whether the child's mental health
+//! needs have been met" (expert working group on the mental health of looked-after children,
+//! SCIE, November 2017, recommendation 11; `statutory-rules.md`, "Statutory reviews and the IRO").
+//! Both checks are guidance: the working group's recommendations are not regulations.
+//!
+//! Checks, one result each per review dated on or after the setting `from`:
+//! - `mental-health-reviewed` (guidance, EWG 2017 rec 11): the review records a mental-health item
+//!   (`reviews[].mental_health`) with an outcome. Needs met, partly met or not met: `met`. No item,
+//!   or the outcome `not-discussed`: `breach`.
+//! - `mental-health-actions` (guidance, EWG 2017 rec 11): where the outcome is `not-met` or
+//!   `partly-met`, at least one action is recorded: `met`; none: `breach`. Where the needs were met
+//!   or no outcome was recorded, `not_applicable` with the reason (the missing outcome is already a
+//!   breach of `mental-health-reviewed`).
+//!
+//! Readings chosen where the reference is silent (a careful IRO's reading):
+//! - `from` defaults to 1 Jan 2018, the first full year after the November 2017 recommendations:
+//!   reviews before it were held before anyone could be expected to follow them. A local authority
+//!   may bring it earlier (check more reviews), never later; a later date is rejected.
+//! - Reviews before `from` get no result; when no review falls on or after `from` (up to the
+//!   evaluation date), each check gives one `not_applicable` result (subject `record`).
+//! - Several review rows on the same date are one review (as in the SDK's review schedule); the
+//!   most complete mental-health item among them is the one checked (an item with an outcome and
+//!   actions, before one with an outcome only, before `not-discussed`, before none).
+//! - An action is a non-blank sentence; blank strings do not count.
+//! - A review dated after the evaluation date is a data error: one `insufficient_data` result on
+//!   `mental-health-reviewed` naming it, and it is not checked.
+//! - No deadline is involved, so results carry no `due` (except data errors, which carry the
+//!   evaluation date, as elsewhere).
+
+use std::collections::BTreeMap;
+
+use carecheck_sdk::dates::{self, format_long};
+use carecheck_sdk::record::{MentalHealthItem, MentalHealthOutcome};
+use carecheck_sdk::settings::{self, Settings};
+use carecheck_sdk::{
+    Basis, CareRecord, CheckInfo, CheckResult, Context, Metadata, NaiveDate, Policy, Status,
+};
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+pub struct ReviewMentalHealth;
+
+const ID: &str = "review-mental-health";
+
+/// The default `from`: 1 Jan 2018, the first full year after the November 2017 recommendations.
+pub fn default_from() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2018, 1, 1).expect("valid date")
+}
+
+/// Settings. A local authority may check reviews from an earlier date, never a later one.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct MentalHealthSettings {
+    /// Reviews on or after this date must include the mental-health item (default 2018-01-01,
+    /// the first full year after the EWG's November 2017 recommendations).
+    pub from: NaiveDate,
+}
+
+impl Default for MentalHealthSettings {
+    fn default() -> Self {
+        Self {
+            from: default_from(),
+        }
+    }
+}
+
+impl Settings for MentalHealthSettings {
+    fn check(&self) -> Result<(), String> {
+        if self.from > default_from() {
+            return Err(format!(
+                "setting `from` is {}, but EWG 2017 rec 11 applies to reviews from {} at the latest: a local authority may tighten this figure, not loosen it",
+                self.from,
+                default_from()
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn check(id: &str, title: &str) -> CheckInfo {
+    CheckInfo {
+        id: id.into(),
+        title: title.into(),
+        citation: "EWG 2017 rec 11".into(),
+        basis: Basis::Guidance,
+    }
+}
+
+fn checks() -> [CheckInfo; 2] {
+    [
+        check(
+            "mental-health-reviewed",
+            "Each review considers whether the child's mental health needs have been met",
+        ),
+        check(
+            "mental-health-actions",
+            "Actions agreed where mental health needs are not met or partly met",
+        ),
+    ]
+}
+
+impl Policy for ReviewMentalHealth {
+    fn metadata() -> Metadata {
+        Metadata {
+            id: ID.into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            title: "Mental health at every review".into(),
+            description: "Checks that every statutory review records whether the child's mental \
+                          health needs have been met, and actions where they have not."
+                .into(),
+            author: "carecheck".into(),
+            citations: vec!["EWG 2017 rec 11".into()],
+            checks: checks().to_vec(),
+            reads: vec![
+                "/reviews/*/date".into(),
+                "/reviews/*/mental_health/outcome".into(),
+                "/reviews/*/mental_health/actions".into(),
+            ],
+            settings_schema: settings::schema::<MentalHealthSettings>(),
+            effective_from: default_from(),
+        }
+    }
+
+    fn validate_settings(settings: &str) -> Result<(), String> {
+        settings::parse::<MentalHealthSettings>(settings).map(|_| ())
+    }
+
+    fn evaluate(ctx: &Context, record: &str) -> Result<Vec<CheckResult>, String> {
+        let record: CareRecord =
+            serde_json::from_str(record).map_err(|e| format!("unreadable record: {e}"))?;
+        let s: MentalHealthSettings = ctx.settings()?;
+        Ok(evaluate_record(ctx, &record, &s))
+    }
+}
+
+fn has_actions(item: &MentalHealthItem) -> bool {
+    item.actions.iter().any(|a| !a.trim().is_empty())
+}
+
+/// How complete an item is, for choosing among rows of the same review.
+fn completeness(item: Option<&MentalHealthItem>) -> u8 {
+    match item {
+        None => 0,
+        Some(i) if i.outcome == MentalHealthOutcome::NotDiscussed => 1,
+        Some(i) if !has_actions(i) => 2,
+        Some(_) => 3,
+    }
+}
+
+/// The policy's logic on a parsed record.
+pub fn evaluate_record(
+    ctx: &Context,
+    record: &CareRecord,
+    s: &MentalHealthSettings,
+) -> Vec<CheckResult> {
+    let [reviewed, actions] = checks();
+    let eval = ctx.evaluation_date;
+    let mut results = Vec::new();
+
+    // One entry per review date: the most complete item recorded that day.
+    let mut by_date: BTreeMap<NaiveDate, Option<&MentalHealthItem>> = BTreeMap::new();
+    for review in &record.reviews {
+        let item = review.mental_health.as_ref();
+        let entry = by_date.entry(review.date).or_insert(item);
+        if completeness(item) > completeness(*entry) {
+            *entry = item;
+        }
+    }
+
+    for date in by_date.keys().filter(|d| ctx.is_future(**d)) {
+        results.push(
+            reviewed
+                .insufficient(
+                    format!("review {date}"),
+                    "reviews[].date",
+                    &format!(
+                        "A review is dated {}, after the evaluation date {}; it is not checked until the date is corrected.",
+                        format_long(*date),
+                        format_long(eval)
+                    ),
+                )
+                .with_due(eval),
+        );
+    }
+
+    let in_scope: Vec<(NaiveDate, Option<&MentalHealthItem>)> = by_date
+        .iter()
+        .filter(|(d, _)| **d >= s.from && !ctx.is_future(**d))
+        .map(|(d, i)| (*d, *i))
+        .collect();
+
+    if in_scope.is_empty() {
+        let why = format!(
+            "No review dated from {} to {} is recorded, so there is no review to check.",
+            format_long(s.from),
+            format_long(eval)
+        );
+        for info in [&reviewed, &actions] {
+            results.push(
+                info.result(Status::NotApplicable, "record", why.clone())
+                    .with_evidence("from", s.from),
+            );
+        }
+        return results;
+    }
+
+    for (date, item) in in_scope {
+        let when = format_long(date);
+        let subject = format!("review {date}");
+        let with_item = |r: CheckResult| -> CheckResult {
+            let r = r.with_evidence("review_date", date);
+            match item {
+                Some(i) => r.with_evidence("outcome", i.outcome.label()).with_evidence(
+                    "actions",
+                    i.actions.iter().filter(|a| !a.trim().is_empty()).count(),
+                ),
+                None => r,
+            }
+        };
+
+        let r = match item {
+            None => reviewed.result(
+                Status::Breach,
+                subject.clone(),
+                format!(
+                    "The review on {when} has no mental-health item; record whether the child's mental health needs have been met."
+                ),
+            ),
+            Some(i) if i.outcome == MentalHealthOutcome::NotDiscussed => reviewed.result(
+                Status::Breach,
+                subject.clone(),
+                format!(
+                    "The child's mental health was not discussed at the review on {when}; every review must consider whether the child's mental health needs have been met."
+                ),
+            ),
+            Some(i) => reviewed.result(
+                Status::Met,
+                subject.clone(),
+                format!(
+                    "The review on {when} considered the child's mental health and recorded '{}'.",
+                    i.outcome.label()
+                ),
+            ),
+        };
+        results.push(with_item(r));
+
+        let r = match item {
+            None => actions.result(
+                Status::NotApplicable,
+                subject,
+                format!(
+                    "The review on {when} recorded no mental-health outcome, so there are no actions to check (see the mental-health-reviewed result)."
+                ),
+            ),
+            Some(i) => match i.outcome {
+                MentalHealthOutcome::NotDiscussed => actions.result(
+                    Status::NotApplicable,
+                    subject,
+                    format!(
+                        "The child's mental health was not discussed at the review on {when}, so there are no actions to check (see the mental-health-reviewed result)."
+                    ),
+                ),
+                MentalHealthOutcome::NeedsMet => actions.result(
+                    Status::NotApplicable,
+                    subject,
+                    format!(
+                        "The review on {when} found the child's mental health needs met, so no actions were required."
+                    ),
+                ),
+                MentalHealthOutcome::PartlyMet | MentalHealthOutcome::NotMet => {
+                    let count = i.actions.iter().filter(|a| !a.trim().is_empty()).count();
+                    if count > 0 {
+                        actions.result(
+                            Status::Met,
+                            subject,
+                            format!(
+                                "The review on {when} recorded '{}' and agreed {}.",
+                                i.outcome.label(),
+                                dates::plural(i64::try_from(count).unwrap_or(i64::MAX), "action")
+                            ),
+                        )
+                    } else {
+                        actions.result(
+                            Status::Breach,
+                            subject,
+                            format!(
+                                "The review on {when} recorded '{}' but no actions; agree and record what will be done to meet the child's mental health needs.",
+                                i.outcome.label()
+                            ),
+                        )
+                    }
+                }
+            },
+        };
+        results.push(with_item(r));
+    }
+    results
+}
+
+carecheck_sdk::export_policy!(ReviewMentalHealth);
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,751 @@
+//! Hand-worked cases.
+
+use super::*;
+use carecheck_sdk::calendar_file::england_and_wales;
+use serde_json::{Value, json};
+
+fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).expect("valid test date")
+}
+
+fn ctx(eval: NaiveDate) -> Context {
+    Context {
+        evaluation_date: eval,
+        look_ahead_days: 28,
+        calendar: england_and_wales().calendar(),
+        settings: String::new(),
+    }
+}
+
+fn run_with(eval: NaiveDate, record: Value, s: &SdqSettings) -> Vec<CheckResult> {
+    let record: CareRecord = serde_json::from_value(record).expect("valid record");
+    evaluate_record(&ctx(eval), &record, s)
+}
+
+fn run(eval: NaiveDate, record: Value) -> Vec<CheckResult> {
+    run_with(eval, record, &SdqSettings::default())
+}
+
+fn of<'a>(results: &'a [CheckResult], check: &str) -> Vec<&'a CheckResult> {
+    results.iter().filter(|r| r.check == check).collect()
+}
+
+fn one<'a>(results: &'a [CheckResult], check: &str) -> &'a CheckResult {
+    let found = of(results, check);
+    assert_eq!(found.len(), 1, "{check}: {results:#?}");
+    found[0]
+}
+
+const ANNUAL: &str = "sdq-annual";
+const HIGH: &str = "high-sdq-assessment";
+const BORDERLINE: &str = "borderline-sdq";
+
+/// Born 10 May 2012 (12 in 2025) unless given; one open period from `start`.
+fn child(dob: Option<&str>, start: &str, health: Value) -> Value {
+    json!({
+        "child": { "date_of_birth": dob },
+        "periods_of_care": [{ "episodes": [{ "start": start }] }],
+        "health": health,
+    })
+}
+
+fn sdqs(list: Value) -> Value {
+    json!({ "sdq": list })
+}
+
+// sdq-annual ----------------------------------------------------------------------------------
+
+#[test]
+fn annual_due_soon_and_overdue() {
+    // Scored 15 Jun 2024: due 15 Jun 2025; 1 Jun to 15 Jun is 14 days.
+    let results = run(
+        ymd(2025, 6, 1),
+        child(
+            Some("2012-05-10"),
+            "2023-01-09",
+            sdqs(json!([{ "date": "2024-06-15", "score": 12 }])),
+        ),
+    );
+    let r = one(&results, ANNUAL);
+    assert_eq!(r.status, Status::DueSoon);
+    assert_eq!(r.due, Some(ymd(2025, 6, 15)));
+    assert_eq!(r.subject, "SDQ due 2025-06-15");
+    assert_eq!(
+        r.message,
+        "Annual SDQ after the one scored 12 on 15 Jun 2024 is due by 15 Jun 2025, in 14 days."
+    );
+
+    // Scored 20 May 2024: due 20 May 2025, 12 days overdue on 1 Jun.
+    let results = run(
+        ymd(2025, 6, 1),
+        child(
+            Some("2012-05-10"),
+            "2023-01-09",
+            sdqs(json!([{ "date": "2024-05-20", "score": 12 }])),
+        ),
+    );
+    let r = one(&results, ANNUAL);
+    assert_eq!(r.status, Status::Breach);
+    assert_eq!(
+        r.message,
+        "Annual SDQ after the one scored 12 on 20 May 2024 was due by 20 May 2025 and is 12 days overdue."
+    );
+
+    // An SDQ on its due date (20 May 2025) starts the next year: due 20 May 2026, met.
+    let results = run(
+        ymd(2025, 6, 1),
+        child(
+            Some("2012-05-10"),
+            "2023-01-09",
+            sdqs(
+                json!([{ "date": "2024-05-20", "score": 12 }, { "date": "2025-05-20", "score": 11 }]),
+            ),
+        ),
+    );
+    let r = one(&results, ANNUAL);
+    assert_eq!(r.status, Status::Met);
+    assert_eq!(r.due, Some(ymd(2026, 5, 20)));
+}
+
+#[test]
+fn annual_with_no_scored_sdq_runs_from_the_period_start() {
+    // Looked after since 1 May 2024: first due 1 May 2025; 31 days overdue on 1 Jun 2025.
+    let results = run(
+        ymd(2025, 6, 1),
+        child(Some("2012-05-10"), "2024-05-01", sdqs(json!([]))),
+    );
+    let r = one(&results, ANNUAL);
+    assert_eq!(r.status, Status::Breach);
+    assert_eq!(
+        r.message,
+        "First annual SDQ of the period of care from 1 May 2024 was due by 1 May 2025 and is 31 days overdue."
+    );
+    // An SDQ before the period started does not count.
+    let results = run(
+        ymd(2025, 6, 1),
+        child(
+            Some("2012-05-10"),
+            "2024-05-01",
+            sdqs(json!([{ "date": "2024-04-30", "score": 9 }])),
+        ),
+    );
+    assert_eq!(one(&results, ANNUAL).due, Some(ymd(2025, 5, 1)));
+}
+
+#[test]
+fn unscored_sdq_counts_as_not_done_and_names_its_reason() {
+    // SSDA903 imports dated 31 March. Scored 31 Mar 2024; 31 Mar 2025 not completed (SDQ1).
+    // Due 31 Mar 2025; 31 Mar to 1 Jun 2025 is 1 + 30 + 31 = 62 days.
+    let results = run(
+        ymd(2025, 6, 1),
+        child(
+            Some("2012-05-10"),
+            "2023-01-09",
+            sdqs(json!([
+                { "date": "2024-03-31", "date_approximate": true, "score": 10 },
+                { "date": "2025-03-31", "date_approximate": true, "reason_not_completed": "SDQ1" },
+            ])),
+        ),
+    );
+    let r = one(&results, ANNUAL);
+    assert_eq!(r.status, Status::Breach);
+    assert_eq!(
+        r.message,
+        "Annual SDQ after the one scored 10 on 31 Mar 2024 (date approximate) was due by 31 Mar 2025 and is 62 days overdue; the SDQ recorded on 31 Mar 2025 (date approximate) has no score (reason SDQ1)."
+    );
+    assert!(
+        r.evidence
+            .contains(&("date_approximate".into(), "true".into()))
+    );
+    assert!(
+        r.evidence
+            .contains(&("reason_not_completed".into(), "SDQ1".into()))
+    );
+
+    // No reason at all.
+    let results = run(
+        ymd(2025, 6, 1),
+        child(
+            Some("2012-05-10"),
+            "2024-05-01",
+            sdqs(json!([{ "date": "2025-05-15" }])),
+        ),
+    );
+    assert!(
+        one(&results, ANNUAL)
+            .message
+            .ends_with("the SDQ recorded on 15 May 2025 has no score (no reason recorded).")
+    );
+}
+
+#[test]
+fn annual_ages_four_to_sixteen_inclusive() {
+    let health = sdqs(json!([{ "date": "2024-06-01", "score": 5 }]));
+    // Born 15 Jun 2008: 16 on 14 Jun 2025 (applies), 17 on 15 Jun 2025 (does not).
+    let r = run(
+        ymd(2025, 6, 14),
+        child(Some("2008-06-15"), "2020-01-06", health.clone()),
+    );
+    assert_eq!(one(&r, ANNUAL).status, Status::Breach);
+    let r = run(
+        ymd(2025, 6, 15),
+        child(Some("2008-06-15"), "2020-01-06", health.clone()),
+    );
+    let r = one(&r, ANNUAL);
+    assert_eq!(r.status, Status::NotApplicable);
+    assert_eq!(
+        r.message,
+        "The child is 17 on 15 Jun 2025; the annual SDQ applies to children aged 4 to 16."
+    );
+    // Born 15 Mar 2021: 3 on 14 Mar 2025, 4 on 15 Mar 2025.
+    let r = run(
+        ymd(2025, 3, 14),
+        child(Some("2021-03-15"), "2023-01-09", sdqs(json!([]))),
+    );
+    assert_eq!(one(&r, ANNUAL).status, Status::NotApplicable);
+    let r = run(
+        ymd(2025, 3, 15),
+        child(Some("2021-03-15"), "2023-01-09", sdqs(json!([]))),
+    );
+    assert_eq!(one(&r, ANNUAL).status, Status::Breach);
+}
+
+#[test]
+fn annual_needs_twelve_months_in_care() {
+    let r = run(
+        ymd(2025, 6, 1),
+        child(Some("2012-05-10"), "2024-06-02", sdqs(json!([]))),
+    );
+    let r = one(&r, ANNUAL);
+    assert_eq!(r.status, Status::NotApplicable);
+    assert_eq!(
+        r.message,
+        "The child has been looked after since 2 Jun 2024, less than 12 months; the annual SDQ applies from 2 Jun 2025."
+    );
+    // Exactly 12 months: applies, due today.
+    let r = run(
+        ymd(2025, 6, 2),
+        child(Some("2012-05-10"), "2024-06-02", sdqs(json!([]))),
+    );
+    let r = one(&r, ANNUAL);
+    assert_eq!(r.status, Status::DueSoon);
+    assert_eq!(
+        r.message,
+        "First annual SDQ of the period of care from 2 Jun 2024 is due today (2 Jun 2025)."
+    );
+    // Looked after from 29 Feb 2024: 12 months on 28 Feb 2025 (add_months clips).
+    let r = run(
+        ymd(2025, 2, 27),
+        child(Some("2012-05-10"), "2024-02-29", sdqs(json!([]))),
+    );
+    assert_eq!(one(&r, ANNUAL).status, Status::NotApplicable);
+    let r = run(
+        ymd(2025, 2, 28),
+        child(Some("2012-05-10"), "2024-02-29", sdqs(json!([]))),
+    );
+    assert_eq!(one(&r, ANNUAL).due, Some(ymd(2025, 2, 28)));
+}
+
+#[test]
+fn a_placement_change_does_not_restart_the_year_but_a_new_period_does() {
+    // Two episodes in one period from 9 Jan 2023: continuously looked after.
+    let record = json!({
+        "child": { "date_of_birth": "2012-05-10" },
+        "periods_of_care": [{ "episodes": [
+            { "start": "2023-01-09", "end": "2024-11-01", "reason_ended": "X1" },
+            { "start": "2024-11-01" },
+        ] }],
+        "health": sdqs(json!([{ "date": "2024-06-15", "score": 12 }])),
+    });
+    assert_eq!(
+        one(&run(ymd(2025, 6, 1), record), ANNUAL).due,
+        Some(ymd(2025, 6, 15))
+    );
+    // A new period from 1 Nov 2024: less than 12 months, and the old SDQ is not used.
+    let record = json!({
+        "child": { "date_of_birth": "2012-05-10" },
+        "periods_of_care": [
+            { "episodes": [{ "start": "2023-01-09", "end": "2024-07-01" }] },
+            { "episodes": [{ "start": "2024-11-01" }] },
+        ],
+        "health": sdqs(json!([{ "date": "2024-06-15", "score": 18 }])),
+    });
+    let results = run(ymd(2025, 6, 1), record);
+    assert_eq!(one(&results, ANNUAL).status, Status::NotApplicable);
+    assert_eq!(one(&results, HIGH).status, Status::NotApplicable);
+}
+
+#[test]
+fn missing_date_of_birth_and_not_in_care() {
+    let results = run(ymd(2025, 6, 1), child(None, "2023-01-09", sdqs(json!([]))));
+    let r = one(&results, ANNUAL);
+    assert_eq!(r.status, Status::InsufficientData);
+    assert!(
+        r.evidence
+            .contains(&("missing_field".into(), "child.date_of_birth".into()))
+    );
+
+    let results = run(
+        ymd(2025, 6, 1),
+        json!({
+            "child": { "date_of_birth": "2012-05-10" },
+            "periods_of_care": [{ "episodes": [{ "start": "2023-01-09", "end": "2025-01-31" }] }],
+        }),
+    );
+    assert_eq!(results.len(), 3);
+    assert!(results.iter().all(|r| r.status == Status::NotApplicable));
+    assert_eq!(
+        results[0].message,
+        "The child is not in a period of care on 1 Jun 2025, so no SDQ check applies."
+    );
+
+    let results = run(
+        ymd(2025, 6, 1),
+        json!({ "child": { "date_of_birth": "2012-05-10" } }),
+    );
+    assert_eq!(results.len(), 3);
+    assert!(results.iter().all(|r| {
+        r.status == Status::InsufficientData
+            && r.evidence
+                .contains(&("missing_field".into(), "periods_of_care".into()))
+    }));
+}
+
+// high-sdq-assessment -------------------------------------------------------------------------
+
+fn high_case(score: u8, assessment: Option<&str>) -> Value {
+    let assessments: Vec<Value> = assessment.iter().map(|d| json!({ "date": d })).collect();
+    child(
+        Some("2012-05-10"),
+        "2023-01-09",
+        json!({
+            "sdq": [{ "date": "2025-03-04", "score": score }],
+            "mental_health_assessments": assessments,
+        }),
+    )
+}
+
+#[test]
+fn high_score_assessed_on_the_last_day_and_the_day_after() {
+    // 4 Mar 2025 + 28 days = 1 Apr 2025 (27 days left in March, then 1 Apr).
+    let results = run(ymd(2025, 6, 1), high_case(19, Some("2025-04-01")));
+    let r = one(&results, HIGH);
+    assert_eq!(r.status, Status::Met);
+    assert_eq!(r.due, Some(ymd(2025, 4, 1)));
+    assert_eq!(r.subject, "SDQ 2025-03-04");
+    assert_eq!(
+        r.message,
+        "Comprehensive mental-health assessment after the high SDQ score of 19 on 4 Mar 2025 was due by 1 Apr 2025 and was held on 1 Apr 2025."
+    );
+    let results = run(ymd(2025, 6, 1), high_case(19, Some("2025-04-02")));
+    let r = one(&results, HIGH);
+    assert_eq!(r.status, Status::Breach);
+    assert!(
+        r.message.ends_with("was held on 2 Apr 2025, 1 day late."),
+        "{}",
+        r.message
+    );
+}
+
+#[test]
+fn high_score_not_yet_assessed() {
+    // 20 Mar to 1 Apr 2025: 12 days, due soon.
+    let r = run(ymd(2025, 3, 20), high_case(17, None));
+    let r = one(&r, HIGH);
+    assert_eq!(r.status, Status::DueSoon);
+    assert_eq!(
+        r.message,
+        "Comprehensive mental-health assessment after the high SDQ score of 17 on 4 Mar 2025 is due by 1 Apr 2025, in 12 days."
+    );
+    // 1 Apr to 1 Jun 2025: 29 + 31 = 61 days overdue.
+    let r = run(ymd(2025, 6, 1), high_case(17, None));
+    let r = one(&r, HIGH);
+    assert_eq!(r.status, Status::Breach);
+    assert!(r.message.ends_with("is 61 days overdue."), "{}", r.message);
+    // An assessment before the SDQ does not answer it.
+    let r = run(ymd(2025, 6, 1), high_case(17, Some("2025-03-03")));
+    assert_eq!(one(&r, HIGH).status, Status::Breach);
+    // The same day does.
+    let r = run(ymd(2025, 6, 1), high_case(17, Some("2025-03-04")));
+    assert_eq!(one(&r, HIGH).status, Status::Met);
+}
+
+#[test]
+fn the_bands() {
+    // 17 high, 16 and 14 borderline, 13 neither.
+    let r = run(ymd(2025, 6, 1), high_case(17, None));
+    assert_eq!(one(&r, HIGH).subject, "SDQ 2025-03-04");
+    assert_eq!(one(&r, BORDERLINE).status, Status::NotApplicable);
+    for score in [16, 14] {
+        let r = run(ymd(2025, 6, 1), high_case(score, None));
+        assert_eq!(one(&r, HIGH).status, Status::NotApplicable, "{score}");
+        assert_eq!(one(&r, BORDERLINE).subject, "SDQ 2025-03-04", "{score}");
+    }
+    let r = run(ymd(2025, 6, 1), high_case(13, None));
+    let high = one(&r, HIGH);
+    assert_eq!(high.status, Status::NotApplicable);
+    assert_eq!(
+        high.message,
+        "No SDQ in the current period of care (from 9 Jan 2023) scored 17 or more."
+    );
+    assert_eq!(
+        one(&r, BORDERLINE).message,
+        "No SDQ in the current period of care (from 9 Jan 2023) scored in the borderline band (14 to 16)."
+    );
+    // A lowered high threshold makes 16 high.
+    let lower = SdqSettings {
+        high_threshold: 16,
+        ..SdqSettings::default()
+    };
+    let r = run_with(ymd(2025, 6, 1), high_case(16, None), &lower);
+    assert_eq!(one(&r, HIGH).status, Status::Breach);
+    assert_eq!(one(&r, BORDERLINE).status, Status::NotApplicable);
+}
+
+#[test]
+fn high_score_with_an_approximate_date() {
+    // SSDA903 import dated 31 Mar 2025: due 28 Apr 2025.
+    let results = run(
+        ymd(2025, 6, 1),
+        child(
+            Some("2012-05-10"),
+            "2023-01-09",
+            json!({ "sdq": [{ "date": "2025-03-31", "date_approximate": true, "score": 22 }] }),
+        ),
+    );
+    let r = one(&results, HIGH);
+    assert_eq!(r.due, Some(ymd(2025, 4, 28)));
+    assert_eq!(
+        r.message,
+        "Comprehensive mental-health assessment after the high SDQ score of 22 on 31 Mar 2025 (date approximate) was due by 28 Apr 2025 and is 34 days overdue."
+    );
+    assert!(
+        r.evidence
+            .contains(&("date_approximate".into(), "true".into()))
+    );
+}
+
+#[test]
+fn follow_up_checks_apply_outside_the_annual_cohort() {
+    // A 17-year-old looked after for 3 months with a high score: no annual SDQ, but the follow-up applies.
+    let results = run(
+        ymd(2025, 6, 1),
+        child(
+            Some("2008-01-01"),
+            "2025-03-01",
+            json!({ "sdq": [{ "date": "2025-03-04", "score": 20 }] }),
+        ),
+    );
+    assert_eq!(one(&results, ANNUAL).status, Status::NotApplicable);
+    assert_eq!(one(&results, HIGH).status, Status::Breach);
+}
+
+// borderline-sdq ------------------------------------------------------------------------------
+
+fn borderline_case(referred: Option<&str>, assessed: Option<&str>) -> Value {
+    let referrals: Vec<Value> = referred
+        .iter()
+        .map(|d| json!({ "id": "R1", "service": "CAMHS", "referred": d }))
+        .collect();
+    let assessments: Vec<Value> = assessed.iter().map(|d| json!({ "date": d })).collect();
+    child(
+        Some("2012-05-10"),
+        "2023-01-09",
+        json!({
+            "sdq": [{ "date": "2025-03-04", "score": 15 }],
+            "mental_health_referrals": referrals,
+            "mental_health_assessments": assessments,
+        }),
+    )
+}
+
+#[test]
+fn borderline_followed_by_a_referral_or_assessment() {
+    let results = run(ymd(2025, 6, 1), borderline_case(Some("2025-03-20"), None));
+    let r = one(&results, BORDERLINE);
+    assert_eq!(r.status, Status::Met);
+    assert_eq!(
+        r.message,
+        "Follow-up (a mental-health assessment or referral) of the borderline SDQ score of 15 on 4 Mar 2025 was due by 1 Apr 2025 and was made on 20 Mar 2025."
+    );
+    assert!(
+        r.evidence
+            .contains(&("follow_up".into(), "referral R1".into()))
+    );
+    // An assessment on the last day.
+    let results = run(ymd(2025, 6, 1), borderline_case(None, Some("2025-04-01")));
+    let r = one(&results, BORDERLINE);
+    assert_eq!(r.status, Status::Met);
+    assert!(
+        r.evidence
+            .contains(&("follow_up".into(), "mental-health assessment".into()))
+    );
+    // The earlier of the two is used.
+    let results = run(
+        ymd(2025, 6, 1),
+        borderline_case(Some("2025-04-05"), Some("2025-03-10")),
+    );
+    assert!(
+        one(&results, BORDERLINE)
+            .evidence
+            .contains(&("follow_up_date".into(), "2025-03-10".into()))
+    );
+}
+
+#[test]
+fn borderline_without_follow_up() {
+    // The day after the window: 1 day late.
+    let results = run(ymd(2025, 6, 1), borderline_case(Some("2025-04-02"), None));
+    let r = one(&results, BORDERLINE);
+    assert_eq!(r.status, Status::Breach);
+    assert!(
+        r.message.ends_with("was made on 2 Apr 2025, 1 day late."),
+        "{}",
+        r.message
+    );
+    // Nothing at all.
+    let results = run(ymd(2025, 6, 1), borderline_case(None, None));
+    assert_eq!(one(&results, BORDERLINE).status, Status::Breach);
+    // Window still open: due soon.
+    let results = run(ymd(2025, 3, 10), borderline_case(None, None));
+    let r = one(&results, BORDERLINE);
+    assert_eq!(r.status, Status::DueSoon);
+    assert_eq!(r.due, Some(ymd(2025, 4, 1)));
+}
+
+// Data errors, informants, settings ----------------------------------------------------------
+
+#[test]
+fn future_dated_rows_are_data_errors() {
+    let results = run(
+        ymd(2025, 3, 10),
+        borderline_case(Some("2025-03-20"), Some("2025-03-15")),
+    );
+    let b = of(&results, BORDERLINE);
+    let error = b
+        .iter()
+        .find(|r| r.status == Status::InsufficientData)
+        .expect("referral error");
+    assert_eq!(error.subject, "referral R1");
+    assert_eq!(
+        error.message,
+        "Referral R1 to CAMHS is dated 20 Mar 2025, after the evaluation date 10 Mar 2025; it is not counted until the date is corrected."
+    );
+    let h = of(&results, HIGH);
+    assert!(h.iter().any(|r| r.status == Status::InsufficientData
+        && r.evidence.contains(&(
+            "missing_field".into(),
+            "health.mental_health_assessments[].date".into()
+        ))));
+    // Neither is evidence: the borderline SDQ is still awaiting follow-up.
+    assert!(
+        b.iter()
+            .any(|r| r.subject == "SDQ 2025-03-04" && r.status == Status::DueSoon)
+    );
+
+    // A future SDQ.
+    let results = run(
+        ymd(2025, 6, 1),
+        child(
+            Some("2012-05-10"),
+            "2023-01-09",
+            sdqs(json!([{ "date": "2025-06-30", "score": 30 }])),
+        ),
+    );
+    let a = of(&results, ANNUAL);
+    assert_eq!(a.len(), 2);
+    assert_eq!(
+        a[0].message,
+        "An SDQ is dated 30 Jun 2025, after the evaluation date 1 Jun 2025; it is not counted until the date is corrected."
+    );
+    assert_eq!(one(&results, HIGH).status, Status::NotApplicable);
+}
+
+#[test]
+fn out_of_range_score_and_other_informants() {
+    let results = run(
+        ymd(2025, 6, 1),
+        child(
+            Some("2012-05-10"),
+            "2023-01-09",
+            sdqs(json!([
+                { "date": "2025-03-04", "score": 45 },
+                { "date": "2025-03-05", "score": 20, "completed_by": "teacher" },
+                { "date": "2025-03-06", "score": 20, "completed_by": "young-person" },
+            ])),
+        ),
+    );
+    let a = of(&results, ANNUAL);
+    assert_eq!(a[0].status, Status::InsufficientData);
+    assert_eq!(
+        a[0].message,
+        "The SDQ on 4 Mar 2025 has a score of 45, outside the 0-40 range; it is not counted until the score is corrected."
+    );
+    // None of the three is used.
+    assert_eq!(one(&results, HIGH).status, Status::NotApplicable);
+    assert_eq!(a[1].due, Some(ymd(2024, 1, 9)));
+    // A main carer's SDQ is used.
+    let results = run(
+        ymd(2025, 6, 1),
+        child(
+            Some("2012-05-10"),
+            "2023-01-09",
+            sdqs(json!([{ "date": "2025-03-05", "score": 20, "completed_by": "main-carer" }])),
+        ),
+    );
+    assert_eq!(one(&results, HIGH).status, Status::Breach);
+}
+
+#[test]
+fn settings_may_tighten_but_not_loosen() {
+    assert!(SdqPolicy::validate_settings("").is_ok());
+    assert!(
+        SdqPolicy::validate_settings(
+            r#"{"high_threshold": 15, "borderline_threshold": 12, "assessment_days": 14}"#
+        )
+        .is_ok()
+    );
+    for loose in [
+        r#"{"high_threshold": 18}"#,
+        r#"{"borderline_threshold": 15}"#,
+        r#"{"assessment_days": 42}"#,
+        r#"{"assessment_days": 0}"#,
+        r#"{"high_threshold": 14}"#,
+        r#"{"borderline_threshold": 0}"#,
+        r#"{"annual_months": 12}"#,
+    ] {
+        assert!(SdqPolicy::validate_settings(loose).is_err(), "{loose}");
+    }
+    let err = SdqPolicy::validate_settings(r#"{"assessment_days": 42}"#).unwrap_err();
+    assert!(err.contains("at most 28"), "{err}");
+    // Tightened: 14 days after 4 Mar 2025 is 18 Mar 2025.
+    let c = Context {
+        settings: r#"{"assessment_days": 14}"#.into(),
+        ..ctx(ymd(2025, 6, 1))
+    };
+    let results =
+        SdqPolicy::evaluate(&c, &high_case(19, Some("2025-03-20")).to_string()).expect("evaluates");
+    let r = one(&results, HIGH);
+    assert_eq!(r.due, Some(ymd(2025, 3, 18)));
+    assert_eq!(r.status, Status::Breach);
+}
+
+#[test]
+fn metadata() {
+    let m = SdqPolicy::metadata();
+    assert_eq!(m.id, "sdq");
+    let ids: Vec<_> = m.checks.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(ids, [ANNUAL, HIGH, BORDERLINE]);
+    assert!(m.checks.iter().all(|c| c.basis == Basis::Guidance));
+    assert!(
+        m.reads
+            .contains(&"/health/mental_health_referrals/*/referred".to_string())
+    );
+    assert!(
+        SdqPolicy::evaluate(
+            &ctx(ymd(2025, 6, 1)),
+            r#"{"health": {"sdq": [{"date": "2025-01-01", "score": 300}]}}"#
+        )
+        .is_err()
+    );
+}
+
+// Data minimisation -------------------------------------------------------------------------
+
+/// The host's data minimisation (host/src/plugins/minimise.rs) in miniature: keeps only the
+/// declared pointers, so a test can show that `reads` names everything the policy needs.
+fn project(pointers: &[String], record: &Value) -> Value {
+    fn copy(source: &Value, path: &[&str], target: &mut Value) {
+        let Some((head, rest)) = path.split_first() else {
+            *target = source.clone();
+            return;
+        };
+        match source {
+            Value::Object(fields) => {
+                if target.is_null() {
+                    *target = json!({});
+                }
+                let (Some(child), Some(out)) = (fields.get(*head), target.as_object_mut()) else {
+                    return;
+                };
+                copy(
+                    child,
+                    rest,
+                    out.entry(head.to_string()).or_insert(Value::Null),
+                );
+            }
+            Value::Array(items) if *head == "*" => {
+                if target.is_null() {
+                    *target = Value::Array(vec![Value::Null; items.len()]);
+                }
+                let Some(out) = target.as_array_mut() else {
+                    return;
+                };
+                for (item, slot) in items.iter().zip(out.iter_mut()) {
+                    copy(item, rest, slot);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = json!({});
+    for pointer in pointers {
+        let path: Vec<&str> = pointer.split('/').skip(1).collect();
+        copy(record, &path, &mut out);
+    }
+    out
+}
+
+/// A record touching every part of the schema, with fields no policy here should read.
+fn rich_record() -> Value {
+    json!({
+        "child": {
+            "id": "C1", "responsible_authority": "E10000001", "name": "Sam Example",
+            "date_of_birth": "2020-03-16", "date_of_birth_approximate": false, "sex": "F", "legal_status": "C2"
+        },
+        "periods_of_care": [{ "episodes": [
+            { "start": "2023-01-09", "end": "2024-11-01", "reason_new": "S", "reason_ended": "X1", "legal_status": "C2", "placement_type": "U1", "placement_id": "P1" },
+            { "start": "2024-11-01", "reason_new": "P", "placement_id": "P2" },
+        ] }],
+        "placements": [
+            { "id": "P1", "start": "2023-01-09", "end": "2024-11-01", "postcode": "AB1 2CD" },
+            { "id": "P2", "start": "2024-11-01" },
+        ],
+        "iro_assignments": [
+            { "iro_id": "I1", "from": "2023-01-20", "to": "2024-12-31" },
+            { "iro_id": "I2", "from": "2025-01-10" },
+        ],
+        "reviews": [
+            { "date": "2023-02-01", "chair_iro_id": "I1", "participation": "PN0", "items_discussed": ["Contact"] },
+            { "date": "2025-03-04", "chair_iro_id": "I2", "participation": "PN1",
+              "accompaniment": { "asked": true, "chosen": "foster carer" },
+              "mental_health": { "outcome": "partly-met", "actions": ["Refer to CAMHS"] } },
+            { "date": "2025-09-01" },
+        ],
+        "health": {
+            "assessments": [{ "kind": "initial", "date": "2023-01-25" }, { "kind": "review", "date": "2024-12-01" }],
+            "dental_checks": ["2024-05-01"],
+            "sdq": [
+                { "date": "2025-03-31", "date_approximate": true, "score": 18, "completed_by": "main-carer" },
+                { "date": "2024-03-31", "date_approximate": true, "score": 15 },
+            ],
+            "mental_health_assessments": [{ "date": "2025-04-10", "by": "CAMHS" }],
+            "mental_health_referrals": [{ "id": "R1", "service": "CAMHS", "referred": "2024-04-10", "accepted": "2024-04-20" }],
+        },
+        "caregivers": [{ "id": "K1", "kind": "foster", "from": "2023-01-09" }],
+    })
+}
+
+#[test]
+fn the_declared_reads_are_enough() {
+    let full = rich_record();
+    let projected = project(&SdqPolicy::metadata().reads, &full);
+    assert!(projected["child"].get("name").is_none());
+    assert_ne!(projected, full);
+    let c = ctx(ymd(2025, 6, 1));
+    let from_full = SdqPolicy::evaluate(&c, &full.to_string()).expect("full record evaluates");
+    let from_projected =
+        SdqPolicy::evaluate(&c, &projected.to_string()).expect("minimised record evaluates");
+    assert!(!from_full.is_empty());
+    assert_eq!(from_full, from_projected);
+}

@@ -1,0 +1,172 @@
+//! `virtual-mental-health-lead`: every looked-after child has a named lead overseeing their
+//! mental health.
+//!
+//! Sources: the expert working group on the mental health of looked-after children (EWG 2017)
+//! recommendation 1, a virtual mental health lead in every local authority overseeing each
+//! looked-after child's mental health; and the House of Commons Education Committee, "Mental
+//! health and well-being of looked-after children" (April 2016) para 91, which asked for a
+//! designated mental health professional for looked-after children.
+//!
+//! One check, `lead-named` (guidance), with one result for the child (subject `child`): when the
+//! child is in a period of care on the evaluation date, `virtual_mental_health_lead` names
+//! someone (`met`) or does not (`breach`).
+//!
+//! Readings chosen where the reference is silent (a careful IRO's reading):
+//! - "In a period of care open on the evaluation date" uses the period's own dates with both
+//!   ends included: a period that ends on the evaluation date still counts, one that ended the day
+//!   before does not. A child not in care on that date gets `not_applicable`. A record with no
+//!   period of care at all gives `insufficient_data` naming `periods_of_care`: it cannot be told
+//!   whether the child is looked after.
+//! - The rule has no timescale: the lead is an authority-wide role that should already be in
+//!   place when a child becomes looked after, so a missing lead is a `breach` from the first day
+//!   of the period, with no due date.
+//! - A name that is empty or only spaces is not a named lead.
+//! - A lead recorded as starting (`from`) after the evaluation date was not in post on it: that
+//!   is a data error, `insufficient_data` naming `virtual_mental_health_lead.from`, never evidence
+//!   of a lead. A lead with no `from` date is taken as in post.
+//! - There are no figures to tighten: the settings object is empty and rejects unknown keys.
+
+use carecheck_sdk::dates::format_long;
+use carecheck_sdk::settings::{self, Settings};
+use carecheck_sdk::{
+    Basis, CareRecord, CheckInfo, CheckResult, Context, Metadata, NaiveDate, Policy, Status,
+};
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+pub struct VirtualMentalHealthLead;
+
+const ID: &str = "virtual-mental-health-lead";
+
+/// Settings: none. The rule has no figure a local authority could tighten.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct LeadSettings {}
+
+impl Settings for LeadSettings {}
+
+fn checks() -> [CheckInfo; 1] {
+    [CheckInfo {
+        id: "lead-named".into(),
+        title: "A named virtual mental health lead oversees the child's mental health".into(),
+        citation: "EWG 2017 rec 1; HC 2016 para 91".into(),
+        basis: Basis::Guidance,
+    }]
+}
+
+impl Policy for VirtualMentalHealthLead {
+    fn metadata() -> Metadata {
+        Metadata {
+            id: ID.into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            title: "Virtual mental health lead".into(),
+            description: "Checks that every child in a period of care has a named virtual mental \
+                          health lead overseeing their mental health."
+                .into(),
+            author: "carecheck".into(),
+            citations: vec!["EWG 2017 rec 1".into(), "HC 2016 para 91".into()],
+            checks: checks().to_vec(),
+            reads: vec![
+                "/periods_of_care/*/episodes/*/start".into(),
+                "/periods_of_care/*/episodes/*/end".into(),
+                "/virtual_mental_health_lead/name".into(),
+                "/virtual_mental_health_lead/from".into(),
+            ],
+            settings_schema: settings::schema::<LeadSettings>(),
+            effective_from: NaiveDate::from_ymd_opt(2017, 11, 1).expect("valid date"),
+        }
+    }
+
+    fn validate_settings(settings: &str) -> Result<(), String> {
+        settings::parse::<LeadSettings>(settings).map(|_| ())
+    }
+
+    fn evaluate(ctx: &Context, record: &str) -> Result<Vec<CheckResult>, String> {
+        let record: CareRecord =
+            serde_json::from_str(record).map_err(|e| format!("unreadable record: {e}"))?;
+        let s: LeadSettings = ctx.settings()?;
+        Ok(evaluate_record(ctx, &record, &s))
+    }
+}
+
+/// The policy's logic on a parsed record.
+pub fn evaluate_record(ctx: &Context, record: &CareRecord, _s: &LeadSettings) -> Vec<CheckResult> {
+    let [lead_named] = checks();
+    let today = ctx.evaluation_date;
+    if record.periods_of_care.is_empty() {
+        return vec![lead_named.insufficient(
+            "child",
+            "periods_of_care",
+            "The record has no period of care, so it cannot be told whether the child is looked after; add the episodes of care.",
+        )];
+    }
+    let Some(period) = record.period_containing(today) else {
+        return vec![lead_named.result(
+            Status::NotApplicable,
+            "child",
+            format!(
+                "The child is not in a period of care on {}, so no virtual mental health lead is required.",
+                format_long(today)
+            ),
+        )];
+    };
+    let since = period
+        .start()
+        .map(|start| format!(" since {}", format_long(start)))
+        .unwrap_or_default();
+    let lead = record
+        .virtual_mental_health_lead
+        .as_ref()
+        .filter(|l| !l.name.trim().is_empty());
+    let mut result = match lead {
+        None => lead_named
+            .result(
+                Status::Breach,
+                "child",
+                format!(
+                    "No virtual mental health lead is named for the child, who has been looked after{since}; name the lead overseeing the child's mental health."
+                ),
+            )
+            .with_evidence("missing_field", "virtual_mental_health_lead"),
+        Some(l) => match l.from {
+            Some(from) if ctx.is_future(from) => lead_named
+                .insufficient(
+                    "child",
+                    "virtual_mental_health_lead.from",
+                    &format!(
+                        "The virtual mental health lead is recorded as starting on {}, after the evaluation date {}; correct the date before the lead is counted.",
+                        format_long(from),
+                        format_long(today)
+                    ),
+                )
+                .with_evidence("recorded_date", from),
+            Some(from) => lead_named
+                .result(
+                    Status::Met,
+                    "child",
+                    format!(
+                        "A named virtual mental health lead has overseen the child's mental health since {}.",
+                        format_long(from)
+                    ),
+                )
+                .with_evidence("virtual_mental_health_lead", l.name.trim())
+                .with_evidence("lead_from", from),
+            None => lead_named
+                .result(
+                    Status::Met,
+                    "child",
+                    "A named virtual mental health lead oversees the child's mental health.",
+                )
+                .with_evidence("virtual_mental_health_lead", l.name.trim()),
+        },
+    };
+    if let Some(start) = period.start() {
+        result = result.with_evidence("period_start", start);
+    }
+    vec![result]
+}
+
+carecheck_sdk::export_policy!(VirtualMentalHealthLead);
+
+#[cfg(test)]
+mod tests;

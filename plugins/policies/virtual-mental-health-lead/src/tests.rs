@@ -1,0 +1,201 @@
+//! Hand-worked cases: is the child in a period of care on the evaluation date, and is a lead named?
+
+use super::*;
+use serde_json::{Value, json};
+
+fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).expect("valid test date")
+}
+
+fn ctx_on(date: NaiveDate) -> Context {
+    Context {
+        evaluation_date: date,
+        look_ahead_days: 28,
+        calendar: carecheck_sdk::calendar_file::england_and_wales().calendar(),
+        settings: String::new(),
+    }
+}
+
+fn eval(date: NaiveDate, v: Value) -> Vec<CheckResult> {
+    let record: CareRecord = serde_json::from_value(v).expect("test record parses");
+    evaluate_record(&ctx_on(date), &record, &LeadSettings::default())
+}
+
+fn evidence<'a>(r: &'a CheckResult, key: &str) -> Option<&'a str> {
+    r.evidence
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
+}
+
+/// Looked after from Thu 29 Feb 2024, with a placement change (a new episode) on 3 Jun 2024.
+fn periods() -> Value {
+    json!([{"episodes": [
+        {"start": "2024-02-29", "end": "2024-06-03", "placement_id": "P1"},
+        {"start": "2024-06-03", "placement_id": "P2"}
+    ]}])
+}
+
+/// Keeps only the fields matched by `reads`, as the host does before a policy sees a record.
+fn trim(full: &Value, reads: &[String]) -> Value {
+    let mut out = Value::Object(Default::default());
+    for pointer in reads {
+        let parts: Vec<&str> = pointer.trim_start_matches('/').split('/').collect();
+        keep(full, &parts, &mut out);
+    }
+    out
+}
+
+fn keep(src: &Value, parts: &[&str], dst: &mut Value) {
+    let Some((head, rest)) = parts.split_first() else {
+        *dst = src.clone();
+        return;
+    };
+    match src {
+        Value::Array(items) if *head == "*" => {
+            if !dst.is_array() {
+                *dst = Value::Array(vec![Value::Null; items.len()]);
+            }
+            if let Some(out) = dst.as_array_mut() {
+                for (s, d) in items.iter().zip(out.iter_mut()) {
+                    keep(s, rest, d);
+                }
+            }
+        }
+        Value::Object(map) => {
+            if let Some(child) = map.get(*head) {
+                if !dst.is_object() {
+                    *dst = Value::Object(Default::default());
+                }
+                if let Some(obj) = dst.as_object_mut() {
+                    let slot = obj.entry(head.to_string()).or_insert(Value::Null);
+                    keep(child, rest, slot);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn a_named_lead_is_met() {
+    let r = eval(
+        ymd(2025, 6, 10),
+        json!({"periods_of_care": periods(), "virtual_mental_health_lead": {"name": "Dr A Patel", "from": "2023-09-01"}}),
+    );
+    assert_eq!(r.len(), 1);
+    assert_eq!(r[0].check, "lead-named");
+    assert_eq!(r[0].status, Status::Met);
+    assert_eq!(r[0].subject, "child");
+    assert_eq!(
+        r[0].message,
+        "A named virtual mental health lead has overseen the child's mental health since 1 Sep 2023."
+    );
+    assert_eq!(evidence(&r[0], "period_start"), Some("2024-02-29"));
+    // No start date for the lead: taken as in post.
+    let r = eval(
+        ymd(2025, 6, 10),
+        json!({"periods_of_care": periods(), "virtual_mental_health_lead": {"name": "Dr A Patel"}}),
+    );
+    assert_eq!(r[0].status, Status::Met);
+    assert_eq!(
+        r[0].message,
+        "A named virtual mental health lead oversees the child's mental health."
+    );
+}
+
+#[test]
+fn no_lead_is_a_breach_from_the_first_day() {
+    // Looked after from 29 Feb 2024 and evaluated that same day: already required.
+    let r = eval(ymd(2024, 2, 29), json!({"periods_of_care": periods()}));
+    assert_eq!(r[0].status, Status::Breach);
+    assert_eq!(r[0].due, None);
+    assert_eq!(
+        r[0].message,
+        "No virtual mental health lead is named for the child, who has been looked after since 29 Feb 2024; name the lead overseeing the child's mental health."
+    );
+    assert_eq!(
+        evidence(&r[0], "missing_field"),
+        Some("virtual_mental_health_lead")
+    );
+    // A blank name is not a name.
+    let r = eval(
+        ymd(2025, 6, 10),
+        json!({"periods_of_care": periods(), "virtual_mental_health_lead": {"name": "  "}}),
+    );
+    assert_eq!(r[0].status, Status::Breach);
+}
+
+#[test]
+fn a_lead_starting_after_the_evaluation_date_is_a_data_error() {
+    let r = eval(
+        ymd(2025, 6, 10),
+        json!({"periods_of_care": periods(), "virtual_mental_health_lead": {"name": "Dr A Patel", "from": "2025-06-11"}}),
+    );
+    assert_eq!(r[0].status, Status::InsufficientData);
+    assert_eq!(
+        evidence(&r[0], "missing_field"),
+        Some("virtual_mental_health_lead.from")
+    );
+    assert_eq!(
+        r[0].message,
+        "The virtual mental health lead is recorded as starting on 11 Jun 2025, after the evaluation date 10 Jun 2025; correct the date before the lead is counted."
+    );
+}
+
+#[test]
+fn only_children_in_care_on_the_date() {
+    let ended = json!([
+        {"episodes": [{"start": "2020-01-06", "end": "2021-03-31"}]},
+        {"episodes": [{"start": "2024-12-24", "end": "2025-06-09"}]}
+    ]);
+    // The second period ended the day before: not looked after.
+    let r = eval(ymd(2025, 6, 10), json!({"periods_of_care": ended.clone()}));
+    assert_eq!(r[0].status, Status::NotApplicable);
+    assert_eq!(
+        r[0].message,
+        "The child is not in a period of care on 10 Jun 2025, so no virtual mental health lead is required."
+    );
+    // On its last day the period is still open, and a lead is required.
+    let r = eval(ymd(2025, 6, 9), json!({"periods_of_care": ended}));
+    assert_eq!(r[0].status, Status::Breach);
+    assert_eq!(evidence(&r[0], "period_start"), Some("2024-12-24"));
+    // No period of care at all: cannot tell.
+    let r = eval(ymd(2025, 6, 10), json!({}));
+    assert_eq!(r[0].status, Status::InsufficientData);
+    assert_eq!(evidence(&r[0], "missing_field"), Some("periods_of_care"));
+}
+
+#[test]
+fn settings_are_empty_and_strict() {
+    assert!(VirtualMentalHealthLead::validate_settings("").is_ok());
+    assert!(VirtualMentalHealthLead::validate_settings("{}").is_ok());
+    assert!(VirtualMentalHealthLead::validate_settings(r#"{"lead_days": 5}"#).is_err());
+    let m = VirtualMentalHealthLead::metadata();
+    assert_eq!(m.id, "virtual-mental-health-lead");
+    assert_eq!(
+        m.check("lead-named").map(|c| c.basis),
+        Some(Basis::Guidance)
+    );
+    assert!(serde_json::from_str::<Value>(&m.settings_schema).is_ok());
+}
+
+#[test]
+fn the_declared_reads_are_enough() {
+    let full = json!({
+        "child": {"id": "X1", "name": "Not read", "responsible_authority": "E09000001"},
+        "periods_of_care": [{"episodes": [
+            {"start": "2024-02-29", "end": "2024-06-03", "legal_status": "C2", "reason_new": "S"},
+            {"start": "2024-06-03", "legal_status": "C2", "placement_type": "U1"}
+        ]}],
+        "virtual_mental_health_lead": {"name": "Dr A Patel", "from": "2023-09-01"},
+        "placements": [{"id": "P1", "start": "2024-02-29"}]
+    });
+    let ctx = ctx_on(ymd(2025, 6, 10));
+    let trimmed = trim(&full, &VirtualMentalHealthLead::metadata().reads);
+    assert!(trimmed.get("placements").is_none());
+    let a = VirtualMentalHealthLead::evaluate(&ctx, &full.to_string()).expect("full");
+    let b = VirtualMentalHealthLead::evaluate(&ctx, &trimmed.to_string()).expect("trimmed");
+    assert_eq!(a, b);
+    assert_eq!(a[0].status, Status::Met);
+}

@@ -1,0 +1,78 @@
+//! The carecheck guest SDK.
+//!
+//! A policy is plain Rust: implement [`Policy`] and call [`export_policy!`]. Compiled to
+//! `wasm32-unknown-unknown`, the macro wires the policy to the WIT contract in
+//! `plugins/wit/policy.wit`; compiled natively, the same code is an ordinary library, which is
+//! how policies are unit-tested and how the benchmark measures the native baseline.
+//!
+//! The SDK also owns everything policies must agree on: the typed care record ([`record`]),
+//! the statutory date arithmetic ([`dates`]) and the result builders ([`outcome`]).
+
+#[cfg(feature = "calendar-file")]
+pub mod calendar_file;
+pub mod dates;
+pub mod outcome;
+pub mod record;
+pub mod reviews;
+pub mod settings;
+
+// Generated bindings use `unsafe` for the canonical ABI; nothing else in the SDK does.
+#[cfg(target_arch = "wasm32")]
+#[doc(hidden)]
+#[allow(unsafe_code)]
+pub mod guest;
+
+pub use chrono::NaiveDate;
+pub use outcome::{Basis, CheckInfo, CheckResult, Context, Metadata, Status};
+pub use record::CareRecord;
+
+/// A policy: metadata, settings validation and evaluation, all pure functions.
+pub trait Policy {
+    /// Describes the policy. Called once when the policy is loaded.
+    fn metadata() -> Metadata;
+
+    /// Rejects settings (JSON text) that are not valid for this policy.
+    fn validate_settings(settings: &str) -> Result<(), String>;
+
+    /// Evaluates one child's record (JSON text trimmed to the fields in `metadata().reads`).
+    fn evaluate(context: &Context, record: &str) -> Result<Vec<CheckResult>, String>;
+}
+
+/// Exports a [`Policy`] implementation as the component's `metadata`, `validate-settings` and
+/// `evaluate` functions. On native targets it expands to nothing, so the crate stays a plain library.
+#[macro_export]
+macro_rules! export_policy {
+    ($policy:ty) => {
+        #[cfg(target_arch = "wasm32")]
+        #[allow(unsafe_code)]
+        const _: () = {
+            struct GuestExport;
+
+            impl $crate::guest::Guest for GuestExport {
+                fn describe() -> $crate::guest::WitMetadata {
+                    $crate::guest::metadata_to_wit(<$policy as $crate::Policy>::metadata())
+                }
+
+                fn validate_settings(
+                    settings: ::std::string::String,
+                ) -> ::std::result::Result<(), ::std::string::String> {
+                    <$policy as $crate::Policy>::validate_settings(&settings)
+                }
+
+                fn evaluate(
+                    context: $crate::guest::WitContext,
+                    record: ::std::string::String,
+                ) -> ::std::result::Result<
+                    ::std::vec::Vec<$crate::guest::WitCheckResult>,
+                    ::std::string::String,
+                > {
+            let context = $crate::guest::context_from_wit(context)?;
+                    <$policy as $crate::Policy>::evaluate(&context, &record)
+                        .map($crate::guest::results_to_wit)
+                }
+            }
+
+            $crate::guest::__export_guest!(GuestExport with_types_in $crate::guest);
+        };
+    };
+}

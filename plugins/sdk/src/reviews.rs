@@ -1,0 +1,167 @@
+//! The statutory review schedule (CPPCR 2010 reg 33), worked out once for everyone who needs it:
+//! the `statutory-review-timeliness` policy reports on it and the host indexes each child's next
+//! due review from it, so the two can never disagree.
+//!
+//! Readings (from shared/reference/statutory-rules.md, "Ambiguities settled here"):
+//! - each period of care has its own clock: the first review is due 20 working days after the
+//!   period starts (the start day itself does not count);
+//! - the second is due 3 months, and each later one 6 months, after the previous review actually
+//!   held (an early or a late review both count as held, and the next clock runs from it);
+//! - a review belongs to the period whose dates contain it; reviews on the same day count once;
+//! - a review dated after the evaluation date is not evidence: it is left out of the timing and
+//!   reported separately;
+//! - the schedule stops when the period ends before the next due date, or at the first review that
+//!   is still outstanding (the next clock runs only from a review actually held).
+
+use chrono::NaiveDate;
+
+use crate::dates::{self, Calendar, DateError};
+use crate::record::{CareRecord, PeriodOfCare};
+
+/// Intervals between reviews; defaults are the regulation's figures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Intervals {
+    pub first_review_working_days: u32,
+    pub second_review_months: u32,
+    pub later_review_months: u32,
+}
+
+impl Default for Intervals {
+    fn default() -> Self {
+        Self {
+            first_review_working_days: 20,
+            second_review_months: 3,
+            later_review_months: 6,
+        }
+    }
+}
+
+/// One review the regulations required in a period of care.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueReview {
+    /// 1 for the first review of the period, 2 for the second, and so on.
+    pub number: u32,
+    pub due: NaiveDate,
+    /// The review that satisfied it (on time or late), if one has been held.
+    pub held: Option<NaiveDate>,
+}
+
+/// The schedule of one period of care.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeriodSchedule {
+    pub start: NaiveDate,
+    pub end: Option<NaiveDate>,
+    pub reviews: Vec<DueReview>,
+    /// Set when a deadline could not be counted (the calendar does not reach it); `reviews`
+    /// then holds what could be worked out before it.
+    pub calendar_error: Option<DateError>,
+}
+
+/// Reviews dated after the evaluation date: data errors, never evidence.
+pub fn future_reviews(record: &CareRecord, as_of: NaiveDate) -> Vec<NaiveDate> {
+    let mut dates: Vec<NaiveDate> = record
+        .reviews
+        .iter()
+        .map(|r| r.date)
+        .filter(|d| *d > as_of)
+        .collect();
+    dates.sort();
+    dates.dedup();
+    dates
+}
+
+/// The schedule of every period of care that has started by `as_of` (periods with no episode or
+/// starting later are data errors for the caller to report). A calendar error in one period
+/// leaves the others untouched.
+pub fn schedule(
+    record: &CareRecord,
+    as_of: NaiveDate,
+    calendar: &Calendar,
+    intervals: Intervals,
+) -> Vec<PeriodSchedule> {
+    let mut held: Vec<NaiveDate> = record
+        .reviews
+        .iter()
+        .map(|r| r.date)
+        .filter(|d| *d <= as_of)
+        .collect();
+    held.sort();
+    held.dedup();
+    record
+        .periods_of_care
+        .iter()
+        .filter(|p| p.start().is_some_and(|s| s <= as_of))
+        .map(|period| period_schedule(period, &held, calendar, intervals))
+        .collect()
+}
+
+fn period_schedule(
+    period: &PeriodOfCare,
+    held: &[NaiveDate],
+    calendar: &Calendar,
+    intervals: Intervals,
+) -> PeriodSchedule {
+    let start = period.start().expect("filtered to periods with a start");
+    let end = period.end();
+    let mut in_period = held.iter().copied().filter(|d| period.contains(*d));
+    let mut schedule = PeriodSchedule {
+        start,
+        end,
+        reviews: Vec::new(),
+        calendar_error: None,
+    };
+    let mut due = match calendar.add_working_days(start, intervals.first_review_working_days) {
+        Ok(due) => due,
+        Err(e) => {
+            schedule.calendar_error = Some(e);
+            return schedule;
+        }
+    };
+    let mut number = 1;
+    // The period ending before a review falls due means nothing more was owed.
+    while end.is_none_or(|e| e >= due) {
+        let held_on = in_period.next();
+        schedule.reviews.push(DueReview {
+            number,
+            due,
+            held: held_on,
+        });
+        let Some(held_on) = held_on else { break };
+        let months = if number == 1 {
+            intervals.second_review_months
+        } else {
+            intervals.later_review_months
+        };
+        due = dates::add_months(held_on, months);
+        number += 1;
+    }
+    schedule
+}
+
+/// The due date of the next review not yet held in the period open on `as_of`, if any.
+pub fn next_review_due(
+    record: &CareRecord,
+    as_of: NaiveDate,
+    calendar: &Calendar,
+    intervals: Intervals,
+) -> Option<NaiveDate> {
+    schedule(record, as_of, calendar, intervals)
+        .iter()
+        .filter(|s| s.end.is_none_or(|e| e >= as_of))
+        .flat_map(|s| s.reviews.iter())
+        .find(|r| r.held.is_none())
+        .map(|r| r.due)
+}
+
+/// Ordinal words for messages: "First", "Second", ... "12th".
+pub fn ordinal(number: u32) -> String {
+    match number {
+        1 => "First".into(),
+        2 => "Second".into(),
+        3 => "Third".into(),
+        4 => "Fourth".into(),
+        5 => "Fifth".into(),
+        6 => "Sixth".into(),
+        n => format!("{n}th"),
+    }
+}

@@ -1,0 +1,239 @@
+//! Test helpers: a real app on a real database (a fresh SQLite file, or a fresh PostgreSQL
+//! database per test), real plugins from `target/plugins/`, tokens for every role, and a client
+//! that drives the same `app(state)` router the binary serves.
+
+use std::path::{Path, PathBuf};
+
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode};
+use carecheck::auth::{self, Role};
+use carecheck::config::Config;
+use carecheck::store::Store;
+use carecheck::{AppState, app};
+use http_body_util::BodyExt;
+use serde_json::Value;
+use tower::ServiceExt;
+
+/// The workspace root.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+/// A built plugin component, with a clear message if the plugins were not built.
+pub fn plugin_path(name: &str) -> PathBuf {
+    let path = root().join("target/plugins").join(format!("{name}.wasm"));
+    assert!(
+        path.exists(),
+        "{} is missing: build the plugins first with `cargo xtask plugins` (the README's test command does this)",
+        path.display()
+    );
+    path
+}
+
+/// Which database a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Db {
+    Sqlite,
+    Postgres,
+}
+
+const PG_ADMIN: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+
+/// Whether the PostgreSQL suite must run: always on CI (where it must fail, not skip, if the
+/// server is missing), otherwise when the server answers.
+pub async fn postgres_available() -> bool {
+    if std::env::var_os("CI").is_some() || std::env::var_os("CARECHECK_REQUIRE_POSTGRES").is_some()
+    {
+        return true;
+    }
+    use sqlx::Connection;
+    match sqlx::PgConnection::connect(PG_ADMIN).await {
+        Ok(conn) => {
+            let _ = conn.close().await;
+            true
+        }
+        Err(_) => {
+            eprintln!(
+                "PostgreSQL is not reachable at 127.0.0.1:5432: the PostgreSQL suite was NOT run (it runs on SQLite only)"
+            );
+            false
+        }
+    }
+}
+
+/// A fresh database URL: a new SQLite file, or a new PostgreSQL database.
+pub async fn fresh_database(db: Db, dir: &Path) -> String {
+    match db {
+        Db::Sqlite => format!("sqlite://{}", dir.join("test.db").display()),
+        Db::Postgres => {
+            use sqlx::{Connection, Executor};
+            let name = format!("carecheck_test_{}", uuid::Uuid::new_v4().simple());
+            let mut conn = sqlx::PgConnection::connect(PG_ADMIN)
+                .await
+                .expect("PostgreSQL at 127.0.0.1:5432 must be reachable for the PostgreSQL suite");
+            conn.execute(format!("CREATE DATABASE {name}").as_str())
+                .await
+                .unwrap();
+            conn.close().await.unwrap();
+            format!("postgres://postgres@127.0.0.1:5432/{name}")
+        }
+    }
+}
+
+/// A test configuration: fresh data directory, the given pack, SQLite or PostgreSQL.
+pub fn config(dir: &Path, database_url: String, pack: PathBuf) -> Config {
+    Config {
+        database_url,
+        pack,
+        data_dir: dir.join("data"),
+        max_body_bytes: 256 * 1024,
+        max_upload_bytes: 8 * 1024 * 1024,
+        ..Config::default()
+    }
+}
+
+/// Writes a pack naming the given built plugins (by crate name) with optional settings TOML.
+pub fn write_pack(dir: &Path, plugins: &[(&str, &str)]) -> PathBuf {
+    let calendar = root().join("policies/calendars/england-and-wales.toml");
+    let mut text = format!(
+        "name = \"test\"\ncalendar = {:?}\n",
+        calendar.display().to_string()
+    );
+    for (name, settings) in plugins {
+        text.push_str(&format!(
+            "\n[[plugins]]\npath = {:?}\n",
+            plugin_path(name).display().to_string()
+        ));
+        if !settings.is_empty() {
+            text.push_str(&format!("[plugins.settings]\n{settings}\n"));
+        }
+    }
+    let path = dir.join("pack.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// A running app with tokens for every role.
+pub struct TestApp {
+    pub state: AppState,
+    pub dir: tempfile::TempDir,
+    pub admin: String,
+    pub iro: String,
+    pub other_iro: String,
+    pub board: String,
+    pub inspector: String,
+    pub other_inspector: String,
+    pub regulator: String,
+}
+
+pub const AUTHORITY: &str = "E10000001";
+
+impl TestApp {
+    /// An app on `db` with the statutory-review-timeliness plugin loaded.
+    pub async fn new(db: Db) -> Self {
+        Self::with_plugins(db, &[("statutory-review-timeliness", "")]).await
+    }
+
+    pub async fn with_plugins(db: Db, plugins: &[(&str, &str)]) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let url = fresh_database(db, dir.path()).await;
+        let pack = write_pack(dir.path(), plugins);
+        let store = Store::open(&url, 4).await.unwrap();
+        let state = AppState::with_store(config(dir.path(), url, pack), store)
+            .await
+            .unwrap();
+        let token = |role, authorities: &[&str], iro: Option<&str>| {
+            let store = state.store.clone();
+            let authorities: Vec<String> = authorities.iter().map(|a| a.to_string()).collect();
+            let iro = iro.map(str::to_string);
+            async move {
+                auth::create_token(&store, role, &authorities, iro.as_deref(), None)
+                    .await
+                    .unwrap()
+                    .token
+            }
+        };
+        Self {
+            admin: token(Role::Admin, &[], None).await,
+            iro: token(Role::Iro, &[], Some("IRO-1")).await,
+            other_iro: token(Role::Iro, &[], Some("IRO-2")).await,
+            board: token(Role::Board, &[AUTHORITY], None).await,
+            inspector: token(Role::Inspector, &[AUTHORITY], None).await,
+            other_inspector: token(Role::Inspector, &["E99999999"], None).await,
+            regulator: token(Role::Regulator, &[], None).await,
+            state,
+            dir,
+        }
+    }
+
+    /// Sends a request through the app and returns the status and the body as JSON (or a string).
+    pub async fn call(
+        &self,
+        method: Method,
+        uri: &str,
+        token: Option<&str>,
+        body: Option<Body>,
+        content_type: &str,
+    ) -> (StatusCode, Value) {
+        let mut request = Request::builder().method(method).uri(uri);
+        if let Some(token) = token {
+            request = request.header("authorization", format!("Bearer {token}"));
+        }
+        request = request.header("content-type", content_type);
+        let response = app(self.state.clone())
+            .oneshot(request.body(body.unwrap_or_else(Body::empty)).unwrap())
+            .await
+            .unwrap();
+        let status = response.status();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        let value = serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+        (status, value)
+    }
+
+    pub async fn get(&self, uri: &str, token: &str) -> (StatusCode, Value) {
+        self.call(Method::GET, uri, Some(token), None, "application/json")
+            .await
+    }
+
+    pub async fn put_json(&self, uri: &str, token: &str, body: &Value) -> (StatusCode, Value) {
+        self.call(
+            Method::PUT,
+            uri,
+            Some(token),
+            Some(Body::from(body.to_string())),
+            "application/json",
+        )
+        .await
+    }
+
+    pub async fn put_raw(&self, uri: &str, token: &str, body: &str) -> (StatusCode, Value) {
+        self.call(
+            Method::PUT,
+            uri,
+            Some(token),
+            Some(Body::from(body.to_string())),
+            "application/json",
+        )
+        .await
+    }
+
+    /// Counts stored record versions, to prove a rejected request wrote nothing.
+    pub async fn versions(&self) -> i64 {
+        self.state.store.count_versions().await.unwrap()
+    }
+}
+
+/// A small valid record for child `id`, assigned to `iro` from 2024-01-01.
+pub fn record(id: &str, iro: &str) -> Value {
+    serde_json::json!({
+        "child": {"id": id, "responsible_authority": AUTHORITY, "name": "Test Child", "date_of_birth": "2014-06-30"},
+        "periods_of_care": [{"episodes": [{"start": "2024-01-02", "placement_id": "P1"}]}],
+        "placements": [{"id": "P1", "start": "2024-01-02", "location_authority": AUTHORITY}],
+        "iro_assignments": [{"iro_id": iro, "from": "2024-01-01"}],
+        "reviews": [{"date": "2024-01-25"}, {"date": "2024-04-20"}]
+    })
+}

@@ -1,0 +1,468 @@
+//! The HTTP API on SQLite and PostgreSQL: every role against every endpoint, malformed input
+//! that must be refused precisely and write nothing, and append-only versioning.
+
+use axum::body::Body;
+use axum::http::{Method, StatusCode};
+use carecheck_tests::{AUTHORITY, Db, TestApp, postgres_available, record};
+use serde_json::{Value, json};
+
+async fn databases() -> Vec<Db> {
+    let mut dbs = vec![Db::Sqlite];
+    if postgres_available().await {
+        dbs.push(Db::Postgres);
+    }
+    dbs
+}
+
+const C1: &str = "/api/v1/children/E10000001/C1";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn role_by_endpoint_matrix() {
+    for db in databases().await {
+        let t = TestApp::new(db).await;
+        assert_eq!(
+            t.put_json(C1, &t.admin, &record("C1", "IRO-1")).await.0,
+            StatusCode::CREATED
+        );
+        let (status, run) = t
+            .call(
+                Method::POST,
+                "/api/v1/runs",
+                Some(&t.admin),
+                Some(Body::from("{\"as_of\": \"2026-11-23\"}")),
+                "application/json",
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{run}");
+        let run_id = run["run_id"].as_str().unwrap().to_string();
+
+        let who: [(&str, Option<&str>); 8] = [
+            ("admin", Some(&t.admin)),
+            ("iro", Some(&t.iro)),
+            ("other_iro", Some(&t.other_iro)),
+            ("board", Some(&t.board)),
+            ("inspector", Some(&t.inspector)),
+            ("other_inspector", Some(&t.other_inspector)),
+            ("regulator", Some(&t.regulator)),
+            ("none", None),
+        ];
+        use StatusCode as S;
+        const OK: S = S::OK;
+        const NF: S = S::NOT_FOUND;
+        const FB: S = S::FORBIDDEN;
+        const UA: S = S::UNAUTHORIZED;
+        let multipart = "--X\r\nContent-Disposition: form-data; name=\"f\"; filename=\"h.csv\"\r\n\r\nCHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB\r\nZ9,1,01/02/2015,WBRI,,,\r\n--X--\r\n";
+        // (method, uri, body, content type, expected per role in the order above)
+        let endpoints: Vec<(Method, String, Option<String>, &str, [S; 8])> = vec![
+            (
+                Method::GET,
+                "/api/v1/children".into(),
+                None,
+                "application/json",
+                [OK, OK, OK, FB, OK, OK, FB, UA],
+            ),
+            (
+                Method::GET,
+                C1.into(),
+                None,
+                "application/json",
+                [OK, OK, NF, NF, OK, NF, NF, UA],
+            ),
+            (
+                Method::GET,
+                format!("{C1}/history"),
+                None,
+                "application/json",
+                [OK, OK, NF, NF, OK, NF, NF, UA],
+            ),
+            (
+                Method::GET,
+                format!("{C1}/checklist?as_of=2026-11-23"),
+                None,
+                "application/json",
+                [OK, OK, NF, NF, OK, NF, NF, UA],
+            ),
+            (
+                Method::PUT,
+                C1.into(),
+                Some(record("C1", "IRO-1").to_string()),
+                "application/json",
+                [OK, FB, FB, FB, FB, FB, FB, UA],
+            ),
+            (
+                Method::POST,
+                "/api/v1/records/bulk".into(),
+                Some(format!("{}\n", record("C2", "IRO-2"))),
+                "application/x-ndjson",
+                [OK, FB, FB, FB, FB, FB, FB, UA],
+            ),
+            (
+                Method::GET,
+                "/api/v1/policies".into(),
+                None,
+                "application/json",
+                [OK, OK, OK, OK, OK, OK, OK, UA],
+            ),
+            (
+                Method::POST,
+                "/api/v1/plugins".into(),
+                Some("not wasm".into()),
+                "application/wasm",
+                [
+                    S::UNPROCESSABLE_ENTITY,
+                    FB,
+                    FB,
+                    FB,
+                    FB,
+                    FB,
+                    S::UNPROCESSABLE_ENTITY,
+                    UA,
+                ],
+            ),
+            (
+                Method::POST,
+                "/api/v1/runs".into(),
+                Some("{}".into()),
+                "application/json",
+                [OK, FB, FB, FB, OK, OK, FB, UA],
+            ),
+            (
+                Method::GET,
+                format!("/api/v1/runs/{run_id}"),
+                None,
+                "application/json",
+                [OK, FB, FB, OK, OK, OK, FB, UA],
+            ),
+            (
+                Method::GET,
+                format!("/api/v1/runs/{run_id}/results"),
+                None,
+                "application/json",
+                [OK, FB, FB, FB, OK, OK, FB, UA],
+            ),
+            (
+                Method::GET,
+                format!("/api/v1/reports/summary?run={run_id}"),
+                None,
+                "application/json",
+                [OK, FB, FB, OK, OK, OK, FB, UA],
+            ),
+            (
+                Method::POST,
+                format!("/api/v1/imports/ssda903?authority={AUTHORITY}&year=2026"),
+                Some(multipart.into()),
+                "multipart/form-data; boundary=X",
+                [OK, FB, FB, FB, FB, FB, FB, UA],
+            ),
+        ];
+        for (method, uri, body, content_type, expected) in &endpoints {
+            for ((role, token), want) in who.iter().zip(expected) {
+                let (status, body) = t
+                    .call(
+                        method.clone(),
+                        uri,
+                        *token,
+                        body.clone().map(Body::from),
+                        content_type,
+                    )
+                    .await;
+                assert_eq!(status, *want, "{db:?} {role} {method} {uri}: {body}");
+                if matches!(status, S::NOT_FOUND | S::FORBIDDEN | S::UNAUTHORIZED) {
+                    assert!(
+                        !body.to_string().contains("C1\""),
+                        "{role} {uri}: refusal leaks the child: {body}"
+                    );
+                }
+            }
+        }
+        // The other inspector's scope holds no children, and an IRO sees only their own.
+        let (_, list) = t.get("/api/v1/children", &t.other_inspector).await;
+        assert_eq!(list["children"], json!([]));
+        let (_, list) = t.get("/api/v1/children", &t.other_iro).await;
+        let ids: Vec<&str> = list["children"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["child_id"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids, ["C2"]);
+        let (status, _) = t.get("/api/v1/children?iro=IRO-1", &t.other_iro).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        // Boards see counts, never identifiers, names or dates of birth.
+        let (_, summary) = t.get("/api/v1/reports/summary", &t.board).await;
+        let text = summary.to_string();
+        assert!(
+            summary["rows"].as_array().is_some_and(|r| !r.is_empty()),
+            "{text}"
+        );
+        for forbidden in ["C1", "Test Child", "2014-06-30", "child_id"] {
+            assert!(
+                !text.contains(forbidden),
+                "board summary contains {forbidden}: {text}"
+            );
+        }
+        // A missing child and a hidden child look the same to an IRO.
+        let (s1, b1) = t.get("/api/v1/children/E10000001/NOPE", &t.other_iro).await;
+        let (s2, b2) = t.get(C1, &t.other_iro).await;
+        assert_eq!((s1, b1), (s2, b2));
+        // Every read of a child's record, allowed or not, is audited.
+        assert!(
+            t.state
+                .store
+                .count_audit(Some("read_record"))
+                .await
+                .unwrap()
+                >= 8
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn malformed_input_gets_a_precise_4xx_and_writes_nothing() {
+    for db in databases().await {
+        let t = TestApp::new(db).await;
+        assert_eq!(
+            t.put_json(C1, &t.admin, &record("C1", "IRO-1")).await.0,
+            StatusCode::CREATED
+        );
+        let before = t.versions().await;
+        let with = |f: &dyn Fn(&mut Value)| {
+            let mut r = record("C1", "IRO-1");
+            f(&mut r);
+            r
+        };
+        // (case, body, expected JSON pointer of a reported problem)
+        let cases: Vec<(&str, String, &str)> = vec![
+            ("not JSON", "{\"child\": ".into(), ""),
+            ("empty body", String::new(), ""),
+            ("id of the wrong type", with(&|r| r["child"]["id"] = json!(17)).to_string(), "/child/id"),
+            ("impossible date", with(&|r| r["child"]["date_of_birth"] = json!("2026-02-30")).to_string(), "/child/date_of_birth"),
+            ("month 13", with(&|r| r["reviews"][0]["date"] = json!("2026-13-01")).to_string(), "/reviews/0/date"),
+            ("UK date layout", with(&|r| r["reviews"][0]["date"] = json!("01/02/2026")).to_string(), "/reviews/0/date"),
+            ("episode ends before it starts", with(&|r| r["periods_of_care"][0]["episodes"][0]["end"] = json!("2023-12-01")).to_string(), "/periods_of_care/0/episodes/0/end"),
+            ("SDQ score 41", with(&|r| r["health"] = json!({"sdq": [{"date": "2025-03-31", "score": 41}]})).to_string(), "/health/sdq/0/score"),
+            ("SDQ score -1", with(&|r| r["health"] = json!({"sdq": [{"date": "2025-03-31", "score": -1}]})).to_string(), "/health/sdq/0/score"),
+            ("unknown top-level field", with(&|r| r["nickname"] = json!("x")).to_string(), ""),
+            ("unknown nested field", with(&|r| r["placements"][0]["colour"] = json!("red")).to_string(), "/placements/0"),
+            ("no child", json!({"reviews": []}).to_string(), "/child/id"),
+            ("child id differs from the URL", with(&|r| r["child"]["id"] = json!("C2")).to_string(), "/child/id"),
+            ("authority differs from the URL", with(&|r| r["child"]["responsible_authority"] = json!("E10000002")).to_string(), "/child/responsible_authority"),
+            ("duplicate placement ids", with(&|r| r["placements"] = json!([{"id": "P1", "start": "2024-01-02"}, {"id": "P1", "start": "2024-03-02"}])).to_string(), "/placements/1/id"),
+            ("review before birth", with(&|r| r["reviews"][0]["date"] = json!("2013-01-01")).to_string(), "/reviews/0/date"),
+            ("participation code PN9", with(&|r| r["reviews"][0]["participation"] = json!("PN9")).to_string(), "/reviews/0/participation"),
+            ("unknown mental-health outcome", with(&|r| r["reviews"][0]["mental_health"] = json!({"outcome": "fine"})).to_string(), "/reviews/0/mental_health/outcome"),
+            ("schema version 2", with(&|r| r["schema_version"] = json!(2)).to_string(), "/schema_version"),
+            ("IRO assignment ends before it starts", with(&|r| r["iro_assignments"][0]["to"] = json!("2023-01-01")).to_string(), "/iro_assignments/0/to"),
+            ("episodes that do not follow on", with(&|r| r["periods_of_care"][0]["episodes"] = json!([{"start": "2024-01-02", "end": "2024-02-01"}, {"start": "2024-02-05"}])).to_string(), "/periods_of_care/0/episodes/1/start"),
+            ("open episode not last", with(&|r| r["periods_of_care"][0]["episodes"] = json!([{"start": "2024-01-02"}, {"start": "2024-02-05"}])).to_string(), "/periods_of_care/0/episodes/0/end"),
+            ("seen before referred", with(&|r| r["health"] = json!({"mental_health_referrals": [{"id": "R1", "service": "CAMHS", "referred": "2025-02-01", "first_seen": "2025-01-01"}]})).to_string(), "/health/mental_health_referrals/0/first_seen"),
+            ("caregiver kind unknown", with(&|r| r["caregivers"] = json!([{"id": "K1", "kind": "uncle", "from": "2024-01-02"}])).to_string(), "/caregivers/0/kind"),
+            ("array where an object belongs", with(&|r| r["health"] = json!([])).to_string(), "/health"),
+        ];
+        for (case, body, path) in &cases {
+            let (status, response) = t.put_raw(C1, &t.admin, body).await;
+            assert_eq!(
+                status,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{db:?} {case}: {response}"
+            );
+            let problems = response["problems"]
+                .as_array()
+                .unwrap_or_else(|| panic!("{case}: {response}"));
+            assert!(
+                problems.iter().any(|p| p["path"] == *path),
+                "{db:?} {case}: no problem at {path:?} in {response}"
+            );
+            assert_eq!(t.versions().await, before, "{case} wrote something");
+        }
+        // Oversized body, no token, a malformed token, the wrong role, bad query parameters.
+        let big = format!(
+            "{{\"child\": {{\"id\": \"C1\", \"name\": \"{}\"}}}}",
+            "x".repeat(300 * 1024)
+        );
+        assert_eq!(
+            t.put_raw(C1, &t.admin, &big).await.0,
+            StatusCode::PAYLOAD_TOO_LARGE
+        );
+        let (status, _) = t
+            .call(
+                Method::PUT,
+                C1,
+                None,
+                Some(Body::from(record("C1", "IRO-1").to_string())),
+                "application/json",
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            t.put_json(C1, "cc_not_a_token", &record("C1", "IRO-1"))
+                .await
+                .0,
+            StatusCode::UNAUTHORIZED
+        );
+        assert_eq!(
+            t.put_json(C1, &t.inspector, &record("C1", "IRO-1")).await.0,
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            t.get("/api/v1/children?limit=0", &t.admin).await.0,
+            StatusCode::BAD_REQUEST
+        );
+        assert_eq!(
+            t.get("/api/v1/children?colour=red", &t.admin).await.0,
+            StatusCode::BAD_REQUEST
+        );
+        assert_eq!(t.versions().await, before);
+
+        // Bulk: the bad lines are reported with their numbers, the good ones committed.
+        let ndjson = format!(
+            "{}\nnot json\n{}\n\n{}\n",
+            record("C5", "IRO-1"),
+            with(&|r| {
+                r["child"]["id"] = json!("C6");
+                r["health"] = json!({"sdq": [{"date": "2025-03-31", "score": 41}]})
+            }),
+            record("C7", "IRO-1"),
+        );
+        let (status, report) = t
+            .call(
+                Method::POST,
+                "/api/v1/records/bulk",
+                Some(&t.admin),
+                Some(Body::from(ndjson)),
+                "application/x-ndjson",
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{report}");
+        assert_eq!(report["created"], 2, "{report}");
+        assert_eq!(report["rejected"], 2, "{report}");
+        let lines: Vec<u64> = report["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["line"].as_u64().unwrap())
+            .collect();
+        assert_eq!(lines, [2, 3]);
+        assert_eq!(t.versions().await, before + 2);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn records_are_versioned_append_only() {
+    for db in databases().await {
+        let t = TestApp::new(db).await;
+        let first = record("C1", "IRO-1");
+        let (status, written) = t.put_json(C1, &t.admin, &first).await;
+        assert_eq!(
+            (
+                status,
+                written["version"].as_i64(),
+                written["outcome"].as_str()
+            ),
+            (StatusCode::CREATED, Some(1), Some("created"))
+        );
+        let (status, written) = t.put_json(C1, &t.admin, &first).await;
+        assert_eq!(
+            (
+                status,
+                written["version"].as_i64(),
+                written["outcome"].as_str()
+            ),
+            (StatusCode::OK, Some(1), Some("unchanged"))
+        );
+        let mut second = first.clone();
+        second["reviews"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!({"date": "2024-10-15"}));
+        let (_, written) = t.put_json(C1, &t.admin, &second).await;
+        assert_eq!(
+            (written["version"].as_i64(), written["outcome"].as_str()),
+            (Some(2), Some("updated"))
+        );
+        let (_, current) = t.get(C1, &t.admin).await;
+        assert_eq!(current["version"], 2);
+        assert_eq!(current["record"]["reviews"].as_array().unwrap().len(), 3);
+        let (_, history) = t.get(&format!("{C1}/history"), &t.admin).await;
+        let history = history.as_array().unwrap();
+        assert_eq!(history.len(), 2);
+        assert_eq!(history[0]["record"]["reviews"].as_array().unwrap().len(), 2);
+        assert!(
+            history[0]["written_by"]
+                .as_str()
+                .unwrap()
+                .starts_with("token:")
+        );
+        // The database itself refuses to rewrite history.
+        let tamper = sqlx::query("UPDATE record_versions SET body = '{}'")
+            .execute(t.state.store.pool())
+            .await;
+        assert!(
+            tamper.is_err(),
+            "{db:?}: an UPDATE of a stored version succeeded"
+        );
+        let tamper = sqlx::query("DELETE FROM audit_log")
+            .execute(t.state.store.pool())
+            .await;
+        assert!(
+            tamper.is_err(),
+            "{db:?}: a DELETE of the audit log succeeded"
+        );
+        // Listing by IRO and by review due window.
+        let (_, list) = t.get("/api/v1/children?iro=IRO-1", &t.admin).await;
+        assert_eq!(list["children"][0]["child_id"], "C1");
+        // Next review: 6 months after 15 Oct 2024 = 15 Apr 2025, long past: inside any window.
+        assert_eq!(list["children"][0]["next_review_due"], "2025-04-15");
+        let (_, list) = t
+            .get("/api/v1/children?review_due_within_days=0", &t.admin)
+            .await;
+        assert_eq!(list["children"].as_array().unwrap().len(), 1);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn public_documents_are_served() {
+    let t = TestApp::new(Db::Sqlite).await;
+    let (status, openapi) = t
+        .call(
+            Method::GET,
+            "/api/v1/openapi.json",
+            None,
+            None,
+            "application/json",
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        openapi["paths"]["/api/v1/children/{authority}/{child_id}"]["put"].is_object(),
+        "{openapi}"
+    );
+    let (status, schema) = t
+        .call(
+            Method::GET,
+            "/api/v1/schema/care-record.json",
+            None,
+            None,
+            "application/json",
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(schema["title"], "CareRecord");
+    let committed: Value = serde_json::from_str(
+        &std::fs::read_to_string(carecheck_tests::root().join("host/schema/care-record.v1.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        schema, committed,
+        "host/schema/care-record.v1.json is stale: regenerate it from the API"
+    );
+    let (status, _) = t
+        .call(Method::GET, "/healthz", None, None, "text/plain")
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = t
+        .call(Method::GET, "/readyz", None, None, "text/plain")
+        .await;
+    assert_eq!(status, StatusCode::OK);
+}

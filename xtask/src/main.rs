@@ -1,0 +1,139 @@
+//! Project tasks, so a fresh machine with only Rust installed needs nothing else:
+//!
+//! - `cargo xtask plugins [CRATE...]`: add the wasm32 target if missing, build every policy crate under
+//!   `plugins/policies/` and `plugins/examples/` for `wasm32-unknown-unknown`, and turn each
+//!   core module into a component in `target/plugins/<crate>.wasm`;
+//! - `cargo xtask demo [ARGS]`: build the plugins, then `carecheck demo ARGS`;
+//! - `cargo xtask test [ARGS]`: build the plugins, then `cargo test --workspace ARGS`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+
+fn main() -> Result<()> {
+    let mut args = std::env::args().skip(1);
+    let task = args.next().unwrap_or_default();
+    let rest: Vec<String> = args.collect();
+    let root = workspace_root();
+    match task.as_str() {
+        "plugins" => build_plugins(&root, &rest).map(|_| ()),
+        "demo" => {
+            build_plugins(&root, &[])?;
+            run(Command::new(cargo())
+                .current_dir(&root)
+                .args([
+                    "run",
+                    "--release",
+                    "--package",
+                    "carecheck",
+                    "--bin",
+                    "carecheck",
+                    "--",
+                    "demo",
+                ])
+                .args(&rest))
+        }
+        "test" => {
+            build_plugins(&root, &[])?;
+            run(Command::new(cargo())
+                .current_dir(&root)
+                .args(["test", "--workspace"])
+                .args(&rest))
+        }
+        _ => bail!("usage: cargo xtask <plugins|demo|test> [ARGS]"),
+    }
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace")
+        .to_path_buf()
+}
+
+fn cargo() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
+}
+
+fn run(command: &mut Command) -> Result<()> {
+    let status = command
+        .status()
+        .with_context(|| format!("running {command:?}"))?;
+    if !status.success() {
+        bail!("{command:?} failed with {status}");
+    }
+    Ok(())
+}
+
+/// Builds the named plugin crates (all of them when `only` is empty) and returns the component paths.
+fn build_plugins(root: &Path, only: &[String]) -> Result<Vec<PathBuf>> {
+    let installed = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output()
+        .context("running rustup (needed to add the wasm32-unknown-unknown target)")?;
+    if !String::from_utf8_lossy(&installed.stdout).contains("wasm32-unknown-unknown") {
+        run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))?;
+    }
+    let mut crates = Vec::new();
+    for dir in ["plugins/policies", "plugins/examples"] {
+        let Ok(entries) = std::fs::read_dir(root.join(dir)) else {
+            continue;
+        };
+        for entry in entries {
+            let path = entry?.path();
+            if path.join("Cargo.toml").exists() {
+                crates.push(
+                    path.file_name()
+                        .expect("directory name")
+                        .to_string_lossy()
+                        .into_owned(),
+                );
+            }
+        }
+    }
+    crates.retain(|c| only.is_empty() || only.contains(c));
+    crates.sort();
+    let target_dir = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"));
+    let mut build = Command::new(cargo());
+    build.current_dir(root).args([
+        "build",
+        "--profile",
+        "plugin",
+        "--target",
+        "wasm32-unknown-unknown",
+    ]);
+    for name in &crates {
+        build.args(["--package", name]);
+    }
+    run(&mut build)?;
+    let out_dir = root.join("target/plugins");
+    std::fs::create_dir_all(&out_dir)?;
+    let mut components = Vec::new();
+    for name in &crates {
+        let module_path = target_dir
+            .join("wasm32-unknown-unknown/plugin")
+            .join(format!("{}.wasm", name.replace('-', "_")));
+        let module = std::fs::read(&module_path)
+            .with_context(|| format!("reading {}", module_path.display()))?;
+        let component = wit_component::ComponentEncoder::default()
+            .module(&module)
+            .with_context(|| format!("{name}: reading the core module"))?
+            .validate(true)
+            .encode()
+            .with_context(|| format!("{name}: encoding the component"))?;
+        let out = out_dir.join(format!("{name}.wasm"));
+        if std::fs::read(&out).ok().as_deref() != Some(component.as_slice()) {
+            std::fs::write(&out, &component)?;
+        }
+        components.push(out);
+    }
+    eprintln!(
+        "built {} plugin components in {}",
+        components.len(),
+        out_dir.display()
+    );
+    Ok(components)
+}
