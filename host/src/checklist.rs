@@ -153,14 +153,13 @@ pub async fn run(
     parallelism: usize,
     mut sink: impl FnMut(&str, &str, &[PolicyOutcome]),
 ) -> anyhow::Result<RunSummary> {
-    if let Some(policy) = &scope.policy {
-        if !policies
+    if let Some(policy) = &scope.policy
+        && !policies
             .plugins
             .iter()
             .any(|p| &p.plugin.metadata.id == policy)
-        {
-            anyhow::bail!("no policy {policy:?} is loaded");
-        }
+    {
+        anyhow::bail!("no policy {policy:?} is loaded");
     }
     let run_id = uuid::Uuid::new_v4().to_string();
     let spec = RunSpec {

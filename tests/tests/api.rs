@@ -53,7 +53,8 @@ async fn role_by_endpoint_matrix() {
         const UA: S = S::UNAUTHORIZED;
         let multipart = "--X\r\nContent-Disposition: form-data; name=\"f\"; filename=\"h.csv\"\r\n\r\nCHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB\r\nZ9,1,01/02/2015,WBRI,,,\r\n--X--\r\n";
         // (method, uri, body, content type, expected per role in the order above)
-        let endpoints: Vec<(Method, String, Option<String>, &str, [S; 8])> = vec![
+        type Case<'a> = (Method, String, Option<String>, &'a str, [S; 8]);
+        let endpoints: Vec<Case> = vec![
             (
                 Method::GET,
                 "/api/v1/children".into(),

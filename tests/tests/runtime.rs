@@ -59,7 +59,8 @@ async fn set_with_hostile(dir: &std::path::Path, mode: &str) -> PolicySet {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn each_hostile_behaviour_is_contained_and_the_good_policy_still_answers() {
-    let cases: [(&str, fn(&EvalError) -> bool); 6] = [
+    type Expectation = fn(&EvalError) -> bool;
+    let cases: [(&str, Expectation); 6] = [
         ("loop", |e| {
             matches!(e, EvalError::OutOfFuel(_) | EvalError::Deadline(_))
         }),

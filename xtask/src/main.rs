@@ -4,7 +4,8 @@
 //!   `plugins/policies/` and `plugins/examples/` for `wasm32-unknown-unknown`, and turn each
 //!   core module into a component in `target/plugins/<crate>.wasm`;
 //! - `cargo xtask demo [ARGS]`: build the plugins, then `carecheck demo ARGS`;
-//! - `cargo xtask test [ARGS]`: build the plugins, then `cargo test --workspace ARGS`.
+//! - `cargo xtask test [ARGS]`: build the plugins, then `cargo test --workspace ARGS`;
+//! - `cargo xtask bench`: build the plugins, then the pack benchmark (`tests/benches/pack.rs`).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -41,7 +42,22 @@ fn main() -> Result<()> {
                 .args(["test", "--workspace"])
                 .args(&rest))
         }
-        _ => bail!("usage: cargo xtask <plugins|demo|test> [ARGS]"),
+        "bench" => {
+            build_plugins(&root, &[])?;
+            run(Command::new(cargo())
+                .current_dir(&root)
+                .args([
+                    "bench",
+                    "--package",
+                    "carecheck-tests",
+                    "--bench",
+                    "pack",
+                    "--bench",
+                    "import",
+                ])
+                .args(&rest))
+        }
+        _ => bail!("usage: cargo xtask <plugins|demo|test|bench> [ARGS]"),
     }
 }
 

@@ -15,8 +15,27 @@ pub use exports::carecheck::policy::policy::{
     Context as WitContext, Guest, Metadata as WitMetadata, Status as WitStatus,
 };
 
+use crate::Policy;
 use crate::dates::Calendar;
 use crate::outcome::{Basis, CheckResult, Context, Metadata, Status};
+
+/// What `validate-settings` returns.
+pub type Checked = Result<(), String>;
+/// What `evaluate` returns.
+pub type Evaluated = Result<Vec<WitCheckResult>, String>;
+
+pub fn describe<P: Policy>() -> WitMetadata {
+    metadata_to_wit(P::metadata())
+}
+
+pub fn validate_settings<P: Policy>(settings: String) -> Checked {
+    P::validate_settings(&settings)
+}
+
+pub fn evaluate<P: Policy>(context: WitContext, record: String) -> Evaluated {
+    let context = context_from_wit(context)?;
+    P::evaluate(&context, &record).map(results_to_wit)
+}
 
 pub fn metadata_to_wit(m: Metadata) -> WitMetadata {
     WitMetadata {

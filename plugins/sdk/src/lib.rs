@@ -38,7 +38,7 @@ pub trait Policy {
     fn evaluate(context: &Context, record: &str) -> Result<Vec<CheckResult>, String>;
 }
 
-/// Exports a [`Policy`] implementation as the component's `metadata`, `validate-settings` and
+/// Exports a [`Policy`] implementation as the component's `describe`, `validate-settings` and
 /// `evaluate` functions. On native targets it expands to nothing, so the crate stays a plain library.
 #[macro_export]
 macro_rules! export_policy {
@@ -50,29 +50,22 @@ macro_rules! export_policy {
 
             impl $crate::guest::Guest for GuestExport {
                 fn describe() -> $crate::guest::WitMetadata {
-                    $crate::guest::metadata_to_wit(<$policy as $crate::Policy>::metadata())
+                    $crate::guest::describe::<$policy>()
                 }
 
-                fn validate_settings(
-                    settings: ::std::string::String,
-                ) -> ::std::result::Result<(), ::std::string::String> {
-                    <$policy as $crate::Policy>::validate_settings(&settings)
+                fn validate_settings(settings: ::std::string::String) -> $crate::guest::Checked {
+                    $crate::guest::validate_settings::<$policy>(settings)
                 }
 
                 fn evaluate(
                     context: $crate::guest::WitContext,
                     record: ::std::string::String,
-                ) -> ::std::result::Result<
-                    ::std::vec::Vec<$crate::guest::WitCheckResult>,
-                    ::std::string::String,
-                > {
-            let context = $crate::guest::context_from_wit(context)?;
-                    <$policy as $crate::Policy>::evaluate(&context, &record)
-                        .map($crate::guest::results_to_wit)
+                ) -> $crate::guest::Evaluated {
+                    $crate::guest::evaluate::<$policy>(context, record)
                 }
             }
 
-            $crate::guest::__export_guest!(GuestExport with_types_in $crate::guest);
+            $crate::guest::__export_guest! { GuestExport with_types_in $crate::guest }
         };
     };
 }

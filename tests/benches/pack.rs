@@ -1,0 +1,311 @@
+//! The statutory pack through WebAssembly against the same policy code compiled natively.
+//!
+//! Run with `cargo xtask bench` (builds the plugins, then `cargo bench -p carecheck-tests --bench pack`).
+//! `CARECHECK_BENCH_CHILDREN=10000,100000` chooses the sizes; `CARECHECK_BENCH_REPS` the repetitions
+//! of the side-by-side comparison (median reported).
+//!
+//! Measured, all in one process and one run:
+//! - cold start per plugin: compiling with Cranelift vs loading the cached artefact;
+//! - per-evaluation overhead: a fresh store + instance + call of a policy that does nothing;
+//! - throughput (checks per second) of the whole pack, Wasm vs native, single-threaded, on the
+//!   same records with the same trimming and JSON text, alternating so both see the same machine;
+//! - the whole pipeline on the store: 100,000 children read from SQLite, evaluated on every core,
+//!   results written to the decision log;
+//! - peak resident memory of the process.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use carecheck::checklist::{self, Scope};
+use carecheck::config::PluginLimits;
+use carecheck::demo::Generator;
+use carecheck::plugins::PolicySet;
+use carecheck::plugins::minimise::Projection;
+use carecheck::plugins::runtime::Runtime;
+use carecheck::store::Store;
+use carecheck_sdk::calendar_file::england_and_wales;
+use carecheck_sdk::{CheckResult, Context, Policy};
+use chrono::NaiveDate;
+use serde_json::Value;
+
+type NativeEvaluate = fn(&Context, &str) -> Result<Vec<CheckResult>, String>;
+
+/// The built-in policies compiled natively, in pack order.
+fn native() -> Vec<(&'static str, NativeEvaluate)> {
+    vec![
+        (
+            "statutory-review-timeliness",
+            statutory_review_timeliness::StatutoryReviewTimeliness::evaluate,
+        ),
+        ("iro-appointed", iro_appointed::IroAppointed::evaluate),
+        (
+            "review-mental-health",
+            review_mental_health::ReviewMentalHealth::evaluate,
+        ),
+        ("child-voice", child_voice::ChildVoice::evaluate),
+        (
+            "health-assessments",
+            health_assessments::HealthAssessments::evaluate,
+        ),
+        ("sdq", sdq::SdqPolicy::evaluate),
+        (
+            "mental-health-access",
+            mental_health_access::MentalHealthAccess::evaluate,
+        ),
+        (
+            "caregiver-support",
+            caregiver_support::CaregiverSupport::evaluate,
+        ),
+        (
+            "out-of-area-responsibility",
+            out_of_area_responsibility::OutOfAreaResponsibility::evaluate,
+        ),
+        (
+            "virtual-mental-health-lead",
+            virtual_mental_health_lead::VirtualMentalHealthLead::evaluate,
+        ),
+        (
+            "education-mental-health",
+            education_mental_health::EducationMentalHealth::evaluate,
+        ),
+        (
+            "care-leaver-pathway",
+            care_leaver_pathway::CareLeaverPathway::evaluate,
+        ),
+    ]
+}
+
+fn median(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    xs[xs.len() / 2]
+}
+
+fn peak_rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .map(str::to_string)
+        })
+        .and_then(|l| {
+            l.split_whitespace()
+                .nth(1)
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+fn main() -> anyhow::Result<()> {
+    let sizes: Vec<u64> = std::env::var("CARECHECK_BENCH_CHILDREN")
+        .unwrap_or_else(|_| "10000,100000".into())
+        .split(',')
+        .map(|s| s.trim().parse())
+        .collect::<Result<_, _>>()?;
+    let reps: usize = std::env::var("CARECHECK_BENCH_REPS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(5);
+    let root = carecheck_tests::root();
+    let tmp = tempfile::tempdir()?;
+    let as_of = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+    let calendar_file = england_and_wales();
+    let calendar = calendar_file.calendar();
+    let limits = PluginLimits {
+        parallelism: 1,
+        ..PluginLimits::default()
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    println!("carecheck pack benchmark: {cores} cores, as of {as_of}, {reps} repetitions, medians");
+
+    // Cold start.
+    let mut compile_ms = Vec::new();
+    let mut cached_ms = Vec::new();
+    for (name, _) in native() {
+        let wasm = std::fs::read(carecheck_tests::plugin_path(name))?;
+        let cache = tmp.path().join(format!("cold-{name}"));
+        let runtime = Runtime::new(&cache, limits)?;
+        let t = Instant::now();
+        runtime.load(&wasm).map_err(|e| anyhow::anyhow!("{e}"))?;
+        compile_ms.push(t.elapsed().as_secs_f64() * 1e3);
+        let mut loads = Vec::new();
+        for _ in 0..reps {
+            let runtime = Runtime::new(&cache, limits)?;
+            let t = Instant::now();
+            runtime.load(&wasm).map_err(|e| anyhow::anyhow!("{e}"))?;
+            loads.push(t.elapsed().as_secs_f64() * 1e3);
+        }
+        cached_ms.push(median(loads));
+    }
+    println!(
+        "cold start per plugin: compile {:.1} ms (median of 12 plugins), from cache {:.2} ms (median), {:.0}x faster",
+        median(compile_ms.clone()),
+        median(cached_ms.clone()),
+        median(compile_ms) / median(cached_ms)
+    );
+
+    // The pack, loaded once through the real loader.
+    let store = rt.block_on(Store::open(
+        &format!("sqlite://{}", tmp.path().join("bench.db").display()),
+        4,
+    ))?;
+    let runtime = Arc::new(Runtime::new(tmp.path().join("compiled"), limits)?);
+    let set = rt.block_on(PolicySet::load(
+        &root.join("policies/statutory.toml"),
+        runtime.clone(),
+        &store,
+        28,
+    ))?;
+    let natives = native();
+    assert_eq!(set.plugins.len(), natives.len());
+    for (active, (name, _)) in set.plugins.iter().zip(&natives) {
+        assert_eq!(
+            &active.plugin.metadata.id, name,
+            "pack order differs from the native list"
+        );
+    }
+
+    // Per-evaluation overhead: the hostile example in its well-behaved mode does almost nothing.
+    {
+        let hostile = std::fs::read(carecheck_tests::plugin_path("hostile"))?;
+        let plugin = runtime.load(&hostile).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let context = carecheck::plugins::runtime::EvalContext {
+            evaluation_date: as_of.to_string(),
+            look_ahead_days: 28,
+            non_working_days: calendar_file.iso_days(),
+            calendar_from: calendar_file.from.to_string(),
+            calendar_to: calendar_file.to.to_string(),
+            settings: "{\"mode\":\"ok\"}".into(),
+        };
+        let mut per = Vec::new();
+        for _ in 0..reps {
+            let n = 5_000;
+            let t = Instant::now();
+            for _ in 0..n {
+                runtime.evaluate(&plugin, &context, "{}");
+            }
+            per.push(t.elapsed().as_secs_f64() * 1e6 / f64::from(n));
+        }
+        println!(
+            "per-evaluation overhead (fresh store, instantiate, pass the calendar, call, one result): {:.1} µs",
+            median(per)
+        );
+    }
+
+    for &n in &sizes {
+        let mut generator = Generator::new(42, "E10000001", as_of, &calendar, n);
+        let records: Vec<CareRecordValue> = (0..n)
+            .map(|_| serde_json::to_value(generator.child()).expect("serialises"))
+            .collect();
+        let projections: Vec<Projection> = set
+            .plugins
+            .iter()
+            .map(|p| Projection::new(&p.plugin.metadata.reads))
+            .collect();
+        let contexts: Vec<Context> = set
+            .plugins
+            .iter()
+            .map(|p| Context {
+                evaluation_date: as_of,
+                look_ahead_days: 28,
+                calendar: calendar.clone(),
+                settings: p.settings.clone(),
+            })
+            .collect();
+        // Side by side, single-threaded, alternating.
+        let comparison_records = if n > 10_000 {
+            &records[..10_000]
+        } else {
+            &records[..]
+        };
+        let mut wasm_s = Vec::new();
+        let mut native_s = Vec::new();
+        let mut checks = 0usize;
+        for _ in 0..reps.min(if n > 10_000 { 1 } else { reps }) {
+            let t = Instant::now();
+            let mut count = 0;
+            for r in comparison_records {
+                for o in set.evaluate(r, as_of, None) {
+                    count += o.results.len();
+                }
+            }
+            wasm_s.push(t.elapsed().as_secs_f64());
+            checks = count;
+            let t = Instant::now();
+            let mut native_count = 0;
+            for r in comparison_records {
+                for ((projection, context), (_, evaluate)) in
+                    projections.iter().zip(&contexts).zip(&natives)
+                {
+                    let text = projection.apply(r).to_string();
+                    native_count += evaluate(context, &text).map_or(0, |v| v.len());
+                }
+            }
+            native_s.push(t.elapsed().as_secs_f64());
+            assert_eq!(
+                native_count, checks,
+                "native and Wasm disagree on the number of results"
+            );
+        }
+        let (w, nat) = (median(wasm_s), median(native_s));
+        let m = comparison_records.len();
+        println!(
+            "{n} children ({m} compared single-threaded): {checks} check results; Wasm {:.2} s = {:.0} checks/s, native {:.2} s = {:.0} checks/s; Wasm/native {:.2}x; {:.1} µs per child per policy through Wasm",
+            w,
+            checks as f64 / w,
+            nat,
+            checks as f64 / nat,
+            w / nat,
+            w * 1e6 / (m * set.plugins.len()) as f64,
+        );
+
+        // The whole pipeline from the store: read, evaluate on every core, write the decision log.
+        let db = tmp.path().join(format!("pipeline-{n}.db"));
+        let pipeline_store = rt.block_on(Store::open(&format!("sqlite://{}", db.display()), 4))?;
+        let load = Instant::now();
+        for chunk in records.chunks(1000) {
+            let versions: Vec<_> = chunk
+                .iter()
+                .map(|v| {
+                    let record: carecheck_sdk::CareRecord =
+                        serde_json::from_value(v.clone()).expect("generated records parse");
+                    carecheck::records::prepare(&record, &calendar, as_of)
+                })
+                .collect();
+            rt.block_on(pipeline_store.put_versions(&versions, "bench", "bench"))?;
+        }
+        let load = load.elapsed();
+        let pipeline_set = rt.block_on(PolicySet::load(
+            &root.join("policies/statutory.toml"),
+            runtime.clone(),
+            &pipeline_store,
+            28,
+        ))?;
+        let t = Instant::now();
+        let summary = rt.block_on(checklist::run(
+            &pipeline_store,
+            &pipeline_set,
+            as_of,
+            &Scope::default(),
+            "bench",
+            cores,
+            |_, _, _| {},
+        ))?;
+        let elapsed: Duration = t.elapsed();
+        println!(
+            "{n} children, whole pack from SQLite to the decision log on {cores} cores: {:.1} s ({:.0} children/s, {} results, {} plugin errors); loading the records first took {:.1} s",
+            elapsed.as_secs_f64(),
+            n as f64 / elapsed.as_secs_f64(),
+            summary.results,
+            summary.errors,
+            load.as_secs_f64()
+        );
+    }
+    println!("peak resident memory: {:.0} MiB", peak_rss_mib());
+    Ok(())
+}
+
+type CareRecordValue = Value;

@@ -1,0 +1,139 @@
+//! Importing the public synthetic SSDA903 return into a real store, then checking it.
+
+use carecheck::checklist::{self, Scope};
+use carecheck::imports;
+use carecheck_ssda903::{ImportOptions, read_folder};
+use carecheck_tests::{Db, TestApp, root};
+use chrono::NaiveDate;
+
+fn fake_data() -> std::path::PathBuf {
+    root().parent().unwrap().join("shared/data/ssda903-fake")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_fake_return_imports_completely_twice_over_and_gets_review_results() {
+    let t = TestApp::new(Db::Sqlite).await;
+    let files = read_folder(&fake_data()).unwrap();
+    let options = ImportOptions {
+        authority: "E10000001".into(),
+        collection_year: 2018,
+        import_date: NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
+    };
+    let header = std::fs::read_to_string(fake_data().join("header.csv")).unwrap();
+    let children_in_header = header
+        .lines()
+        .skip(1)
+        .filter(|l| !l.trim().is_empty())
+        .count() as u64;
+    assert_eq!(children_in_header, 2675);
+
+    let mut progress = Vec::new();
+    let first = imports::import_ssda903(
+        &t.state.store,
+        &t.state.calendar,
+        &files,
+        &options,
+        "test",
+        |d, n| progress.push((d, n)),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        progress.last(),
+        Some(&(first.children_in_return, first.children_in_return))
+    );
+    // Every child in header.csv is imported or reported.
+    let reported_children: std::collections::HashSet<u64> = first
+        .problems
+        .iter()
+        .filter(|p| p.file == "header.csv" && p.severity == "error")
+        .map(|p| p.line)
+        .collect();
+    assert_eq!(
+        first.created + first.children_rejected + reported_children.len() as u64,
+        children_in_header,
+        "{first:?}"
+    );
+    assert_eq!(
+        first.created,
+        first.children_in_return - first.children_rejected
+    );
+    assert_eq!(
+        t.state.store.count_children().await.unwrap() as u64,
+        first.created
+    );
+    // Reviews dated 2027-2030 are reported, with file, line, column and value.
+    let future: Vec<_> = first
+        .problems
+        .iter()
+        .filter(|p| {
+            p.column.as_deref() == Some("REVIEW")
+                && p.value.as_deref().is_some_and(|v| {
+                    ["2027", "2028", "2029", "2030"]
+                        .iter()
+                        .any(|y| v.ends_with(y))
+                })
+        })
+        .collect();
+    assert!(
+        future.len() >= 60,
+        "{} future reviews reported",
+        future.len()
+    );
+    assert!(
+        future
+            .iter()
+            .all(|p| p.file == "reviews.csv" && p.line > 1 && p.severity == "error")
+    );
+
+    let versions = t.versions().await;
+    let second = imports::import_ssda903(
+        &t.state.store,
+        &t.state.calendar,
+        &files,
+        &options,
+        "test",
+        |_, _| {},
+    )
+    .await
+    .unwrap();
+    assert_eq!((second.created, second.updated), (0, 0), "{second:?}");
+    assert_eq!(second.unchanged, first.created);
+    assert_eq!(
+        t.versions().await,
+        versions,
+        "a second import wrote new versions"
+    );
+
+    let errors = t.dir.path().join("errors.csv");
+    imports::write_problems_csv(&errors, &first.problems).unwrap();
+    let written = std::fs::read_to_string(&errors).unwrap();
+    assert_eq!(written.lines().count(), first.problems.len() + 1);
+    assert!(written.starts_with("file,line,column,value,severity,reason"));
+
+    let mut review_results = 0;
+    let summary = checklist::run(
+        &t.state.store,
+        &t.state.policies,
+        options.import_date,
+        &Scope::default(),
+        "test",
+        2,
+        |_, _, outcomes| {
+            review_results += outcomes
+                .iter()
+                .filter(|o| o.policy == "statutory-review-timeliness")
+                .map(|o| o.results.len())
+                .sum::<usize>();
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(summary.children as u64, first.created);
+    assert_eq!(summary.errors, 0);
+    assert!(
+        review_results as u64 > first.created,
+        "{review_results} review results for {} children",
+        first.created
+    );
+}

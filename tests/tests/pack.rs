@@ -1,0 +1,204 @@
+//! The statutory pack end to end: every built-in policy loaded from `policies/statutory.toml`,
+//! evaluated from stored records, logged, replayed exactly, and finding breaches of every policy
+//! in the demo data.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use axum::http::StatusCode;
+use carecheck::checklist::{self, Scope};
+use carecheck::demo::Generator;
+use carecheck_tests::{Db, TestApp, root};
+use chrono::NaiveDate;
+
+const POLICIES: [&str; 12] = [
+    "statutory-review-timeliness",
+    "iro-appointed",
+    "review-mental-health",
+    "child-voice",
+    "health-assessments",
+    "sdq",
+    "mental-health-access",
+    "caregiver-support",
+    "out-of-area-responsibility",
+    "virtual-mental-health-lead",
+    "education-mental-health",
+    "care-leaver-pathway",
+];
+
+async fn statutory_app() -> TestApp {
+    let plugins: Vec<(&str, &str)> = POLICIES.iter().map(|p| (*p, "")).collect();
+    TestApp::with_plugins(Db::Sqlite, &plugins).await
+}
+
+fn as_of() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 23).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_shipped_pack_loads_all_twelve_policies_with_citations() {
+    let t = statutory_app().await;
+    let shipped =
+        carecheck::plugins::pack::PackFile::read(&root().join("policies/statutory.toml")).unwrap();
+    let shipped: Vec<String> = shipped
+        .plugins
+        .iter()
+        .map(|p| {
+            p.path
+                .as_ref()
+                .unwrap()
+                .file_stem()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    assert_eq!(shipped, POLICIES);
+    let (status, policies) = t.get("/api/v1/policies", &t.regulator).await;
+    assert_eq!(status, StatusCode::OK);
+    let listed: Vec<&str> = policies
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["metadata"]["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(listed, POLICIES);
+    for p in policies.as_array().unwrap() {
+        assert!(
+            !p["metadata"]["citations"].as_array().unwrap().is_empty(),
+            "{p}"
+        );
+        for check in p["metadata"]["checks"].as_array().unwrap() {
+            assert!(!check["citation"].as_str().unwrap().is_empty(), "{check}");
+            assert!(
+                ["statutory", "guidance"].contains(&check["basis"].as_str().unwrap()),
+                "{check}"
+            );
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn demo_data_breaches_every_policy_and_a_run_replays_exactly() {
+    let t = statutory_app().await;
+    let mut generator = Generator::new(2026, "E10000001", as_of(), &t.state.calendar, 600);
+    let versions: Vec<_> = (0..600)
+        .map(|_| carecheck::records::prepare(&generator.child(), &t.state.calendar, as_of()))
+        .collect();
+    t.state
+        .store
+        .put_versions(&versions, "test", "demo")
+        .await
+        .unwrap();
+
+    let mut statuses: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let summary = checklist::run(
+        &t.state.store,
+        &t.state.policies,
+        as_of(),
+        &Scope::default(),
+        "test",
+        2,
+        |a, c, outcomes| {
+            for row in checklist::rows(&t.state.policies, a, c, outcomes) {
+                statuses.entry(row.policy).or_default().insert(row.status);
+            }
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(summary.children, 600);
+    assert_eq!(
+        summary.errors, 0,
+        "no built-in policy may fail on valid records"
+    );
+    for policy in POLICIES {
+        let seen = statuses
+            .get(policy)
+            .unwrap_or_else(|| panic!("{policy} produced nothing"));
+        assert!(
+            seen.contains("breach"),
+            "{policy}: no breach in the demo data ({seen:?})"
+        );
+        assert!(
+            seen.contains("met"),
+            "{policy}: nothing met in the demo data ({seen:?})"
+        );
+    }
+
+    let report = checklist::replay(
+        &t.state.store,
+        t.state.policies.runtime().clone(),
+        &summary.run_id,
+        2,
+    )
+    .await
+    .unwrap();
+    assert_eq!(report.children, 600);
+    assert!(
+        report.differences.is_empty(),
+        "{:?}",
+        report.differences.first()
+    );
+
+    // A stored verdict that no longer matches what the plugins say is caught by replay.
+    sqlx::query(
+        "UPDATE run_children SET outcomes = '[]' WHERE child_id = 'D000007' AND run_id = $1",
+    )
+    .bind(&summary.run_id)
+    .execute(t.state.store.pool())
+    .await
+    .unwrap();
+    let report = checklist::replay(
+        &t.state.store,
+        t.state.policies.runtime().clone(),
+        &summary.run_id,
+        2,
+    )
+    .await
+    .unwrap();
+    let differing: Vec<&str> = report
+        .differences
+        .iter()
+        .map(|d| d.child_id.as_str())
+        .collect();
+    assert_eq!(differing, ["D000007"]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_pack_with_settings_that_loosen_the_law_refuses_to_load() {
+    let dir = tempfile::tempdir().unwrap();
+    let pack = carecheck_tests::write_pack(
+        dir.path(),
+        &[("statutory-review-timeliness", "later_review_months = 7")],
+    );
+    let store = carecheck::store::Store::open(
+        &format!("sqlite://{}", dir.path().join("t.db").display()),
+        1,
+    )
+    .await
+    .unwrap();
+    let runtime = std::sync::Arc::new(
+        carecheck::plugins::runtime::Runtime::new(dir.path().join("c"), Default::default())
+            .unwrap(),
+    );
+    let error = match carecheck::plugins::PolicySet::load(&pack, runtime.clone(), &store, 28).await
+    {
+        Ok(_) => panic!("loosened settings were accepted"),
+        Err(e) => e.to_string(),
+    };
+    assert!(
+        error.contains("statutory-review-timeliness")
+            && error.contains("later_review_months")
+            && error.contains("at most 6"),
+        "{error}"
+    );
+    let pack = carecheck_tests::write_pack(
+        dir.path(),
+        &[("statutory-review-timeliness", "later_review_months = 5")],
+    );
+    assert!(
+        carecheck::plugins::PolicySet::load(&pack, runtime, &store, 28)
+            .await
+            .is_ok()
+    );
+}
