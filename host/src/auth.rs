@@ -20,7 +20,7 @@ use sha2::{Digest, Sha256};
 
 use crate::AppState;
 use crate::error::ApiError;
-use crate::store::{AuditEntry, Store, StoreError};
+use crate::store::{Actor, AuditEntry, Store, StoreError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
@@ -95,8 +95,11 @@ pub async fn create_token(
     iro_id: Option<&str>,
     label: Option<&str>,
 ) -> Result<NewToken, TokenError> {
-    if role == Role::Iro && iro_id.is_none() {
-        return Err(TokenError::Invalid("an iro token needs --iro ID".into()));
+    if role == Role::Iro && (iro_id.is_none() || authorities.len() != 1) {
+        // IRO ids are each authority's own, so an IRO token belongs to exactly one authority.
+        return Err(TokenError::Invalid(
+            "an iro token needs --iro ID and exactly one --authority CODE".into(),
+        ));
     }
     if role != Role::Iro && iro_id.is_some() {
         return Err(TokenError::Invalid(
@@ -239,6 +242,16 @@ impl Principal {
             },
             Role::Board | Role::Regulator => false,
         })
+    }
+
+    /// This caller as the actor of writes and evaluations (audited with them).
+    pub fn actor(&self) -> Actor {
+        Actor {
+            id: format!("token:{}", self.token_id),
+            role: self.role.as_str().to_string(),
+            remote_addr: self.remote_addr.clone(),
+            request_id: self.request_id.clone(),
+        }
     }
 
     /// An audit entry for an action by this caller.

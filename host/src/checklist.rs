@@ -21,7 +21,7 @@ use crate::error::ApiError;
 use crate::plugins::pack::PackSnapshot;
 use crate::plugins::runtime::Runtime;
 use crate::plugins::{PolicyOutcome, PolicySet};
-use crate::store::{RunChild, Store};
+use crate::store::{Actor, RunChild, Store};
 
 /// Children read and evaluated per page.
 const PAGE: i64 = 1000;
@@ -149,10 +149,11 @@ pub async fn run(
     policies: &PolicySet,
     as_of: NaiveDate,
     scope: &Scope,
-    triggered_by: &str,
+    actor: &Actor,
     parallelism: usize,
     mut sink: impl FnMut(&str, &str, &[PolicyOutcome]),
 ) -> anyhow::Result<RunSummary> {
+    let triggered_by = actor.id.as_str();
     if let Some(policy) = &scope.policy
         && !policies
             .plugins
@@ -175,6 +176,7 @@ pub async fn run(
             &policies.runtime().engine_id(),
             &serde_json::to_string(&spec)?,
             triggered_by,
+            spec.child.is_none() && spec.policy.is_none(),
         )
         .await?;
     let mut summary = RunSummary {
@@ -226,7 +228,7 @@ pub async fn run(
                 outcomes: serde_json::to_string(outcomes)?,
             });
         }
-        store.add_run_children(&run_id, &children).await?;
+        store.add_run_children(&run_id, &children, actor).await?;
         if (page.len() as i64) < PAGE {
             break;
         }
@@ -251,12 +253,17 @@ pub struct ReplayReport {
     pub run_id: String,
     pub children: u64,
     pub differences: Vec<Difference>,
+    /// The engine that made the run and the one that replayed it; fuel counts may differ
+    /// between wasmtime versions, so a difference is reported alongside.
+    pub engine_then: String,
+    pub engine_now: String,
 }
 
-/// Re-evaluates a stored run from its stored plugins, settings, calendar and record versions.
+/// Re-evaluates a stored run from its stored plugins, settings, calendar, limits and record
+/// versions. `cache_dir` holds compiled plugins.
 pub async fn replay(
     store: &Store,
-    runtime: std::sync::Arc<Runtime>,
+    cache_dir: &std::path::Path,
     run_id: &str,
     parallelism: usize,
 ) -> anyhow::Result<ReplayReport> {
@@ -266,11 +273,15 @@ pub async fn replay(
         .ok_or_else(|| anyhow::anyhow!("no run {run_id}"))?;
     let spec: RunSpec = serde_json::from_str(&run.pack)?;
     let as_of: NaiveDate = run.as_of.parse()?;
+    let runtime = std::sync::Arc::new(Runtime::new(cache_dir, spec.pack.limits)?);
+    let engine_now = runtime.engine_id();
     let policies = PolicySet::from_snapshot(&spec.pack, runtime, store).await?;
     let mut report = ReplayReport {
         run_id: run_id.to_string(),
         children: 0,
         differences: Vec::new(),
+        engine_then: run.engine.clone(),
+        engine_now,
     };
     let mut after: Option<(String, String)> = None;
     loop {
@@ -322,12 +333,55 @@ pub async fn replay(
     Ok(report)
 }
 
+/// A run the caller may see: never a one-child checklist run unless the caller is an admin, and
+/// never a run limited to authorities outside the caller's scope (a run over every authority is
+/// visible, and its results and reports are filtered to the caller's scope). Otherwise "not found".
+pub async fn visible_run(
+    state: &AppState,
+    principal: &Principal,
+    run_id: &str,
+) -> Result<crate::store::RunRow, ApiError> {
+    let run = state.store.run(run_id).await?.ok_or(ApiError::NotFound)?;
+    let spec: RunSpec = serde_json::from_str(&run.pack)
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("stored run spec: {e}")))?;
+    let in_scope = match (&principal.authorities, &spec.authorities) {
+        (None, _) | (Some(_), None) => true,
+        (Some(mine), Some(run)) => run.iter().all(|a| mine.contains(a)),
+    };
+    let allowed = match principal.role {
+        Role::Admin => in_scope,
+        _ => in_scope && spec.child.is_none(),
+    };
+    if allowed {
+        Ok(run)
+    } else {
+        Err(ApiError::NotFound)
+    }
+}
+
+/// Parses an `after` cursor (`authority/child_id`) from a previous page.
+pub fn parse_cursor(cursor: Option<&str>) -> Result<Option<(String, String)>, ApiError> {
+    cursor
+        .map(|c| {
+            c.split_once('/')
+                .map(|(a, c)| (a.to_string(), c.to_string()))
+                .ok_or_else(|| {
+                    ApiError::BadRequest("after must be a cursor from a previous page".into())
+                })
+        })
+        .transpose()
+}
+
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/children/{authority}/{child_id}/checklist", get(checklist))
-        .route("/runs", post(start_run))
         .route("/runs/{run_id}", get(get_run))
         .route("/runs/{run_id}/results", get(run_results))
+}
+
+/// Evaluation runs over a whole scope can take minutes: no request timeout.
+pub fn long_routes() -> Router<AppState> {
+    Router::new().route("/runs", post(start_run))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -370,7 +424,7 @@ pub async fn checklist(
         &state.policies,
         as_of,
         &scope,
-        &format!("token:{}", principal.token_id),
+        &principal.actor(),
         state.config.parallelism(),
         |a, c, outcomes| results.extend(rows(&state.policies, a, c, outcomes)),
     )
@@ -405,7 +459,7 @@ pub async fn start_run(
     principal: Principal,
     Json(req): Json<RunRequest>,
 ) -> Result<Json<RunSummary>, ApiError> {
-    principal.require(&[Role::Admin, Role::Inspector])?;
+    principal.require(&[Role::Admin])?;
     let authorities = match (&req.authority, &principal.authorities) {
         (Some(a), _) if !principal.in_scope(a) => return Err(ApiError::Forbidden),
         (Some(a), _) => Some(vec![a.clone()]),
@@ -421,7 +475,7 @@ pub async fn start_run(
         &state.policies,
         req.as_of.unwrap_or_else(|| state.today()),
         &scope,
-        &format!("token:{}", principal.token_id),
+        &principal.actor(),
         state.config.parallelism(),
         |_, _, _| {},
     )
@@ -445,7 +499,7 @@ pub async fn get_run(
     Path(run_id): Path<String>,
 ) -> Result<Json<RunSummary>, ApiError> {
     principal.require(&[Role::Admin, Role::Inspector, Role::Board])?;
-    let run = state.store.run(&run_id).await?.ok_or(ApiError::NotFound)?;
+    let run = visible_run(&state, &principal, &run_id).await?;
     Ok(Json(RunSummary {
         run_id: run.id,
         as_of: run
@@ -482,12 +536,8 @@ pub async fn run_results(
 ) -> Result<Json<ResultPage>, ApiError> {
     principal.require(&[Role::Admin, Role::Inspector])?;
     let limit = i64::from(q.limit.unwrap_or(100).clamp(1, 1000));
-    let after = q
-        .after
-        .as_deref()
-        .and_then(|c| c.split_once('/'))
-        .map(|(a, c)| (a.to_string(), c.to_string()));
-    state.store.run(&run_id).await?.ok_or(ApiError::NotFound)?;
+    let after = parse_cursor(q.after.as_deref())?;
+    visible_run(&state, &principal, &run_id).await?;
     let mut children = state
         .store
         .run_children(

@@ -12,7 +12,7 @@ use crate::auth::{self, Role};
 use crate::checklist::{self, Scope};
 use crate::config::Config;
 use crate::demo::Generator;
-use crate::store::Store;
+use crate::store::{Actor, Store};
 use crate::{AppState, app, telemetry};
 
 #[derive(Debug, Parser)]
@@ -218,7 +218,8 @@ async fn run(command: Command, mut config: Config) -> Result<()> {
             let state = AppState::build(config).await?;
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("reading {}", file.display()))?;
-            let (written, rejected) = load_ndjson(&state, &text, "cli:load").await?;
+            let (written, rejected) =
+                load_ndjson(&state, &text, &Actor::operator("cli:load")).await?;
             eprintln!("{written} records written, {rejected} lines rejected");
             Ok(())
         }
@@ -279,7 +280,7 @@ async fn run(command: Command, mut config: Config) -> Result<()> {
                 &state.policies,
                 as_of,
                 &scope,
-                "cli:check",
+                &Actor::operator("cli:check"),
                 state.config.parallelism(),
                 |a, c, outcomes| out.write(&checklist::rows(&state.policies, a, c, outcomes)),
             )
@@ -295,11 +296,17 @@ async fn run(command: Command, mut config: Config) -> Result<()> {
             let state = AppState::build(config).await?;
             let report = checklist::replay(
                 &state.store,
-                state.policies.runtime().clone(),
+                &state.config.data_dir.join("compiled"),
                 &run,
                 state.config.parallelism(),
             )
             .await?;
+            if report.engine_then != report.engine_now {
+                eprintln!(
+                    "note: the run was made with {} and is replayed with {}",
+                    report.engine_then, report.engine_now
+                );
+            }
             if report.differences.is_empty() {
                 println!(
                     "run {} reproduced exactly: {} children, no differences",
@@ -351,10 +358,10 @@ async fn run(command: Command, mut config: Config) -> Result<()> {
             )?);
             let summary = crate::imports::import_ssda903(
                 &state.store,
-                &state.calendar,
+                &state.due_dates,
                 &files,
                 &options,
-                "cli:import",
+                &Actor::operator("cli:import"),
                 |done, total| {
                     bar.set_length(total);
                     bar.set_position(done);
@@ -424,7 +431,7 @@ fn load_calendar(config: &Config) -> Result<carecheck_sdk::dates::Calendar> {
 }
 
 /// Validates and writes NDJSON records in batches; returns (written, rejected lines).
-pub async fn load_ndjson(state: &AppState, text: &str, written_by: &str) -> Result<(u64, u64)> {
+pub async fn load_ndjson(state: &AppState, text: &str, actor: &Actor) -> Result<(u64, u64)> {
     let today = state.today();
     let mut batch = Vec::new();
     let (mut written, mut rejected) = (0u64, 0u64);
@@ -435,7 +442,7 @@ pub async fn load_ndjson(state: &AppState, text: &str, written_by: &str) -> Resu
         let value: serde_json::Value =
             serde_json::from_str(line).with_context(|| format!("line {}", n + 1))?;
         match crate::records::validate::validate(&value, None) {
-            Ok(record) => batch.push(crate::records::prepare(&record, &state.calendar, today)),
+            Ok(record) => batch.push(crate::records::prepare(&record, &state.due_dates, today)),
             Err(problems) => {
                 rejected += 1;
                 eprintln!(
@@ -443,26 +450,19 @@ pub async fn load_ndjson(state: &AppState, text: &str, written_by: &str) -> Resu
                     n + 1,
                     problems
                         .iter()
-                        .map(|p| format!("{} {}", p.path, p.message))
+                        // Only the paths: the messages can quote the offending values.
+                        .map(|p| format!("invalid at {:?}", p.path))
                         .collect::<Vec<_>>()
                         .join("; ")
                 );
             }
         }
         if batch.len() >= 1000 {
-            written += state
-                .store
-                .put_versions(&batch, written_by, "load")
-                .await?
-                .len() as u64;
+            written += state.store.put_versions(&batch, actor, "load").await?.len() as u64;
             batch.clear();
         }
     }
-    written += state
-        .store
-        .put_versions(&batch, written_by, "load")
-        .await?
-        .len() as u64;
+    written += state.store.put_versions(&batch, actor, "load").await?.len() as u64;
     Ok((written, rejected))
 }
 
@@ -479,21 +479,24 @@ async fn demo(mut config: Config, children: u64, seed: u64, no_serve: bool) -> R
     let state = AppState::build(config).await?;
     let today = state.today();
     eprintln!("generating {children} synthetic children for authority {authority} …");
-    let mut generator = Generator::new(seed, authority, today, &state.calendar, children);
+    let mut generator = Generator::new(seed, authority, today, &state.due_dates.calendar, children);
     let records: Vec<_> = (0..children).map(|_| generator.child()).collect();
     for chunk in records.chunks(500) {
         let versions: Vec<_> = chunk
             .iter()
-            .map(|r| crate::records::prepare(r, &state.calendar, today))
+            .map(|r| crate::records::prepare(r, &state.due_dates, today))
             .collect();
-        state.store.put_versions(&versions, "demo", "demo").await?;
+        state
+            .store
+            .put_versions(&versions, &Actor::operator("demo"), "demo")
+            .await?;
     }
     let summary = checklist::run(
         &state.store,
         &state.policies,
         today,
         &Scope::default(),
-        "demo",
+        &Actor::operator("demo"),
         state.config.parallelism(),
         |_, _, _| {},
     )

@@ -6,7 +6,6 @@
 use axum::extract::{DefaultBodyLimit, Multipart, Query, State};
 use axum::routing::post;
 use axum::{Json, Router};
-use carecheck_sdk::dates::Calendar;
 use carecheck_sdk::record::CareRecord;
 use carecheck_ssda903::{ImportOptions, InputFile, Severity};
 use serde::{Deserialize, Serialize};
@@ -15,8 +14,8 @@ use crate::AppState;
 use crate::auth::{Principal, Role};
 use crate::config::Config;
 use crate::error::ApiError;
-use crate::records::{prepare, validate};
-use crate::store::{AuditEntry, Store, WriteOutcome};
+use crate::records::{DueDates, prepare, validate};
+use crate::store::{Actor, Store, WriteOutcome};
 
 /// One problem found in the input, located precisely.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -50,10 +49,10 @@ const BATCH: usize = 500;
 /// `progress` is called with (children done, children in the return).
 pub async fn import_ssda903(
     store: &Store,
-    calendar: &Calendar,
+    due_dates: &DueDates,
     files: &[InputFile],
     options: &ImportOptions,
-    written_by: &str,
+    actor: &Actor,
     mut progress: impl FnMut(u64, u64),
 ) -> anyhow::Result<ImportSummary> {
     let parsed = carecheck_ssda903::parse(files, options);
@@ -93,7 +92,7 @@ pub async fn import_ssda903(
             };
             let merged = carecheck_ssda903::merge(existing, imported);
             match validate::validate(&serde_json::to_value(&merged)?, None) {
-                Ok(record) => versions.push(prepare(&record, calendar, options.import_date)),
+                Ok(record) => versions.push(prepare(&record, due_dates, options.import_date)),
                 Err(problems) => {
                     summary.children_rejected += 1;
                     for problem in problems {
@@ -112,37 +111,16 @@ pub async fn import_ssda903(
                 }
             }
         }
-        let mut audit = Vec::new();
         for written in store
-            .put_versions(&versions, written_by, "import:ssda903")
+            .put_versions(&versions, actor, "import:ssda903")
             .await?
         {
-            let label = match written.outcome {
-                WriteOutcome::Created => {
-                    summary.created += 1;
-                    "created"
-                }
-                WriteOutcome::Updated => {
-                    summary.updated += 1;
-                    "updated"
-                }
-                WriteOutcome::Unchanged => {
-                    summary.unchanged += 1;
-                    continue;
-                }
-            };
-            audit.push(AuditEntry {
-                actor: written_by.to_string(),
-                role: "import".into(),
-                action: "write_record",
-                authority: Some(written.authority),
-                child_id: Some(written.child_id),
-                outcome: label,
-                remote_addr: None,
-                request_id: None,
-            });
+            match written.outcome {
+                WriteOutcome::Created => summary.created += 1,
+                WriteOutcome::Updated => summary.updated += 1,
+                WriteOutcome::Unchanged => summary.unchanged += 1,
+            }
         }
-        store.audit(&audit).await?;
         done += chunk.len() as u64;
         progress(done, total);
     }
@@ -235,10 +213,10 @@ pub async fn import_ssda903_route(
     };
     let summary = import_ssda903(
         &state.store,
-        &state.calendar,
+        &state.due_dates,
         &files,
         &options,
-        &format!("token:{}", principal.token_id),
+        &principal.actor(),
         |_, _| {},
     )
     .await?;

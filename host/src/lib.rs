@@ -40,8 +40,8 @@ pub struct AppState {
     pub store: Store,
     pub policies: Arc<PolicySet>,
     pub config: Arc<Config>,
-    /// The working-day calendar of the loaded pack, for deriving due dates on write.
-    pub calendar: Arc<Calendar>,
+    /// The loaded pack's calendar and review intervals, for deriving due dates on write.
+    pub due_dates: Arc<records::DueDates>,
 }
 
 impl AppState {
@@ -61,11 +61,12 @@ impl AppState {
         let snapshot = &policies.snapshot().calendar;
         let calendar = Calendar::from_iso(&snapshot.days, &snapshot.from, &snapshot.to)
             .map_err(|e| anyhow::anyhow!("calendar: {e}"))?;
+        let due_dates = records::DueDates::from_pack(calendar, &policies);
         Ok(Self {
             store,
             policies: Arc::new(policies),
             config: Arc::new(config),
-            calendar: Arc::new(calendar),
+            due_dates: Arc::new(due_dates),
         })
     }
 
@@ -78,22 +79,28 @@ impl AppState {
 /// The whole HTTP application.
 pub fn app(state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
-    let api = Router::new()
-        .merge(records::routes(&state.config))
+    // Ordinary requests get a deadline; bulk uploads, imports and whole runs stream or compute
+    // for as long as they need (each bounded by its own size limit).
+    let timed = Router::new()
+        .merge(records::routes())
         .merge(plugins::routes::routes(&state.config))
         .merge(checklist::routes())
         .merge(reports::routes())
-        .merge(imports::routes(&state.config))
-        .merge(openapi::routes());
+        .merge(openapi::routes())
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            Duration::from_secs(60),
+        ));
+    let long = Router::new()
+        .merge(records::upload_routes())
+        .merge(checklist::long_routes())
+        .merge(imports::routes(&state.config));
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .nest("/api/v1", api)
+        .route("/metrics", get(metrics))
+        .nest("/api/v1", timed.merge(long))
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            Duration::from_secs(300),
-        ))
         .layer(TraceLayer::new_for_http().make_span_with(telemetry::RequestSpan))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
@@ -103,6 +110,11 @@ pub fn app(state: AppState) -> Router {
 /// Liveness: the process is up.
 async fn healthz() -> &'static str {
     "ok"
+}
+
+/// Plugin metrics in the Prometheus text format (counts only, nothing about any child).
+async fn metrics(State(state): State<AppState>) -> String {
+    state.policies.runtime().metrics().render()
 }
 
 /// Readiness: the database answers and the policy pack is loaded.

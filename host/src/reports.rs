@@ -52,7 +52,7 @@ async fn latest_covering_run(
     state: &AppState,
     authorities: Option<&[String]>,
 ) -> Result<Option<crate::store::RunRow>, ApiError> {
-    for run in state.store.recent_runs(200).await? {
+    for run in state.store.recent_complete_runs(500).await? {
         let spec: RunSpec = serde_json::from_str(&run.pack)
             .map_err(|e| ApiError::Internal(anyhow::anyhow!("stored run spec: {e}")))?;
         if spec.covers(authorities) {
@@ -71,7 +71,7 @@ pub async fn summary(
 ) -> Result<Json<Summary>, ApiError> {
     principal.require(&[Role::Admin, Role::Board, Role::Inspector])?;
     let run = match &q.run {
-        Some(id) => state.store.run(id).await?,
+        Some(id) => Some(crate::checklist::visible_run(&state, &principal, id).await?),
         None => latest_covering_run(&state, principal.authorities.as_deref()).await?,
     }
     .ok_or(ApiError::NotFound)?;

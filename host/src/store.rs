@@ -112,6 +112,46 @@ pub struct TokenRow {
     pub revoked: bool,
 }
 
+/// Who is acting, for the audit rows a write or an evaluation adds in its own transaction.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub id: String,
+    pub role: String,
+    pub remote_addr: Option<String>,
+    pub request_id: Option<String>,
+}
+
+impl Actor {
+    /// A command run on the server itself (CLI, demo set-up, benchmarks).
+    pub fn operator(id: &str) -> Self {
+        Self {
+            id: id.to_string(),
+            role: "operator".into(),
+            remote_addr: None,
+            request_id: None,
+        }
+    }
+
+    pub fn entry(
+        &self,
+        action: &'static str,
+        authority: &str,
+        child_id: &str,
+        outcome: &'static str,
+    ) -> AuditEntry {
+        AuditEntry {
+            actor: self.id.clone(),
+            role: self.role.clone(),
+            action,
+            authority: Some(authority.to_string()),
+            child_id: Some(child_id.to_string()),
+            outcome,
+            remote_addr: self.remote_addr.clone(),
+            request_id: self.request_id.clone(),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct AuditEntry {
     pub actor: String,
@@ -211,6 +251,16 @@ impl Store {
         Ok(())
     }
 
+    /// Starts a transaction that will write. On SQLite it takes the write lock at once
+    /// (`BEGIN IMMEDIATE`), so a concurrent writer waits for the busy timeout instead of failing
+    /// when a read transaction tries to upgrade.
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
+    }
+
     pub fn backend(&self) -> Backend {
         self.backend
     }
@@ -225,14 +275,16 @@ impl Store {
         Ok(())
     }
 
-    /// Writes each record as a new version, in one transaction; identical records write nothing.
+    /// Writes each record as a new version, in one transaction with its audit rows; identical
+    /// records write no version (the attempt is still audited, as `unchanged`).
     pub async fn put_versions(
         &self,
         versions: &[NewVersion],
-        written_by: &str,
+        actor: &Actor,
         source: &str,
     ) -> Result<Vec<Written>> {
-        let mut tx = self.pool.begin().await?;
+        let written_by = actor.id.as_str();
+        let mut tx = self.begin_write().await?;
         let at = now();
         let mut written = Vec::with_capacity(versions.len());
         for v in versions {
@@ -319,6 +371,18 @@ impl Store {
                 outcome,
             });
         }
+        let audit: Vec<AuditEntry> = written
+            .iter()
+            .map(|w| {
+                let outcome = match w.outcome {
+                    WriteOutcome::Created => "created",
+                    WriteOutcome::Updated => "updated",
+                    WriteOutcome::Unchanged => "unchanged",
+                };
+                actor.entry("write_record", &w.authority, &w.child_id, outcome)
+            })
+            .collect();
+        insert_audit(&mut tx, &audit).await?;
         tx.commit().await?;
         Ok(written)
     }
@@ -531,25 +595,8 @@ impl Store {
         if entries.is_empty() {
             return Ok(());
         }
-        let at = now();
-        let mut tx = self.pool.begin().await?;
-        for e in entries {
-            sqlx::query(
-                "INSERT INTO audit_log (at, actor, role, action, authority, child_id, outcome, remote_addr, request_id) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-            )
-            .bind(&at)
-            .bind(&e.actor)
-            .bind(&e.role)
-            .bind(e.action)
-            .bind(&e.authority)
-            .bind(&e.child_id)
-            .bind(e.outcome)
-            .bind(&e.remote_addr)
-            .bind(&e.request_id)
-            .execute(&mut *tx)
-            .await?;
-        }
+        let mut tx = self.begin_write().await?;
+        insert_audit(&mut tx, entries).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -609,6 +656,8 @@ impl Store {
 
     // ---- decision log ----
 
+    /// Opens a run. `complete` marks a run over every child in scope with every policy, the only
+    /// kind that stands for an authority in reports.
     pub async fn create_run(
         &self,
         id: &str,
@@ -616,9 +665,10 @@ impl Store {
         engine: &str,
         pack: &str,
         triggered_by: &str,
+        complete: bool,
     ) -> Result<()> {
         sqlx::query(
-            "INSERT INTO runs (id, as_of, started_at, engine, pack, triggered_by) VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO runs (id, as_of, started_at, engine, pack, triggered_by, complete) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(id)
         .bind(as_of.to_string())
@@ -626,13 +676,25 @@ impl Store {
         .bind(engine)
         .bind(pack)
         .bind(triggered_by)
+        .bind(i64::from(complete))
         .execute(&self.pool)
         .await?;
         Ok(())
     }
 
-    pub async fn add_run_children(&self, run_id: &str, children: &[RunChild]) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+    /// Stores a page of a run's children, auditing each child's record as read by `actor`.
+    pub async fn add_run_children(
+        &self,
+        run_id: &str,
+        children: &[RunChild],
+        actor: &Actor,
+    ) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        let audit: Vec<AuditEntry> = children
+            .iter()
+            .map(|c| actor.entry("evaluate_record", &c.authority, &c.child_id, "ok"))
+            .collect();
+        insert_audit(&mut tx, &audit).await?;
         // Multi-row inserts keep a 100,000-child run to a few hundred statements.
         for chunk in children.chunks(100) {
             let mut sql = String::from(
@@ -697,11 +759,11 @@ impl Store {
         row.map(|r| run_from_row(&r)).transpose()
     }
 
-    /// Finished runs, newest first.
-    pub async fn recent_runs(&self, limit: i64) -> Result<Vec<RunRow>> {
+    /// Finished complete runs (every child in scope, every policy), newest first.
+    pub async fn recent_complete_runs(&self, limit: i64) -> Result<Vec<RunRow>> {
         let rows = sqlx::query(
             "SELECT id, as_of, started_at, finished_at, engine, pack, triggered_by, children, results, errors FROM runs \
-             WHERE finished_at IS NOT NULL ORDER BY finished_at DESC LIMIT $1",
+             WHERE finished_at IS NOT NULL AND complete = 1 ORDER BY finished_at DESC LIMIT $1",
         )
         .bind(limit)
         .fetch_all(&self.pool)
@@ -805,6 +867,42 @@ impl KeysetQuery {
         }
         Ok(query.fetch_all(pool).await?)
     }
+}
+
+/// Appends audit rows inside the caller's transaction, many rows per statement.
+async fn insert_audit(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    entries: &[AuditEntry],
+) -> Result<()> {
+    let at = now();
+    for chunk in entries.chunks(100) {
+        let mut sql = String::from(
+            "INSERT INTO audit_log (at, actor, role, action, authority, child_id, outcome, remote_addr, request_id) VALUES ",
+        );
+        for i in 0..chunk.len() {
+            let b = i * 9;
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            let placeholders: Vec<String> = (1..=9).map(|k| format!("${}", b + k)).collect();
+            sql.push_str(&format!("({})", placeholders.join(", ")));
+        }
+        let mut query = sqlx::query(&sql);
+        for e in chunk {
+            query = query
+                .bind(&at)
+                .bind(&e.actor)
+                .bind(&e.role)
+                .bind(e.action)
+                .bind(&e.authority)
+                .bind(&e.child_id)
+                .bind(e.outcome)
+                .bind(&e.remote_addr)
+                .bind(&e.request_id);
+        }
+        query.execute(&mut **tx).await?;
+    }
+    Ok(())
 }
 
 fn version_from_row(r: &sqlx::any::AnyRow) -> Result<StoredVersion> {

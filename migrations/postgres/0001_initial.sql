@@ -83,12 +83,16 @@ CREATE TABLE runs (
     engine          TEXT NOT NULL,
     pack            TEXT NOT NULL,
     triggered_by    TEXT NOT NULL,
+    -- 1 when the run covered every child in scope with every policy (not a checklist)
+    complete        BIGINT NOT NULL DEFAULT 0,
     children        BIGINT NOT NULL DEFAULT 0,
     results         BIGINT NOT NULL DEFAULT 0,
     errors          BIGINT NOT NULL DEFAULT 0
 );
 
 -- ... and one row per child evaluated in it: the record version and every result.
+CREATE INDEX runs_complete ON runs (complete, finished_at);
+
 CREATE TABLE run_children (
     run_id          TEXT    NOT NULL,
     authority       TEXT    NOT NULL,

@@ -91,12 +91,16 @@ CREATE TABLE runs (
     engine          TEXT NOT NULL,
     pack            TEXT NOT NULL,
     triggered_by    TEXT NOT NULL,
+    -- 1 when the run covered every child in scope with every policy (not a checklist)
+    complete        INTEGER NOT NULL DEFAULT 0,
     children        INTEGER NOT NULL DEFAULT 0,
     results         INTEGER NOT NULL DEFAULT 0,
     errors          INTEGER NOT NULL DEFAULT 0
 );
 
 -- ... and one row per child evaluated in it: the record version and every result.
+CREATE INDEX runs_complete ON runs (complete, finished_at);
+
 CREATE TABLE run_children (
     run_id          TEXT    NOT NULL,
     authority       TEXT    NOT NULL,

@@ -79,7 +79,10 @@ fn main() -> anyhow::Result<()> {
         .enable_all()
         .build()?;
     let tmp = tempfile::tempdir()?;
-    let calendar = england_and_wales().calendar();
+    let due_dates = carecheck::records::DueDates {
+        calendar: england_and_wales().calendar(),
+        intervals: Default::default(),
+    };
     let fake = carecheck_tests::root()
         .parent()
         .unwrap()
@@ -113,10 +116,10 @@ fn main() -> anyhow::Result<()> {
             let t = Instant::now();
             let summary = rt.block_on(imports::import_ssda903(
                 &store,
-                &calendar,
+                &due_dates,
                 &input,
                 &options,
-                "bench",
+                &carecheck::store::Actor::operator("bench"),
                 |_, _| {},
             ))?;
             total_s.push(t.elapsed().as_secs_f64());

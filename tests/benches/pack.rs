@@ -20,10 +20,10 @@ use carecheck::checklist::{self, Scope};
 use carecheck::config::PluginLimits;
 use carecheck::demo::Generator;
 use carecheck::plugins::PolicySet;
-use carecheck::plugins::minimise::Projection;
 use carecheck::plugins::runtime::Runtime;
 use carecheck::store::Store;
 use carecheck_sdk::calendar_file::england_and_wales;
+use carecheck_sdk::projection::Projection;
 use carecheck_sdk::{CheckResult, Context, Policy};
 use chrono::NaiveDate;
 use serde_json::Value;
@@ -111,6 +111,10 @@ fn main() -> anyhow::Result<()> {
     let as_of = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
     let calendar_file = england_and_wales();
     let calendar = calendar_file.calendar();
+    let due_dates = carecheck::records::DueDates {
+        calendar: calendar.clone(),
+        intervals: Default::default(),
+    };
     let limits = PluginLimits {
         parallelism: 1,
         ..PluginLimits::default()
@@ -272,10 +276,14 @@ fn main() -> anyhow::Result<()> {
                 .map(|v| {
                     let record: carecheck_sdk::CareRecord =
                         serde_json::from_value(v.clone()).expect("generated records parse");
-                    carecheck::records::prepare(&record, &calendar, as_of)
+                    carecheck::records::prepare(&record, &due_dates, as_of)
                 })
                 .collect();
-            rt.block_on(pipeline_store.put_versions(&versions, "bench", "bench"))?;
+            rt.block_on(pipeline_store.put_versions(
+                &versions,
+                &carecheck::store::Actor::operator("bench"),
+                "bench",
+            ))?;
         }
         let load = load.elapsed();
         let pipeline_set = rt.block_on(PolicySet::load(
@@ -290,7 +298,7 @@ fn main() -> anyhow::Result<()> {
             &pipeline_set,
             as_of,
             &Scope::default(),
-            "bench",
+            &carecheck::store::Actor::operator("bench"),
             cores,
             |_, _, _| {},
         ))?;

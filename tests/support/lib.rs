@@ -158,8 +158,8 @@ impl TestApp {
         };
         Self {
             admin: token(Role::Admin, &[], None).await,
-            iro: token(Role::Iro, &[], Some("IRO-1")).await,
-            other_iro: token(Role::Iro, &[], Some("IRO-2")).await,
+            iro: token(Role::Iro, &[AUTHORITY], Some("IRO-1")).await,
+            other_iro: token(Role::Iro, &[AUTHORITY], Some("IRO-2")).await,
             board: token(Role::Board, &[AUTHORITY], None).await,
             inspector: token(Role::Inspector, &[AUTHORITY], None).await,
             other_inspector: token(Role::Inspector, &["E99999999"], None).await,

@@ -125,7 +125,7 @@ async fn role_by_endpoint_matrix() {
                 "/api/v1/runs".into(),
                 Some("{}".into()),
                 "application/json",
-                [OK, FB, FB, FB, OK, OK, FB, UA],
+                [OK, FB, FB, FB, FB, FB, FB, UA],
             ),
             (
                 Method::GET,
@@ -202,6 +202,34 @@ async fn role_by_endpoint_matrix() {
                 "board summary contains {forbidden}: {text}"
             );
         }
+        // A one-child checklist run never stands in a board report.
+        let (_, checklist) = t
+            .get(&format!("{C1}/checklist?as_of=2026-11-23"), &t.admin)
+            .await;
+        let checklist_run = checklist["run_id"].as_str().unwrap();
+        let (status, _) = t
+            .get(
+                &format!("/api/v1/reports/summary?run={checklist_run}"),
+                &t.board,
+            )
+            .await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let (_, summary) = t.get("/api/v1/reports/summary", &t.board).await;
+        assert_ne!(
+            summary["run_id"], checklist_run,
+            "a checklist run was summarised"
+        );
+        assert!(summary["children"].as_u64().unwrap() >= 1, "{summary}");
+        // An IRO token belongs to exactly one authority.
+        let no_authority = carecheck::auth::create_token(
+            &t.state.store,
+            carecheck::auth::Role::Iro,
+            &[],
+            Some("IRO-1"),
+            None,
+        )
+        .await;
+        assert!(no_authority.is_err());
         // A missing child and a hidden child look the same to an IRO.
         let (s1, b1) = t.get("/api/v1/children/E10000001/NOPE", &t.other_iro).await;
         let (s2, b2) = t.get(C1, &t.other_iro).await;
@@ -308,6 +336,40 @@ async fn malformed_input_gets_a_precise_4xx_and_writes_nothing() {
         assert_eq!(
             t.get("/api/v1/children?limit=0", &t.admin).await.0,
             StatusCode::BAD_REQUEST
+        );
+        assert_eq!(
+            t.get(
+                "/api/v1/children?review_due_within_days=4000000000",
+                &t.admin
+            )
+            .await
+            .0,
+            StatusCode::BAD_REQUEST
+        );
+        assert_eq!(
+            t.get("/api/v1/children?after=no-slash", &t.admin).await.0,
+            StatusCode::BAD_REQUEST
+        );
+        // A bulk upload over the upload limit (8 MiB in tests) is refused whole.
+        let huge = format!("{}\n", record("C9", "IRO-1")).repeat(8 * 1024 * 1024 / 300);
+        let (status, _) = t
+            .call(
+                Method::POST,
+                "/api/v1/records/bulk",
+                Some(&t.admin),
+                Some(Body::from(huge)),
+                "application/x-ndjson",
+            )
+            .await;
+        assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+        // Refused writes are audited too.
+        assert!(
+            t.state
+                .store
+                .count_audit(Some("write_record"))
+                .await
+                .unwrap()
+                >= 2
         );
         assert_eq!(
             t.get("/api/v1/children?colour=red", &t.admin).await.0,

@@ -30,10 +30,10 @@ async fn the_fake_return_imports_completely_twice_over_and_gets_review_results()
     let mut progress = Vec::new();
     let first = imports::import_ssda903(
         &t.state.store,
-        &t.state.calendar,
+        &t.state.due_dates,
         &files,
         &options,
-        "test",
+        &carecheck::store::Actor::operator("test"),
         |d, n| progress.push((d, n)),
     )
     .await
@@ -89,10 +89,10 @@ async fn the_fake_return_imports_completely_twice_over_and_gets_review_results()
     let versions = t.versions().await;
     let second = imports::import_ssda903(
         &t.state.store,
-        &t.state.calendar,
+        &t.state.due_dates,
         &files,
         &options,
-        "test",
+        &carecheck::store::Actor::operator("test"),
         |_, _| {},
     )
     .await
@@ -117,7 +117,7 @@ async fn the_fake_return_imports_completely_twice_over_and_gets_review_results()
         &t.state.policies,
         options.import_date,
         &Scope::default(),
-        "test",
+        &carecheck::store::Actor::operator("test"),
         2,
         |_, _, outcomes| {
             review_results += outcomes

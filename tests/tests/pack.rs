@@ -80,13 +80,18 @@ async fn the_shipped_pack_loads_all_twelve_policies_with_citations() {
 #[tokio::test(flavor = "multi_thread")]
 async fn demo_data_breaches_every_policy_and_a_run_replays_exactly() {
     let t = statutory_app().await;
-    let mut generator = Generator::new(2026, "E10000001", as_of(), &t.state.calendar, 600);
+    let mut generator =
+        Generator::new(2026, "E10000001", as_of(), &t.state.due_dates.calendar, 600);
     let versions: Vec<_> = (0..600)
-        .map(|_| carecheck::records::prepare(&generator.child(), &t.state.calendar, as_of()))
+        .map(|_| carecheck::records::prepare(&generator.child(), &t.state.due_dates, as_of()))
         .collect();
     t.state
         .store
-        .put_versions(&versions, "test", "demo")
+        .put_versions(
+            &versions,
+            &carecheck::store::Actor::operator("test"),
+            "demo",
+        )
         .await
         .unwrap();
 
@@ -96,7 +101,7 @@ async fn demo_data_breaches_every_policy_and_a_run_replays_exactly() {
         &t.state.policies,
         as_of(),
         &Scope::default(),
-        "test",
+        &carecheck::store::Actor::operator("test"),
         2,
         |a, c, outcomes| {
             for row in checklist::rows(&t.state.policies, a, c, outcomes) {
@@ -127,13 +132,14 @@ async fn demo_data_breaches_every_policy_and_a_run_replays_exactly() {
 
     let report = checklist::replay(
         &t.state.store,
-        t.state.policies.runtime().clone(),
+        &t.dir.path().join("replay-cache"),
         &summary.run_id,
         2,
     )
     .await
     .unwrap();
     assert_eq!(report.children, 600);
+    assert_eq!(report.engine_then, report.engine_now);
     assert!(
         report.differences.is_empty(),
         "{:?}",
@@ -150,7 +156,7 @@ async fn demo_data_breaches_every_policy_and_a_run_replays_exactly() {
     .unwrap();
     let report = checklist::replay(
         &t.state.store,
-        t.state.policies.runtime().clone(),
+        &t.dir.path().join("replay-cache"),
         &summary.run_id,
         2,
     )

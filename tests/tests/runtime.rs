@@ -87,9 +87,17 @@ async fn each_hostile_behaviour_is_contained_and_the_good_policy_still_answers()
     for (mode, expected) in cases {
         let dir = tempfile::tempdir().unwrap();
         let set = set_with_hostile(dir.path(), mode).await;
-        let outcomes = tokio::task::spawn_blocking(move || set.evaluate(&record(), as_of(), None))
-            .await
-            .unwrap();
+        let worker = set.clone();
+        let outcomes =
+            tokio::task::spawn_blocking(move || worker.evaluate(&record(), as_of(), None))
+                .await
+                .unwrap();
+        let metrics = set.runtime().metrics().render();
+        assert!(
+            metrics.contains("carecheck_plugin_failures_total{policy=\"hostile\",reason=")
+                && !metrics.contains("policy=\"statutory-review-timeliness\",reason="),
+            "{mode}: failure not counted: {metrics}"
+        );
         let hostile = &outcomes[0];
         let error = hostile
             .error

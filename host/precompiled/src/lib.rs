@@ -8,7 +8,10 @@
 //! - keying each artefact by the sha256 of the original `.wasm` *and* the engine's compatibility
 //!   hash, so a wasmtime upgrade or config change never reads an old artefact;
 //! - recording the sha256 of the artefact's own bytes when writing it and refusing to load an
-//!   artefact whose bytes no longer match (a truncated or tampered file is recompiled, not run).
+//!   artefact whose bytes no longer match (a truncated or corrupted file is recompiled, not run);
+//! - creating the directory readable and writable by the service's own user only. The digest
+//!   sits beside the artefact, so it guards against damage, not against someone who can already
+//!   write there: the cache directory is part of the service's trusted installation.
 
 use std::fs;
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -99,10 +102,12 @@ impl ArtifactCache {
     }
 
     fn write_atomically(&self, path: &Path, bytes: &[u8]) -> Result<()> {
-        fs::create_dir_all(&self.dir).with_context(|| {
+        create_private_dir(&self.dir).with_context(|| {
             format!("creating the compiled-plugin cache {}", self.dir.display())
         })?;
-        let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let unique = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let tmp = path.with_extension(format!("tmp{}-{unique}", std::process::id()));
         let mut file =
             fs::File::create(&tmp).with_context(|| format!("writing {}", tmp.display()))?;
         file.write_all(bytes)?;
@@ -110,6 +115,22 @@ impl ArtifactCache {
         fs::rename(&tmp, path)?;
         fs::write(path.with_extension("sha256"), sha256_hex(bytes))?;
         Ok(())
+    }
+}
+
+/// Creates the cache directory readable and writable by this service's user only.
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+    }
+    #[cfg(not(unix))]
+    {
+        fs::create_dir_all(dir)
     }
 }
 

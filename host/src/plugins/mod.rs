@@ -1,7 +1,7 @@
 //! Policy plugins: the sandboxed runtime, data minimisation, policy packs, and the set of
 //! policies a service evaluates with. Routes: `GET /api/v1/policies`, `POST /api/v1/plugins`.
 
-pub mod minimise;
+pub mod metrics;
 pub mod pack;
 pub mod routes;
 pub mod runtime;
@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::store::Store;
-use minimise::Projection;
+use carecheck_sdk::projection::Projection;
 use pack::{CalendarSnapshot, PackError, PackFile, PackSnapshot, PluginSnapshot, PluginSource};
 use runtime::{EvalContext, EvalError, LoadedPlugin, Runtime};
 
@@ -249,13 +249,15 @@ impl PolicySet {
                     Ok(results) => (results, None),
                     Err(e) => (Vec::new(), Some(e)),
                 };
-                PolicyOutcome {
+                let outcome = PolicyOutcome {
                     policy: active.plugin.metadata.id.clone(),
                     version: active.plugin.metadata.version.clone(),
                     fuel: evaluation.fuel_used,
                     results,
                     error,
-                }
+                };
+                self.runtime.metrics().record(&outcome);
+                outcome
             })
             .collect()
     }

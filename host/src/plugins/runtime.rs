@@ -13,8 +13,8 @@ use std::time::Duration;
 
 use anyhow::{Context as _, Result};
 use carecheck_precompiled::{ArtifactCache, Origin, sha256_hex};
-use carecheck_sdk::outcome::{Basis, CheckInfo, CheckResult, Metadata, Status};
-use wasmtime::component::{Component, Linker};
+use carecheck_sdk::outcome::{CheckResult, Metadata};
+use wasmtime::component::{Component, ComponentExportIndex, InstancePre, Linker, TypedFunc};
 use wasmtime::{
     Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, StoreLimits,
     StoreLimitsBuilder, Trap,
@@ -29,8 +29,18 @@ mod bindings {
     });
 }
 
+use bindings::PluginPre;
 use bindings::exports::carecheck::policy::policy as wit;
-use bindings::{Plugin, PluginPre};
+
+/// The exported interface every plugin must provide.
+const INTERFACE: &str = "carecheck:policy/policy@1.0.0";
+
+/// Largest metadata or settings message a plugin may return, in bytes.
+const MAX_METADATA_BYTES: usize = 256 * 1024;
+
+type DescribeFn = TypedFunc<(), (String,)>;
+type ValidateFn = TypedFunc<(String,), (Result<(), String>,)>;
+type EvaluateFn = TypedFunc<(wit::Context, String), (Result<String, String>,)>;
 
 /// How often the epoch ticker advances; deadlines are whole ticks.
 const EPOCH_TICK: Duration = Duration::from_millis(5);
@@ -42,6 +52,7 @@ pub struct Runtime {
     cache: ArtifactCache,
     limits: PluginLimits,
     ticker_stop: Arc<AtomicBool>,
+    metrics: super::metrics::Metrics,
 }
 
 /// Per-evaluation state: only the resource limiter.
@@ -55,7 +66,16 @@ pub struct LoadedPlugin {
     pub sha256: String,
     pub metadata: Arc<Metadata>,
     pub origin: Origin,
-    pre: PluginPre<Sandbox>,
+    pre: InstancePre<Sandbox>,
+    exports: Exports,
+}
+
+/// Where the three functions sit in the component, looked up once at load.
+#[derive(Clone)]
+struct Exports {
+    describe: ComponentExportIndex,
+    validate_settings: ComponentExportIndex,
+    evaluate: ComponentExportIndex,
 }
 
 /// Why a plugin could not be loaded.
@@ -83,6 +103,9 @@ pub enum EvalError {
     Deadline(u64),
     #[error("exceeded the memory limit")]
     Memory,
+    /// Not the plugin's fault: every sandbox slot was in use. Retrying later will work.
+    #[error("could not run: the host is at its limit of concurrent evaluations")]
+    HostBusy,
     #[error("trapped: {0}")]
     Trap(String),
     #[error("returned an error: {0}")]
@@ -146,7 +169,12 @@ impl Runtime {
             cache: ArtifactCache::new(cache_dir),
             limits,
             ticker_stop,
+            metrics: super::metrics::Metrics::default(),
         })
+    }
+
+    pub fn metrics(&self) -> &super::metrics::Metrics {
+        &self.metrics
     }
 
     pub fn limits(&self) -> PluginLimits {
@@ -190,23 +218,52 @@ impl Runtime {
             .linker
             .instantiate_pre(&component)
             .map_err(|e| LoadError::Imports(format!("{e:#}")))?;
-        let pre =
-            PluginPre::new(instance_pre).map_err(|e| LoadError::WrongContract(format!("{e:#}")))?;
-        let mut store = self.store(self.limits.fuel);
-        let plugin = pre
-            .instantiate(&mut store)
-            .map_err(|e| LoadError::Failed(format!("{e:#}")))?;
-        let metadata = plugin
-            .carecheck_policy_policy()
-            .call_describe(&mut store)
-            .map_err(|e| LoadError::Failed(describe_trap(&e, &self.limits).to_string()))?;
-        let metadata = metadata_from_wit(metadata).map_err(LoadError::BadMetadata)?;
-        Ok(LoadedPlugin {
+        // The generated bindings check the whole contract (names and types) in one go.
+        PluginPre::new(instance_pre.clone())
+            .map_err(|e| LoadError::WrongContract(format!("{e:#}")))?;
+        let interface = component
+            .get_export_index(None, INTERFACE)
+            .ok_or_else(|| LoadError::WrongContract(format!("no {INTERFACE} export")))?;
+        let lookup = |name: &str| {
+            component
+                .get_export_index(Some(&interface), name)
+                .ok_or_else(|| LoadError::WrongContract(format!("no {name} function")))
+        };
+        let exports = Exports {
+            describe: lookup("describe")?,
+            validate_settings: lookup("validate-settings")?,
+            evaluate: lookup("evaluate")?,
+        };
+        let mut plugin = LoadedPlugin {
             sha256: sha256_hex(wasm),
-            metadata: Arc::new(metadata),
+            metadata: Arc::new(placeholder_metadata()),
             origin,
-            pre,
-        })
+            pre: instance_pre,
+            exports,
+        };
+        let metadata = self.describe(&plugin)?;
+        plugin.metadata = Arc::new(metadata);
+        Ok(plugin)
+    }
+
+    fn describe(&self, plugin: &LoadedPlugin) -> Result<Metadata, LoadError> {
+        let mut store = self.store(self.limits.fuel);
+        let failed =
+            |e: wasmtime::Error| LoadError::Failed(describe_trap(&e, &self.limits).to_string());
+        let instance = plugin.pre.instantiate(&mut store).map_err(failed)?;
+        let func: DescribeFn = instance
+            .get_typed_func(&mut store, plugin.exports.describe)
+            .map_err(|e| LoadError::WrongContract(format!("{e:#}")))?;
+        let (json,) = func.call(&mut store, ()).map_err(failed)?;
+        if json.len() > MAX_METADATA_BYTES {
+            return Err(LoadError::BadMetadata(format!(
+                "{} bytes, over the {MAX_METADATA_BYTES}-byte limit",
+                json.len()
+            )));
+        }
+        let metadata: Metadata =
+            serde_json::from_str(&json).map_err(|e| LoadError::BadMetadata(e.to_string()))?;
+        metadata_checked(metadata).map_err(LoadError::BadMetadata)
     }
 
     fn store(&self, fuel: u64) -> Store<Sandbox> {
@@ -214,7 +271,7 @@ impl Runtime {
             .memory_size(self.limits.memory_bytes)
             .instances(4)
             .tables(4)
-            .memories(2)
+            .memories(1)
             .trap_on_grow_failure(true)
             .build();
         let mut store = Store::new(&self.engine, Sandbox { limits });
@@ -235,14 +292,15 @@ impl Runtime {
     /// Asks the plugin whether `settings` are acceptable.
     pub fn validate_settings(&self, plugin: &LoadedPlugin, settings: &str) -> Result<(), String> {
         let mut store = self.store(self.limits.fuel);
-        let instance = plugin
-            .pre
-            .instantiate(&mut store)
-            .map_err(|e| describe_trap(&e, &self.limits).to_string())?;
-        instance
-            .carecheck_policy_policy()
-            .call_validate_settings(&mut store, settings)
-            .map_err(|e| describe_trap(&e, &self.limits).to_string())?
+        let trap = |e: wasmtime::Error| describe_trap(&e, &self.limits).to_string();
+        let instance = plugin.pre.instantiate(&mut store).map_err(trap)?;
+        let func: ValidateFn = instance
+            .get_typed_func(&mut store, plugin.exports.validate_settings)
+            .map_err(trap)?;
+        let (answer,) = func
+            .call(&mut store, (settings.to_string(),))
+            .map_err(trap)?;
+        answer.map_err(|message| truncate(message, 2000))
     }
 
     /// Evaluates one record (already trimmed to the plugin's declared fields) in a fresh store.
@@ -265,10 +323,13 @@ impl Runtime {
         context: &EvalContext,
         record: &str,
     ) -> Result<Vec<CheckResult>, EvalError> {
-        let instance: Plugin = plugin
+        let instance = plugin
             .pre
             .instantiate(&mut *store)
             .map_err(|e| describe_trap(&e, &self.limits))?;
+        let func: EvaluateFn = instance
+            .get_typed_func(&mut *store, plugin.exports.evaluate)
+            .map_err(|e| EvalError::Garbage(format!("{e:#}")))?;
         let wit_context = wit::Context {
             evaluation_date: context.evaluation_date.clone(),
             look_ahead_days: context.look_ahead_days,
@@ -277,12 +338,20 @@ impl Runtime {
             calendar_to: context.calendar_to.clone(),
             settings: context.settings.clone(),
         };
-        let results = instance
-            .carecheck_policy_policy()
-            .call_evaluate(&mut *store, &wit_context, record)
-            .map_err(|e| describe_trap(&e, &self.limits))?
-            .map_err(EvalError::Refused)?;
-        results_from_wit(results, &plugin.metadata, self.limits.max_output_bytes)
+        let (answer,) = func
+            .call(&mut *store, (wit_context, record.to_string()))
+            .map_err(|e| describe_trap(&e, &self.limits))?;
+        let json = answer.map_err(|message| EvalError::Refused(truncate(message, 1000)))?;
+        if json.len() > self.limits.max_output_bytes {
+            return Err(EvalError::Garbage(format!(
+                "{} bytes of results, over the {}-byte limit",
+                json.len(),
+                self.limits.max_output_bytes
+            )));
+        }
+        let results: Vec<CheckResult> = serde_json::from_str(&json)
+            .map_err(|e| EvalError::Garbage(format!("results are not valid: {e}")))?;
+        check_results(results, &plugin.metadata)
     }
 }
 
@@ -315,14 +384,40 @@ fn describe_trap(error: &wasmtime::Error, limits: &PluginLimits) -> EvalError {
         };
     }
     let text = format!("{error:#}");
-    if text.contains("memory") && (text.contains("limit") || text.contains("grow")) {
+    if text.contains("concurrent") && text.contains("limit") {
+        EvalError::HostBusy
+    } else if text.contains("memory") && (text.contains("limit") || text.contains("grow")) {
         EvalError::Memory
     } else {
         EvalError::Trap(text)
     }
 }
 
-fn metadata_from_wit(m: wit::Metadata) -> Result<Metadata, String> {
+/// Cuts a plugin's message to at most `max` bytes (on a character boundary).
+fn truncate(mut message: String, max: usize) -> String {
+    if message.len() > max {
+        message.truncate(message.floor_char_boundary(max));
+        message.push('…');
+    }
+    message
+}
+
+fn placeholder_metadata() -> Metadata {
+    Metadata {
+        id: String::new(),
+        version: String::new(),
+        title: String::new(),
+        description: String::new(),
+        author: String::new(),
+        citations: Vec::new(),
+        checks: Vec::new(),
+        reads: Vec::new(),
+        settings_schema: String::new(),
+        effective_from: chrono::NaiveDate::MIN,
+    }
+}
+
+fn metadata_checked(m: Metadata) -> Result<Metadata, String> {
     let id_ok = !m.id.is_empty()
         && m.id.len() <= 64
         && m.id
@@ -342,101 +437,25 @@ fn metadata_from_wit(m: wit::Metadata) -> Result<Metadata, String> {
             return Err(format!("read {pointer:?} is not a JSON pointer"));
         }
     }
-    let effective_from = carecheck_sdk::dates::parse_iso_date(&m.effective_from)
-        .map_err(|e| format!("effective-from: {e}"))?;
     serde_json::from_str::<serde_json::Value>(&m.settings_schema)
         .map_err(|e| format!("settings-schema is not JSON: {e}"))?;
     let mut seen = std::collections::HashSet::new();
-    let checks = m
-        .checks
-        .into_iter()
-        .map(|c| {
-            if !seen.insert(c.id.clone()) {
-                return Err(format!("check {:?} is declared twice", c.id));
-            }
-            Ok(CheckInfo {
-                id: c.id,
-                title: c.title,
-                citation: c.citation,
-                basis: match c.basis {
-                    wit::Basis::Statutory => Basis::Statutory,
-                    wit::Basis::Guidance => Basis::Guidance,
-                },
-            })
-        })
-        .collect::<Result<Vec<_>, String>>()?;
-    Ok(Metadata {
-        id: m.id,
-        version: m.version,
-        title: m.title,
-        description: m.description,
-        author: m.author,
-        citations: m.citations,
-        checks,
-        reads: m.reads,
-        settings_schema: m.settings_schema,
-        effective_from,
-    })
+    if let Some(twice) = m.checks.iter().find(|c| !seen.insert(c.id.as_str())) {
+        return Err(format!("check {:?} is declared twice", twice.id));
+    }
+    Ok(m)
 }
 
-fn results_from_wit(
-    results: Vec<wit::CheckResult>,
+/// Every result must be for a check the policy declared.
+fn check_results(
+    results: Vec<CheckResult>,
     metadata: &Metadata,
-    max_output_bytes: usize,
 ) -> Result<Vec<CheckResult>, EvalError> {
-    let size: usize = results
-        .iter()
-        .map(|r| {
-            r.check.len()
-                + r.subject.len()
-                + r.message.len()
-                + r.citation.len()
-                + r.evidence
-                    .iter()
-                    .map(|(k, v)| k.len() + v.len())
-                    .sum::<usize>()
-                + 32
-        })
-        .sum();
-    if size > max_output_bytes {
+    if let Some(r) = results.iter().find(|r| metadata.check(&r.check).is_none()) {
         return Err(EvalError::Garbage(format!(
-            "{size} bytes of results, over the {max_output_bytes}-byte limit"
+            "result for undeclared check {:?}",
+            r.check.chars().take(64).collect::<String>()
         )));
     }
-    results
-        .into_iter()
-        .map(|r| {
-            if metadata.check(&r.check).is_none() {
-                return Err(EvalError::Garbage(format!(
-                    "result for undeclared check {:?}",
-                    truncate(&r.check)
-                )));
-            }
-            let due = r
-                .due
-                .as_deref()
-                .map(carecheck_sdk::dates::parse_iso_date)
-                .transpose()
-                .map_err(|e| EvalError::Garbage(format!("due date: {e}")))?;
-            Ok(CheckResult {
-                check: r.check,
-                status: match r.status {
-                    wit::Status::Met => Status::Met,
-                    wit::Status::DueSoon => Status::DueSoon,
-                    wit::Status::Breach => Status::Breach,
-                    wit::Status::NotApplicable => Status::NotApplicable,
-                    wit::Status::InsufficientData => Status::InsufficientData,
-                },
-                due,
-                subject: r.subject,
-                message: r.message,
-                evidence: r.evidence,
-                citation: r.citation,
-            })
-        })
-        .collect()
-}
-
-fn truncate(s: &str) -> String {
-    s.chars().take(64).collect()
+    Ok(results)
 }

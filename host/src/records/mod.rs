@@ -7,7 +7,7 @@
 pub mod validate;
 
 use axum::body::Body;
-use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -23,11 +23,10 @@ use tokio::io::AsyncBufReadExt;
 
 use crate::AppState;
 use crate::auth::{Principal, Role};
-use crate::config::Config;
 use crate::error::{ApiError, Problem};
 use crate::store::{ChildFilter, ChildSummary, NewVersion, WriteOutcome, Written};
 
-pub fn routes(config: &Config) -> Router<AppState> {
+pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/children", get(list_children))
         .route(
@@ -35,16 +34,57 @@ pub fn routes(config: &Config) -> Router<AppState> {
             get(get_record).put(put_record),
         )
         .route("/children/{authority}/{child_id}/history", get(history))
-        .route(
-            "/records/bulk",
-            post(bulk_upload).layer(DefaultBodyLimit::max(config.max_upload_bytes)),
-        )
         .route("/schema/care-record.json", get(schema))
+}
+
+/// Routes that stream large uploads: no request timeout, their own size limit.
+pub fn upload_routes() -> Router<AppState> {
+    Router::new().route("/records/bulk", post(bulk_upload))
+}
+
+/// What deriving a child's next review date needs: the pack's calendar and the review intervals
+/// the pack's `statutory-review-timeliness` settings use, so listings agree with its verdicts.
+#[derive(Debug, Clone)]
+pub struct DueDates {
+    pub calendar: Calendar,
+    pub intervals: Intervals,
+}
+
+impl DueDates {
+    /// The intervals from the loaded pack's review policy settings (defaults if it is absent).
+    pub fn from_pack(calendar: Calendar, policies: &crate::plugins::PolicySet) -> Self {
+        let mut intervals = Intervals::default();
+        let settings = policies
+            .plugins
+            .iter()
+            .find(|p| p.plugin.metadata.id == "statutory-review-timeliness")
+            .and_then(|p| serde_json::from_str::<serde_json::Map<String, Value>>(&p.settings).ok())
+            .unwrap_or_default();
+        let setting = |key: &str| {
+            settings
+                .get(key)
+                .and_then(Value::as_u64)
+                .and_then(|v| u32::try_from(v).ok())
+        };
+        if let Some(v) = setting("first_review_working_days") {
+            intervals.first_review_working_days = v;
+        }
+        if let Some(v) = setting("second_review_months") {
+            intervals.second_review_months = v;
+        }
+        if let Some(v) = setting("later_review_months") {
+            intervals.later_review_months = v;
+        }
+        Self {
+            calendar,
+            intervals,
+        }
+    }
 }
 
 /// Turns a validated record into a version ready to store: canonical JSON, its digest, and the
 /// derived fields listing needs (next review due, IRO assignments).
-pub fn prepare(record: &CareRecord, calendar: &Calendar, today: NaiveDate) -> NewVersion {
+pub fn prepare(record: &CareRecord, due_dates: &DueDates, today: NaiveDate) -> NewVersion {
     let body = serde_json::to_string(record).expect("care records serialise");
     let body_sha256 = hex::encode(Sha256::digest(body.as_bytes()));
     NewVersion {
@@ -52,7 +92,12 @@ pub fn prepare(record: &CareRecord, calendar: &Calendar, today: NaiveDate) -> Ne
         child_id: record.child.id.clone(),
         body,
         body_sha256,
-        next_review_due: reviews::next_review_due(record, today, calendar, Intervals::default()),
+        next_review_due: reviews::next_review_due(
+            record,
+            today,
+            &due_dates.calendar,
+            due_dates.intervals,
+        ),
         iros: record
             .iro_assignments
             .iter()
@@ -112,18 +157,7 @@ pub async fn list_children(
         (Some(a), _) => Some(vec![a.clone()]),
         (None, scope) => scope.clone(),
     };
-    let after = q
-        .after
-        .as_deref()
-        .map(|cursor| {
-            cursor
-                .split_once('/')
-                .map(|(a, c)| (a.to_string(), c.to_string()))
-                .ok_or_else(|| {
-                    ApiError::BadRequest("after must be a cursor from a previous page".into())
-                })
-        })
-        .transpose()?;
+    let after = crate::checklist::parse_cursor(q.after.as_deref())?;
     let today = state.today();
     let filter = ChildFilter {
         authorities,
@@ -131,7 +165,14 @@ pub async fn list_children(
         today: Some(today),
         review_due_by: q
             .review_due_within_days
-            .map(|d| today + chrono::Days::new(u64::from(d))),
+            .map(|d| {
+                today
+                    .checked_add_days(chrono::Days::new(u64::from(d)))
+                    .ok_or_else(|| {
+                        ApiError::BadRequest("review_due_within_days is too large".into())
+                    })
+            })
+            .transpose()?,
         after,
         limit: i64::from(limit) + 1,
     };
@@ -243,10 +284,6 @@ pub async fn history(
         .map(Json)
 }
 
-fn writer_id(principal: &Principal) -> String {
-    format!("token:{}", principal.token_id)
-}
-
 #[utoipa::path(put, path = "/api/v1/children/{authority}/{child_id}",
     request_body(content = Object, description = "A care record"),
     responses((status = 200, body = Written), (status = 201, body = Written), (status = 422, body = crate::error::ErrorBody)),
@@ -257,8 +294,9 @@ pub async fn put_record(
     Path((authority, child_id)): Path<(String, String)>,
     body: axum::body::Bytes,
 ) -> Result<(StatusCode, Json<Written>), ApiError> {
-    principal.require(&[Role::Admin])?;
-    if !principal.in_scope(&authority) {
+    if principal.role != Role::Admin || !principal.in_scope(&authority) {
+        let refused = principal.audit("write_record", Some(&authority), Some(&child_id), "denied");
+        state.store.audit(&[refused]).await?;
         return Err(ApiError::Forbidden);
     }
     let value: Value = serde_json::from_slice(&body).map_err(|e| {
@@ -269,35 +307,18 @@ pub async fn put_record(
     })?;
     let record =
         validate::validate(&value, Some((&authority, &child_id))).map_err(ApiError::Invalid)?;
-    let version = prepare(&record, &state.calendar, state.today());
+    let version = prepare(&record, &state.due_dates, state.today());
     let written = state
         .store
-        .put_versions(&[version], &writer_id(&principal), "api")
+        .put_versions(&[version], &principal.actor(), "api")
         .await?
         .remove(0);
-    state
-        .store
-        .audit(&[principal.audit(
-            "write_record",
-            Some(&authority),
-            Some(&child_id),
-            outcome_label(written.outcome),
-        )])
-        .await?;
     let status = if written.outcome == WriteOutcome::Created {
         StatusCode::CREATED
     } else {
         StatusCode::OK
     };
     Ok((status, Json(written)))
-}
-
-fn outcome_label(outcome: WriteOutcome) -> &'static str {
-    match outcome {
-        WriteOutcome::Created => "created",
-        WriteOutcome::Updated => "updated",
-        WriteOutcome::Unchanged => "unchanged",
-    }
 }
 
 #[derive(Debug, Default, Serialize, utoipa::ToSchema)]
@@ -330,9 +351,17 @@ pub async fn bulk_upload(
 ) -> Result<Json<BulkReport>, ApiError> {
     principal.require(&[Role::Admin])?;
     let limit = state.config.max_upload_bytes;
-    let stream = body.into_data_stream().map_err(move |e| {
-        std::io::Error::other(format!("{e} (uploads are limited to {limit} bytes)"))
-    });
+    let max_line = state.config.max_body_bytes;
+    // The raw body is read as a stream, so the size limit is applied here, not by an extractor.
+    let stream = http_body_util::BodyStream::new(http_body_util::Limited::new(body, limit))
+        .try_filter_map(|frame| futures::future::ready(Ok(frame.into_data().ok())))
+        .map_err(|e| {
+            if e.is::<http_body_util::LengthLimitError>() {
+                std::io::Error::other("length limit exceeded")
+            } else {
+                std::io::Error::other(e)
+            }
+        });
     let mut lines = tokio_util::io::StreamReader::new(stream).lines();
     let mut report = BulkReport::default();
     let mut batch = Vec::with_capacity(BULK_BATCH);
@@ -355,6 +384,17 @@ pub async fn bulk_upload(
         if line.trim().is_empty() {
             continue;
         }
+        if line.len() > max_line {
+            report.rejected += 1;
+            report.errors.push(LineError {
+                line: report.lines,
+                problems: vec![Problem::new(
+                    "",
+                    format!("the line is longer than the {max_line}-byte limit for one record"),
+                )],
+            });
+            continue;
+        }
         let checked = serde_json::from_str::<Value>(&line)
             .map_err(|e| vec![Problem::new("", format!("not valid JSON: {e}"))])
             .and_then(|value| validate::validate(&value, None))
@@ -369,7 +409,7 @@ pub async fn bulk_upload(
                 }
             });
         match checked {
-            Ok(record) => batch.push(prepare(&record, &state.calendar, today)),
+            Ok(record) => batch.push(prepare(&record, &state.due_dates, today)),
             Err(problems) => {
                 report.rejected += 1;
                 report.errors.push(LineError {
@@ -397,25 +437,15 @@ async fn commit_batch(
     }
     let written = state
         .store
-        .put_versions(batch, &writer_id(principal), "bulk")
+        .put_versions(batch, &principal.actor(), "bulk")
         .await?;
-    let audit: Vec<_> = written
-        .iter()
-        .map(|w| {
-            match w.outcome {
-                WriteOutcome::Created => report.created += 1,
-                WriteOutcome::Updated => report.updated += 1,
-                WriteOutcome::Unchanged => report.unchanged += 1,
-            }
-            principal.audit(
-                "write_record",
-                Some(&w.authority),
-                Some(&w.child_id),
-                outcome_label(w.outcome),
-            )
-        })
-        .collect();
-    state.store.audit(&audit).await?;
+    for w in &written {
+        match w.outcome {
+            WriteOutcome::Created => report.created += 1,
+            WriteOutcome::Updated => report.updated += 1,
+            WriteOutcome::Unchanged => report.unchanged += 1,
+        }
+    }
     batch.clear();
     Ok(())
 }

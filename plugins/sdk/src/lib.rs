@@ -12,9 +12,12 @@
 pub mod calendar_file;
 pub mod dates;
 pub mod outcome;
+pub mod projection;
 pub mod record;
 pub mod reviews;
 pub mod settings;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 // Generated bindings use `unsafe` for the canonical ABI; nothing else in the SDK does.
 #[cfg(target_arch = "wasm32")]
@@ -49,7 +52,7 @@ macro_rules! export_policy {
             struct GuestExport;
 
             impl $crate::guest::Guest for GuestExport {
-                fn describe() -> $crate::guest::WitMetadata {
+                fn describe() -> ::std::string::String {
                     $crate::guest::describe::<$policy>()
                 }
 

@@ -1,8 +1,9 @@
 //! The values that cross the plugin boundary, as plain Rust: metadata, the evaluation context
 //! and check results, plus the builders policies use to make results read the same everywhere.
 //!
-//! These mirror the WIT types one for one; `guest.rs` converts on wasm32 and the host converts
-//! from its own bindings, so a policy never touches generated code.
+//! Metadata and results cross the boundary as JSON text in exactly these shapes (documented in
+//! `plugins/wit/policy.wit`); unknown fields are refused so a typo in a plugin is an error, not
+//! a silently missing value.
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -21,6 +22,7 @@ pub enum Basis {
 
 /// One check a policy produces.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CheckInfo {
     pub id: String,
     pub title: String,
@@ -30,6 +32,7 @@ pub struct CheckInfo {
 
 /// What a policy says about itself.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Metadata {
     pub id: String,
     pub version: String,
@@ -77,6 +80,7 @@ impl Status {
 
 /// One result of one check.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CheckResult {
     pub check: String,
     pub status: Status,

@@ -3,31 +3,13 @@
 //! in a leap year).
 
 use super::*;
+use carecheck_sdk::projection::Projection;
+use carecheck_sdk::testing::{assert_reads_suffice, context, context_with_settings, evidence, ymd};
 use serde_json::{Value, json};
-
-fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(y, m, d).expect("valid test date")
-}
-
-fn ctx_on(date: NaiveDate) -> Context {
-    Context {
-        evaluation_date: date,
-        look_ahead_days: 28,
-        calendar: carecheck_sdk::calendar_file::england_and_wales().calendar(),
-        settings: String::new(),
-    }
-}
 
 fn eval(date: NaiveDate, v: Value) -> Vec<CheckResult> {
     let record: CareRecord = serde_json::from_value(v).expect("test record parses");
-    evaluate_record(&ctx_on(date), &record, &PathwaySettings::default())
-}
-
-fn evidence<'a>(r: &'a CheckResult, key: &str) -> Option<&'a str> {
-    r.evidence
-        .iter()
-        .find(|(k, _)| k == key)
-        .map(|(_, v)| v.as_str())
+    evaluate_record(&context(date), &record, &PathwaySettings::default())
 }
 
 fn one<'a>(results: &'a [CheckResult], check: &str, subject: &str) -> &'a CheckResult {
@@ -45,47 +27,6 @@ fn young_person(dob: &str, leaving_care: Value) -> Value {
 
 fn statuses(r: &[CheckResult]) -> Vec<(String, Status)> {
     r.iter().map(|x| (x.check.clone(), x.status)).collect()
-}
-
-/// Keeps only the fields matched by `reads`, as the host does before a policy sees a record.
-fn trim(full: &Value, reads: &[String]) -> Value {
-    let mut out = Value::Object(Default::default());
-    for pointer in reads {
-        let parts: Vec<&str> = pointer.trim_start_matches('/').split('/').collect();
-        keep(full, &parts, &mut out);
-    }
-    out
-}
-
-fn keep(src: &Value, parts: &[&str], dst: &mut Value) {
-    let Some((head, rest)) = parts.split_first() else {
-        *dst = src.clone();
-        return;
-    };
-    match src {
-        Value::Array(items) if *head == "*" => {
-            if !dst.is_array() {
-                *dst = Value::Array(vec![Value::Null; items.len()]);
-            }
-            if let Some(out) = dst.as_array_mut() {
-                for (s, d) in items.iter().zip(out.iter_mut()) {
-                    keep(s, rest, d);
-                }
-            }
-        }
-        Value::Object(map) => {
-            if let Some(child) = map.get(*head) {
-                if !dst.is_object() {
-                    *dst = Value::Object(Default::default());
-                }
-                if let Some(obj) = dst.as_object_mut() {
-                    let slot = obj.entry(head.to_string()).or_insert(Value::Null);
-                    keep(child, rest, slot);
-                }
-            }
-        }
-        _ => {}
-    }
 }
 
 #[test]
@@ -347,8 +288,7 @@ fn settings_may_tighten_but_not_loosen() {
     assert!(CareLeaverPathway::validate_settings(r#"{"review_months": 0}"#).is_err());
     assert!(CareLeaverPathway::validate_settings(r#"{"upper_age": 21}"#).is_err());
     // 3 months: 20 Jan 2025 + 3 = 20 Apr 2025, overdue on 10 Jun.
-    let mut ctx = ctx_on(ymd(2025, 6, 10));
-    ctx.settings = r#"{"review_months": 3}"#.into();
+    let ctx = context_with_settings(ymd(2025, 6, 10), r#"{"review_months": 3}"#);
     let v = young_person(
         "2006-03-15",
         json!({"pathway_plan_reviews": ["2025-01-20"]}),
@@ -385,11 +325,8 @@ fn the_declared_reads_are_enough() {
                          "personal_adviser": {"name": "PA-22", "from": "2024-03-15"},
                          "plan_addresses_mental_health": true}
     });
-    let ctx = ctx_on(ymd(2025, 6, 10));
-    let trimmed = trim(&full, &CareLeaverPathway::metadata().reads);
+    let trimmed = Projection::new(&CareLeaverPathway::metadata().reads).apply(&full);
     assert!(trimmed.get("periods_of_care").is_none());
-    let a = CareLeaverPathway::evaluate(&ctx, &full.to_string()).expect("full");
-    let b = CareLeaverPathway::evaluate(&ctx, &trimmed.to_string()).expect("trimmed");
-    assert_eq!(a, b);
+    let a = assert_reads_suffice::<CareLeaverPathway>(&context(ymd(2025, 6, 10)), &full);
     assert_eq!(a.len(), 3);
 }

@@ -2,20 +2,9 @@
 //! (31 Aug + 6 months = 29 Feb in a leap year).
 
 use super::*;
+use carecheck_sdk::projection::Projection;
+use carecheck_sdk::testing::{assert_reads_suffice, context, context_with_settings, evidence, ymd};
 use serde_json::{Value, json};
-
-fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(y, m, d).expect("valid test date")
-}
-
-fn ctx_on(date: NaiveDate) -> Context {
-    Context {
-        evaluation_date: date,
-        look_ahead_days: 28,
-        calendar: carecheck_sdk::calendar_file::england_and_wales().calendar(),
-        settings: String::new(),
-    }
-}
 
 fn eval(date: NaiveDate, caregivers: Value) -> Vec<CheckResult> {
     eval_with(date, caregivers, &CaregiverSettings::default())
@@ -24,14 +13,7 @@ fn eval(date: NaiveDate, caregivers: Value) -> Vec<CheckResult> {
 fn eval_with(date: NaiveDate, caregivers: Value, s: &CaregiverSettings) -> Vec<CheckResult> {
     let record: CareRecord =
         serde_json::from_value(json!({ "caregivers": caregivers })).expect("test record parses");
-    evaluate_record(&ctx_on(date), &record, s)
-}
-
-fn evidence<'a>(r: &'a CheckResult, key: &str) -> Option<&'a str> {
-    r.evidence
-        .iter()
-        .find(|(k, _)| k == key)
-        .map(|(_, v)| v.as_str())
+    evaluate_record(&context(date), &record, s)
 }
 
 /// The one result for `check` about `subject`.
@@ -60,47 +42,6 @@ fn good_foster() -> Value {
         "told_of_local_offer": "2024-01-20",
         "mental_health_training_completed": "2024-08-30"
     })
-}
-
-/// Keeps only the fields matched by `reads`, as the host does before a policy sees a record.
-fn trim(full: &Value, reads: &[String]) -> Value {
-    let mut out = Value::Object(Default::default());
-    for pointer in reads {
-        let parts: Vec<&str> = pointer.trim_start_matches('/').split('/').collect();
-        keep(full, &parts, &mut out);
-    }
-    out
-}
-
-fn keep(src: &Value, parts: &[&str], dst: &mut Value) {
-    let Some((head, rest)) = parts.split_first() else {
-        *dst = src.clone();
-        return;
-    };
-    match src {
-        Value::Array(items) if *head == "*" => {
-            if !dst.is_array() {
-                *dst = Value::Array(vec![Value::Null; items.len()]);
-            }
-            if let Some(out) = dst.as_array_mut() {
-                for (s, d) in items.iter().zip(out.iter_mut()) {
-                    keep(s, rest, d);
-                }
-            }
-        }
-        Value::Object(map) => {
-            if let Some(child) = map.get(*head) {
-                if !dst.is_object() {
-                    *dst = Value::Object(Default::default());
-                }
-                if let Some(obj) = dst.as_object_mut() {
-                    let slot = obj.entry(head.to_string()).or_insert(Value::Null);
-                    keep(child, rest, slot);
-                }
-            }
-        }
-        _ => {}
-    }
 }
 
 #[test]
@@ -459,8 +400,7 @@ fn settings_may_tighten_but_not_loosen() {
         .unwrap_err();
     assert!(err.contains("at most 18"), "{err}");
     // Tightened support to 6 months: the 1 Dec 2024 offer is due again by 1 Jun 2025, overdue.
-    let mut ctx = ctx_on(ymd(2025, 6, 10));
-    ctx.settings = r#"{"support_months": 6}"#.into();
+    let ctx = context_with_settings(ymd(2025, 6, 10), r#"{"support_months": 6}"#);
     let record = json!({"caregivers": [good_foster()]}).to_string();
     let r = CaregiverSupport::evaluate(&ctx, &record).expect("evaluates");
     let w = one(&r, "wellbeing-support", "caregiver C1");
@@ -500,11 +440,8 @@ fn the_declared_reads_are_enough() {
         "placements": [{"id": "P1", "start": "2024-01-15"}],
         "caregivers": [c, {"id": "C3", "kind": "residential", "from": "2025-01-01", "to": null}]
     });
-    let ctx = ctx_on(ymd(2025, 6, 10));
-    let trimmed = trim(&full, &CaregiverSupport::metadata().reads);
+    let trimmed = Projection::new(&CaregiverSupport::metadata().reads).apply(&full);
     assert!(trimmed.get("child").is_none());
-    let a = CaregiverSupport::evaluate(&ctx, &full.to_string()).expect("full");
-    let b = CaregiverSupport::evaluate(&ctx, &trimmed.to_string()).expect("trimmed");
-    assert_eq!(a, b);
+    let a = assert_reads_suffice::<CaregiverSupport>(&context(ymd(2025, 6, 10)), &full);
     assert_eq!(a.len(), 10);
 }

@@ -2,31 +2,13 @@
 //! the month's end (31 Oct + 4 months = 29 Feb in a leap year).
 
 use super::*;
+use carecheck_sdk::projection::Projection;
+use carecheck_sdk::testing::{assert_reads_suffice, context, context_with_settings, evidence, ymd};
 use serde_json::{Value, json};
-
-fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(y, m, d).expect("valid test date")
-}
-
-fn ctx_on(date: NaiveDate) -> Context {
-    Context {
-        evaluation_date: date,
-        look_ahead_days: 28,
-        calendar: carecheck_sdk::calendar_file::england_and_wales().calendar(),
-        settings: String::new(),
-    }
-}
 
 fn eval(date: NaiveDate, v: Value) -> Vec<CheckResult> {
     let record: CareRecord = serde_json::from_value(v).expect("test record parses");
-    evaluate_record(&ctx_on(date), &record, &EducationSettings::default())
-}
-
-fn evidence<'a>(r: &'a CheckResult, key: &str) -> Option<&'a str> {
-    r.evidence
-        .iter()
-        .find(|(k, _)| k == key)
-        .map(|(_, v)| v.as_str())
+    evaluate_record(&context(date), &record, &EducationSettings::default())
 }
 
 fn one<'a>(results: &'a [CheckResult], check: &str, subject: &str) -> &'a CheckResult {
@@ -57,47 +39,6 @@ fn good_education() -> Value {
         "designated_teacher": {"name": "Ms B Jones", "mental_health_training": "2024-09-05"},
         "pep_reviews": ["2024-06-20", "2024-10-15", "2025-02-14"]
     })
-}
-
-/// Keeps only the fields matched by `reads`, as the host does before a policy sees a record.
-fn trim(full: &Value, reads: &[String]) -> Value {
-    let mut out = Value::Object(Default::default());
-    for pointer in reads {
-        let parts: Vec<&str> = pointer.trim_start_matches('/').split('/').collect();
-        keep(full, &parts, &mut out);
-    }
-    out
-}
-
-fn keep(src: &Value, parts: &[&str], dst: &mut Value) {
-    let Some((head, rest)) = parts.split_first() else {
-        *dst = src.clone();
-        return;
-    };
-    match src {
-        Value::Array(items) if *head == "*" => {
-            if !dst.is_array() {
-                *dst = Value::Array(vec![Value::Null; items.len()]);
-            }
-            if let Some(out) = dst.as_array_mut() {
-                for (s, d) in items.iter().zip(out.iter_mut()) {
-                    keep(s, rest, d);
-                }
-            }
-        }
-        Value::Object(map) => {
-            if let Some(child) = map.get(*head) {
-                if !dst.is_object() {
-                    *dst = Value::Object(Default::default());
-                }
-                if let Some(obj) = dst.as_object_mut() {
-                    let slot = obj.entry(head.to_string()).or_insert(Value::Null);
-                    keep(child, rest, slot);
-                }
-            }
-        }
-        _ => {}
-    }
 }
 
 #[test]
@@ -335,8 +276,7 @@ fn settings_may_tighten_but_not_loosen() {
     assert!(EducationMentalHealth::validate_settings(r#"{"pep_months": 0}"#).is_err());
     assert!(EducationMentalHealth::validate_settings(r#"{"months": 3}"#).is_err());
     // 3 months: 14 Feb 2025 + 3 = 14 May 2025, overdue on 10 Jun.
-    let mut ctx = ctx_on(ymd(2025, 6, 10));
-    ctx.settings = r#"{"pep_months": 3}"#.into();
+    let ctx = context_with_settings(ymd(2025, 6, 10), r#"{"pep_months": 3}"#);
     let r = EducationMentalHealth::evaluate(&ctx, &child(good_education()).to_string())
         .expect("evaluates");
     let p = one(&r, "pep-review", "personal education plan");
@@ -367,12 +307,9 @@ fn the_declared_reads_are_enough() {
     full["child"]["name"] = json!("Not read");
     full["child"]["upn"] = json!("A123456789012");
     full["health"] = json!({"sdq": [{"date": "2025-01-01", "score": 12}]});
-    let ctx = ctx_on(ymd(2025, 6, 10));
-    let trimmed = trim(&full, &EducationMentalHealth::metadata().reads);
+    let trimmed = Projection::new(&EducationMentalHealth::metadata().reads).apply(&full);
     assert!(trimmed.get("health").is_none());
     assert!(trimmed["child"].get("upn").is_none());
-    let a = EducationMentalHealth::evaluate(&ctx, &full.to_string()).expect("full");
-    let b = EducationMentalHealth::evaluate(&ctx, &trimmed.to_string()).expect("trimmed");
-    assert_eq!(a, b);
+    let a = assert_reads_suffice::<EducationMentalHealth>(&context(ymd(2025, 6, 10)), &full);
     assert_eq!(a.len(), 3);
 }

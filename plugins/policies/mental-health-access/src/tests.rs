@@ -1,34 +1,15 @@
 //! Hand-worked cases. Waits are calendar days: referred D, first appointment due D + 28.
 
 use super::*;
+use carecheck_sdk::testing::{assert_reads_suffice, context, context_with_settings, evidence, ymd};
 use serde_json::{Value, json};
-
-fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(y, m, d).expect("valid test date")
-}
-
-fn ctx_on(date: NaiveDate) -> Context {
-    Context {
-        evaluation_date: date,
-        look_ahead_days: 28,
-        calendar: carecheck_sdk::calendar_file::england_and_wales().calendar(),
-        settings: String::new(),
-    }
-}
 
 fn rec(v: Value) -> CareRecord {
     serde_json::from_value(v).expect("test record parses")
 }
 
 fn eval(date: NaiveDate, v: Value) -> Vec<CheckResult> {
-    evaluate_record(&ctx_on(date), &rec(v), &AccessSettings::default())
-}
-
-fn evidence<'a>(r: &'a CheckResult, key: &str) -> Option<&'a str> {
-    r.evidence
-        .iter()
-        .find(|(k, _)| k == key)
-        .map(|(_, v)| v.as_str())
+    evaluate_record(&context(date), &rec(v), &AccessSettings::default())
 }
 
 fn referral(id: &str, referred: &str, first_seen: Option<&str>) -> Value {
@@ -37,47 +18,6 @@ fn referral(id: &str, referred: &str, first_seen: Option<&str>) -> Value {
 
 fn with_referrals(referrals: Vec<Value>, placements: Value) -> Value {
     json!({"health": {"mental_health_referrals": referrals}, "placements": placements})
-}
-
-/// Keeps only the fields matched by `reads`, as the host does before a policy sees a record.
-fn trim(full: &Value, reads: &[String]) -> Value {
-    let mut out = Value::Object(Default::default());
-    for pointer in reads {
-        let parts: Vec<&str> = pointer.trim_start_matches('/').split('/').collect();
-        keep(full, &parts, &mut out);
-    }
-    out
-}
-
-fn keep(src: &Value, parts: &[&str], dst: &mut Value) {
-    let Some((head, rest)) = parts.split_first() else {
-        *dst = src.clone();
-        return;
-    };
-    match src {
-        Value::Array(items) if *head == "*" => {
-            if !dst.is_array() {
-                *dst = Value::Array(vec![Value::Null; items.len()]);
-            }
-            if let Some(out) = dst.as_array_mut() {
-                for (s, d) in items.iter().zip(out.iter_mut()) {
-                    keep(s, rest, d);
-                }
-            }
-        }
-        Value::Object(map) => {
-            if let Some(child) = map.get(*head) {
-                if !dst.is_object() {
-                    *dst = Value::Object(Default::default());
-                }
-                if let Some(obj) = dst.as_object_mut() {
-                    let slot = obj.entry(head.to_string()).or_insert(Value::Null);
-                    keep(child, rest, slot);
-                }
-            }
-        }
-        _ => {}
-    }
 }
 
 #[test]
@@ -156,7 +96,7 @@ fn still_waiting_inside_the_window() {
         "First appointment for referral R1 to CAMHS (referred 20 Mar 2025) is due by 17 Apr 2025, in 23 days."
     );
     // A 7-day look-ahead: 23 days left is not yet due soon, so met by timing.
-    let mut ctx = ctx_on(ymd(2025, 3, 25));
+    let mut ctx = context(ymd(2025, 3, 25));
     ctx.look_ahead_days = 7;
     let r = evaluate_record(&ctx, &rec(v), &AccessSettings::default());
     assert_eq!(r[0].status, Status::Met);
@@ -351,8 +291,7 @@ fn settings_may_tighten_but_not_loosen() {
     assert!(MentalHealthAccess::validate_settings(r#"{"wait_days": 0}"#).is_err());
     assert!(MentalHealthAccess::validate_settings(r#"{"waitdays": 14}"#).is_err());
     // A 14-day wait: referred 3 Mar 2025, due 17 Mar; seen 20 Mar is 3 days late.
-    let mut ctx = ctx_on(ymd(2025, 4, 10));
-    ctx.settings = r#"{"wait_days": 14}"#.into();
+    let mut ctx = context_with_settings(ymd(2025, 4, 10), r#"{"wait_days": 14}"#);
     let v = with_referrals(
         vec![referral("R1", "2025-03-03", Some("2025-03-20"))],
         json!([]),
@@ -395,12 +334,8 @@ fn the_declared_reads_are_enough() {
             ]
         }
     });
-    let ctx = ctx_on(ymd(2025, 4, 10));
-    let m = MentalHealthAccess::metadata();
-    let trimmed = trim(&full, &m.reads);
-    let a = MentalHealthAccess::evaluate(&ctx, &full.to_string()).expect("full record");
-    let b = MentalHealthAccess::evaluate(&ctx, &trimmed.to_string()).expect("trimmed record");
-    assert_eq!(a, b);
+    let ctx = context(ymd(2025, 4, 10));
+    let a = assert_reads_suffice::<MentalHealthAccess>(&ctx, &full);
     assert_eq!(evidence(&a[0], "moved_while_waiting"), Some("P2"));
     assert!(MentalHealthAccess::evaluate(&ctx, "not json").is_err());
 }

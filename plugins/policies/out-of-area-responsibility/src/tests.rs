@@ -2,20 +2,9 @@
 //! day (not a weekend, Christmas Day, Good Friday or bank holiday).
 
 use super::*;
+use carecheck_sdk::projection::Projection;
+use carecheck_sdk::testing::{assert_reads_suffice, context, context_with_settings, evidence, ymd};
 use serde_json::{Value, json};
-
-fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(y, m, d).expect("valid test date")
-}
-
-fn ctx_on(date: NaiveDate) -> Context {
-    Context {
-        evaluation_date: date,
-        look_ahead_days: 28,
-        calendar: carecheck_sdk::calendar_file::england_and_wales().calendar(),
-        settings: String::new(),
-    }
-}
 
 fn eval(date: NaiveDate, placements: Value) -> Vec<CheckResult> {
     eval_record(
@@ -26,14 +15,7 @@ fn eval(date: NaiveDate, placements: Value) -> Vec<CheckResult> {
 
 fn eval_record(date: NaiveDate, v: Value) -> Vec<CheckResult> {
     let record: CareRecord = serde_json::from_value(v).expect("test record parses");
-    evaluate_record(&ctx_on(date), &record, &OutOfAreaSettings::default())
-}
-
-fn evidence<'a>(r: &'a CheckResult, key: &str) -> Option<&'a str> {
-    r.evidence
-        .iter()
-        .find(|(k, _)| k == key)
-        .map(|(_, v)| v.as_str())
+    evaluate_record(&context(date), &record, &OutOfAreaSettings::default())
 }
 
 fn one<'a>(results: &'a [CheckResult], check: &str, subject: &str) -> &'a CheckResult {
@@ -56,47 +38,6 @@ fn good_move() -> Value {
             "mental_health_service": {"service": "Birmingham CAMHS", "assigned": "2025-03-31"}
         }
     ])
-}
-
-/// Keeps only the fields matched by `reads`, as the host does before a policy sees a record.
-fn trim(full: &Value, reads: &[String]) -> Value {
-    let mut out = Value::Object(Default::default());
-    for pointer in reads {
-        let parts: Vec<&str> = pointer.trim_start_matches('/').split('/').collect();
-        keep(full, &parts, &mut out);
-    }
-    out
-}
-
-fn keep(src: &Value, parts: &[&str], dst: &mut Value) {
-    let Some((head, rest)) = parts.split_first() else {
-        *dst = src.clone();
-        return;
-    };
-    match src {
-        Value::Array(items) if *head == "*" => {
-            if !dst.is_array() {
-                *dst = Value::Array(vec![Value::Null; items.len()]);
-            }
-            if let Some(out) = dst.as_array_mut() {
-                for (s, d) in items.iter().zip(out.iter_mut()) {
-                    keep(s, rest, d);
-                }
-            }
-        }
-        Value::Object(map) => {
-            if let Some(child) = map.get(*head) {
-                if !dst.is_object() {
-                    *dst = Value::Object(Default::default());
-                }
-                if let Some(obj) = dst.as_object_mut() {
-                    let slot = obj.entry(head.to_string()).or_insert(Value::Null);
-                    keep(child, rest, slot);
-                }
-            }
-        }
-        _ => {}
-    }
 }
 
 #[test]
@@ -400,8 +341,7 @@ fn settings_may_tighten_but_not_loosen() {
     assert!(OutOfAreaResponsibility::validate_settings(r#"{"service_working_days": 21}"#).is_err());
     assert!(OutOfAreaResponsibility::validate_settings(r#"{"service_days": 10}"#).is_err());
     // 10 working days after Mon 3 Mar 2025 is Mon 17 Mar: the 31 Mar naming is 14 days late.
-    let mut ctx = ctx_on(ymd(2025, 6, 10));
-    ctx.settings = r#"{"service_working_days": 10}"#.into();
+    let ctx = context_with_settings(ymd(2025, 6, 10), r#"{"service_working_days": 10}"#);
     let record =
         json!({"child": {"responsible_authority": "E09000001"}, "placements": good_move()});
     let r = OutOfAreaResponsibility::evaluate(&ctx, &record.to_string()).expect("evaluates");
@@ -442,11 +382,8 @@ fn the_declared_reads_are_enough() {
         "placements": p,
         "reviews": [{"date": "2025-03-20"}]
     });
-    let ctx = ctx_on(ymd(2025, 6, 10));
-    let trimmed = trim(&full, &OutOfAreaResponsibility::metadata().reads);
+    let trimmed = Projection::new(&OutOfAreaResponsibility::metadata().reads).apply(&full);
     assert!(trimmed.get("reviews").is_none());
-    let a = OutOfAreaResponsibility::evaluate(&ctx, &full.to_string()).expect("full");
-    let b = OutOfAreaResponsibility::evaluate(&ctx, &trimmed.to_string()).expect("trimmed");
-    assert_eq!(a, b);
+    let a = assert_reads_suffice::<OutOfAreaResponsibility>(&context(ymd(2025, 6, 10)), &full);
     assert_eq!(a.len(), 4);
 }

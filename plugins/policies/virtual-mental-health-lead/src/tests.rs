@@ -1,31 +1,13 @@
 //! Hand-worked cases: is the child in a period of care on the evaluation date, and is a lead named?
 
 use super::*;
+use carecheck_sdk::projection::Projection;
+use carecheck_sdk::testing::{assert_reads_suffice, context, evidence, ymd};
 use serde_json::{Value, json};
-
-fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(y, m, d).expect("valid test date")
-}
-
-fn ctx_on(date: NaiveDate) -> Context {
-    Context {
-        evaluation_date: date,
-        look_ahead_days: 28,
-        calendar: carecheck_sdk::calendar_file::england_and_wales().calendar(),
-        settings: String::new(),
-    }
-}
 
 fn eval(date: NaiveDate, v: Value) -> Vec<CheckResult> {
     let record: CareRecord = serde_json::from_value(v).expect("test record parses");
-    evaluate_record(&ctx_on(date), &record, &LeadSettings::default())
-}
-
-fn evidence<'a>(r: &'a CheckResult, key: &str) -> Option<&'a str> {
-    r.evidence
-        .iter()
-        .find(|(k, _)| k == key)
-        .map(|(_, v)| v.as_str())
+    evaluate_record(&context(date), &record, &LeadSettings::default())
 }
 
 /// Looked after from Thu 29 Feb 2024, with a placement change (a new episode) on 3 Jun 2024.
@@ -34,47 +16,6 @@ fn periods() -> Value {
         {"start": "2024-02-29", "end": "2024-06-03", "placement_id": "P1"},
         {"start": "2024-06-03", "placement_id": "P2"}
     ]}])
-}
-
-/// Keeps only the fields matched by `reads`, as the host does before a policy sees a record.
-fn trim(full: &Value, reads: &[String]) -> Value {
-    let mut out = Value::Object(Default::default());
-    for pointer in reads {
-        let parts: Vec<&str> = pointer.trim_start_matches('/').split('/').collect();
-        keep(full, &parts, &mut out);
-    }
-    out
-}
-
-fn keep(src: &Value, parts: &[&str], dst: &mut Value) {
-    let Some((head, rest)) = parts.split_first() else {
-        *dst = src.clone();
-        return;
-    };
-    match src {
-        Value::Array(items) if *head == "*" => {
-            if !dst.is_array() {
-                *dst = Value::Array(vec![Value::Null; items.len()]);
-            }
-            if let Some(out) = dst.as_array_mut() {
-                for (s, d) in items.iter().zip(out.iter_mut()) {
-                    keep(s, rest, d);
-                }
-            }
-        }
-        Value::Object(map) => {
-            if let Some(child) = map.get(*head) {
-                if !dst.is_object() {
-                    *dst = Value::Object(Default::default());
-                }
-                if let Some(obj) = dst.as_object_mut() {
-                    let slot = obj.entry(head.to_string()).or_insert(Value::Null);
-                    keep(child, rest, slot);
-                }
-            }
-        }
-        _ => {}
-    }
 }
 
 #[test]
@@ -191,11 +132,8 @@ fn the_declared_reads_are_enough() {
         "virtual_mental_health_lead": {"name": "Dr A Patel", "from": "2023-09-01"},
         "placements": [{"id": "P1", "start": "2024-02-29"}]
     });
-    let ctx = ctx_on(ymd(2025, 6, 10));
-    let trimmed = trim(&full, &VirtualMentalHealthLead::metadata().reads);
+    let trimmed = Projection::new(&VirtualMentalHealthLead::metadata().reads).apply(&full);
     assert!(trimmed.get("placements").is_none());
-    let a = VirtualMentalHealthLead::evaluate(&ctx, &full.to_string()).expect("full");
-    let b = VirtualMentalHealthLead::evaluate(&ctx, &trimmed.to_string()).expect("trimmed");
-    assert_eq!(a, b);
+    let a = assert_reads_suffice::<VirtualMentalHealthLead>(&context(ymd(2025, 6, 10)), &full);
     assert_eq!(a[0].status, Status::Met);
 }

@@ -2,7 +2,9 @@
 //!
 //! A plugin's metadata lists JSON pointers (RFC 6901, with `*` standing for every element of an
 //! array). Before each evaluation the host builds a copy of the record holding exactly those
-//! values, so an undeclared field, a child's name for instance, never reaches the plugin.
+//! values, so an undeclared field, a child's name for instance, never reaches the plugin. The
+//! projection lives in the SDK so policy tests can apply exactly what the host applies and show
+//! that their declared `reads` are enough.
 
 use serde_json::{Map, Value};
 
@@ -68,10 +70,13 @@ fn copy_path(source: &Value, path: &[String], target: &mut Value) {
                 }
             };
             if target.is_null() {
-                // Keep positions stable so several pointers into one array line up.
-                *target = Value::Array(vec![Value::Null; items.len()]);
+                *target = Value::Array(Vec::new());
             }
             let Value::Array(out) = target else { return };
+            // Keep positions stable so several pointers into one array line up.
+            if out.len() < items.len() {
+                out.resize(items.len(), Value::Null);
+            }
             for i in selected {
                 copy_path(&items[i], rest, &mut out[i]);
             }
@@ -141,6 +146,24 @@ mod tests {
                 "placements": [{"id": "P1"}, {"id": "P2", "end": "2024-07-01"}],
                 "health": {"sdq": [{"date": "2024-03-31", "score": 18}]}
             })
+        );
+    }
+
+    #[test]
+    fn an_index_and_a_wildcard_into_the_same_array_combine() {
+        let record = json!({"reviews": [{"date": "2025-01-02", "x": 1}, {"date": "2025-04-02"}]});
+        let out = project(&["/reviews/0/x", "/reviews/*/date"], record.clone());
+        assert_eq!(
+            out,
+            json!({"reviews": [{"x": 1, "date": "2025-01-02"}, {"date": "2025-04-02"}]})
+        );
+        let out = project(
+            &["/reviews/*/date", "/reviews/0/x", "/reviews/9/date"],
+            record,
+        );
+        assert_eq!(
+            out,
+            json!({"reviews": [{"date": "2025-01-02", "x": 1}, {"date": "2025-04-02"}]})
         );
     }
 

@@ -1,0 +1,105 @@
+//! Helpers for policy unit tests (feature `testing`): a context on the shipped England and Wales
+//! calendar, and the check every policy should pass, that its declared `reads` are enough.
+
+use chrono::NaiveDate;
+use serde_json::{Value, json};
+
+use crate::Policy;
+use crate::outcome::{CheckResult, Context};
+use crate::projection::Projection;
+
+/// A date for a hand-worked case; panics if there is no such day.
+pub fn ymd(year: i32, month: u32, day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(year, month, day).expect("valid test date")
+}
+
+/// A context on the shipped calendar with a 28-day look-ahead and default settings.
+pub fn context(evaluation_date: NaiveDate) -> Context {
+    context_with_settings(evaluation_date, "")
+}
+
+/// A context on the shipped calendar with a 28-day look-ahead and these settings (JSON text).
+pub fn context_with_settings(evaluation_date: NaiveDate, settings: &str) -> Context {
+    Context {
+        evaluation_date,
+        look_ahead_days: 28,
+        calendar: crate::calendar_file::england_and_wales().calendar(),
+        settings: settings.to_string(),
+    }
+}
+
+/// Evaluates `record` whole and trimmed to `P`'s declared reads, exactly as the host trims it,
+/// asserts both give the same results, and returns them.
+pub fn assert_reads_suffice<P: Policy>(context: &Context, record: &Value) -> Vec<CheckResult> {
+    let whole = P::evaluate(context, &record.to_string()).expect("the whole record evaluates");
+    let trimmed = Projection::new(&P::metadata().reads).apply(record);
+    let seen = P::evaluate(context, &trimmed.to_string()).expect("the trimmed record evaluates");
+    assert_eq!(
+        whole, seen,
+        "the policy gives different results on the record trimmed to its declared reads: declare every field it uses"
+    );
+    whole
+}
+
+/// The value of the evidence item `key` on `result`, if it has one.
+pub fn evidence<'a>(result: &'a CheckResult, key: &str) -> Option<&'a str> {
+    result
+        .evidence
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
+}
+
+/// A record touching every part of the schema, with fields no policy should read (the child's
+/// name, a placement's postcode), for showing that a policy's `reads` are enough.
+pub fn rich_record() -> Value {
+    json!({
+        "child": {
+            "id": "C1", "responsible_authority": "E10000001", "name": "Sam Example",
+            "date_of_birth": "2020-03-16", "date_of_birth_approximate": false, "sex": "F", "legal_status": "C2"
+        },
+        "periods_of_care": [{ "episodes": [
+            { "start": "2023-01-09", "end": "2024-11-01", "reason_new": "S", "reason_ended": "X1", "legal_status": "C2", "placement_type": "U1", "placement_id": "P1" },
+            { "start": "2024-11-01", "reason_new": "P", "placement_id": "P2" },
+        ] }],
+        "placements": [
+            { "id": "P1", "start": "2023-01-09", "end": "2024-11-01", "postcode": "AB1 2CD" },
+            { "id": "P2", "start": "2024-11-01" },
+        ],
+        "iro_assignments": [
+            { "iro_id": "I1", "from": "2023-01-20", "to": "2024-12-31" },
+            { "iro_id": "I2", "from": "2025-01-10" },
+        ],
+        "reviews": [
+            { "date": "2023-02-01", "chair_iro_id": "I1", "participation": "PN0", "items_discussed": ["Contact"] },
+            { "date": "2025-03-04", "chair_iro_id": "I2", "participation": "PN1",
+              "accompaniment": { "asked": true, "chosen": "foster carer" },
+              "mental_health": { "outcome": "partly-met", "actions": ["Refer to CAMHS"] } },
+            { "date": "2025-09-01" },
+        ],
+        "health": {
+            "assessments": [{ "kind": "initial", "date": "2023-01-25" }, { "kind": "review", "date": "2024-12-01" }],
+            "dental_checks": ["2024-05-01"],
+            "sdq": [
+                { "date": "2025-03-31", "date_approximate": true, "score": 18, "completed_by": "main-carer" },
+                { "date": "2024-03-31", "date_approximate": true, "score": 15 },
+            ],
+            "mental_health_assessments": [{ "date": "2025-04-10", "by": "CAMHS" }],
+            "mental_health_referrals": [{ "id": "R1", "service": "CAMHS", "referred": "2024-04-10", "accepted": "2024-04-20" }],
+        },
+        "caregivers": [{ "id": "K1", "kind": "foster", "from": "2023-01-09" }],
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::CareRecord;
+
+    #[test]
+    fn the_rich_record_is_a_care_record() {
+        let record: CareRecord = serde_json::from_value(rich_record()).expect("parses");
+        assert_eq!(record.child.name.as_deref(), Some("Sam Example"));
+        assert_eq!(record.reviews.len(), 3);
+    }
+}
