@@ -235,7 +235,7 @@ impl<'a> Generator<'a> {
         let approval = start - self.days(30, 2000);
         let mut wellbeing_support = Vec::new();
         let mut day = start + self.days(10, 120);
-        while day <= end.unwrap_or(self.as_of) && self.chance(0.85) {
+        while day <= end.unwrap_or(self.as_of) && self.chance(0.93) {
             wellbeing_support.push(WellbeingSupport {
                 date: day,
                 kind: if self.chance(0.6) {
@@ -250,7 +250,7 @@ impl<'a> Generator<'a> {
         let mut unannounced_visits = Vec::new();
         let mut visit = approval + self.days(100, 300);
         while visit <= self.as_of && fostering {
-            if self.chance(0.85) {
+            if self.chance(0.93) {
                 unannounced_visits.push(visit);
             }
             visit = visit + self.days(250, 380);
@@ -265,7 +265,7 @@ impl<'a> Generator<'a> {
                 .then(|| format!("SSW-{:02}", self.rng.random_range(1..40))),
             unannounced_visits,
             wellbeing_support,
-            told_of_local_offer: self.chance(0.8).then(|| start + self.days(0, 60)),
+            told_of_local_offer: self.chance(0.9).then(|| start + self.days(0, 60)),
             mental_health_training_completed: self
                 .chance(0.75)
                 .then(|| approval + self.days(30, 500)),
@@ -307,13 +307,12 @@ impl<'a> Generator<'a> {
                 break; // a review that never happened
             }
             let age = age_on(dob, date);
-            let outcome = self.pick(&[
-                MentalHealthOutcome::NeedsMet,
-                MentalHealthOutcome::NeedsMet,
-                MentalHealthOutcome::PartlyMet,
-                MentalHealthOutcome::NotMet,
-                MentalHealthOutcome::NotDiscussed,
-            ]);
+            let outcome = match self.rng.random_range(0..100) {
+                0..60 => MentalHealthOutcome::NeedsMet,
+                60..82 => MentalHealthOutcome::PartlyMet,
+                82..96 => MentalHealthOutcome::NotMet,
+                _ => MentalHealthOutcome::NotDiscussed,
+            };
             let actions = if matches!(
                 outcome,
                 MentalHealthOutcome::NotMet | MentalHealthOutcome::PartlyMet
@@ -329,6 +328,8 @@ impl<'a> Generator<'a> {
                 chair_iro_id: record.iro_assignments.last().map(|a| a.iro_id.clone()),
                 participation: Some(if age < 4 {
                     Participation::PN0
+                } else if self.chance(0.04) {
+                    Participation::PN7
                 } else {
                     self.pick(&[
                         Participation::PN1,
@@ -337,15 +338,14 @@ impl<'a> Generator<'a> {
                         Participation::PN4,
                         Participation::PN5,
                         Participation::PN6,
-                        Participation::PN7,
                     ])
                 }),
                 accompaniment: (age >= 4).then(|| Accompaniment {
-                    asked: self.chance(0.85),
+                    asked: self.chance(0.95),
                     chosen: None,
                 }),
                 mental_health: self
-                    .chance(0.85)
+                    .chance(0.95)
                     .then_some(MentalHealthItem { outcome, actions }),
                 items_discussed: vec!["placement".into(), "education".into(), "contact".into()],
             });
