@@ -12,26 +12,7 @@ use carecheck_sdk::calendar_file::england_and_wales;
 use carecheck_ssda903::{ImportOptions, InputFile, read_folder};
 use chrono::NaiveDate;
 
-fn median(mut xs: Vec<f64>) -> f64 {
-    xs.sort_by(f64::total_cmp);
-    xs[xs.len() / 2]
-}
-
-fn peak_rss_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .map(str::to_string)
-        })
-        .and_then(|l| {
-            l.split_whitespace()
-                .nth(1)
-                .and_then(|kb| kb.parse::<f64>().ok())
-        })
-        .map_or(f64::NAN, |kb| kb / 1024.0)
-}
+use carecheck_tests::{median, peak_rss_mib};
 
 /// The return repeated `copies` times; copy k prefixes every CHILD value with `k`.
 fn repeated(files: &[InputFile], copies: usize) -> Vec<InputFile> {

@@ -75,26 +75,7 @@ fn native() -> Vec<(&'static str, NativeEvaluate)> {
     ]
 }
 
-fn median(mut xs: Vec<f64>) -> f64 {
-    xs.sort_by(f64::total_cmp);
-    xs[xs.len() / 2]
-}
-
-fn peak_rss_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .map(str::to_string)
-        })
-        .and_then(|l| {
-            l.split_whitespace()
-                .nth(1)
-                .and_then(|kb| kb.parse::<f64>().ok())
-        })
-        .map_or(f64::NAN, |kb| kb / 1024.0)
-}
+use carecheck_tests::{median, peak_rss_mib};
 
 fn main() -> anyhow::Result<()> {
     let sizes: Vec<u64> = std::env::var("CARECHECK_BENCH_CHILDREN")
