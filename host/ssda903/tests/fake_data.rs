@@ -1,4 +1,5 @@
-//! The synthetic SSDA903 return in /work/shared/data/ssda903-fake (2,675 children, noisy on purpose).
+//! The synthetic SSDA903 return in `../shared/data/ssda903-fake` beside the repository (2,675 children,
+//! noisy on purpose).
 
 mod common;
 
@@ -22,7 +23,11 @@ fn fake_dir() -> PathBuf {
 #[test]
 fn fake_set_is_read_whole() {
     let dir = fake_dir();
-    assert_eq!(dir, PathBuf::from("/work/shared/data/ssda903-fake"));
+    assert!(
+        dir.ends_with("shared/data/ssda903-fake"),
+        "{}",
+        dir.display()
+    );
     let files = read_folder(&dir).unwrap();
     let names: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
     assert!(
