@@ -160,7 +160,7 @@ fn main() -> anyhow::Result<()> {
         let context = carecheck::plugins::runtime::EvalContext {
             evaluation_date: as_of.to_string(),
             look_ahead_days: 28,
-            non_working_days: calendar_file.iso_days(),
+            non_working_days: calendar_file.unix_days(),
             calendar_from: calendar_file.from.to_string(),
             calendar_to: calendar_file.to.to_string(),
             settings: "{\"mode\":\"ok\"}".into(),

@@ -10,6 +10,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use carecheck_sdk::calendar_file::CalendarFile;
+use carecheck_sdk::dates::{parse_iso_date, unix_day};
 use carecheck_sdk::outcome::CheckResult;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -34,6 +35,8 @@ pub struct PolicySet {
     runtime: Arc<Runtime>,
     pub plugins: Vec<ActivePlugin>,
     snapshot: PackSnapshot,
+    /// The snapshot's non-working days as the WIT context carries them (days since 1970-01-01).
+    non_working_days: Vec<i32>,
 }
 
 /// What one policy said about one child: results, or why there are none.
@@ -148,6 +151,12 @@ impl PolicySet {
         plugins: Vec<(Vec<u8>, String)>,
         look_ahead_days: u32,
     ) -> Result<Self, (String, String)> {
+        let non_working_days = calendar
+            .days
+            .iter()
+            .map(|day| parse_iso_date(day).map(unix_day))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| (format!("calendar {}", calendar.name), e.to_string()))?;
         let mut active = Vec::new();
         let mut snapshots = Vec::new();
         for (wasm, settings) in plugins {
@@ -207,6 +216,7 @@ impl PolicySet {
             runtime,
             plugins: active,
             snapshot,
+            non_working_days,
         })
     }
 
@@ -218,16 +228,24 @@ impl PolicySet {
         &self.runtime
     }
 
-    /// The evaluation context for `as_of` and one plugin's settings.
-    fn context(&self, as_of: NaiveDate, settings: &str) -> EvalContext {
-        EvalContext {
-            evaluation_date: as_of.to_string(),
-            look_ahead_days: self.snapshot.look_ahead_days,
-            non_working_days: self.snapshot.calendar.days.clone(),
-            calendar_from: self.snapshot.calendar.from.clone(),
-            calendar_to: self.snapshot.calendar.to.clone(),
-            settings: settings.to_string(),
-        }
+    /// The plugins selected by `only` (all when `None`), each with its evaluation context for
+    /// `as_of`. Built once per batch and lent to every evaluation.
+    fn prepared(&self, as_of: NaiveDate, only: Option<&str>) -> Vec<(&ActivePlugin, EvalContext)> {
+        self.plugins
+            .iter()
+            .filter(|p| only.is_none_or(|id| p.plugin.metadata.id == id))
+            .map(|active| {
+                let context = EvalContext {
+                    evaluation_date: as_of.to_string(),
+                    look_ahead_days: self.snapshot.look_ahead_days,
+                    non_working_days: self.non_working_days.clone(),
+                    calendar_from: self.snapshot.calendar.from.clone(),
+                    calendar_to: self.snapshot.calendar.to.clone(),
+                    settings: active.settings.clone(),
+                };
+                (active, context)
+            })
+            .collect()
     }
 
     /// Evaluates one child's record with every plugin (or only `only`), each seeing only the
@@ -238,13 +256,19 @@ impl PolicySet {
         as_of: NaiveDate,
         only: Option<&str>,
     ) -> Vec<PolicyOutcome> {
-        self.plugins
+        self.evaluate_prepared(&self.prepared(as_of, only), record)
+    }
+
+    fn evaluate_prepared(
+        &self,
+        prepared: &[(&ActivePlugin, EvalContext)],
+        record: &Value,
+    ) -> Vec<PolicyOutcome> {
+        prepared
             .iter()
-            .filter(|p| only.is_none_or(|id| p.plugin.metadata.id == id))
-            .map(|active| {
+            .map(|(active, context)| {
                 let trimmed = active.projection.apply(record).to_string();
-                let context = self.context(as_of, &active.settings);
-                let evaluation = self.runtime.evaluate(&active.plugin, &context, &trimmed);
+                let evaluation = self.runtime.evaluate(&active.plugin, context, &trimmed);
                 let (results, error) = match evaluation.outcome {
                     Ok(results) => (results, None),
                     Err(e) => (Vec::new(), Some(e)),
@@ -273,6 +297,7 @@ impl PolicySet {
         use std::sync::atomic::{AtomicUsize, Ordering};
         let next = AtomicUsize::new(0);
         let workers = parallelism.clamp(1, records.len().max(1));
+        let prepared = self.prepared(as_of, only);
         let mut slots: Vec<Option<Vec<PolicyOutcome>>> = vec![None; records.len()];
         let chunks: Vec<Vec<(usize, Vec<PolicyOutcome>)>> = std::thread::scope(|scope| {
             let handles: Vec<_> = (0..workers)
@@ -282,7 +307,7 @@ impl PolicySet {
                         loop {
                             let i = next.fetch_add(1, Ordering::Relaxed);
                             let Some(record) = records.get(i) else { break };
-                            done.push((i, self.evaluate(record, as_of, only)));
+                            done.push((i, self.evaluate_prepared(&prepared, record)));
                         }
                         done
                     })

@@ -56,9 +56,17 @@ impl CalendarFile {
         Calendar::new(self.days.iter().map(|d| d.date), self.from, self.to)
     }
 
-    /// The non-working days as ISO 8601 text, as the WIT context carries them.
+    /// The non-working days as ISO 8601 text, as the decision log records them.
     pub fn iso_days(&self) -> Vec<String> {
         self.days.iter().map(|d| d.date.to_string()).collect()
+    }
+
+    /// The non-working days as days since 1970-01-01, as the WIT context carries them.
+    pub fn unix_days(&self) -> Vec<i32> {
+        self.days
+            .iter()
+            .map(|d| crate::dates::unix_day(d.date))
+            .collect()
     }
 }
 

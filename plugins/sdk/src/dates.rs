@@ -7,8 +7,8 @@
 //! 31 Aug + 6 months differently. The IRO would then see contradictory results for the same child.
 //!
 //! The bank-holiday calendar is **data, not code**. The host loads it from
-//! `policies/calendars/*.toml` and passes it to each evaluation. Policies build a [`Calendar`]
-//! from it with [`Calendar::from_iso`]. A new proclamation (a one-off bank holiday, a moved
+//! `policies/calendars/*.toml` and passes it to each evaluation. The SDK builds a [`Calendar`]
+//! from it with [`Calendar::from_unix_days`]. A new proclamation (a one-off bank holiday, a moved
 //! spring holiday) is then a data change, and no policy has to be recompiled. The calendar also
 //! says which range it covers. Counting outside that range is an error
 //! ([`DateError::OutsideCalendar`]), never a silent guess that a day was a working day.
@@ -33,6 +33,8 @@ use chrono::{Datelike, Months, NaiveDate};
 pub enum DateError {
     /// The text is not a real date in the strict `YYYY-MM-DD` form.
     Unparseable { value: String },
+    /// A day number (days since 1970-01-01) that names no representable date.
+    DayOutOfRange { value: i32 },
     /// Counting working days reached a date that the calendar's list of non-working days does not
     /// cover, so whether that date is a working day is unknown.
     OutsideCalendar {
@@ -47,6 +49,12 @@ impl std::fmt::Display for DateError {
         match self {
             DateError::Unparseable { value } => {
                 write!(f, "{value:?} is not a valid date in the form YYYY-MM-DD")
+            }
+            DateError::DayOutOfRange { value } => {
+                write!(
+                    f,
+                    "day number {value} (days since 1970-01-01) is not a date"
+                )
             }
             DateError::OutsideCalendar { date, from, to } => {
                 write!(
@@ -69,8 +77,7 @@ pub fn parse_iso_date(s: &str) -> Result<NaiveDate, DateError> {
     })
 }
 
-/// Hand parser for the fixed `YYYY-MM-DD` layout. [`Calendar::from_iso`] runs it on every
-/// evaluation for a few hundred dates, so it avoids chrono's format-string machinery.
+/// Hand parser for the fixed `YYYY-MM-DD` layout, without chrono's format-string machinery.
 fn parse_fixed(s: &str) -> Option<NaiveDate> {
     let b = s.as_bytes();
     if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
@@ -91,6 +98,14 @@ fn parse_fixed(s: &str) -> Option<NaiveDate> {
 /// ordered look-ups cheap.
 fn day_number(d: NaiveDate) -> i32 {
     d.num_days_from_ce()
+}
+
+/// Day number of 1970-01-01 in [`day_number`]'s count.
+const UNIX_EPOCH_DAY: i32 = 719_163;
+
+/// Days since 1970-01-01 (negative before it): how the WIT contract numbers the calendar's days.
+pub fn unix_day(d: NaiveDate) -> i32 {
+    day_number(d) - UNIX_EPOCH_DAY
 }
 
 /// The date with this day number. Day numbers past chrono's range saturate; they only arise one
@@ -158,6 +173,28 @@ impl Calendar {
         let mut holidays = Vec::with_capacity(non_working.len());
         for s in non_working {
             let n = day_number(parse_iso_date(s)?);
+            if !is_weekend(n) {
+                holidays.push(n);
+            }
+        }
+        Ok(Calendar::from_day_numbers(holidays, from, to))
+    }
+
+    /// As [`Calendar::new`], from the WIT contract's form: non-working days as days since
+    /// 1970-01-01 (see [`unix_day`]) and the covered range as `YYYY-MM-DD`.
+    pub fn from_unix_days(
+        non_working: &[i32],
+        from: &str,
+        to: &str,
+    ) -> Result<Calendar, DateError> {
+        let from = parse_iso_date(from)?;
+        let to = parse_iso_date(to)?;
+        let mut holidays = Vec::with_capacity(non_working.len());
+        for &value in non_working {
+            let n = value
+                .checked_add(UNIX_EPOCH_DAY)
+                .filter(|&n| NaiveDate::from_num_days_from_ce_opt(n).is_some())
+                .ok_or(DateError::DayOutOfRange { value })?;
             if !is_weekend(n) {
                 holidays.push(n);
             }
@@ -482,6 +519,32 @@ mod tests {
             DateError::Unparseable {
                 value: "2026-1-1".into()
             }
+        );
+    }
+
+    #[test]
+    fn from_unix_days_matches_from_iso_and_reports_bad_numbers() {
+        assert_eq!(unix_day(ymd(1970, 1, 1)), 0);
+        assert_eq!(unix_day(ymd(1969, 12, 31)), -1);
+        assert_eq!(unix_day(ymd(2026, 12, 25)), 20_812);
+        assert_eq!(unix_day(ymd(2024, 2, 29)), 19_782);
+        let iso: Vec<String> = ["2026-12-25", "2026-12-28", "2024-02-29"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let days = [20_812, 20_815, 19_782];
+        let a = Calendar::from_iso(&iso, "2024-01-01", "2026-12-31").unwrap();
+        let b = Calendar::from_unix_days(&days, "2024-01-01", "2026-12-31").unwrap();
+        assert_eq!(a.holidays, b.holidays);
+        assert!(!b.is_working_day(ymd(2024, 2, 29)));
+        assert!(b.is_working_day(ymd(2024, 2, 28)));
+        assert_eq!(
+            Calendar::from_unix_days(&[i32::MAX], "2024-01-01", "2026-12-31").unwrap_err(),
+            DateError::DayOutOfRange { value: i32::MAX }
+        );
+        assert_eq!(
+            Calendar::from_unix_days(&[100_000_000], "2024-01-01", "2026-12-31").unwrap_err(),
+            DateError::DayOutOfRange { value: 100_000_000 }
         );
     }
 

@@ -38,7 +38,7 @@ pub fn evaluate<P: Policy>(context: WitContext, record: String) -> Evaluated {
 fn context_from_wit(c: WitContext) -> Result<Context, String> {
     let evaluation_date =
         crate::dates::parse_iso_date(&c.evaluation_date).map_err(|e| e.to_string())?;
-    let calendar = Calendar::from_iso(&c.non_working_days, &c.calendar_from, &c.calendar_to)
+    let calendar = Calendar::from_unix_days(&c.non_working_days, &c.calendar_from, &c.calendar_to)
         .map_err(|e| e.to_string())?;
     Ok(Context {
         evaluation_date,
