@@ -189,11 +189,13 @@ impl Calendar {
     ) -> Result<Calendar, DateError> {
         let from = parse_iso_date(from)?;
         let to = parse_iso_date(to)?;
+        // Every evaluation builds the calendar, so each day is range-checked, not converted.
+        let valid = day_number(NaiveDate::MIN)..=day_number(NaiveDate::MAX);
         let mut holidays = Vec::with_capacity(non_working.len());
         for &value in non_working {
             let n = value
                 .checked_add(UNIX_EPOCH_DAY)
-                .filter(|&n| NaiveDate::from_num_days_from_ce_opt(n).is_some())
+                .filter(|n| valid.contains(n))
                 .ok_or(DateError::DayOutOfRange { value })?;
             if !is_weekend(n) {
                 holidays.push(n);
@@ -203,8 +205,10 @@ impl Calendar {
     }
 
     fn from_day_numbers(mut holidays: Vec<i32>, from: NaiveDate, to: NaiveDate) -> Calendar {
-        // Calendar files are already sorted, and sorting sorted input is a single pass.
-        holidays.sort_unstable();
+        // Calendar files and the host send the days in order; sort only what is not.
+        if !holidays.is_sorted() {
+            holidays.sort_unstable();
+        }
         holidays.dedup();
         Calendar {
             from,
