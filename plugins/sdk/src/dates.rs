@@ -157,27 +157,19 @@ impl Calendar {
         from: NaiveDate,
         to: NaiveDate,
     ) -> Calendar {
-        let holidays = non_working
-            .into_iter()
-            .map(day_number)
-            .filter(|&n| !is_weekend(n))
-            .collect();
-        Calendar::from_day_numbers(holidays, from, to)
+        let days = non_working.into_iter().map(day_number).collect();
+        Calendar::from_day_numbers(days, from, to)
     }
 
     /// As [`Calendar::new`], from `YYYY-MM-DD` strings as they arrive from the host. The first
     /// string that is not a real date in that form is reported.
     pub fn from_iso(non_working: &[String], from: &str, to: &str) -> Result<Calendar, DateError> {
-        let from = parse_iso_date(from)?;
-        let to = parse_iso_date(to)?;
-        let mut holidays = Vec::with_capacity(non_working.len());
-        for s in non_working {
-            let n = day_number(parse_iso_date(s)?);
-            if !is_weekend(n) {
-                holidays.push(n);
-            }
-        }
-        Ok(Calendar::from_day_numbers(holidays, from, to))
+        let (from, to) = (parse_iso_date(from)?, parse_iso_date(to)?);
+        let days = non_working
+            .iter()
+            .map(|s| parse_iso_date(s).map(day_number))
+            .collect::<Result<_, _>>()?;
+        Ok(Calendar::from_day_numbers(days, from, to))
     }
 
     /// As [`Calendar::new`], from the WIT contract's form: non-working days as days since
@@ -187,24 +179,25 @@ impl Calendar {
         from: &str,
         to: &str,
     ) -> Result<Calendar, DateError> {
-        let from = parse_iso_date(from)?;
-        let to = parse_iso_date(to)?;
+        let (from, to) = (parse_iso_date(from)?, parse_iso_date(to)?);
         // Every evaluation builds the calendar, so each day is range-checked, not converted.
         let valid = day_number(NaiveDate::MIN)..=day_number(NaiveDate::MAX);
-        let mut holidays = Vec::with_capacity(non_working.len());
-        for &value in non_working {
-            let n = value
-                .checked_add(UNIX_EPOCH_DAY)
-                .filter(|n| valid.contains(n))
-                .ok_or(DateError::DayOutOfRange { value })?;
-            if !is_weekend(n) {
-                holidays.push(n);
-            }
-        }
-        Ok(Calendar::from_day_numbers(holidays, from, to))
+        let days = non_working
+            .iter()
+            .map(|&value| {
+                value
+                    .checked_add(UNIX_EPOCH_DAY)
+                    .filter(|n| valid.contains(n))
+                    .ok_or(DateError::DayOutOfRange { value })
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Calendar::from_day_numbers(days, from, to))
     }
 
+    /// The one constructor the others feed: drops weekends (they change nothing), sorts, merges
+    /// duplicates.
     fn from_day_numbers(mut holidays: Vec<i32>, from: NaiveDate, to: NaiveDate) -> Calendar {
+        holidays.retain(|&n| !is_weekend(n));
         // Calendar files and the host send the days in order; sort only what is not.
         if !holidays.is_sorted() {
             holidays.sort_unstable();
