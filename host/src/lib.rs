@@ -1,126 +1,27 @@
 //! carecheck: checks looked-after children's care plans in England against the law and good
-//! practice. This crate builds the service: [`app`] is the one router factory the binary and the
-//! tests both use, and each domain module owns its routes.
+//! practice. This crate builds the service and the `carecheck` command; [`app`] is the one router
+//! factory the binary and the tests both use.
+//!
+//! One folder per domain, each owning its queries, services and typed errors:
+//! [`records`] (validation, the one write path, reads), [`runs`] (the run engine, the decision log,
+//! replay), [`access`] (tokens, roles, the audit writer), [`plugins`] (the sandbox, packs, stored
+//! plugins), [`imports`], [`reports`] and [`demo`]. [`store`] holds only what they share (the pool,
+//! migrations, transactions, keyset paging). [`http`] and [`cli`] sit on top: they parse,
+//! authorise, call a domain service and map its error.
 #![forbid(unsafe_code)]
 
-pub mod auth;
-pub mod checklist;
+pub mod access;
 pub mod cli;
 pub mod config;
 pub mod demo;
-pub mod error;
+pub mod http;
 pub mod imports;
-pub mod openapi;
 pub mod plugins;
+pub mod problem;
 pub mod records;
 pub mod reports;
+pub mod runs;
 pub mod store;
 pub mod telemetry;
 
-use std::sync::Arc;
-use std::time::Duration;
-
-use axum::Router;
-use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{HeaderName, StatusCode};
-use axum::routing::get;
-use carecheck_sdk::dates::Calendar;
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::TraceLayer;
-
-use crate::config::Config;
-use crate::plugins::PolicySet;
-use crate::plugins::runtime::Runtime;
-use crate::store::Store;
-
-/// Everything a request handler needs, cheap to clone.
-#[derive(Clone)]
-pub struct AppState {
-    pub store: Store,
-    pub policies: Arc<PolicySet>,
-    pub config: Arc<Config>,
-    /// The loaded pack's calendar and review intervals, for deriving due dates on write.
-    pub due_dates: Arc<records::DueDates>,
-}
-
-impl AppState {
-    /// Opens the store (migrating it), starts the plugin runtime and loads the policy pack.
-    pub async fn build(config: Config) -> anyhow::Result<Self> {
-        let store = Store::open(&config.database_url, config.database_max_connections).await?;
-        Self::with_store(config, store).await
-    }
-
-    pub async fn with_store(config: Config, store: Store) -> anyhow::Result<Self> {
-        let runtime = Arc::new(Runtime::new(
-            config.data_dir.join("compiled"),
-            config.limits,
-        )?);
-        let policies =
-            PolicySet::load(&config.pack, runtime, &store, config.look_ahead_days).await?;
-        let snapshot = &policies.snapshot().calendar;
-        let calendar = Calendar::from_iso(&snapshot.days, &snapshot.from, &snapshot.to)
-            .map_err(|e| anyhow::anyhow!("calendar: {e}"))?;
-        let due_dates = records::DueDates::from_pack(calendar, &policies);
-        Ok(Self {
-            store,
-            policies: Arc::new(policies),
-            config: Arc::new(config),
-            due_dates: Arc::new(due_dates),
-        })
-    }
-
-    /// Today's date, for "currently assigned" and default evaluation dates.
-    pub fn today(&self) -> chrono::NaiveDate {
-        chrono::Utc::now().date_naive()
-    }
-}
-
-/// The whole HTTP application.
-pub fn app(state: AppState) -> Router {
-    let request_id = HeaderName::from_static("x-request-id");
-    // Ordinary requests get a deadline; bulk uploads, imports and whole runs stream or compute
-    // for as long as they need (each bounded by its own size limit).
-    let timed = Router::new()
-        .merge(records::routes())
-        .merge(plugins::routes::routes(&state.config))
-        .merge(checklist::routes())
-        .merge(reports::routes())
-        .merge(openapi::routes())
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::SERVICE_UNAVAILABLE,
-            Duration::from_secs(60),
-        ));
-    let long = Router::new()
-        .merge(records::upload_routes())
-        .merge(checklist::long_routes())
-        .merge(imports::routes(&state.config));
-    Router::new()
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics))
-        .nest("/api/v1", timed.merge(long))
-        .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
-        .layer(TraceLayer::new_for_http().make_span_with(telemetry::RequestSpan))
-        .layer(PropagateRequestIdLayer::new(request_id.clone()))
-        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
-        .with_state(state)
-}
-
-/// Liveness: the process is up.
-async fn healthz() -> &'static str {
-    "ok"
-}
-
-/// Plugin metrics in the Prometheus text format (counts only, nothing about any child).
-async fn metrics(State(state): State<AppState>) -> String {
-    state.policies.runtime().metrics().render()
-}
-
-/// Readiness: the database answers and the policy pack is loaded.
-async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
-    match state.store.ping().await {
-        Ok(()) if !state.policies.plugins.is_empty() => (StatusCode::OK, "ready"),
-        _ => (StatusCode::SERVICE_UNAVAILABLE, "not ready"),
-    }
-}
+pub use http::{AppState, app};

@@ -1,6 +1,6 @@
 //! The `carecheck` command: see `carecheck --help`.
 #![forbid(unsafe_code)]
 
-fn main() -> anyhow::Result<()> {
+fn main() -> std::process::ExitCode {
     carecheck::cli::main()
 }

@@ -100,7 +100,7 @@ fn main() -> anyhow::Result<()> {
                 &due_dates,
                 &input,
                 &options,
-                &carecheck::store::Actor::operator("bench"),
+                &carecheck::access::Actor::operator("bench"),
                 |_, _| {},
             ))?;
             total_s.push(t.elapsed().as_secs_f64());

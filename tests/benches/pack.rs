@@ -16,15 +16,17 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use carecheck::checklist::{self, Scope};
+use carecheck::access::Actor;
 use carecheck::config::PluginLimits;
 use carecheck::demo::Generator;
 use carecheck::plugins::PolicySet;
 use carecheck::plugins::runtime::Runtime;
+use carecheck::records::{Submission, Writer};
+use carecheck::runs::{self, Scope};
 use carecheck::store::Store;
 use carecheck_sdk::calendar_file::england_and_wales;
 use carecheck_sdk::projection::Projection;
-use carecheck_sdk::{CheckResult, Context, Policy};
+use carecheck_sdk::{CheckResult, Context};
 use chrono::NaiveDate;
 use serde_json::Value;
 
@@ -32,45 +34,49 @@ type NativeEvaluate = fn(&Context, &str) -> Result<Vec<CheckResult>, String>;
 
 /// The built-in policies compiled natively, in pack order.
 fn native() -> Vec<(&'static str, NativeEvaluate)> {
+    use carecheck_sdk::evaluate_json;
     vec![
         (
             "statutory-review-timeliness",
-            statutory_review_timeliness::StatutoryReviewTimeliness::evaluate,
+            evaluate_json::<statutory_review_timeliness::StatutoryReviewTimeliness>,
         ),
-        ("iro-appointed", iro_appointed::IroAppointed::evaluate),
+        (
+            "iro-appointed",
+            evaluate_json::<iro_appointed::IroAppointed>,
+        ),
         (
             "review-mental-health",
-            review_mental_health::ReviewMentalHealth::evaluate,
+            evaluate_json::<review_mental_health::ReviewMentalHealth>,
         ),
-        ("child-voice", child_voice::ChildVoice::evaluate),
+        ("child-voice", evaluate_json::<child_voice::ChildVoice>),
         (
             "health-assessments",
-            health_assessments::HealthAssessments::evaluate,
+            evaluate_json::<health_assessments::HealthAssessments>,
         ),
-        ("sdq", sdq::SdqPolicy::evaluate),
+        ("sdq", evaluate_json::<sdq::SdqPolicy>),
         (
             "mental-health-access",
-            mental_health_access::MentalHealthAccess::evaluate,
+            evaluate_json::<mental_health_access::MentalHealthAccess>,
         ),
         (
             "caregiver-support",
-            caregiver_support::CaregiverSupport::evaluate,
+            evaluate_json::<caregiver_support::CaregiverSupport>,
         ),
         (
             "out-of-area-responsibility",
-            out_of_area_responsibility::OutOfAreaResponsibility::evaluate,
+            evaluate_json::<out_of_area_responsibility::OutOfAreaResponsibility>,
         ),
         (
             "virtual-mental-health-lead",
-            virtual_mental_health_lead::VirtualMentalHealthLead::evaluate,
+            evaluate_json::<virtual_mental_health_lead::VirtualMentalHealthLead>,
         ),
         (
             "education-mental-health",
-            education_mental_health::EducationMentalHealth::evaluate,
+            evaluate_json::<education_mental_health::EducationMentalHealth>,
         ),
         (
             "care-leaver-pathway",
-            care_leaver_pathway::CareLeaverPathway::evaluate,
+            evaluate_json::<care_leaver_pathway::CareLeaverPathway>,
         ),
     ]
 }
@@ -251,20 +257,20 @@ fn main() -> anyhow::Result<()> {
         let db = tmp.path().join(format!("pipeline-{n}.db"));
         let pipeline_store = rt.block_on(Store::open(&format!("sqlite://{}", db.display()), 4))?;
         let load = Instant::now();
+        let actor = Actor::operator("bench");
+        let writer = Writer {
+            store: &pipeline_store,
+            due_dates: &due_dates,
+            today: as_of,
+            actor: &actor,
+            source: "bench",
+            scope: None,
+        };
         for chunk in records.chunks(1000) {
-            let versions: Vec<_> = chunk
-                .iter()
-                .map(|v| {
-                    let record: carecheck_sdk::CareRecord =
-                        serde_json::from_value(v.clone()).expect("generated records parse");
-                    carecheck::records::prepare(&record, &due_dates, as_of)
-                })
-                .collect();
-            rt.block_on(pipeline_store.put_versions(
-                &versions,
-                &carecheck::store::Actor::operator("bench"),
-                "bench",
-            ))?;
+            let batch = chunk.iter().cloned().map(Submission::new).collect();
+            for checked in rt.block_on(writer.write(batch))? {
+                checked.map_err(|problems| anyhow::anyhow!("invalid record: {problems:?}"))?;
+            }
         }
         let load = load.elapsed();
         let pipeline_set = rt.block_on(PolicySet::load(
@@ -274,14 +280,14 @@ fn main() -> anyhow::Result<()> {
             28,
         ))?;
         let t = Instant::now();
-        let summary = rt.block_on(checklist::run(
+        let summary = rt.block_on(runs::run(
             &pipeline_store,
             &pipeline_set,
             as_of,
             &Scope::default(),
-            &carecheck::store::Actor::operator("bench"),
+            &actor,
             cores,
-            |_, _, _| {},
+            |_, _| {},
         ))?;
         let elapsed: Duration = t.elapsed();
         println!(

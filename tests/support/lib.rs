@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
-use carecheck::auth::{self, Role};
+use carecheck::access::Role;
+use carecheck::access::tokens;
 use carecheck::config::Config;
 use carecheck::store::Store;
 use carecheck::{AppState, app};
@@ -150,7 +151,7 @@ impl TestApp {
             let authorities: Vec<String> = authorities.iter().map(|a| a.to_string()).collect();
             let iro = iro.map(str::to_string);
             async move {
-                auth::create_token(&store, role, &authorities, iro.as_deref(), None)
+                tokens::create(&store, role, &authorities, iro.as_deref(), None)
                     .await
                     .unwrap()
                     .token
@@ -223,7 +224,9 @@ impl TestApp {
 
     /// Counts stored record versions, to prove a rejected request wrote nothing.
     pub async fn versions(&self) -> i64 {
-        self.state.store.count_versions().await.unwrap()
+        carecheck::records::queries::count_versions(&self.state.store)
+            .await
+            .unwrap()
     }
 }
 

@@ -221,9 +221,9 @@ async fn role_by_endpoint_matrix() {
         );
         assert!(summary["children"].as_u64().unwrap() >= 1, "{summary}");
         // An IRO token belongs to exactly one authority.
-        let no_authority = carecheck::auth::create_token(
+        let no_authority = carecheck::access::tokens::create(
             &t.state.store,
-            carecheck::auth::Role::Iro,
+            carecheck::access::Role::Iro,
             &[],
             Some("IRO-1"),
             None,
@@ -236,9 +236,7 @@ async fn role_by_endpoint_matrix() {
         assert_eq!((s1, b1), (s2, b2));
         // Every read of a child's record, allowed or not, is audited.
         assert!(
-            t.state
-                .store
-                .count_audit(Some("read_record"))
+            carecheck::access::audit::count(&t.state.store, Some("read_record"))
                 .await
                 .unwrap()
                 >= 8
@@ -364,9 +362,7 @@ async fn malformed_input_gets_a_precise_4xx_and_writes_nothing() {
         assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
         // Refused writes are audited too.
         assert!(
-            t.state
-                .store
-                .count_audit(Some("write_record"))
+            carecheck::access::audit::count(&t.state.store, Some("write_record"))
                 .await
                 .unwrap()
                 >= 2
@@ -528,4 +524,48 @@ async fn public_documents_are_served() {
         .call(Method::GET, "/readyz", None, None, "text/plain")
         .await;
     assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn one_token_is_one_actor_in_the_audit_log() {
+    use carecheck::access::audit;
+    for db in databases().await {
+        let t = TestApp::new(db).await;
+        // A write and a read by the admin token, then its id as the audit log names it.
+        let (status, _) = t.put_json(C1, &t.admin, &record("C1", "IRO-1")).await;
+        assert_eq!(status, StatusCode::CREATED);
+        assert_eq!(t.get(C1, &t.admin).await.0, StatusCode::OK);
+        let token_id = &t.admin["cc_".len().."cc_".len() + 16];
+        let actor = format!("token:{token_id}");
+        let rows = audit::by_actor(&t.state.store, &actor, 100).await.unwrap();
+        let actions: Vec<(&str, &str)> = rows
+            .iter()
+            .map(|r| (r.action.as_str(), r.outcome.as_str()))
+            .collect();
+        assert_eq!(
+            actions,
+            [("write_record", "created"), ("read_record", "ok")],
+            "{db:?}"
+        );
+        assert!(rows.iter().all(|r| r.actor == actor), "{db:?}: {rows:?}");
+
+        // A row written before the spellings were unified (the bare token id) is read as the
+        // same caller.
+        sqlx::query(
+            "INSERT INTO audit_log (at, actor, role, action, authority, child_id, outcome) \
+             VALUES ('2026-01-01T00:00:00.000Z', $1, 'admin', 'read_record', 'E10000001', 'C1', 'ok')",
+        )
+        .bind(token_id)
+        .execute(t.state.store.pool())
+        .await
+        .unwrap();
+        let rows = audit::by_actor(&t.state.store, &actor, 100).await.unwrap();
+        assert_eq!(rows.len(), 3, "{db:?}");
+        assert!(rows.iter().all(|r| r.actor == actor), "{db:?}: {rows:?}");
+        // Asked for by the old spelling, the answer is the same.
+        assert_eq!(
+            audit::by_actor(&t.state.store, token_id, 100).await.unwrap(),
+            rows
+        );
+    }
 }

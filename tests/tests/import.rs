@@ -1,6 +1,6 @@
 //! Importing the public synthetic SSDA903 return into a real store, then checking it.
 
-use carecheck::checklist::{self, Scope};
+use carecheck::runs::{self, Scope};
 use carecheck::imports;
 use carecheck_ssda903::{ImportOptions, read_folder};
 use carecheck_tests::{Db, TestApp, root};
@@ -33,7 +33,7 @@ async fn the_fake_return_imports_completely_twice_over_and_gets_review_results()
         &t.state.due_dates,
         &files,
         &options,
-        &carecheck::store::Actor::operator("test"),
+        &carecheck::access::Actor::operator("test"),
         |d, n| progress.push((d, n)),
     )
     .await
@@ -59,7 +59,9 @@ async fn the_fake_return_imports_completely_twice_over_and_gets_review_results()
         first.children_in_return - first.children_rejected
     );
     assert_eq!(
-        t.state.store.count_children().await.unwrap() as u64,
+        carecheck::records::queries::count_children(&t.state.store)
+            .await
+            .unwrap() as u64,
         first.created
     );
     // Reviews dated 2027-2030 are reported, with file, line, column and value.
@@ -92,7 +94,7 @@ async fn the_fake_return_imports_completely_twice_over_and_gets_review_results()
         &t.state.due_dates,
         &files,
         &options,
-        &carecheck::store::Actor::operator("test"),
+        &carecheck::access::Actor::operator("test"),
         |_, _| {},
     )
     .await
@@ -112,14 +114,14 @@ async fn the_fake_return_imports_completely_twice_over_and_gets_review_results()
     assert!(written.starts_with("file,line,column,value,severity,reason"));
 
     let mut review_results = 0;
-    let summary = checklist::run(
+    let summary = runs::run(
         &t.state.store,
         &t.state.policies,
         options.import_date,
         &Scope::default(),
-        &carecheck::store::Actor::operator("test"),
+        &carecheck::access::Actor::operator("test"),
         2,
-        |_, _, outcomes| {
+        |_, outcomes| {
             review_results += outcomes
                 .iter()
                 .filter(|o| o.policy == "statutory-review-timeliness")

@@ -5,7 +5,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use axum::http::StatusCode;
-use carecheck::checklist::{self, Scope};
+use carecheck::access::Actor;
+use carecheck::records::{Submission, Writer};
+use carecheck::runs::{self, Scope};
 use carecheck::demo::Generator;
 use carecheck_tests::{Db, TestApp, root};
 use chrono::NaiveDate;
@@ -82,29 +84,32 @@ async fn demo_data_breaches_every_policy_and_a_run_replays_exactly() {
     let t = statutory_app().await;
     let mut generator =
         Generator::new(2026, "E10000001", as_of(), &t.state.due_dates.calendar, 600);
-    let versions: Vec<_> = (0..600)
-        .map(|_| carecheck::records::prepare(&generator.child(), &t.state.due_dates, as_of()))
+    let batch = (0..600)
+        .map(|_| Submission::new(serde_json::to_value(generator.child()).unwrap()))
         .collect();
-    t.state
-        .store
-        .put_versions(
-            &versions,
-            &carecheck::store::Actor::operator("test"),
-            "demo",
-        )
-        .await
-        .unwrap();
+    let actor = Actor::operator("test");
+    let writer = Writer {
+        store: &t.state.store,
+        due_dates: &t.state.due_dates,
+        today: as_of(),
+        actor: &actor,
+        source: "demo",
+        scope: None,
+    };
+    for checked in writer.write(batch).await.unwrap() {
+        checked.expect("the generator makes valid records");
+    }
 
     let mut statuses: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    let summary = checklist::run(
+    let summary = runs::run(
         &t.state.store,
         &t.state.policies,
         as_of(),
         &Scope::default(),
-        &carecheck::store::Actor::operator("test"),
+        &actor,
         2,
-        |a, c, outcomes| {
-            for row in checklist::rows(&t.state.policies, a, c, outcomes) {
+        |key, outcomes| {
+            for row in runs::rows(&t.state.policies, key, outcomes) {
                 statuses.entry(row.policy).or_default().insert(row.status);
             }
         },
@@ -130,7 +135,7 @@ async fn demo_data_breaches_every_policy_and_a_run_replays_exactly() {
         );
     }
 
-    let report = checklist::replay(
+    let report = runs::replay(
         &t.state.store,
         &t.dir.path().join("replay-cache"),
         &summary.run_id,
@@ -154,7 +159,7 @@ async fn demo_data_breaches_every_policy_and_a_run_replays_exactly() {
     .execute(t.state.store.pool())
     .await
     .unwrap();
-    let report = checklist::replay(
+    let report = runs::replay(
         &t.state.store,
         &t.dir.path().join("replay-cache"),
         &summary.run_id,

@@ -1,25 +1,71 @@
-//! Policy plugins: the sandboxed runtime, data minimisation, policy packs, and the set of
-//! policies a service evaluates with. Routes: `GET /api/v1/policies`, `POST /api/v1/plugins`.
+//! Policy plugins: the sandboxed runtime ([`runtime`]), policy packs ([`pack`]), the plugin
+//! bytes kept for replay ([`stored`]), and the set of policies a service evaluates with
+//! ([`PolicySet`]), each plugin seeing only the record fields it declared.
 
 pub mod metrics;
 pub mod pack;
-pub mod routes;
 pub mod runtime;
+mod sandbox;
+pub mod stored;
 
 use std::path::Path;
 use std::sync::Arc;
 
 use carecheck_sdk::calendar_file::CalendarFile;
-use carecheck_sdk::dates::{parse_iso_date, unix_day};
+use carecheck_sdk::dates::{Calendar, DateError, parse_iso_date, unix_day};
+use carecheck_sdk::reviews::Intervals;
+use carecheck_sdk::settings;
 use carecheck_sdk::outcome::CheckResult;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::store::Store;
+use crate::access::Actor;
+use crate::store::{Store, StoreError};
 use carecheck_sdk::projection::Projection;
 use pack::{CalendarSnapshot, PackError, PackFile, PackSnapshot, PluginSnapshot, PluginSource};
 use runtime::{EvalContext, EvalError, LoadedPlugin, Runtime};
+
+/// The policy whose review intervals also index each child's next review due.
+const REVIEW_POLICY: &str = "statutory-review-timeliness";
+
+/// Why an uploaded plugin was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum UploadError {
+    #[error("{0}")]
+    Refused(String),
+    /// The loader itself failed (a host bug, not the plugin's fault).
+    #[error("loading the plugin failed: {0}")]
+    Loader(#[from] tokio::task::JoinError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Loads an uploaded component (compiled, its metadata checked, its default settings validated by
+/// the plugin itself) and keeps its bytes; a component that imports anything is refused.
+pub async fn upload(
+    runtime: Arc<Runtime>,
+    store: &Store,
+    wasm: Vec<u8>,
+    actor: &Actor,
+) -> Result<LoadedPlugin, UploadError> {
+    let (loaded, wasm) = tokio::task::spawn_blocking(move || {
+        let loaded = runtime
+            .load(&wasm)
+            .map_err(|e| e.to_string())
+            .and_then(|loaded| {
+                runtime
+                    .validate_settings(&loaded, "{}")
+                    .map(|()| loaded)
+                    .map_err(|e| format!("the plugin rejects its own default settings: {e}"))
+            });
+        (loaded, wasm)
+    })
+    .await?;
+    let loaded = loaded.map_err(UploadError::Refused)?;
+    stored::keep(store, &loaded, &wasm, &actor.id).await?;
+    Ok(loaded)
+}
 
 /// One plugin in a set, with its settings and projection ready.
 #[derive(Clone)]
@@ -77,7 +123,7 @@ impl PolicySet {
         let mut plugins = Vec::new();
         for entry in &pack.plugins {
             let plugin_error = |reason: String| PackError::Plugin {
-                pack: path.to_path_buf(),
+                pack: path.display().to_string(),
                 plugin: entry.label(),
                 reason,
             };
@@ -88,8 +134,7 @@ impl PolicySet {
                         file.display()
                     ))
                 })?,
-                PluginSource::Stored(sha) => store
-                    .plugin_wasm(&sha)
+                PluginSource::Stored(sha) => stored::wasm(store, &sha)
                     .await
                     .map_err(|e| plugin_error(e.to_string()))?
                     .ok_or_else(|| plugin_error("no uploaded plugin has this digest".into()))?,
@@ -112,7 +157,7 @@ impl PolicySet {
         )
         .await
         .map_err(|(plugin, reason)| PackError::Plugin {
-            pack: path.to_path_buf(),
+            pack: path.display().to_string(),
             plugin,
             reason,
         })
@@ -123,12 +168,16 @@ impl PolicySet {
         snapshot: &PackSnapshot,
         runtime: Arc<Runtime>,
         store: &Store,
-    ) -> anyhow::Result<Self> {
+    ) -> Result<Self, PackError> {
         let mut plugins = Vec::new();
         for p in &snapshot.plugins {
-            let wasm = store.plugin_wasm(&p.sha256).await?.ok_or_else(|| {
-                anyhow::anyhow!("plugin {} ({}) is no longer in the store", p.id, p.sha256)
-            })?;
+            let wasm = stored::wasm(store, &p.sha256)
+                .await?
+                .ok_or_else(|| PackError::Plugin {
+                    pack: snapshot.name.clone(),
+                    plugin: p.id.clone(),
+                    reason: format!("its bytes ({}) are no longer in the store", p.sha256),
+                })?;
             plugins.push((wasm, p.settings.clone()));
         }
         Self::assemble(
@@ -140,7 +189,11 @@ impl PolicySet {
             snapshot.look_ahead_days,
         )
         .await
-        .map_err(|(plugin, reason)| anyhow::anyhow!("plugin {plugin}: {reason}"))
+        .map_err(|(plugin, reason)| PackError::Plugin {
+            pack: snapshot.name.clone(),
+            plugin,
+            reason,
+        })
     }
 
     async fn assemble(
@@ -179,17 +232,7 @@ impl PolicySet {
             runtime
                 .validate_settings(&loaded, &settings)
                 .map_err(|e| (id.clone(), format!("settings rejected: {e}")))?;
-            let metadata_json =
-                serde_json::to_string(&*loaded.metadata).expect("metadata serialises");
-            store
-                .put_plugin(
-                    &sha,
-                    &id,
-                    &loaded.metadata.version,
-                    &metadata_json,
-                    &wasm,
-                    "pack",
-                )
+            stored::keep(store, &loaded, &wasm, "pack")
                 .await
                 .map_err(|e| (id.clone(), e.to_string()))?;
             snapshots.push(PluginSnapshot {
@@ -226,6 +269,27 @@ impl PolicySet {
 
     pub fn runtime(&self) -> &Arc<Runtime> {
         &self.runtime
+    }
+
+    /// The loaded plugin with this policy id.
+    pub fn policy(&self, id: &str) -> Option<&ActivePlugin> {
+        self.plugins.iter().find(|p| p.plugin.metadata.id == id)
+    }
+
+    /// The pack's calendar, as the policies see it.
+    pub fn calendar(&self) -> Result<Calendar, DateError> {
+        let c = &self.snapshot.calendar;
+        Calendar::from_iso(&c.days, &c.from, &c.to)
+    }
+
+    /// The review intervals the pack's `statutory-review-timeliness` policy runs with, read
+    /// through the same typed settings the policy parses (the regulation's figures when the
+    /// pack does not run that policy), so due dates derived on write agree with its verdicts.
+    pub fn review_intervals(&self) -> Result<Intervals, String> {
+        match self.policy(REVIEW_POLICY) {
+            Some(p) => settings::parse::<Intervals>(&p.settings),
+            None => Ok(Intervals::default()),
+        }
     }
 
     /// The plugins selected by `only` (all when `None`), each with its evaluation context for

@@ -87,10 +87,13 @@ pub enum PackError {
     Invalid { path: PathBuf, reason: String },
     #[error("policy pack {pack}, plugin {plugin}: {reason}")]
     Plugin {
-        pack: PathBuf,
+        /// The pack file, or the name of the pack a run was made with.
+        pack: String,
         plugin: String,
         reason: String,
     },
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
 }
 
 impl PackFile {

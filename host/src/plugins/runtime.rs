@@ -15,11 +15,9 @@ use anyhow::{Context as _, Result};
 use carecheck_precompiled::{ArtifactCache, Origin, sha256_hex};
 use carecheck_sdk::outcome::{CheckResult, Metadata};
 use wasmtime::component::{Component, ComponentExportIndex, InstancePre, Linker, TypedFunc};
-use wasmtime::{
-    Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, StoreLimits,
-    StoreLimitsBuilder, Trap,
-};
+use wasmtime::{Engine, Store, StoreLimitsBuilder};
 
+use super::sandbox::{Sandbox, describe_trap, engine};
 use crate::config::PluginLimits;
 
 mod bindings {
@@ -42,10 +40,6 @@ type DescribeFn = TypedFunc<(), (String,)>;
 type ValidateFn<'a> = TypedFunc<(&'a str,), (Result<(), String>,)>;
 type EvaluateFn<'a> = TypedFunc<(&'a wit::Context, &'a str), (Result<String, String>,)>;
 
-/// At most this much of a sandbox slot's memory (and of its table) is reset in place between
-/// evaluations rather than returned to the kernel: more than a policy reading a large record uses.
-const KEEP_RESIDENT_BYTES: usize = 4 * 1024 * 1024;
-
 /// How often the epoch ticker advances; deadlines are whole ticks.
 const EPOCH_TICK: Duration = Duration::from_millis(5);
 
@@ -57,11 +51,6 @@ pub struct Runtime {
     limits: PluginLimits,
     ticker_stop: Arc<AtomicBool>,
     metrics: super::metrics::Metrics,
-}
-
-/// Per-evaluation state: only the resource limiter.
-struct Sandbox {
-    limits: StoreLimits,
 }
 
 /// A plugin ready to evaluate: metadata read and checked, component pre-instantiated.
@@ -259,7 +248,7 @@ impl Runtime {
             .trap_on_grow_failure(true)
             .build();
         let mut store = Store::new(&self.engine, Sandbox { limits });
-        store.limiter(|s| &mut s.limits);
+        store.limiter(|s| s);
         store
             .set_fuel(fuel)
             .expect("fuel is enabled on this engine");
@@ -329,31 +318,6 @@ impl Runtime {
     }
 }
 
-/// The engine: component model, fuel, epochs and the pooling allocator sized from `limits`.
-/// With `reset_in_place`, every evaluation gets a fresh instance, so resetting a pool slot is on
-/// the hot path: the pages a plugin dirtied are found with Linux's PAGEMAP_SCAN and reset in
-/// place, instead of being handed back to the kernel and faulted in again by the next instance.
-fn engine(limits: PluginLimits, reset_in_place: bool) -> Result<Engine> {
-    let mut config = Config::new();
-    config.wasm_component_model(true);
-    config.consume_fuel(true);
-    config.epoch_interruption(true);
-    config.max_wasm_stack(512 * 1024);
-    let mut pooling = PoolingAllocationConfig::default();
-    pooling.total_component_instances(256);
-    pooling.total_core_instances(256);
-    pooling.total_memories(256);
-    pooling.total_tables(256);
-    pooling.max_memory_size(limits.memory_bytes);
-    if reset_in_place {
-        pooling.pagemap_scan(wasmtime::Enabled::Yes);
-        pooling.linear_memory_keep_resident(KEEP_RESIDENT_BYTES);
-        pooling.table_keep_resident(KEEP_RESIDENT_BYTES);
-    }
-    config.allocation_strategy(InstanceAllocationStrategy::Pooling(pooling));
-    Engine::new(&config).map_err(|e| anyhow::anyhow!("configuring the WebAssembly engine: {e:#}"))
-}
-
 impl Drop for Runtime {
     fn drop(&mut self) {
         self.ticker_stop.store(true, Ordering::Relaxed);
@@ -371,25 +335,6 @@ fn imports_of(component: &Component, engine: &Engine) -> Vec<String> {
         .imports(engine)
         .map(|(name, _)| name.to_string())
         .collect()
-}
-
-/// Turns a wasmtime error into the reason an IRO or operator can act on.
-fn describe_trap(error: &wasmtime::Error, limits: &PluginLimits) -> EvalError {
-    if let Some(trap) = error.downcast_ref::<Trap>() {
-        return match trap {
-            Trap::OutOfFuel => EvalError::OutOfFuel(limits.fuel),
-            Trap::Interrupt => EvalError::Deadline(limits.deadline_ms),
-            other => EvalError::Trap(other.to_string()),
-        };
-    }
-    let text = format!("{error:#}");
-    if text.contains("concurrent") && text.contains("limit") {
-        EvalError::HostBusy
-    } else if text.contains("memory") && (text.contains("limit") || text.contains("grow")) {
-        EvalError::Memory
-    } else {
-        EvalError::Trap(text)
-    }
 }
 
 /// Cuts a plugin's message to at most `max` bytes (on a character boundary).

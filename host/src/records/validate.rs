@@ -12,7 +12,7 @@ use carecheck_sdk::record::{CareRecord, SCHEMA_VERSION};
 use chrono::NaiveDate;
 use serde_json::Value;
 
-use crate::error::Problem;
+use crate::problem::Problem;
 
 /// The care-record JSON Schema, generated from the Rust types.
 pub fn schema() -> &'static Value {
@@ -37,9 +37,14 @@ pub fn schema() -> &'static Value {
 fn flatten(error: &jsonschema::ValidationError<'_>, out: &mut Vec<Problem>) {
     if let jsonschema::error::ValidationErrorKind::AnyOf { context } = &error.kind {
         let is_null_branch = |branch: &Vec<jsonschema::ValidationError<'static>>| {
-            branch
-                .iter()
-                .all(|e| e.to_string().ends_with("is not of type \"null\""))
+            branch.iter().all(|e| {
+                matches!(
+                    e.kind,
+                    jsonschema::error::ValidationErrorKind::Type {
+                        kind: jsonschema::error::TypeKind::Single(jsonschema::JsonType::Null)
+                    }
+                )
+            })
         };
         let real: Vec<_> = context.iter().filter(|b| !is_null_branch(b)).collect();
         if let [branch] = real.as_slice() {

@@ -1,6 +1,7 @@
 //! The WIT bindings, used only when a policy is compiled to WebAssembly. Generated here, once,
-//! from `plugins/wit/policy.wit`; the functions below turn the SDK's plain types into the
-//! contract's JSON answers, so policy crates never see generated code.
+//! from `plugins/wit/policy.wit`; the functions below turn the contract's arguments into the
+//! SDK's plain types and its answers into JSON text (the parsing itself is [`crate::policy`]'s,
+//! shared with native builds), so policy crates never see generated code.
 
 wit_bindgen::generate!({
     path: "../wit",
@@ -22,16 +23,16 @@ pub type Checked = Result<(), String>;
 pub type Evaluated = Result<String, String>;
 
 pub fn describe<P: Policy>() -> String {
-    serde_json::to_string(&P::metadata()).expect("metadata serialises")
+    serde_json::to_string(&crate::describe::<P>()).expect("metadata serialises")
 }
 
 pub fn validate_settings<P: Policy>(settings: String) -> Checked {
-    P::validate_settings(&settings)
+    crate::validate_settings::<P>(&settings)
 }
 
 pub fn evaluate<P: Policy>(context: WitContext, record: String) -> Evaluated {
     let context = context_from_wit(context)?;
-    let results = P::evaluate(&context, &record)?;
+    let results = crate::evaluate_json::<P>(&context, &record)?;
     serde_json::to_string(&results).map_err(|e| format!("results did not serialise: {e}"))
 }
 

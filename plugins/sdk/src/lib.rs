@@ -6,12 +6,14 @@
 //! how policies are unit-tested and how the benchmark measures the native baseline.
 //!
 //! The SDK also owns everything policies must agree on: the typed care record ([`record`]),
-//! the statutory date arithmetic ([`dates`]) and the result builders ([`outcome`]).
+//! the statutory date arithmetic ([`dates`]), the result builders ([`outcome`]), and the JSON
+//! side of the contract ([`policy`]), so a policy itself handles only typed values.
 
 #[cfg(feature = "calendar-file")]
 pub mod calendar_file;
 pub mod dates;
 pub mod outcome;
+pub mod policy;
 pub mod projection;
 pub mod record;
 pub mod reviews;
@@ -27,19 +29,8 @@ pub mod guest;
 
 pub use chrono::NaiveDate;
 pub use outcome::{Basis, CheckInfo, CheckResult, Context, Metadata, Status};
+pub use policy::{About, Policy, describe, evaluate_json, validate_settings};
 pub use record::CareRecord;
-
-/// A policy: metadata, settings validation and evaluation, all pure functions.
-pub trait Policy {
-    /// Describes the policy. Called once when the policy is loaded.
-    fn metadata() -> Metadata;
-
-    /// Rejects settings (JSON text) that are not valid for this policy.
-    fn validate_settings(settings: &str) -> Result<(), String>;
-
-    /// Evaluates one child's record (JSON text trimmed to the fields in `metadata().reads`).
-    fn evaluate(context: &Context, record: &str) -> Result<Vec<CheckResult>, String>;
-}
 
 /// Exports a [`Policy`] implementation as the component's `describe`, `validate-settings` and
 /// `evaluate` functions. On native targets it expands to nothing, so the crate stays a plain library.

@@ -30,7 +30,8 @@ pub struct CheckInfo {
     pub basis: Basis,
 }
 
-/// What a policy says about itself.
+/// What a policy says about itself, as the host receives it: the policy's [`crate::About`] with
+/// the JSON Schema of its settings, which the SDK adds ([`crate::describe`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Metadata {
@@ -107,6 +108,26 @@ impl CheckResult {
 }
 
 impl CheckInfo {
+    /// A check that enforces an Act or regulation: a failure is a legal breach.
+    pub fn statutory(id: &str, title: &str, citation: &str) -> Self {
+        Self::new(id, title, citation, Basis::Statutory)
+    }
+
+    /// A check that enforces statutory guidance or the 2017 expert working group: a failure is a
+    /// practice concern.
+    pub fn guidance(id: &str, title: &str, citation: &str) -> Self {
+        Self::new(id, title, citation, Basis::Guidance)
+    }
+
+    fn new(id: &str, title: &str, citation: &str, basis: Basis) -> Self {
+        Self {
+            id: id.into(),
+            title: title.into(),
+            citation: citation.into(),
+            basis,
+        }
+    }
+
     /// Starts a result for this check, carrying its citation.
     pub fn result(
         &self,
@@ -138,7 +159,7 @@ pub struct Context {
     pub evaluation_date: NaiveDate,
     pub look_ahead_days: u32,
     pub calendar: Calendar,
-    /// The policy's settings as JSON text.
+    /// The policy's settings as JSON text; [`crate::evaluate_json`] parses them for the policy.
     pub settings: String,
 }
 
@@ -190,11 +211,6 @@ impl Context {
                 }
             }
         }
-    }
-
-    /// Parses the settings, falling back to each setting's default.
-    pub fn settings<S: crate::settings::Settings>(&self) -> Result<S, String> {
-        crate::settings::parse(&self.settings)
     }
 
     /// The Nth working day after `date`, or a message saying why it cannot be counted.

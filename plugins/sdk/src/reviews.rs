@@ -1,6 +1,8 @@
 //! The statutory review schedule (CPPCR 2010 reg 33), worked out once for everyone who needs it:
 //! the `statutory-review-timeliness` policy reports on it and the host indexes each child's next
-//! due review from it, so the two can never disagree.
+//! due review from it, so the two can never disagree. For the same reason the intervals are one
+//! typed settings struct, [`Intervals`]: the policy's settings, which the host reads from the pack
+//! with `settings::parse::<Intervals>`, bounds and defaults included.
 //!
 //! Readings (from shared/reference/statutory-rules.md, "Ambiguities settled here"):
 //! - each period of care has its own clock: the first review is due 20 working days after the
@@ -14,15 +16,23 @@
 //!   is still outstanding (the next clock runs only from a review actually held).
 
 use chrono::NaiveDate;
+use schemars::JsonSchema;
+use serde::Deserialize;
 
 use crate::dates::{self, Calendar, DateError};
 use crate::record::{CareRecord, PeriodOfCare};
+use crate::settings::{Settings, at_most};
 
-/// Intervals between reviews; defaults are the regulation's figures.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Intervals between reviews: the `statutory-review-timeliness` policy's settings. The defaults
+/// are the regulation's figures; a local authority may shorten them, never lengthen them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
 pub struct Intervals {
+    /// Working days after the child becomes looked after by which the first review is due (reg 33(1): 20).
     pub first_review_working_days: u32,
+    /// Months after the first review by which the second is due (reg 33(2): 3).
     pub second_review_months: u32,
+    /// Months after the previous review by which each later review is due (reg 33(2): 6).
     pub later_review_months: u32,
 }
 
@@ -33,6 +43,37 @@ impl Default for Intervals {
             second_review_months: 3,
             later_review_months: 6,
         }
+    }
+}
+
+impl Settings for Intervals {
+    fn check(&self) -> Result<(), String> {
+        let d = Intervals::default();
+        at_most(
+            "first_review_working_days",
+            self.first_review_working_days,
+            d.first_review_working_days,
+            "CPPCR 2010 reg 33(1)",
+        )?;
+        at_most(
+            "second_review_months",
+            self.second_review_months,
+            d.second_review_months,
+            "CPPCR 2010 reg 33(2)",
+        )?;
+        at_most(
+            "later_review_months",
+            self.later_review_months,
+            d.later_review_months,
+            "CPPCR 2010 reg 33(2)",
+        )?;
+        if self.first_review_working_days == 0
+            || self.second_review_months == 0
+            || self.later_review_months == 0
+        {
+            return Err("review intervals must be at least 1".into());
+        }
+        Ok(())
     }
 }
 
@@ -163,5 +204,29 @@ pub fn ordinal(number: u32) -> String {
         5 => "Fifth".into(),
         6 => "Sixth".into(),
         n => format!("{n}th"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::settings::parse;
+
+    /// What the host does with the pack's `statutory-review-timeliness` settings.
+    #[test]
+    fn intervals_parse_from_settings_json_with_defaults_and_bounds() {
+        assert_eq!(parse::<Intervals>(""), Ok(Intervals::default()));
+        assert_eq!(parse::<Intervals>("{}"), Ok(Intervals::default()));
+        assert_eq!(
+            parse::<Intervals>(r#"{"second_review_months": 2}"#),
+            Ok(Intervals {
+                second_review_months: 2,
+                ..Intervals::default()
+            })
+        );
+        let loose = parse::<Intervals>(r#"{"later_review_months": 7}"#).unwrap_err();
+        assert!(loose.contains("at most 6"), "{loose}");
+        assert!(parse::<Intervals>(r#"{"first_review_working_days": 0}"#).is_err());
+        assert!(parse::<Intervals>(r#"{"third_review_months": 6}"#).is_err());
     }
 }

@@ -4,6 +4,7 @@
 //! A settings struct derives `Deserialize`, `JsonSchema` and `Default` (the defaults are the figures
 //! in the statutory rules) and implements [`Settings::check`] for the bounds the law sets.
 
+use chrono::NaiveDate;
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 
@@ -46,6 +47,23 @@ pub fn at_least(name: &str, value: u32, limit: u32, source: &str) -> Result<(), 
     if value < limit {
         Err(format!(
             "setting `{name}` is {value}, but {source} requires at least {limit}: a local authority may tighten this figure, not loosen it"
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// A bound check for the date from which a rule applies to reviews: `value` must be no later than
+/// the `limit` the `source` sets.
+pub fn reviews_from_at_latest(
+    name: &str,
+    value: NaiveDate,
+    limit: NaiveDate,
+    source: &str,
+) -> Result<(), String> {
+    if value > limit {
+        Err(format!(
+            "setting `{name}` is {value}, but {source} applies to reviews from {limit} at the latest: a local authority may tighten this figure, not loosen it"
         ))
     } else {
         Ok(())

@@ -1,12 +1,14 @@
 //! Helpers for policy unit tests (feature `testing`): a context on the shipped England and Wales
-//! calendar, and the check every policy should pass, that its declared `reads` are enough.
+//! calendar, running a policy on a hand-written record, picking results out, and the check every
+//! policy should pass, that its declared `reads` are enough.
 
 use chrono::NaiveDate;
 use serde_json::{Value, json};
 
-use crate::Policy;
 use crate::outcome::{CheckResult, Context};
 use crate::projection::Projection;
+use crate::record::CareRecord;
+use crate::{Policy, describe, evaluate_json};
 
 /// A date for a hand-worked case; panics if there is no such day.
 pub fn ymd(year: i32, month: u32, day: u32) -> NaiveDate {
@@ -28,17 +30,78 @@ pub fn context_with_settings(evaluation_date: NaiveDate, settings: &str) -> Cont
     }
 }
 
+/// A hand-written care record; panics if it does not parse.
+pub fn care_record(record: Value) -> CareRecord {
+    serde_json::from_value(record).expect("test record parses")
+}
+
+/// `P`'s results on `record` as of `evaluation_date`, with default settings.
+pub fn run<P: Policy>(evaluation_date: NaiveDate, record: Value) -> Vec<CheckResult> {
+    run_with::<P>(evaluation_date, record, &Default::default())
+}
+
+/// `P`'s results on `record` as of `evaluation_date`, with these settings.
+pub fn run_with<P: Policy>(
+    evaluation_date: NaiveDate,
+    record: Value,
+    settings: &P::Settings,
+) -> Vec<CheckResult> {
+    let record: P::Record = serde_json::from_value(record).expect("test record parses");
+    P::evaluate(&context(evaluation_date), &record, settings)
+}
+
+/// The results of `check`.
+pub fn of<'a>(results: &'a [CheckResult], check: &str) -> Vec<&'a CheckResult> {
+    results.iter().filter(|r| r.check == check).collect()
+}
+
+/// The single result of `check`; panics unless there is exactly one.
+pub fn one<'a>(results: &'a [CheckResult], check: &str) -> &'a CheckResult {
+    let found = of(results, check);
+    assert_eq!(found.len(), 1, "{check}: {results:#?}");
+    found[0]
+}
+
+/// The single result of `check` about `subject`; panics unless there is exactly one.
+pub fn one_about<'a>(results: &'a [CheckResult], check: &str, subject: &str) -> &'a CheckResult {
+    let found: Vec<&CheckResult> = results
+        .iter()
+        .filter(|r| r.check == check && r.subject == subject)
+        .collect();
+    assert_eq!(found.len(), 1, "{check} / {subject}: {results:#?}");
+    found[0]
+}
+
+/// `record` trimmed to `P`'s declared reads, exactly as the host trims it.
+pub fn trimmed<P: Policy>(record: &Value) -> Value {
+    Projection::new(&describe::<P>().reads).apply(record)
+}
+
 /// Evaluates `record` whole and trimmed to `P`'s declared reads, exactly as the host trims it,
 /// asserts both give the same results, and returns them.
 pub fn assert_reads_suffice<P: Policy>(context: &Context, record: &Value) -> Vec<CheckResult> {
-    let whole = P::evaluate(context, &record.to_string()).expect("the whole record evaluates");
-    let trimmed = Projection::new(&P::metadata().reads).apply(record);
-    let seen = P::evaluate(context, &trimmed.to_string()).expect("the trimmed record evaluates");
+    let whole =
+        evaluate_json::<P>(context, &record.to_string()).expect("the whole record evaluates");
+    let seen = evaluate_json::<P>(context, &trimmed::<P>(record).to_string())
+        .expect("the trimmed record evaluates");
     assert_eq!(
         whole, seen,
         "the policy gives different results on the record trimmed to its declared reads: declare every field it uses"
     );
     whole
+}
+
+/// [`assert_reads_suffice`] on [`rich_record`], for a policy that does not read the child's name:
+/// also asserts that trimming removed the name and changed the record, so the comparison shows
+/// something.
+pub fn assert_reads_suffice_on_rich_record<P: Policy>(
+    evaluation_date: NaiveDate,
+) -> Vec<CheckResult> {
+    let full = rich_record();
+    let projected = trimmed::<P>(&full);
+    assert!(projected["child"].get("name").is_none());
+    assert_ne!(projected, full);
+    assert_reads_suffice::<P>(&context(evaluation_date), &full)
 }
 
 /// The value of the evidence item `key` on `result`, if it has one.
@@ -94,7 +157,6 @@ pub fn rich_record() -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::CareRecord;
 
     #[test]
     fn the_rich_record_is_a_care_record() {

@@ -3,12 +3,13 @@
 //! The `mode` setting picks what `evaluate` does: `loop` never returns, `memory` allocates until
 //! stopped, `recursion` recurses without end, `output` returns a huge result list, `panic`
 //! panics (a trap), `garbage` returns a result for an undeclared check, `echo` returns the
-//! record text it was given (to prove data minimisation), `ok` behaves.
+//! record it was given as JSON text (to prove data minimisation), `ok` behaves.
 
-use carecheck_sdk::settings::{self, Settings};
-use carecheck_sdk::{Basis, CheckInfo, CheckResult, Context, Metadata, NaiveDate, Policy, Status};
+use carecheck_sdk::settings::Settings;
+use carecheck_sdk::{About, CheckInfo, CheckResult, Context, NaiveDate, Policy, Status};
 use schemars::JsonSchema;
 use serde::Deserialize;
+use serde_json::Value;
 
 pub struct Hostile;
 
@@ -21,12 +22,7 @@ pub struct HostileSettings {
 impl Settings for HostileSettings {}
 
 fn check() -> CheckInfo {
-    CheckInfo {
-        id: "behaves".into(),
-        title: "Behaves".into(),
-        citation: "none".into(),
-        basis: Basis::Guidance,
-    }
+    CheckInfo::guidance("behaves", "Behaves", "none")
 }
 
 #[inline(never)]
@@ -37,27 +33,25 @@ fn recurse(depth: u64, sink: &mut Vec<u64>) -> u64 {
 }
 
 impl Policy for Hostile {
-    fn metadata() -> Metadata {
-        Metadata {
-            id: "hostile".into(),
-            version: "0.0.1".into(),
-            title: "Hostile test policy".into(),
-            description: "Misbehaves on purpose.".into(),
-            author: "carecheck tests".into(),
-            citations: vec!["none".into()],
+    /// Any JSON, so `echo` can return exactly what the host sent.
+    type Record = Value;
+    type Settings = HostileSettings;
+
+    fn about() -> About {
+        About {
+            id: "hostile",
+            version: "0.0.1",
+            title: "Hostile test policy",
+            description: "Misbehaves on purpose.",
+            author: "carecheck tests",
+            citations: &["none"],
             checks: vec![check()],
-            reads: vec!["/child/date_of_birth".into(), "/reviews/*/date".into()],
-            settings_schema: settings::schema::<HostileSettings>(),
+            reads: &["/child/date_of_birth", "/reviews/*/date"],
             effective_from: NaiveDate::from_ymd_opt(2020, 1, 1).expect("valid"),
         }
     }
 
-    fn validate_settings(settings: &str) -> Result<(), String> {
-        settings::parse::<HostileSettings>(settings).map(|_| ())
-    }
-
-    fn evaluate(ctx: &Context, record: &str) -> Result<Vec<CheckResult>, String> {
-        let s: HostileSettings = ctx.settings()?;
+    fn evaluate(_ctx: &Context, record: &Value, s: &HostileSettings) -> Vec<CheckResult> {
         let ok = || check().result(Status::Met, "record", "Behaved.");
         match s.mode.as_str() {
             "loop" => {
@@ -76,26 +70,22 @@ impl Policy for Hostile {
             "recursion" => {
                 let mut sink = Vec::new();
                 let n = recurse(0, &mut sink);
-                Ok(vec![ok().with_evidence("n", n)])
+                vec![ok().with_evidence("n", n)]
             }
-            "output" => Ok((0..8_000)
+            "output" => (0..8_000)
                 .map(|i| {
                     check()
                         .result(Status::Met, "record", "x".repeat(300))
                         .with_evidence("i", i)
                 })
-                .collect()),
+                .collect(),
             "panic" => panic!("hostile policy panics on purpose"),
-            "garbage" => Ok(vec![CheckResult {
+            "garbage" => vec![CheckResult {
                 check: "not-declared".into(),
                 ..ok()
-            }]),
-            "echo" => Ok(vec![check().result(
-                Status::Met,
-                "record",
-                record.to_string(),
-            )]),
-            _ => Ok(vec![ok()]),
+            }],
+            "echo" => vec![check().result(Status::Met, "record", record.to_string())],
+            _ => vec![ok()],
         }
     }
 }

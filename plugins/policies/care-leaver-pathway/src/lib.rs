@@ -49,16 +49,14 @@
 use carecheck_sdk::dates::{add_months, age_on, birthday, format_long};
 use carecheck_sdk::outcome::describe;
 use carecheck_sdk::record::LeavingCare;
-use carecheck_sdk::settings::{self, Settings, at_most};
+use carecheck_sdk::settings::{Settings, at_most};
 use carecheck_sdk::{
-    Basis, CareRecord, CheckInfo, CheckResult, Context, Metadata, NaiveDate, Policy, Status,
+    About, CareRecord, CheckInfo, CheckResult, Context, NaiveDate, Policy, Status,
 };
 use schemars::JsonSchema;
 use serde::Deserialize;
 
 pub struct CareLeaverPathway;
-
-const ID: &str = "care-leaver-pathway";
 
 const REVIEW_MONTHS: u32 = 6;
 /// The age from which a young person is treated as leaving care without a leaving-care record.
@@ -97,77 +95,107 @@ impl Settings for PathwaySettings {
     }
 }
 
-fn check(id: &str, title: &str, citation: &str, basis: Basis) -> CheckInfo {
-    CheckInfo {
-        id: id.into(),
-        title: title.into(),
-        citation: citation.into(),
-        basis,
-    }
-}
-
 fn checks() -> [CheckInfo; 3] {
     [
-        check(
+        CheckInfo::statutory(
             "pathway-plan-review",
             "Pathway plan reviewed at least every 6 months",
             "Care Leavers (England) Regulations 2010",
-            Basis::Statutory,
         ),
-        check(
+        CheckInfo::statutory(
             "personal-adviser",
             "A personal adviser is allocated to the care leaver (up to 25)",
             "CA 1989 s23CZB",
-            Basis::Statutory,
         ),
-        check(
+        CheckInfo::guidance(
             "plan-addresses-mental-health",
             "The pathway plan explicitly addresses the young person's mental health",
             "London survey recommendations on care leavers' mental health",
-            Basis::Guidance,
         ),
     ]
 }
 
 impl Policy for CareLeaverPathway {
-    fn metadata() -> Metadata {
-        Metadata {
-            id: ID.into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-            title: "Care leavers' pathway plans".into(),
+    type Record = CareRecord;
+    type Settings = PathwaySettings;
+
+    fn about() -> About {
+        About {
+            id: "care-leaver-pathway",
+            version: env!("CARGO_PKG_VERSION"),
+            title: "Care leavers' pathway plans",
             description: "For a young person leaving care (16 to 24, or with a leaving-care \
                           record), checks six-monthly pathway plan reviews, a personal adviser, \
-                          and that the plan addresses their mental health."
-                .into(),
-            author: "carecheck".into(),
-            citations: vec![
-                "Care Leavers (England) Regulations 2010".into(),
-                "CA 1989 s23CZB".into(),
-                "London survey recommendations on care leavers' mental health".into(),
+                          and that the plan addresses their mental health.",
+            author: "carecheck",
+            citations: &[
+                "Care Leavers (England) Regulations 2010",
+                "CA 1989 s23CZB",
+                "London survey recommendations on care leavers' mental health",
             ],
             checks: checks().to_vec(),
-            reads: vec![
-                "/child/date_of_birth".into(),
-                "/child/date_of_birth_approximate".into(),
-                "/leaving_care/pathway_plan_reviews".into(),
-                "/leaving_care/personal_adviser/name".into(),
-                "/leaving_care/personal_adviser/from".into(),
-                "/leaving_care/plan_addresses_mental_health".into(),
+            reads: &[
+                "/child/date_of_birth",
+                "/child/date_of_birth_approximate",
+                "/leaving_care/pathway_plan_reviews",
+                "/leaving_care/personal_adviser/name",
+                "/leaving_care/personal_adviser/from",
+                "/leaving_care/plan_addresses_mental_health",
             ],
-            settings_schema: settings::schema::<PathwaySettings>(),
             effective_from: NaiveDate::from_ymd_opt(2018, 4, 1).expect("valid date"),
         }
     }
 
-    fn validate_settings(settings: &str) -> Result<(), String> {
-        settings::parse::<PathwaySettings>(settings).map(|_| ())
-    }
-
-    fn evaluate(ctx: &Context, record: &str) -> Result<Vec<CheckResult>, String> {
-        let record: CareRecord =
-            serde_json::from_str(record).map_err(|e| format!("unreadable record: {e}"))?;
-        let s: PathwaySettings = ctx.settings()?;
-        Ok(evaluate_record(ctx, &record, &s))
+    fn evaluate(ctx: &Context, record: &CareRecord, s: &PathwaySettings) -> Vec<CheckResult> {
+        let checks = checks();
+        let today = ctx.evaluation_date;
+        let dob = record.child.date_of_birth;
+        let leaving_care = record.leaving_care.as_ref();
+        let age = dob.map(|d| age_on(d, today));
+        let all = |make: &dyn Fn(&CheckInfo) -> CheckResult| -> Vec<CheckResult> {
+            checks.iter().map(make).collect()
+        };
+        match (age, leaving_care) {
+            (None, None) => {
+                return all(&|c| {
+                    c.insufficient(
+                        subject_of(c),
+                        "child.date_of_birth",
+                        "The date of birth is not recorded and there is no leaving-care record, so it cannot be told whether the care-leaver duties apply; record the date of birth.",
+                    )
+                });
+            }
+            (Some(age), _) if age >= UPPER_AGE => {
+                let message = format!(
+                    "The young person is {age} on {}, and leaving-care support runs until the 25th birthday, so the care-leaver duties no longer apply.",
+                    format_long(today)
+                );
+                return all(&|c| c.result(Status::NotApplicable, subject_of(c), message.clone()));
+            }
+            (Some(age), None) if age < LEAVING_CARE_AGE => {
+                let message = format!(
+                    "The child is {age} on {} and has no leaving-care record, so the care-leaver duties do not apply yet.",
+                    format_long(today)
+                );
+                return all(&|c| c.result(Status::NotApplicable, subject_of(c), message.clone()));
+            }
+            _ => {}
+        }
+        let [review, adviser, mental_health] = &checks;
+        let mut results = Vec::new();
+        pathway_plan_review(ctx, review, leaving_care, dob, s, &mut results);
+        results.push(personal_adviser(ctx, adviser, leaving_care, age));
+        results.push(plan_addresses_mental_health(mental_health, leaving_care));
+        for r in &mut results {
+            if let Some(age) = age {
+                r.evidence.push(("age".into(), age.to_string()));
+            }
+            if record.child.date_of_birth_approximate {
+                r.evidence
+                    .push(("date_of_birth_approximate".into(), "true".into()));
+            }
+        }
+        results
     }
 }
 
@@ -180,63 +208,6 @@ fn subject_of(check: &CheckInfo) -> &'static str {
     } else {
         SUBJECT_PLAN
     }
-}
-
-/// The policy's logic on a parsed record.
-pub fn evaluate_record(
-    ctx: &Context,
-    record: &CareRecord,
-    s: &PathwaySettings,
-) -> Vec<CheckResult> {
-    let checks = checks();
-    let today = ctx.evaluation_date;
-    let dob = record.child.date_of_birth;
-    let leaving_care = record.leaving_care.as_ref();
-    let age = dob.map(|d| age_on(d, today));
-    let all = |make: &dyn Fn(&CheckInfo) -> CheckResult| -> Vec<CheckResult> {
-        checks.iter().map(make).collect()
-    };
-    match (age, leaving_care) {
-        (None, None) => {
-            return all(&|c| {
-                c.insufficient(
-                    subject_of(c),
-                    "child.date_of_birth",
-                    "The date of birth is not recorded and there is no leaving-care record, so it cannot be told whether the care-leaver duties apply; record the date of birth.",
-                )
-            });
-        }
-        (Some(age), _) if age >= UPPER_AGE => {
-            let message = format!(
-                "The young person is {age} on {}, and leaving-care support runs until the 25th birthday, so the care-leaver duties no longer apply.",
-                format_long(today)
-            );
-            return all(&|c| c.result(Status::NotApplicable, subject_of(c), message.clone()));
-        }
-        (Some(age), None) if age < LEAVING_CARE_AGE => {
-            let message = format!(
-                "The child is {age} on {} and has no leaving-care record, so the care-leaver duties do not apply yet.",
-                format_long(today)
-            );
-            return all(&|c| c.result(Status::NotApplicable, subject_of(c), message.clone()));
-        }
-        _ => {}
-    }
-    let [review, adviser, mental_health] = &checks;
-    let mut results = Vec::new();
-    pathway_plan_review(ctx, review, leaving_care, dob, s, &mut results);
-    results.push(personal_adviser(ctx, adviser, leaving_care, age));
-    results.push(plan_addresses_mental_health(mental_health, leaving_care));
-    for r in &mut results {
-        if let Some(age) = age {
-            r.evidence.push(("age".into(), age.to_string()));
-        }
-        if record.child.date_of_birth_approximate {
-            r.evidence
-                .push(("date_of_birth_approximate".into(), "true".into()));
-        }
-    }
-    results
 }
 
 fn pathway_plan_review(

@@ -68,16 +68,14 @@
 use carecheck_sdk::dates::{add_months, format_long};
 use carecheck_sdk::outcome::describe;
 use carecheck_sdk::record::{Caregiver, CaregiverKind, WellbeingSupportKind};
-use carecheck_sdk::settings::{self, Settings, at_most};
+use carecheck_sdk::settings::{Settings, at_most};
 use carecheck_sdk::{
-    Basis, CareRecord, CheckInfo, CheckResult, Context, Metadata, NaiveDate, Policy, Status,
+    About, CareRecord, CheckInfo, CheckResult, Context, NaiveDate, Policy, Status,
 };
 use schemars::JsonSchema;
 use serde::Deserialize;
 
 pub struct CaregiverSupport;
-
-const ID: &str = "caregiver-support";
 
 const SUPPORT_MONTHS: u32 = 12;
 const TRAINING_MONTHS: u32 = 12;
@@ -146,38 +144,29 @@ impl Settings for CaregiverSettings {
     }
 }
 
-fn guidance(id: &str, title: &str, citation: &str) -> CheckInfo {
-    CheckInfo {
-        id: id.into(),
-        title: title.into(),
-        citation: citation.into(),
-        basis: Basis::Guidance,
-    }
-}
-
 fn checks() -> [CheckInfo; 5] {
     [
-        guidance(
+        CheckInfo::guidance(
             "wellbeing-support",
             "Caregiver offered wellbeing support in the last 12 months",
             "EWG 2017 rec 4",
         ),
-        guidance(
+        CheckInfo::guidance(
             "local-offer",
             "Caregiver told of the local offer of services",
             "EWG 2017 rec 5",
         ),
-        guidance(
+        CheckInfo::guidance(
             "mental-health-training",
             "Caregiver trained in children's mental health within 12 months of approval (18 for family and friends carers)",
             "EWG 2017 rec 6; Fostering NMS 20.3",
         ),
-        guidance(
+        CheckInfo::guidance(
             "supervising-social-worker",
             "Foster carer has a named supervising social worker",
             "Fostering NMS 21.8",
         ),
-        guidance(
+        CheckInfo::guidance(
             "unannounced-visit",
             "Foster carer had an unannounced visit in the last 12 months",
             "Fostering NMS 21.8",
@@ -186,87 +175,72 @@ fn checks() -> [CheckInfo; 5] {
 }
 
 impl Policy for CaregiverSupport {
-    fn metadata() -> Metadata {
-        Metadata {
-            id: ID.into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-            title: "Support for caregivers".into(),
+    type Record = CareRecord;
+    type Settings = CaregiverSettings;
+
+    fn about() -> About {
+        About {
+            id: "caregiver-support",
+            version: env!("CARGO_PKG_VERSION"),
+            title: "Support for caregivers",
             description: "Checks that each current caregiver has wellbeing support, knows the \
                           local offer and is trained in children's mental health, and that foster \
-                          carers have a supervising social worker and unannounced visits."
-                .into(),
-            author: "carecheck".into(),
-            citations: vec![
-                "EWG 2017 rec 4".into(),
-                "EWG 2017 rec 5".into(),
-                "EWG 2017 rec 6".into(),
-                "Fostering NMS 20.3".into(),
-                "Fostering NMS 21.8".into(),
+                          carers have a supervising social worker and unannounced visits.",
+            author: "carecheck",
+            citations: &[
+                "EWG 2017 rec 4",
+                "EWG 2017 rec 5",
+                "EWG 2017 rec 6",
+                "Fostering NMS 20.3",
+                "Fostering NMS 21.8",
             ],
             checks: checks().to_vec(),
-            reads: vec![
-                "/caregivers/*/id".into(),
-                "/caregivers/*/kind".into(),
-                "/caregivers/*/from".into(),
-                "/caregivers/*/to".into(),
-                "/caregivers/*/approval_date".into(),
-                "/caregivers/*/supervising_social_worker".into(),
-                "/caregivers/*/unannounced_visits".into(),
-                "/caregivers/*/wellbeing_support/*/date".into(),
-                "/caregivers/*/wellbeing_support/*/kind".into(),
-                "/caregivers/*/told_of_local_offer".into(),
-                "/caregivers/*/mental_health_training_completed".into(),
+            reads: &[
+                "/caregivers/*/id",
+                "/caregivers/*/kind",
+                "/caregivers/*/from",
+                "/caregivers/*/to",
+                "/caregivers/*/approval_date",
+                "/caregivers/*/supervising_social_worker",
+                "/caregivers/*/unannounced_visits",
+                "/caregivers/*/wellbeing_support/*/date",
+                "/caregivers/*/wellbeing_support/*/kind",
+                "/caregivers/*/told_of_local_offer",
+                "/caregivers/*/mental_health_training_completed",
             ],
-            settings_schema: settings::schema::<CaregiverSettings>(),
             effective_from: NaiveDate::from_ymd_opt(2017, 11, 1).expect("valid date"),
         }
     }
 
-    fn validate_settings(settings: &str) -> Result<(), String> {
-        settings::parse::<CaregiverSettings>(settings).map(|_| ())
-    }
-
-    fn evaluate(ctx: &Context, record: &str) -> Result<Vec<CheckResult>, String> {
-        let record: CareRecord =
-            serde_json::from_str(record).map_err(|e| format!("unreadable record: {e}"))?;
-        let s: CaregiverSettings = ctx.settings()?;
-        Ok(evaluate_record(ctx, &record, &s))
-    }
-}
-
-/// The policy's logic on a parsed record.
-pub fn evaluate_record(
-    ctx: &Context,
-    record: &CareRecord,
-    s: &CaregiverSettings,
-) -> Vec<CheckResult> {
-    let checks = checks();
-    let today = ctx.evaluation_date;
-    let current: Vec<&Caregiver> = record
-        .caregivers
-        .iter()
-        .filter(|c| c.from <= today && c.to.is_none_or(|to| to >= today))
-        .collect();
-    if current.is_empty() {
-        let message = format!(
-            "No caregiver is recorded as caring for the child on {}, so there is no caregiver to check.",
-            format_long(today)
-        );
-        return checks
+    fn evaluate(ctx: &Context, record: &CareRecord, s: &CaregiverSettings) -> Vec<CheckResult> {
+        let checks = checks();
+        let today = ctx.evaluation_date;
+        let current: Vec<&Caregiver> = record
+            .caregivers
             .iter()
-            .map(|c| c.result(Status::NotApplicable, "record", message.clone()))
+            .filter(|c| c.from <= today && c.to.is_none_or(|to| to >= today))
             .collect();
+        if current.is_empty() {
+            let message = format!(
+                "No caregiver is recorded as caring for the child on {}, so there is no caregiver to check.",
+                format_long(today)
+            );
+            return checks
+                .iter()
+                .map(|c| c.result(Status::NotApplicable, "record", message.clone()))
+                .collect();
+        }
+        let [wellbeing, local_offer, training, ssw, visit] = &checks;
+        let mut results = Vec::new();
+        for c in current {
+            wellbeing_support(ctx, wellbeing, c, s, &mut results);
+            results.push(local_offer_result(ctx, local_offer, c));
+            results.push(training_result(ctx, training, c, s));
+            results.push(supervising_social_worker(ssw, c));
+            unannounced_visit(ctx, visit, c, s, &mut results);
+        }
+        results
     }
-    let [wellbeing, local_offer, training, ssw, visit] = &checks;
-    let mut results = Vec::new();
-    for c in current {
-        wellbeing_support(ctx, wellbeing, c, s, &mut results);
-        results.push(local_offer_result(ctx, local_offer, c));
-        results.push(training_result(ctx, training, c, s));
-        results.push(supervising_social_worker(ssw, c));
-        unannounced_visit(ctx, visit, c, s, &mut results);
-    }
-    results
 }
 
 /// "foster carer C1", "residential caregiver C3", as messages name a caregiver.

@@ -2,28 +2,16 @@
 //! (31 Aug + 6 months = 29 Feb in a leap year).
 
 use super::*;
-use carecheck_sdk::projection::Projection;
-use carecheck_sdk::testing::{assert_reads_suffice, context, context_with_settings, evidence, ymd};
+use carecheck_sdk::testing::{
+    assert_reads_suffice, context, context_with_settings, evidence, one_about, run, run_with,
+    trimmed, ymd,
+};
+use carecheck_sdk::{Basis, describe, evaluate_json, validate_settings};
 use serde_json::{Value, json};
 
-fn eval(date: NaiveDate, caregivers: Value) -> Vec<CheckResult> {
-    eval_with(date, caregivers, &CaregiverSettings::default())
-}
-
-fn eval_with(date: NaiveDate, caregivers: Value, s: &CaregiverSettings) -> Vec<CheckResult> {
-    let record: CareRecord =
-        serde_json::from_value(json!({ "caregivers": caregivers })).expect("test record parses");
-    evaluate_record(&context(date), &record, s)
-}
-
-/// The one result for `check` about `subject`.
-fn one<'a>(results: &'a [CheckResult], check: &str, subject: &str) -> &'a CheckResult {
-    let found: Vec<&CheckResult> = results
-        .iter()
-        .filter(|r| r.check == check && r.subject == subject)
-        .collect();
-    assert_eq!(found.len(), 1, "{check} / {subject}: {results:#?}");
-    found[0]
+/// A record holding just these caregivers.
+fn with_caregivers(caregivers: Value) -> Value {
+    json!({ "caregivers": caregivers })
 }
 
 /// A foster carer with everything in order on 10 Jun 2025.
@@ -46,34 +34,34 @@ fn good_foster() -> Value {
 
 #[test]
 fn a_foster_carer_with_everything_in_order() {
-    let r = eval(ymd(2025, 6, 10), json!([good_foster()]));
+    let r = run::<CaregiverSupport>(ymd(2025, 6, 10), with_caregivers(json!([good_foster()])));
     assert_eq!(r.len(), 5);
     assert!(r.iter().all(|x| x.status == Status::Met), "{r:#?}");
     // Latest support 1 Dec 2024 + 12 months = 1 Dec 2025; from 10 Jun 2025 that is
     // 20 (rest of June) + 31 + 31 + 30 + 31 + 30 + 1 = 174 days away.
-    let w = one(&r, "wellbeing-support", "caregiver C1");
+    let w = one_about(&r, "wellbeing-support", "caregiver C1");
     assert_eq!(w.due, Some(ymd(2025, 12, 1)));
     assert_eq!(
         w.message,
         "Next wellbeing support for foster carer C1 (last an offer on 1 Dec 2024) is due by 1 Dec 2025, in 174 days."
     );
     assert_eq!(
-        one(&r, "local-offer", "caregiver C1").message,
+        one_about(&r, "local-offer", "caregiver C1").message,
         "Foster carer C1 was told of the local offer of services on 20 Jan 2024."
     );
     // Approved 31 Aug 2023 + 12 months = 31 Aug 2024; trained 30 Aug 2024.
-    let t = one(&r, "mental-health-training", "caregiver C1");
+    let t = one_about(&r, "mental-health-training", "caregiver C1");
     assert_eq!(t.due, Some(ymd(2024, 8, 31)));
     assert_eq!(
         t.message,
         "Mental health training for foster carer C1 (approved 31 Aug 2023) was due by 31 Aug 2024 and was completed on 30 Aug 2024."
     );
     assert_eq!(
-        one(&r, "supervising-social-worker", "caregiver C1").message,
+        one_about(&r, "supervising-social-worker", "caregiver C1").message,
         "Foster carer C1 has a named supervising social worker."
     );
     // Last visit 1 Mar 2025 + 12 months = 1 Mar 2026.
-    let v = one(&r, "unannounced-visit", "caregiver C1");
+    let v = one_about(&r, "unannounced-visit", "caregiver C1");
     assert_eq!(v.due, Some(ymd(2026, 3, 1)));
     assert_eq!(
         v.message,
@@ -89,8 +77,12 @@ fn thirty_first_of_august_plus_six_months_is_29_february() {
         training_months: 6,
         ..CaregiverSettings::default()
     };
-    let r = eval_with(ymd(2025, 6, 10), json!([good_foster()]), &s);
-    let t = one(&r, "mental-health-training", "caregiver C1");
+    let r = run_with::<CaregiverSupport>(
+        ymd(2025, 6, 10),
+        with_caregivers(json!([good_foster()])),
+        &s,
+    );
+    let t = one_about(&r, "mental-health-training", "caregiver C1");
     assert_eq!(t.due, Some(ymd(2024, 2, 29)));
     assert_eq!(t.status, Status::Breach);
     assert_eq!(
@@ -109,28 +101,28 @@ fn family_and_friends_carers_have_18_months_for_training() {
         }])
     };
     // Approved 10 Jan 2024 + 18 months = 10 Jul 2025; on 20 Jun 2025, 20 days left.
-    let r = eval(ymd(2025, 6, 20), carer(None));
-    let t = one(&r, "mental-health-training", "caregiver C2");
+    let r = run::<CaregiverSupport>(ymd(2025, 6, 20), with_caregivers(carer(None)));
+    let t = one_about(&r, "mental-health-training", "caregiver C2");
     assert_eq!(t.status, Status::DueSoon);
     assert_eq!(
         t.message,
         "Mental health training for family and friends carer C2 (approved 10 Jan 2024) is due by 10 Jul 2025, in 20 days."
     );
     // Completed on the last day: met. The day after: 1 day late.
-    let r = eval(ymd(2025, 7, 15), carer(Some("2025-07-10")));
+    let r = run::<CaregiverSupport>(ymd(2025, 7, 15), with_caregivers(carer(Some("2025-07-10"))));
     assert_eq!(
-        one(&r, "mental-health-training", "caregiver C2").status,
+        one_about(&r, "mental-health-training", "caregiver C2").status,
         Status::Met
     );
-    let r = eval(ymd(2025, 7, 15), carer(Some("2025-07-11")));
-    let t = one(&r, "mental-health-training", "caregiver C2");
+    let r = run::<CaregiverSupport>(ymd(2025, 7, 15), with_caregivers(carer(Some("2025-07-11"))));
+    let t = one_about(&r, "mental-health-training", "caregiver C2");
     assert_eq!(t.status, Status::Breach);
     assert_eq!(evidence(t, "training_completed"), Some("2025-07-11"));
     // The same carer approved as a foster carer would have had 12 months: due 10 Jan 2025.
     let mut foster = carer(None);
     foster[0]["kind"] = json!("foster");
-    let r = eval(ymd(2025, 6, 20), foster);
-    let t = one(&r, "mental-health-training", "caregiver C2");
+    let r = run::<CaregiverSupport>(ymd(2025, 6, 20), with_caregivers(foster));
+    let t = one_about(&r, "mental-health-training", "caregiver C2");
     assert_eq!(t.due, Some(ymd(2025, 1, 10)));
     assert_eq!(t.status, Status::Breach);
     assert_eq!(
@@ -141,49 +133,52 @@ fn family_and_friends_carers_have_18_months_for_training() {
 
 #[test]
 fn residential_adoptive_and_special_guardian_caregivers() {
-    let r = eval(
+    let r = run::<CaregiverSupport>(
         ymd(2025, 6, 10),
-        json!([
+        with_caregivers(json!([
             {"id": "C3", "kind": "residential", "from": "2025-01-01"},
             {"id": "C4", "kind": "adoptive", "from": "2025-02-01", "told_of_local_offer": "2025-02-01"},
             {"id": "C5", "kind": "special-guardian", "from": "2024-06-10"}
-        ]),
+        ])),
     );
     assert_eq!(r.len(), 15);
     // Residential: training due 12 months after caring began (1 Jan 2026), not yet due.
-    let t = one(&r, "mental-health-training", "caregiver C3");
+    let t = one_about(&r, "mental-health-training", "caregiver C3");
     assert_eq!(t.status, Status::Met);
     assert_eq!(t.due, Some(ymd(2026, 1, 1)));
     assert_eq!(
         t.message,
         "Mental health training for residential caregiver C3 (caring since 1 Jan 2025) is due by 1 Jan 2026, in 205 days."
     );
-    let n = one(&r, "supervising-social-worker", "caregiver C3");
+    let n = one_about(&r, "supervising-social-worker", "caregiver C3");
     assert_eq!(n.status, Status::NotApplicable);
     assert_eq!(
         n.message,
         "Residential caregiver C3 is not a foster or family and friends carer, so the fostering supervision standard does not apply."
     );
     assert_eq!(
-        one(&r, "unannounced-visit", "caregiver C3").status,
+        one_about(&r, "unannounced-visit", "caregiver C3").status,
         Status::NotApplicable
     );
     // Adoptive parent: no training standard, no fostering supervision; support and local offer apply.
-    let t = one(&r, "mental-health-training", "caregiver C4");
+    let t = one_about(&r, "mental-health-training", "caregiver C4");
     assert_eq!(t.status, Status::NotApplicable);
     assert_eq!(
         t.message,
         "Adoptive parent C4 is caring as a parent, not as part of the children's workforce, so the mental health training standard for carers and staff does not apply."
     );
-    assert_eq!(one(&r, "local-offer", "caregiver C4").status, Status::Met);
+    assert_eq!(
+        one_about(&r, "local-offer", "caregiver C4").status,
+        Status::Met
+    );
     // Special guardian from 10 Jun 2024 with no support recorded: due 10 Jun 2025, today.
-    let w = one(&r, "wellbeing-support", "caregiver C5");
+    let w = one_about(&r, "wellbeing-support", "caregiver C5");
     assert_eq!(w.status, Status::DueSoon);
     assert_eq!(
         w.message,
         "Wellbeing support for special guardian C5 (none recorded since caring began on 10 Jun 2024) is due today (10 Jun 2025)."
     );
-    let l = one(&r, "local-offer", "caregiver C5");
+    let l = one_about(&r, "local-offer", "caregiver C5");
     assert_eq!(l.status, Status::Breach);
     assert_eq!(
         l.message,
@@ -200,8 +195,8 @@ fn wellbeing_support_overdue_the_day_after() {
     // Latest contact 9 Jun 2024 + 12 months = 9 Jun 2025; on 10 Jun 2025 it is 1 day overdue.
     let mut c = good_foster();
     c["wellbeing_support"] = json!([{"date": "2024-06-09", "kind": "contact"}]);
-    let r = eval(ymd(2025, 6, 10), json!([c]));
-    let w = one(&r, "wellbeing-support", "caregiver C1");
+    let r = run::<CaregiverSupport>(ymd(2025, 6, 10), with_caregivers(json!([c])));
+    let w = one_about(&r, "wellbeing-support", "caregiver C1");
     assert_eq!(w.status, Status::Breach);
     assert_eq!(
         w.message,
@@ -212,8 +207,8 @@ fn wellbeing_support_overdue_the_day_after() {
     // 10 Jun 2024 (rather than 15 Jan 2025, 12 months after caring began).
     let mut c = good_foster();
     c["wellbeing_support"] = json!([{"date": "2023-12-20", "kind": "offer"}]);
-    let r = eval(ymd(2024, 6, 10), json!([c]));
-    let w = one(&r, "wellbeing-support", "caregiver C1");
+    let r = run::<CaregiverSupport>(ymd(2024, 6, 10), with_caregivers(json!([c])));
+    let w = one_about(&r, "wellbeing-support", "caregiver C1");
     assert_eq!(w.due, Some(ymd(2024, 12, 20)));
     assert_eq!(w.status, Status::Met);
 }
@@ -229,8 +224,11 @@ fn unannounced_visits_each_year_of_approval() {
             "unannounced_visits": visits
         }])
     };
-    let r = eval(ymd(2025, 3, 10), carer(json!(["2024-02-01"])));
-    let v = one(&r, "unannounced-visit", "caregiver C1");
+    let r = run::<CaregiverSupport>(
+        ymd(2025, 3, 10),
+        with_caregivers(carer(json!(["2024-02-01"]))),
+    );
+    let v = one_about(&r, "unannounced-visit", "caregiver C1");
     assert_eq!(v.status, Status::Breach);
     assert_eq!(v.due, Some(ymd(2025, 2, 28)));
     assert_eq!(
@@ -238,19 +236,25 @@ fn unannounced_visits_each_year_of_approval() {
         "First unannounced visit to foster carer C1 (approved 29 Feb 2024) was due by 28 Feb 2025 and is 10 days overdue."
     );
     // Still in the first year of approval (evaluated 1 Dec 2024): not yet due.
-    let r = eval(ymd(2024, 12, 1), carer(json!([])));
+    let r = run::<CaregiverSupport>(ymd(2024, 12, 1), with_caregivers(carer(json!([]))));
     assert_eq!(
-        one(&r, "unannounced-visit", "caregiver C1").status,
+        one_about(&r, "unannounced-visit", "caregiver C1").status,
         Status::Met
     );
     // Last visit 10 Jun 2024: due 10 Jun 2025, due today on 10 Jun, a breach the day after.
-    let r = eval(ymd(2025, 6, 10), carer(json!(["2024-06-10"])));
+    let r = run::<CaregiverSupport>(
+        ymd(2025, 6, 10),
+        with_caregivers(carer(json!(["2024-06-10"]))),
+    );
     assert_eq!(
-        one(&r, "unannounced-visit", "caregiver C1").status,
+        one_about(&r, "unannounced-visit", "caregiver C1").status,
         Status::DueSoon
     );
-    let r = eval(ymd(2025, 6, 11), carer(json!(["2024-06-10"])));
-    let v = one(&r, "unannounced-visit", "caregiver C1");
+    let r = run::<CaregiverSupport>(
+        ymd(2025, 6, 11),
+        with_caregivers(carer(json!(["2024-06-10"]))),
+    );
+    let v = one_about(&r, "unannounced-visit", "caregiver C1");
     assert_eq!(v.status, Status::Breach);
     assert_eq!(
         v.message,
@@ -260,18 +264,20 @@ fn unannounced_visits_each_year_of_approval() {
 
 #[test]
 fn missing_supervising_social_worker_and_approval_date() {
-    let r = eval(
+    let r = run::<CaregiverSupport>(
         ymd(2025, 6, 10),
-        json!([{"id": "C6", "kind": "family-and-friends", "from": "2025-05-01", "supervising_social_worker": "  "}]),
+        with_caregivers(
+            json!([{"id": "C6", "kind": "family-and-friends", "from": "2025-05-01", "supervising_social_worker": "  "}]),
+        ),
     );
-    let n = one(&r, "supervising-social-worker", "caregiver C6");
+    let n = one_about(&r, "supervising-social-worker", "caregiver C6");
     assert_eq!(n.status, Status::Breach);
     assert_eq!(
         n.message,
         "No supervising social worker is recorded for family and friends carer C6; the fostering service must name one."
     );
     for check in ["mental-health-training", "unannounced-visit"] {
-        let x = one(&r, check, "caregiver C6");
+        let x = one_about(&r, check, "caregiver C6");
         assert_eq!(x.status, Status::InsufficientData, "{check}");
         assert_eq!(
             evidence(x, "missing_field"),
@@ -279,7 +285,7 @@ fn missing_supervising_social_worker_and_approval_date() {
         );
     }
     assert_eq!(
-        one(&r, "mental-health-training", "caregiver C6").message,
+        one_about(&r, "mental-health-training", "caregiver C6").message,
         "No approval date is recorded for family and friends carer C6, so the deadline for mental health training cannot be worked out; record the approval date."
     );
 }
@@ -296,8 +302,8 @@ fn future_dated_rows_are_data_errors() {
     c["unannounced_visits"] = json!(["2025-06-12", "2024-05-01"]);
     c["told_of_local_offer"] = json!("2025-06-11");
     c["mental_health_training_completed"] = json!("2025-12-01");
-    let r = eval(ymd(2025, 6, 10), json!([c]));
-    let w = one(
+    let r = run::<CaregiverSupport>(ymd(2025, 6, 10), with_caregivers(json!([c])));
+    let w = one_about(
         &r,
         "wellbeing-support",
         "caregiver C1, wellbeing support 2025-07-01",
@@ -309,10 +315,10 @@ fn future_dated_rows_are_data_errors() {
     );
     // The remaining offer, 1 Jun 2024, was due again by 1 Jun 2025: overdue.
     assert_eq!(
-        one(&r, "wellbeing-support", "caregiver C1").status,
+        one_about(&r, "wellbeing-support", "caregiver C1").status,
         Status::Breach
     );
-    let v = one(
+    let v = one_about(
         &r,
         "unannounced-visit",
         "caregiver C1, unannounced visit 2025-06-12",
@@ -323,16 +329,16 @@ fn future_dated_rows_are_data_errors() {
     );
     // Last real visit 1 May 2024: due 1 May 2025, overdue.
     assert_eq!(
-        one(&r, "unannounced-visit", "caregiver C1").status,
+        one_about(&r, "unannounced-visit", "caregiver C1").status,
         Status::Breach
     );
-    let l = one(&r, "local-offer", "caregiver C1");
+    let l = one_about(&r, "local-offer", "caregiver C1");
     assert_eq!(l.status, Status::InsufficientData);
     assert_eq!(
         l.message,
         "The record that foster carer C1 was told of the local offer is dated 11 Jun 2025, after the evaluation date 10 Jun 2025; correct the date before it is counted."
     );
-    let t = one(&r, "mental-health-training", "caregiver C1");
+    let t = one_about(&r, "mental-health-training", "caregiver C1");
     assert_eq!(t.status, Status::InsufficientData);
     assert_eq!(
         evidence(t, "missing_field"),
@@ -342,12 +348,12 @@ fn future_dated_rows_are_data_errors() {
 
 #[test]
 fn only_current_caregivers_are_checked() {
-    let r = eval(
+    let r = run::<CaregiverSupport>(
         ymd(2025, 6, 10),
-        json!([
+        with_caregivers(json!([
             {"id": "OLD", "kind": "foster", "from": "2023-01-01", "to": "2025-06-09"},
             {"id": "NEXT", "kind": "foster", "from": "2025-06-11"}
-        ]),
+        ])),
     );
     assert_eq!(r.len(), 5);
     assert!(
@@ -359,26 +365,26 @@ fn only_current_caregivers_are_checked() {
         "No caregiver is recorded as caring for the child on 10 Jun 2025, so there is no caregiver to check."
     );
     // Caring ends on the evaluation date, or begins on it: current.
-    let r = eval(
+    let r = run::<CaregiverSupport>(
         ymd(2025, 6, 10),
-        json!([
+        with_caregivers(json!([
             {"id": "A", "kind": "residential", "from": "2023-01-01", "to": "2025-06-10"},
             {"id": "B", "kind": "residential", "from": "2025-06-10"}
-        ]),
+        ])),
     );
     assert_eq!(r.len(), 10);
     assert!(r.iter().any(|x| x.subject == "caregiver A"));
     assert!(r.iter().any(|x| x.subject == "caregiver B"));
     // No caregiver at all.
-    let r = eval(ymd(2025, 6, 10), json!([]));
+    let r = run::<CaregiverSupport>(ymd(2025, 6, 10), with_caregivers(json!([])));
     assert_eq!(r.len(), 5);
 }
 
 #[test]
 fn settings_may_tighten_but_not_loosen() {
-    assert!(CaregiverSupport::validate_settings("").is_ok());
+    assert!(validate_settings::<CaregiverSupport>("").is_ok());
     assert!(
-        CaregiverSupport::validate_settings(
+        validate_settings::<CaregiverSupport>(
             r#"{"support_months": 6, "training_months": 9, "family_and_friends_training_months": 12, "unannounced_visit_months": 6}"#
         )
         .is_ok()
@@ -392,25 +398,26 @@ fn settings_may_tighten_but_not_loosen() {
         r#"{"unknown": 1}"#,
     ] {
         assert!(
-            CaregiverSupport::validate_settings(loose).is_err(),
+            validate_settings::<CaregiverSupport>(loose).is_err(),
             "{loose}"
         );
     }
-    let err = CaregiverSupport::validate_settings(r#"{"family_and_friends_training_months": 19}"#)
-        .unwrap_err();
+    let err =
+        validate_settings::<CaregiverSupport>(r#"{"family_and_friends_training_months": 19}"#)
+            .unwrap_err();
     assert!(err.contains("at most 18"), "{err}");
     // Tightened support to 6 months: the 1 Dec 2024 offer is due again by 1 Jun 2025, overdue.
     let ctx = context_with_settings(ymd(2025, 6, 10), r#"{"support_months": 6}"#);
     let record = json!({"caregivers": [good_foster()]}).to_string();
-    let r = CaregiverSupport::evaluate(&ctx, &record).expect("evaluates");
-    let w = one(&r, "wellbeing-support", "caregiver C1");
+    let r = evaluate_json::<CaregiverSupport>(&ctx, &record).expect("evaluates");
+    let w = one_about(&r, "wellbeing-support", "caregiver C1");
     assert_eq!(w.due, Some(ymd(2025, 6, 1)));
     assert_eq!(w.status, Status::Breach);
 }
 
 #[test]
 fn metadata_is_complete() {
-    let m = CaregiverSupport::metadata();
+    let m = describe::<CaregiverSupport>();
     assert_eq!(m.id, "caregiver-support");
     let ids: Vec<&str> = m.checks.iter().map(|c| c.id.as_str()).collect();
     assert_eq!(
@@ -440,7 +447,7 @@ fn the_declared_reads_are_enough() {
         "placements": [{"id": "P1", "start": "2024-01-15"}],
         "caregivers": [c, {"id": "C3", "kind": "residential", "from": "2025-01-01", "to": null}]
     });
-    let trimmed = Projection::new(&CaregiverSupport::metadata().reads).apply(&full);
+    let trimmed = trimmed::<CaregiverSupport>(&full);
     assert!(trimmed.get("child").is_none());
     let a = assert_reads_suffice::<CaregiverSupport>(&context(ymd(2025, 6, 10)), &full);
     assert_eq!(a.len(), 10);

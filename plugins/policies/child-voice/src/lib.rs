@@ -40,16 +40,14 @@ use std::collections::BTreeMap;
 
 use carecheck_sdk::dates::{self, format_long};
 use carecheck_sdk::record::{Accompaniment, Participation};
-use carecheck_sdk::settings::{self, Settings};
+use carecheck_sdk::settings::{Settings, reviews_from_at_latest};
 use carecheck_sdk::{
-    Basis, CareRecord, CheckInfo, CheckResult, Context, Metadata, NaiveDate, Policy, Status,
+    About, CareRecord, CheckInfo, CheckResult, Context, NaiveDate, Policy, Status,
 };
 use schemars::JsonSchema;
 use serde::Deserialize;
 
 pub struct ChildVoice;
-
-const ID: &str = "child-voice";
 
 /// The default `accompaniment_from`: 1 Jan 2018, the first full year after EWG 2017.
 pub fn default_accompaniment_from() -> NaiveDate {
@@ -76,71 +74,248 @@ impl Default for ChildVoiceSettings {
 
 impl Settings for ChildVoiceSettings {
     fn check(&self) -> Result<(), String> {
-        if self.accompaniment_from > default_accompaniment_from() {
-            return Err(format!(
-                "setting `accompaniment_from` is {}, but EWG 2017 rec 3 applies to reviews from {} at the latest: a local authority may tighten this figure, not loosen it",
-                self.accompaniment_from,
-                default_accompaniment_from()
-            ));
-        }
-        Ok(())
+        reviews_from_at_latest(
+            "accompaniment_from",
+            self.accompaniment_from,
+            default_accompaniment_from(),
+            "EWG 2017 rec 3",
+        )
     }
 }
 
 fn checks() -> [CheckInfo; 2] {
     [
-        CheckInfo {
-            id: "views-conveyed".into(),
-            title: "The child's views were conveyed to each review".into(),
-            citation: "CA 1989 s25B; DfE SSDA903 guidance".into(),
-            basis: Basis::Statutory,
-        },
-        CheckInfo {
-            id: "accompaniment-asked".into(),
-            title: "The child was asked who they want with them".into(),
-            citation: "EWG 2017 rec 3".into(),
-            basis: Basis::Guidance,
-        },
+        CheckInfo::statutory(
+            "views-conveyed",
+            "The child's views were conveyed to each review",
+            "CA 1989 s25B; DfE SSDA903 guidance",
+        ),
+        CheckInfo::guidance(
+            "accompaniment-asked",
+            "The child was asked who they want with them",
+            "EWG 2017 rec 3",
+        ),
     ]
 }
 
 impl Policy for ChildVoice {
-    fn metadata() -> Metadata {
-        Metadata {
-            id: ID.into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-            title: "The child's voice at reviews".into(),
+    type Record = CareRecord;
+    type Settings = ChildVoiceSettings;
+
+    fn about() -> About {
+        About {
+            id: "child-voice",
+            version: env!("CARGO_PKG_VERSION"),
+            title: "The child's voice at reviews",
             description: "Checks that the child's views were conveyed to each review and that the \
-                          child was asked who they wanted with them."
-                .into(),
-            author: "carecheck".into(),
-            citations: vec![
-                "CA 1989 s25B".into(),
-                "DfE SSDA903 guidance".into(),
-                "EWG 2017 rec 3".into(),
-            ],
+                          child was asked who they wanted with them.",
+            author: "carecheck",
+            citations: &["CA 1989 s25B", "DfE SSDA903 guidance", "EWG 2017 rec 3"],
             checks: checks().to_vec(),
-            reads: vec![
-                "/child/date_of_birth".into(),
-                "/child/date_of_birth_approximate".into(),
-                "/reviews/*/date".into(),
-                "/reviews/*/participation".into(),
-                "/reviews/*/accompaniment/asked".into(),
+            reads: &[
+                "/child/date_of_birth",
+                "/child/date_of_birth_approximate",
+                "/reviews/*/date",
+                "/reviews/*/participation",
+                "/reviews/*/accompaniment/asked",
             ],
-            settings_schema: settings::schema::<ChildVoiceSettings>(),
             effective_from: NaiveDate::from_ymd_opt(2011, 4, 1).expect("valid date"),
         }
     }
 
-    fn validate_settings(settings: &str) -> Result<(), String> {
-        settings::parse::<ChildVoiceSettings>(settings).map(|_| ())
-    }
+    fn evaluate(ctx: &Context, record: &CareRecord, s: &ChildVoiceSettings) -> Vec<CheckResult> {
+        let [views, accompaniment] = checks();
+        let eval = ctx.evaluation_date;
+        let dob = record.child.date_of_birth;
+        let dob_approximate = record.child.date_of_birth_approximate;
+        let mut results = Vec::new();
 
-    fn evaluate(ctx: &Context, record: &str) -> Result<Vec<CheckResult>, String> {
-        let record: CareRecord =
-            serde_json::from_str(record).map_err(|e| format!("unreadable record: {e}"))?;
-        let s: ChildVoiceSettings = ctx.settings()?;
-        Ok(evaluate_record(ctx, &record, &s))
+        let mut by_date: BTreeMap<NaiveDate, ReviewDay> = BTreeMap::new();
+        for review in &record.reviews {
+            let day = by_date.entry(review.date).or_insert(ReviewDay {
+                participation: review.participation,
+                accompaniment: review.accompaniment.as_ref(),
+            });
+            if participation_rank(review.participation) > participation_rank(day.participation) {
+                day.participation = review.participation;
+            }
+            if asked_rank(review.accompaniment.as_ref()) > asked_rank(day.accompaniment) {
+                day.accompaniment = review.accompaniment.as_ref();
+            }
+        }
+
+        for date in by_date.keys().filter(|d| ctx.is_future(**d)) {
+            results.push(
+                views
+                    .insufficient(
+                        format!("review {date}"),
+                        "reviews[].date",
+                        &format!(
+                            "A review is dated {}, after the evaluation date {}; it is not checked until the date is corrected.",
+                            format_long(*date),
+                            format_long(eval)
+                        ),
+                    )
+                    .with_due(eval),
+            );
+        }
+        let held: Vec<(NaiveDate, ReviewDay)> = by_date
+            .iter()
+            .filter(|(d, _)| !ctx.is_future(**d))
+            .map(|(d, day)| (*d, *day))
+            .collect();
+
+        // views-conveyed: every review held.
+        if held.is_empty() {
+            results.push(views.result(
+                Status::NotApplicable,
+                "record",
+                format!(
+                    "No review up to {} is recorded, so there is no review to check.",
+                    format_long(eval)
+                ),
+            ));
+        }
+        for (date, day) in &held {
+            let when = format_long(*date);
+            let subject = format!("review {date}");
+            let r = match day.participation {
+                None => views.insufficient(
+                    subject,
+                    "reviews[].participation",
+                    &format!(
+                        "The review on {when} does not record how the child's views were conveyed; add the participation code (PN0-PN7)."
+                    ),
+                ),
+                Some(Participation::PN0) => match dob.map(|dob| dates::age_on(dob, *date)) {
+                    Some(age) if age >= 4 => views
+                        .insufficient(
+                            subject,
+                            "reviews[].participation",
+                            &format!(
+                                "The review on {when} is coded PN0 (child under 4), but the date of birth makes the child {age} on that date; correct the participation code or the date of birth."
+                            ),
+                        )
+                        .with_evidence("age_on_review", age),
+                    _ => views.result(
+                        Status::NotApplicable,
+                        subject,
+                        format!(
+                            "The child was under 4 at the review on {when} (PN0), so no views were expected to be conveyed."
+                        ),
+                    ),
+                },
+                Some(Participation::PN7) => views.result(
+                    Status::Breach,
+                    subject,
+                    format!(
+                        "The child was absent from the review on {when} and their views were not conveyed (PN7); make sure the child's wishes and feelings reach the next review."
+                    ),
+                ),
+                Some(code) => views.result(
+                    Status::Met,
+                    subject,
+                    format!("The child's views were conveyed to the review on {when} (participation code {code:?})."),
+                ),
+            };
+            let r = r.with_evidence("review_date", date);
+            results.push(match day.participation {
+                Some(code) => r.with_evidence("participation", format!("{code:?}")),
+                None => r,
+            });
+        }
+
+        // accompaniment-asked: reviews on or after accompaniment_from.
+        let in_scope: Vec<&(NaiveDate, ReviewDay)> = held
+            .iter()
+            .filter(|(d, _)| *d >= s.accompaniment_from)
+            .collect();
+        if in_scope.is_empty() {
+            results.push(
+                accompaniment
+                    .result(
+                        Status::NotApplicable,
+                        "record",
+                        format!(
+                            "No review dated from {} to {} is recorded, so there is no review to check.",
+                            format_long(s.accompaniment_from),
+                            format_long(eval)
+                        ),
+                    )
+                    .with_evidence("accompaniment_from", s.accompaniment_from),
+            );
+        }
+        for (date, day) in in_scope {
+            let when = format_long(*date);
+            let subject = format!("review {date}");
+            let asked = day.accompaniment.map(|a| a.asked);
+            if asked == Some(true) {
+                results.push(
+                    accompaniment
+                        .result(
+                            Status::Met,
+                            subject,
+                            format!(
+                                "The child was asked who they wanted with them at the review on {when}."
+                            ),
+                        )
+                        .with_evidence("review_date", date)
+                        .with_evidence("asked", true),
+                );
+                continue;
+            }
+            let Some(dob) = dob else {
+                results.push(
+                    accompaniment
+                        .insufficient(
+                            subject,
+                            "child.date_of_birth",
+                            &format!(
+                                "The child's date of birth is not recorded, so it cannot be told whether the child was old enough to be asked who they wanted with them at the review on {when}; add the date of birth."
+                            ),
+                        )
+                        .with_evidence("review_date", date),
+                );
+                continue;
+            };
+            let age = dates::age_on(dob, *date);
+            let r = if age < 4 {
+                accompaniment.result(
+                    Status::NotApplicable,
+                    subject,
+                    format!(
+                        "The child was under 4 at the review on {when}, so was not expected to be asked who they wanted with them."
+                    ),
+                )
+            } else if asked == Some(false) {
+                accompaniment.result(
+                    Status::Breach,
+                    subject,
+                    format!(
+                        "The child was not asked who they wanted with them at the review on {when}; ask them before the next review and record their choice."
+                    ),
+                )
+            } else {
+                accompaniment.result(
+                    Status::Breach,
+                    subject,
+                    format!(
+                        "The review on {when} does not record whether the child was asked who they wanted with them; ask them before the next review and record their choice."
+                    ),
+                )
+            };
+            let mut r = r
+                .with_evidence("review_date", date)
+                .with_evidence("age_on_review", age);
+            if let Some(asked) = asked {
+                r = r.with_evidence("asked", asked);
+            }
+            if dob_approximate {
+                r = r.with_evidence("date_of_birth_approximate", true);
+            }
+            results.push(r);
+        }
+        results
     }
 }
 
@@ -166,206 +341,6 @@ fn asked_rank(a: Option<&Accompaniment>) -> u8 {
 struct ReviewDay<'a> {
     participation: Option<Participation>,
     accompaniment: Option<&'a Accompaniment>,
-}
-
-/// The policy's logic on a parsed record.
-pub fn evaluate_record(
-    ctx: &Context,
-    record: &CareRecord,
-    s: &ChildVoiceSettings,
-) -> Vec<CheckResult> {
-    let [views, accompaniment] = checks();
-    let eval = ctx.evaluation_date;
-    let dob = record.child.date_of_birth;
-    let dob_approximate = record.child.date_of_birth_approximate;
-    let mut results = Vec::new();
-
-    let mut by_date: BTreeMap<NaiveDate, ReviewDay> = BTreeMap::new();
-    for review in &record.reviews {
-        let day = by_date.entry(review.date).or_insert(ReviewDay {
-            participation: review.participation,
-            accompaniment: review.accompaniment.as_ref(),
-        });
-        if participation_rank(review.participation) > participation_rank(day.participation) {
-            day.participation = review.participation;
-        }
-        if asked_rank(review.accompaniment.as_ref()) > asked_rank(day.accompaniment) {
-            day.accompaniment = review.accompaniment.as_ref();
-        }
-    }
-
-    for date in by_date.keys().filter(|d| ctx.is_future(**d)) {
-        results.push(
-            views
-                .insufficient(
-                    format!("review {date}"),
-                    "reviews[].date",
-                    &format!(
-                        "A review is dated {}, after the evaluation date {}; it is not checked until the date is corrected.",
-                        format_long(*date),
-                        format_long(eval)
-                    ),
-                )
-                .with_due(eval),
-        );
-    }
-    let held: Vec<(NaiveDate, ReviewDay)> = by_date
-        .iter()
-        .filter(|(d, _)| !ctx.is_future(**d))
-        .map(|(d, day)| (*d, *day))
-        .collect();
-
-    // views-conveyed: every review held.
-    if held.is_empty() {
-        results.push(views.result(
-            Status::NotApplicable,
-            "record",
-            format!(
-                "No review up to {} is recorded, so there is no review to check.",
-                format_long(eval)
-            ),
-        ));
-    }
-    for (date, day) in &held {
-        let when = format_long(*date);
-        let subject = format!("review {date}");
-        let r = match day.participation {
-            None => views.insufficient(
-                subject,
-                "reviews[].participation",
-                &format!(
-                    "The review on {when} does not record how the child's views were conveyed; add the participation code (PN0-PN7)."
-                ),
-            ),
-            Some(Participation::PN0) => match dob.map(|dob| dates::age_on(dob, *date)) {
-                Some(age) if age >= 4 => views
-                    .insufficient(
-                        subject,
-                        "reviews[].participation",
-                        &format!(
-                            "The review on {when} is coded PN0 (child under 4), but the date of birth makes the child {age} on that date; correct the participation code or the date of birth."
-                        ),
-                    )
-                    .with_evidence("age_on_review", age),
-                _ => views.result(
-                    Status::NotApplicable,
-                    subject,
-                    format!(
-                        "The child was under 4 at the review on {when} (PN0), so no views were expected to be conveyed."
-                    ),
-                ),
-            },
-            Some(Participation::PN7) => views.result(
-                Status::Breach,
-                subject,
-                format!(
-                    "The child was absent from the review on {when} and their views were not conveyed (PN7); make sure the child's wishes and feelings reach the next review."
-                ),
-            ),
-            Some(code) => views.result(
-                Status::Met,
-                subject,
-                format!("The child's views were conveyed to the review on {when} (participation code {code:?})."),
-            ),
-        };
-        let r = r.with_evidence("review_date", date);
-        results.push(match day.participation {
-            Some(code) => r.with_evidence("participation", format!("{code:?}")),
-            None => r,
-        });
-    }
-
-    // accompaniment-asked: reviews on or after accompaniment_from.
-    let in_scope: Vec<&(NaiveDate, ReviewDay)> = held
-        .iter()
-        .filter(|(d, _)| *d >= s.accompaniment_from)
-        .collect();
-    if in_scope.is_empty() {
-        results.push(
-            accompaniment
-                .result(
-                    Status::NotApplicable,
-                    "record",
-                    format!(
-                        "No review dated from {} to {} is recorded, so there is no review to check.",
-                        format_long(s.accompaniment_from),
-                        format_long(eval)
-                    ),
-                )
-                .with_evidence("accompaniment_from", s.accompaniment_from),
-        );
-    }
-    for (date, day) in in_scope {
-        let when = format_long(*date);
-        let subject = format!("review {date}");
-        let asked = day.accompaniment.map(|a| a.asked);
-        if asked == Some(true) {
-            results.push(
-                accompaniment
-                    .result(
-                        Status::Met,
-                        subject,
-                        format!(
-                            "The child was asked who they wanted with them at the review on {when}."
-                        ),
-                    )
-                    .with_evidence("review_date", date)
-                    .with_evidence("asked", true),
-            );
-            continue;
-        }
-        let Some(dob) = dob else {
-            results.push(
-                accompaniment
-                    .insufficient(
-                        subject,
-                        "child.date_of_birth",
-                        &format!(
-                            "The child's date of birth is not recorded, so it cannot be told whether the child was old enough to be asked who they wanted with them at the review on {when}; add the date of birth."
-                        ),
-                    )
-                    .with_evidence("review_date", date),
-            );
-            continue;
-        };
-        let age = dates::age_on(dob, *date);
-        let r = if age < 4 {
-            accompaniment.result(
-                Status::NotApplicable,
-                subject,
-                format!(
-                    "The child was under 4 at the review on {when}, so was not expected to be asked who they wanted with them."
-                ),
-            )
-        } else if asked == Some(false) {
-            accompaniment.result(
-                Status::Breach,
-                subject,
-                format!(
-                    "The child was not asked who they wanted with them at the review on {when}; ask them before the next review and record their choice."
-                ),
-            )
-        } else {
-            accompaniment.result(
-                Status::Breach,
-                subject,
-                format!(
-                    "The review on {when} does not record whether the child was asked who they wanted with them; ask them before the next review and record their choice."
-                ),
-            )
-        };
-        let mut r = r
-            .with_evidence("review_date", date)
-            .with_evidence("age_on_review", age);
-        if let Some(asked) = asked {
-            r = r.with_evidence("asked", asked);
-        }
-        if dob_approximate {
-            r = r.with_evidence("date_of_birth_approximate", true);
-        }
-        results.push(r);
-    }
-    results
 }
 
 carecheck_sdk::export_policy!(ChildVoice);

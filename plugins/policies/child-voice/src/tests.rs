@@ -1,20 +1,11 @@
 //! Hand-worked cases.
 
 use super::*;
-use carecheck_sdk::projection::Projection;
 use carecheck_sdk::testing::{
-    assert_reads_suffice, context, context_with_settings, rich_record, ymd,
+    assert_reads_suffice_on_rich_record, context, context_with_settings, of, run, ymd,
 };
-use serde_json::{Value, json};
-
-fn run(eval: NaiveDate, record: Value) -> Vec<CheckResult> {
-    let record: CareRecord = serde_json::from_value(record).expect("valid record");
-    evaluate_record(&context(eval), &record, &ChildVoiceSettings::default())
-}
-
-fn of<'a>(results: &'a [CheckResult], check: &str) -> Vec<&'a CheckResult> {
-    results.iter().filter(|r| r.check == check).collect()
-}
+use carecheck_sdk::{Basis, describe, evaluate_json, validate_settings};
+use serde_json::json;
 
 const VIEWS: &str = "views-conveyed";
 const ASKED: &str = "accompaniment-asked";
@@ -22,7 +13,7 @@ const ASKED: &str = "accompaniment-asked";
 #[test]
 fn participation_codes() {
     // Born 10 May 2012: 12 throughout 2025.
-    let results = run(
+    let results = run::<ChildVoice>(
         ymd(2025, 6, 1),
         json!({
             "child": { "date_of_birth": "2012-05-10" },
@@ -70,7 +61,7 @@ fn pn0_under_four_and_the_conflict_with_the_date_of_birth() {
             "reviews": [{ "date": date, "participation": "PN0" }],
         })
     };
-    let results = run(ymd(2025, 6, 1), record("2025-03-14"));
+    let results = run::<ChildVoice>(ymd(2025, 6, 1), record("2025-03-14"));
     let views = of(&results, VIEWS);
     assert_eq!(views[0].status, Status::NotApplicable);
     assert_eq!(
@@ -78,7 +69,7 @@ fn pn0_under_four_and_the_conflict_with_the_date_of_birth() {
         "The child was under 4 at the review on 14 Mar 2025 (PN0), so no views were expected to be conveyed."
     );
     // On the fourth birthday PN0 no longer fits.
-    let results = run(ymd(2025, 6, 1), record("2025-03-15"));
+    let results = run::<ChildVoice>(ymd(2025, 6, 1), record("2025-03-15"));
     let views = of(&results, VIEWS);
     assert_eq!(views[0].status, Status::InsufficientData);
     assert_eq!(
@@ -86,7 +77,7 @@ fn pn0_under_four_and_the_conflict_with_the_date_of_birth() {
         "The review on 15 Mar 2025 is coded PN0 (child under 4), but the date of birth makes the child 4 on that date; correct the participation code or the date of birth."
     );
     // Without a date of birth, PN0 is taken as recorded.
-    let results = run(
+    let results = run::<ChildVoice>(
         ymd(2025, 6, 1),
         json!({ "reviews": [{ "date": "2025-03-15", "participation": "PN0" }] }),
     );
@@ -95,7 +86,7 @@ fn pn0_under_four_and_the_conflict_with_the_date_of_birth() {
 
 #[test]
 fn accompaniment_asked_not_asked_and_missing() {
-    let results = run(
+    let results = run::<ChildVoice>(
         ymd(2025, 6, 1),
         json!({
             "child": { "date_of_birth": "2012-05-10" },
@@ -135,20 +126,20 @@ fn accompaniment_under_four_and_the_fourth_birthday() {
             "reviews": [{ "date": date, "participation": "PN1" }],
         })
     };
-    let results = run(ymd(2024, 6, 1), record("2024-02-28"));
+    let results = run::<ChildVoice>(ymd(2024, 6, 1), record("2024-02-28"));
     let asked = of(&results, ASKED);
     assert_eq!(asked[0].status, Status::NotApplicable);
     assert_eq!(
         asked[0].message,
         "The child was under 4 at the review on 28 Feb 2024, so was not expected to be asked who they wanted with them."
     );
-    let results = run(ymd(2024, 6, 1), record("2024-02-29"));
+    let results = run::<ChildVoice>(ymd(2024, 6, 1), record("2024-02-29"));
     assert_eq!(of(&results, ASKED)[0].status, Status::Breach);
 }
 
 #[test]
 fn accompaniment_needs_the_date_of_birth_unless_the_child_was_asked() {
-    let results = run(
+    let results = run::<ChildVoice>(
         ymd(2025, 6, 1),
         json!({ "reviews": [
             { "date": "2025-03-04", "participation": "PN1" },
@@ -167,7 +158,7 @@ fn accompaniment_needs_the_date_of_birth_unless_the_child_was_asked() {
 
 #[test]
 fn approximate_date_of_birth_is_flagged() {
-    let results = run(
+    let results = run::<ChildVoice>(
         ymd(2025, 6, 1),
         json!({
             "child": { "date_of_birth": "2015-07-01", "date_of_birth_approximate": true },
@@ -192,18 +183,18 @@ fn accompaniment_from_setting() {
             { "date": "2018-01-01", "participation": "PN1" },
         ],
     });
-    let results = run(ymd(2018, 6, 1), record.clone());
+    let results = run::<ChildVoice>(ymd(2018, 6, 1), record.clone());
     assert_eq!(of(&results, VIEWS).len(), 2);
     let asked = of(&results, ASKED);
     assert_eq!(asked.len(), 1);
     assert_eq!(asked[0].subject, "review 2018-01-01");
 
     let c = context_with_settings(ymd(2018, 6, 1), r#"{"accompaniment_from": "2017-11-01"}"#);
-    let results = ChildVoice::evaluate(&c, &record.to_string()).expect("evaluates");
+    let results = evaluate_json::<ChildVoice>(&c, &record.to_string()).expect("evaluates");
     assert_eq!(of(&results, ASKED).len(), 2);
 
     // Only older reviews: one not_applicable.
-    let results = run(
+    let results = run::<ChildVoice>(
         ymd(2018, 6, 1),
         json!({ "reviews": [{ "date": "2017-06-30", "participation": "PN1" }] }),
     );
@@ -215,14 +206,14 @@ fn accompaniment_from_setting() {
 
 #[test]
 fn no_reviews() {
-    let results = run(ymd(2025, 6, 1), json!({}));
+    let results = run::<ChildVoice>(ymd(2025, 6, 1), json!({}));
     assert_eq!(results.len(), 2);
     assert!(results.iter().all(|r| r.status == Status::NotApplicable));
 }
 
 #[test]
 fn future_dated_review_is_a_data_error() {
-    let results = run(
+    let results = run::<ChildVoice>(
         ymd(2025, 6, 1),
         json!({
             "child": { "date_of_birth": "2012-05-10" },
@@ -245,7 +236,7 @@ fn future_dated_review_is_a_data_error() {
 
 #[test]
 fn rows_on_the_same_day_are_one_review() {
-    let results = run(
+    let results = run::<ChildVoice>(
         ymd(2025, 6, 1),
         json!({
             "child": { "date_of_birth": "2012-05-10" },
@@ -261,16 +252,17 @@ fn rows_on_the_same_day_are_one_review() {
 
 #[test]
 fn settings_may_tighten_but_not_loosen() {
-    assert!(ChildVoice::validate_settings("").is_ok());
-    assert!(ChildVoice::validate_settings(r#"{"accompaniment_from": "2017-11-01"}"#).is_ok());
-    let err = ChildVoice::validate_settings(r#"{"accompaniment_from": "2019-01-01"}"#).unwrap_err();
+    assert!(validate_settings::<ChildVoice>("").is_ok());
+    assert!(validate_settings::<ChildVoice>(r#"{"accompaniment_from": "2017-11-01"}"#).is_ok());
+    let err =
+        validate_settings::<ChildVoice>(r#"{"accompaniment_from": "2019-01-01"}"#).unwrap_err();
     assert!(err.contains("not loosen it"), "{err}");
-    assert!(ChildVoice::validate_settings(r#"{"from": "2017-01-01"}"#).is_err());
+    assert!(validate_settings::<ChildVoice>(r#"{"from": "2017-01-01"}"#).is_err());
 }
 
 #[test]
 fn metadata() {
-    let m = ChildVoice::metadata();
+    let m = describe::<ChildVoice>();
     assert_eq!(m.id, "child-voice");
     assert_eq!(m.check(VIEWS).map(|c| c.basis), Some(Basis::Statutory));
     assert_eq!(m.check(ASKED).map(|c| c.basis), Some(Basis::Guidance));
@@ -279,14 +271,14 @@ fn metadata() {
             .contains(&"/reviews/*/accompaniment/asked".to_string())
     );
     assert!(
-        ChildVoice::evaluate(
+        evaluate_json::<ChildVoice>(
             &context(ymd(2025, 6, 1)),
             r#"{"reviews": [{"participation": "PN1"}]}"#
         )
         .is_err()
     );
     assert!(
-        ChildVoice::evaluate(
+        evaluate_json::<ChildVoice>(
             &context(ymd(2025, 6, 1)),
             r#"{"reviews": [{"date": "2025-01-01", "participation": "PN9"}]}"#
         )
@@ -298,10 +290,6 @@ fn metadata() {
 
 #[test]
 fn the_declared_reads_are_enough() {
-    let full = rich_record();
-    let projected = Projection::new(&ChildVoice::metadata().reads).apply(&full);
-    assert!(projected["child"].get("name").is_none());
-    assert_ne!(projected, full);
-    let from_full = assert_reads_suffice::<ChildVoice>(&context(ymd(2025, 6, 1)), &full);
+    let from_full = assert_reads_suffice_on_rich_record::<ChildVoice>(ymd(2025, 6, 1));
     assert!(!from_full.is_empty());
 }

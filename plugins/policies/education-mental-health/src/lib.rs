@@ -53,16 +53,14 @@
 use carecheck_sdk::dates::{add_months, age_on, birthday, format_long};
 use carecheck_sdk::outcome::describe;
 use carecheck_sdk::record::Education;
-use carecheck_sdk::settings::{self, Settings, at_most};
+use carecheck_sdk::settings::{Settings, at_most};
 use carecheck_sdk::{
-    Basis, CareRecord, CheckInfo, CheckResult, Context, Metadata, NaiveDate, Policy, Status,
+    About, CareRecord, CheckInfo, CheckResult, Context, NaiveDate, Policy, Status,
 };
 use schemars::JsonSchema;
 use serde::Deserialize;
 
 pub struct EducationMentalHealth;
-
-const ID: &str = "education-mental-health";
 
 const PEP_MONTHS: u32 = 4;
 /// The proxy for compulsory school age: these ages, inclusive, on the evaluation date.
@@ -100,80 +98,121 @@ impl Settings for EducationSettings {
     }
 }
 
-fn check(id: &str, title: &str, citation: &str, basis: Basis) -> CheckInfo {
-    CheckInfo {
-        id: id.into(),
-        title: title.into(),
-        citation: citation.into(),
-        basis,
-    }
-}
-
 fn checks() -> [CheckInfo; 3] {
     [
-        check(
+        CheckInfo::statutory(
             "designated-teacher",
             "The child's school has a designated teacher for looked-after pupils",
             "CYPA 2008 s20",
-            Basis::Statutory,
         ),
-        check(
+        CheckInfo::guidance(
             "designated-teacher-trained",
             "The designated teacher is trained in identifying looked-after pupils' mental health needs",
             "EWG 2017 rec 12",
-            Basis::Guidance,
         ),
-        check(
+        CheckInfo::guidance(
             "pep-review",
             "Personal education plan reviewed each term (no more than 4 months apart)",
             "Promoting the education of looked-after children (statutory guidance, 2018)",
-            Basis::Guidance,
         ),
     ]
 }
 
 impl Policy for EducationMentalHealth {
-    fn metadata() -> Metadata {
-        Metadata {
-            id: ID.into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-            title: "Education and mental health".into(),
+    type Record = CareRecord;
+    type Settings = EducationSettings;
+
+    fn about() -> About {
+        About {
+            id: "education-mental-health",
+            version: env!("CARGO_PKG_VERSION"),
+            title: "Education and mental health",
             description: "For a looked-after child of school age, checks that the school has a \
                           designated teacher trained in looked-after pupils' mental health needs \
-                          and that the personal education plan is reviewed each term."
-                .into(),
-            author: "carecheck".into(),
-            citations: vec![
-                "CYPA 2008 s20".into(),
-                "EWG 2017 rec 12".into(),
-                "Promoting the education of looked-after children and previously looked-after children (statutory guidance, 2018)"
-                    .into(),
+                          and that the personal education plan is reviewed each term.",
+            author: "carecheck",
+            citations: &[
+                "CYPA 2008 s20",
+                "EWG 2017 rec 12",
+                "Promoting the education of looked-after children and previously looked-after children (statutory guidance, 2018)",
             ],
             checks: checks().to_vec(),
-            reads: vec![
-                "/child/date_of_birth".into(),
-                "/child/date_of_birth_approximate".into(),
-                "/periods_of_care/*/episodes/*/start".into(),
-                "/periods_of_care/*/episodes/*/end".into(),
-                "/education/school/name".into(),
-                "/education/designated_teacher/name".into(),
-                "/education/designated_teacher/mental_health_training".into(),
-                "/education/pep_reviews".into(),
+            reads: &[
+                "/child/date_of_birth",
+                "/child/date_of_birth_approximate",
+                "/periods_of_care/*/episodes/*/start",
+                "/periods_of_care/*/episodes/*/end",
+                "/education/school/name",
+                "/education/designated_teacher/name",
+                "/education/designated_teacher/mental_health_training",
+                "/education/pep_reviews",
             ],
-            settings_schema: settings::schema::<EducationSettings>(),
             effective_from: NaiveDate::from_ymd_opt(2018, 2, 1).expect("valid date"),
         }
     }
 
-    fn validate_settings(settings: &str) -> Result<(), String> {
-        settings::parse::<EducationSettings>(settings).map(|_| ())
-    }
-
-    fn evaluate(ctx: &Context, record: &str) -> Result<Vec<CheckResult>, String> {
-        let record: CareRecord =
-            serde_json::from_str(record).map_err(|e| format!("unreadable record: {e}"))?;
-        let s: EducationSettings = ctx.settings()?;
-        Ok(evaluate_record(ctx, &record, &s))
+    fn evaluate(ctx: &Context, record: &CareRecord, s: &EducationSettings) -> Vec<CheckResult> {
+        let checks = checks();
+        let today = ctx.evaluation_date;
+        let all_insufficient = |field: &str, why: &str| -> Vec<CheckResult> {
+            checks
+                .iter()
+                .map(|c| c.insufficient(subject_of(c), field, why))
+                .collect()
+        };
+        let all_not_applicable = |why: &str| -> Vec<CheckResult> {
+            checks
+                .iter()
+                .map(|c| c.result(Status::NotApplicable, subject_of(c), why))
+                .collect()
+        };
+        if record.periods_of_care.is_empty() {
+            return all_insufficient(
+                "periods_of_care",
+                "The record has no period of care, so it cannot be told whether the child is looked after; add the episodes of care.",
+            );
+        }
+        let Some(period_start) = record.period_containing(today).and_then(|p| p.start()) else {
+            return all_not_applicable(&format!(
+                "The child is not in a period of care on {}, so the looked-after education duties do not apply.",
+                format_long(today)
+            ));
+        };
+        let Some(dob) = record.child.date_of_birth else {
+            return all_insufficient(
+                "child.date_of_birth",
+                "The child's date of birth is not recorded, so it cannot be told whether they are of compulsory school age; record it.",
+            );
+        };
+        let age = age_on(dob, today);
+        if !(SCHOOL_AGE_FROM..=SCHOOL_AGE_TO).contains(&age) {
+            return all_not_applicable(&format!(
+                "The child is {age} on {}, outside compulsory school age (taken as 5 to 15), so the school duties are not checked.",
+                format_long(today)
+            ));
+        }
+        let Some(education) = &record.education else {
+            return all_insufficient(
+                "education",
+                &format!(
+                    "No education details are recorded for the child, who is {age} and of compulsory school age; record the school, designated teacher and PEP reviews."
+                ),
+            );
+        };
+        let [teacher, trained, pep] = &checks;
+        let mut results = vec![
+            designated_teacher(teacher, education),
+            teacher_trained(ctx, trained, education),
+        ];
+        pep_reviews(ctx, pep, education, period_start, dob, s, &mut results);
+        for r in &mut results {
+            r.evidence.push(("age".into(), age.to_string()));
+            if record.child.date_of_birth_approximate {
+                r.evidence
+                    .push(("date_of_birth_approximate".into(), "true".into()));
+            }
+        }
+        results
     }
 }
 
@@ -186,75 +225,6 @@ fn subject_of(check: &CheckInfo) -> &'static str {
     } else {
         SUBJECT_TEACHER
     }
-}
-
-/// The policy's logic on a parsed record.
-pub fn evaluate_record(
-    ctx: &Context,
-    record: &CareRecord,
-    s: &EducationSettings,
-) -> Vec<CheckResult> {
-    let checks = checks();
-    let today = ctx.evaluation_date;
-    let all_insufficient = |field: &str, why: &str| -> Vec<CheckResult> {
-        checks
-            .iter()
-            .map(|c| c.insufficient(subject_of(c), field, why))
-            .collect()
-    };
-    let all_not_applicable = |why: &str| -> Vec<CheckResult> {
-        checks
-            .iter()
-            .map(|c| c.result(Status::NotApplicable, subject_of(c), why))
-            .collect()
-    };
-    if record.periods_of_care.is_empty() {
-        return all_insufficient(
-            "periods_of_care",
-            "The record has no period of care, so it cannot be told whether the child is looked after; add the episodes of care.",
-        );
-    }
-    let Some(period_start) = record.period_containing(today).and_then(|p| p.start()) else {
-        return all_not_applicable(&format!(
-            "The child is not in a period of care on {}, so the looked-after education duties do not apply.",
-            format_long(today)
-        ));
-    };
-    let Some(dob) = record.child.date_of_birth else {
-        return all_insufficient(
-            "child.date_of_birth",
-            "The child's date of birth is not recorded, so it cannot be told whether they are of compulsory school age; record it.",
-        );
-    };
-    let age = age_on(dob, today);
-    if !(SCHOOL_AGE_FROM..=SCHOOL_AGE_TO).contains(&age) {
-        return all_not_applicable(&format!(
-            "The child is {age} on {}, outside compulsory school age (taken as 5 to 15), so the school duties are not checked.",
-            format_long(today)
-        ));
-    }
-    let Some(education) = &record.education else {
-        return all_insufficient(
-            "education",
-            &format!(
-                "No education details are recorded for the child, who is {age} and of compulsory school age; record the school, designated teacher and PEP reviews."
-            ),
-        );
-    };
-    let [teacher, trained, pep] = &checks;
-    let mut results = vec![
-        designated_teacher(teacher, education),
-        teacher_trained(ctx, trained, education),
-    ];
-    pep_reviews(ctx, pep, education, period_start, dob, s, &mut results);
-    for r in &mut results {
-        r.evidence.push(("age".into(), age.to_string()));
-        if record.child.date_of_birth_approximate {
-            r.evidence
-                .push(("date_of_birth_approximate".into(), "true".into()));
-        }
-    }
-    results
 }
 
 fn school_text(education: &Education) -> String {

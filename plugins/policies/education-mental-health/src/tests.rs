@@ -2,23 +2,11 @@
 //! the month's end (31 Oct + 4 months = 29 Feb in a leap year).
 
 use super::*;
-use carecheck_sdk::projection::Projection;
-use carecheck_sdk::testing::{assert_reads_suffice, context, context_with_settings, evidence, ymd};
+use carecheck_sdk::testing::{
+    assert_reads_suffice, context, context_with_settings, evidence, one_about, run, trimmed, ymd,
+};
+use carecheck_sdk::{Basis, describe, evaluate_json, validate_settings};
 use serde_json::{Value, json};
-
-fn eval(date: NaiveDate, v: Value) -> Vec<CheckResult> {
-    let record: CareRecord = serde_json::from_value(v).expect("test record parses");
-    evaluate_record(&context(date), &record, &EducationSettings::default())
-}
-
-fn one<'a>(results: &'a [CheckResult], check: &str, subject: &str) -> &'a CheckResult {
-    let found: Vec<&CheckResult> = results
-        .iter()
-        .filter(|r| r.check == check && r.subject == subject)
-        .collect();
-    assert_eq!(found.len(), 1, "{check} / {subject}: {results:#?}");
-    found[0]
-}
 
 /// Born 12 Jan 2015; looked after from Thu 29 Feb 2024, with a placement change (new episode)
 /// on 3 Jun 2024; at Oak Primary with a trained designated teacher.
@@ -44,22 +32,22 @@ fn good_education() -> Value {
 #[test]
 fn a_ten_year_old_with_a_pep_review_due_soon() {
     // Age 10 on 10 Jun 2025. Latest PEP review 14 Feb 2025 + 4 months = 14 Jun 2025: 4 days left.
-    let r = eval(ymd(2025, 6, 10), child(good_education()));
+    let r = run::<EducationMentalHealth>(ymd(2025, 6, 10), child(good_education()));
     assert_eq!(r.len(), 3);
-    let t = one(&r, "designated-teacher", "designated teacher");
+    let t = one_about(&r, "designated-teacher", "designated teacher");
     assert_eq!(t.status, Status::Met);
     assert_eq!(
         t.message,
         "A designated teacher for looked-after pupils is recorded at Oak Primary."
     );
     assert_eq!(evidence(t, "age"), Some("10"));
-    let tr = one(&r, "designated-teacher-trained", "designated teacher");
+    let tr = one_about(&r, "designated-teacher-trained", "designated teacher");
     assert_eq!(tr.status, Status::Met);
     assert_eq!(
         tr.message,
         "The designated teacher was trained in identifying looked-after pupils' mental health needs on 5 Sep 2024."
     );
-    let p = one(&r, "pep-review", "personal education plan");
+    let p = one_about(&r, "pep-review", "personal education plan");
     assert_eq!(p.status, Status::DueSoon);
     assert_eq!(p.due, Some(ymd(2025, 6, 14)));
     assert_eq!(
@@ -67,13 +55,13 @@ fn a_ten_year_old_with_a_pep_review_due_soon() {
         "Next PEP review (last reviewed 14 Feb 2025) is due by 14 Jun 2025, in 4 days."
     );
     // On the due date itself: due today; the day after: 1 day overdue.
-    let r = eval(ymd(2025, 6, 14), child(good_education()));
+    let r = run::<EducationMentalHealth>(ymd(2025, 6, 14), child(good_education()));
     assert_eq!(
-        one(&r, "pep-review", "personal education plan").status,
+        one_about(&r, "pep-review", "personal education plan").status,
         Status::DueSoon
     );
-    let r = eval(ymd(2025, 6, 15), child(good_education()));
-    let p = one(&r, "pep-review", "personal education plan");
+    let r = run::<EducationMentalHealth>(ymd(2025, 6, 15), child(good_education()));
+    let p = one_about(&r, "pep-review", "personal education plan");
     assert_eq!(p.status, Status::Breach);
     assert_eq!(
         p.message,
@@ -89,16 +77,16 @@ fn thirty_first_of_october_plus_four_months_is_29_february() {
         "periods_of_care": [{"episodes": [{"start": "2023-01-09"}]}],
         "education": {"designated_teacher": {"name": "Mr C Khan"}, "pep_reviews": ["2023-06-30", "2023-10-31"]}
     });
-    let r = eval(ymd(2024, 3, 1), v);
-    let p = one(&r, "pep-review", "personal education plan");
+    let r = run::<EducationMentalHealth>(ymd(2024, 3, 1), v);
+    let p = one_about(&r, "pep-review", "personal education plan");
     assert_eq!(p.due, Some(ymd(2024, 2, 29)));
     assert_eq!(p.status, Status::Breach);
     // No school recorded, and the teacher's training not recorded.
     assert_eq!(
-        one(&r, "designated-teacher", "designated teacher").message,
+        one_about(&r, "designated-teacher", "designated teacher").message,
         "A designated teacher for looked-after pupils is recorded for the child's school."
     );
-    let tr = one(&r, "designated-teacher-trained", "designated teacher");
+    let tr = one_about(&r, "designated-teacher-trained", "designated teacher");
     assert_eq!(tr.status, Status::Breach);
     assert_eq!(
         tr.message,
@@ -115,7 +103,7 @@ fn a_child_turning_five() {
         "education": {"school": {"name": "Elm Infants"}, "pep_reviews": ["2024-12-01"]}
     });
     // 11 Jan 2025: still 4, outside the proxy.
-    let r = eval(ymd(2025, 1, 11), v.clone());
+    let r = run::<EducationMentalHealth>(ymd(2025, 1, 11), v.clone());
     assert_eq!(r.len(), 3);
     assert!(r.iter().all(|x| x.status == Status::NotApplicable));
     assert_eq!(
@@ -124,26 +112,26 @@ fn a_child_turning_five() {
     );
     // 12 Jan 2025: 5. The clock runs from the fifth birthday, not the early-years review:
     // 12 Jan + 4 months = 12 May 2025, 120 days away: met by timing.
-    let r = eval(ymd(2025, 1, 12), v.clone());
-    let p = one(&r, "pep-review", "personal education plan");
+    let r = run::<EducationMentalHealth>(ymd(2025, 1, 12), v.clone());
+    let p = one_about(&r, "pep-review", "personal education plan");
     assert_eq!(p.status, Status::Met);
     assert_eq!(p.due, Some(ymd(2025, 5, 12)));
     // 20 Apr 2025: 22 days left.
-    let r = eval(ymd(2025, 4, 20), v);
-    let p = one(&r, "pep-review", "personal education plan");
+    let r = run::<EducationMentalHealth>(ymd(2025, 4, 20), v);
+    let p = one_about(&r, "pep-review", "personal education plan");
     assert_eq!(p.status, Status::DueSoon);
     assert_eq!(
         p.message,
         "First PEP review since the child turned 5 on 12 Jan 2025 is due by 12 May 2025, in 22 days."
     );
     // No designated teacher at all: a breach, and the training cannot be checked.
-    let t = one(&r, "designated-teacher", "designated teacher");
+    let t = one_about(&r, "designated-teacher", "designated teacher");
     assert_eq!(t.status, Status::Breach);
     assert_eq!(
         t.message,
         "No designated teacher for looked-after pupils is recorded at Elm Infants; record the school's designated teacher."
     );
-    let tr = one(&r, "designated-teacher-trained", "designated teacher");
+    let tr = one_about(&r, "designated-teacher-trained", "designated teacher");
     assert_eq!(tr.status, Status::InsufficientData);
     assert_eq!(
         evidence(tr, "missing_field"),
@@ -156,12 +144,12 @@ fn a_child_turning_sixteen() {
     // Born 10 Jun 2009: 15 on 9 Jun 2025 (checked), 16 on 10 Jun 2025 (outside the proxy).
     let mut v = child(good_education());
     v["child"]["date_of_birth"] = json!("2009-06-10");
-    let r = eval(ymd(2025, 6, 9), v.clone());
+    let r = run::<EducationMentalHealth>(ymd(2025, 6, 9), v.clone());
     assert_eq!(
-        one(&r, "designated-teacher", "designated teacher").status,
+        one_about(&r, "designated-teacher", "designated teacher").status,
         Status::Met
     );
-    let r = eval(ymd(2025, 6, 10), v);
+    let r = run::<EducationMentalHealth>(ymd(2025, 6, 10), v);
     assert!(r.iter().all(|x| x.status == Status::NotApplicable));
     assert_eq!(r[2].subject, "personal education plan");
 }
@@ -179,8 +167,8 @@ fn a_new_period_of_care_restarts_the_pep_clock() {
         "education": {"designated_teacher": {"name": "Mr C Khan", "mental_health_training": "2022-11-01"},
                       "pep_reviews": ["2024-10-01", "2025-01-10"]}
     });
-    let r = eval(ymd(2025, 6, 10), v);
-    let p = one(&r, "pep-review", "personal education plan");
+    let r = run::<EducationMentalHealth>(ymd(2025, 6, 10), v);
+    let p = one_about(&r, "pep-review", "personal education plan");
     assert_eq!(p.due, Some(ymd(2025, 7, 3)));
     assert_eq!(p.status, Status::DueSoon);
     assert_eq!(
@@ -195,9 +183,9 @@ fn future_dated_rows_are_data_errors() {
     let mut e = good_education();
     e["pep_reviews"] = json!(["2025-02-14", "2025-07-01"]);
     e["designated_teacher"]["mental_health_training"] = json!("2025-09-01");
-    let r = eval(ymd(2025, 6, 10), child(e));
+    let r = run::<EducationMentalHealth>(ymd(2025, 6, 10), child(e));
     assert_eq!(r.len(), 4);
-    let f = one(&r, "pep-review", "PEP review 2025-07-01");
+    let f = one_about(&r, "pep-review", "PEP review 2025-07-01");
     assert_eq!(f.status, Status::InsufficientData);
     assert_eq!(
         evidence(f, "missing_field"),
@@ -209,10 +197,10 @@ fn future_dated_rows_are_data_errors() {
     );
     // The interval is worked out from 14 Feb 2025, ignoring the future row.
     assert_eq!(
-        one(&r, "pep-review", "personal education plan").due,
+        one_about(&r, "pep-review", "personal education plan").due,
         Some(ymd(2025, 6, 14))
     );
-    let tr = one(&r, "designated-teacher-trained", "designated teacher");
+    let tr = one_about(&r, "designated-teacher-trained", "designated teacher");
     assert_eq!(tr.status, Status::InsufficientData);
     assert_eq!(
         evidence(tr, "missing_field"),
@@ -225,7 +213,7 @@ fn missing_data_and_children_outside_the_rule() {
     // No education section.
     let mut v = child(good_education());
     v["education"] = Value::Null;
-    let r = eval(ymd(2025, 6, 10), v);
+    let r = run::<EducationMentalHealth>(ymd(2025, 6, 10), v);
     assert!(r.iter().all(|x| x.status == Status::InsufficientData));
     assert_eq!(evidence(&r[0], "missing_field"), Some("education"));
     assert_eq!(
@@ -235,7 +223,7 @@ fn missing_data_and_children_outside_the_rule() {
     // No date of birth.
     let mut v = child(good_education());
     v["child"] = json!({});
-    let r = eval(ymd(2025, 6, 10), v);
+    let r = run::<EducationMentalHealth>(ymd(2025, 6, 10), v);
     assert!(
         r.iter()
             .all(|x| evidence(x, "missing_field") == Some("child.date_of_birth"))
@@ -243,7 +231,7 @@ fn missing_data_and_children_outside_the_rule() {
     // Not in care on the date.
     let mut v = child(good_education());
     v["periods_of_care"] = json!([{"episodes": [{"start": "2024-02-29", "end": "2025-06-09"}]}]);
-    let r = eval(ymd(2025, 6, 10), v);
+    let r = run::<EducationMentalHealth>(ymd(2025, 6, 10), v);
     assert!(r.iter().all(|x| x.status == Status::NotApplicable));
     assert_eq!(
         r[0].message,
@@ -252,7 +240,7 @@ fn missing_data_and_children_outside_the_rule() {
     // No period of care at all.
     let mut v = child(good_education());
     v["periods_of_care"] = json!([]);
-    let r = eval(ymd(2025, 6, 10), v);
+    let r = run::<EducationMentalHealth>(ymd(2025, 6, 10), v);
     assert!(
         r.iter()
             .all(|x| evidence(x, "missing_field") == Some("periods_of_care"))
@@ -260,7 +248,7 @@ fn missing_data_and_children_outside_the_rule() {
     // An approximate date of birth is used and flagged.
     let mut v = child(good_education());
     v["child"]["date_of_birth_approximate"] = json!(true);
-    let r = eval(ymd(2025, 6, 10), v);
+    let r = run::<EducationMentalHealth>(ymd(2025, 6, 10), v);
     assert!(
         r.iter()
             .all(|x| evidence(x, "date_of_birth_approximate") == Some("true"))
@@ -269,24 +257,24 @@ fn missing_data_and_children_outside_the_rule() {
 
 #[test]
 fn settings_may_tighten_but_not_loosen() {
-    assert!(EducationMentalHealth::validate_settings("").is_ok());
-    assert!(EducationMentalHealth::validate_settings(r#"{"pep_months": 3}"#).is_ok());
-    let err = EducationMentalHealth::validate_settings(r#"{"pep_months": 6}"#).unwrap_err();
+    assert!(validate_settings::<EducationMentalHealth>("").is_ok());
+    assert!(validate_settings::<EducationMentalHealth>(r#"{"pep_months": 3}"#).is_ok());
+    let err = validate_settings::<EducationMentalHealth>(r#"{"pep_months": 6}"#).unwrap_err();
     assert!(err.contains("at most 4"), "{err}");
-    assert!(EducationMentalHealth::validate_settings(r#"{"pep_months": 0}"#).is_err());
-    assert!(EducationMentalHealth::validate_settings(r#"{"months": 3}"#).is_err());
+    assert!(validate_settings::<EducationMentalHealth>(r#"{"pep_months": 0}"#).is_err());
+    assert!(validate_settings::<EducationMentalHealth>(r#"{"months": 3}"#).is_err());
     // 3 months: 14 Feb 2025 + 3 = 14 May 2025, overdue on 10 Jun.
     let ctx = context_with_settings(ymd(2025, 6, 10), r#"{"pep_months": 3}"#);
-    let r = EducationMentalHealth::evaluate(&ctx, &child(good_education()).to_string())
+    let r = evaluate_json::<EducationMentalHealth>(&ctx, &child(good_education()).to_string())
         .expect("evaluates");
-    let p = one(&r, "pep-review", "personal education plan");
+    let p = one_about(&r, "pep-review", "personal education plan");
     assert_eq!(p.due, Some(ymd(2025, 5, 14)));
     assert_eq!(p.status, Status::Breach);
 }
 
 #[test]
 fn metadata_is_complete() {
-    let m = EducationMentalHealth::metadata();
+    let m = describe::<EducationMentalHealth>();
     assert_eq!(m.id, "education-mental-health");
     let bases: Vec<(&str, Basis)> = m.checks.iter().map(|c| (c.id.as_str(), c.basis)).collect();
     assert_eq!(
@@ -307,7 +295,7 @@ fn the_declared_reads_are_enough() {
     full["child"]["name"] = json!("Not read");
     full["child"]["upn"] = json!("A123456789012");
     full["health"] = json!({"sdq": [{"date": "2025-01-01", "score": 12}]});
-    let trimmed = Projection::new(&EducationMentalHealth::metadata().reads).apply(&full);
+    let trimmed = trimmed::<EducationMentalHealth>(&full);
     assert!(trimmed.get("health").is_none());
     assert!(trimmed["child"].get("upn").is_none());
     let a = assert_reads_suffice::<EducationMentalHealth>(&context(ymd(2025, 6, 10)), &full);

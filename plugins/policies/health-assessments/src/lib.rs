@@ -53,16 +53,14 @@
 use carecheck_sdk::dates::{self, format_long};
 use carecheck_sdk::outcome::describe;
 use carecheck_sdk::record::{HealthAssessment, HealthAssessmentKind, PeriodOfCare};
-use carecheck_sdk::settings::{self, Settings, at_most};
+use carecheck_sdk::settings::{Settings, at_most};
 use carecheck_sdk::{
-    Basis, CareRecord, CheckInfo, CheckResult, Context, Metadata, NaiveDate, Policy, Status,
+    About, CareRecord, CheckInfo, CheckResult, Context, NaiveDate, Policy, Status,
 };
 use schemars::JsonSchema;
 use serde::Deserialize;
 
 pub struct HealthAssessments;
-
-const ID: &str = "health-assessments";
 
 /// Settings. A local authority may shorten these intervals, never lengthen them.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
@@ -120,58 +118,140 @@ impl Settings for HealthSettings {
 
 fn checks() -> [CheckInfo; 2] {
     [
-        CheckInfo {
-            id: "initial-health-assessment".into(),
-            title: "Initial health assessment within 20 working days of becoming looked after".into(),
-            citation: "CPPCR 2010 reg 7; statutory guidance on promoting the health and well-being of looked-after children (2015)".into(),
-            basis: Basis::Statutory,
-        },
-        CheckInfo {
-            id: "review-health-assessment".into(),
-            title: "Review health assessment every 6 months under 5, every 12 months from 5".into(),
-            citation: "CPPCR 2010 reg 7".into(),
-            basis: Basis::Statutory,
-        },
+        CheckInfo::statutory(
+            "initial-health-assessment",
+            "Initial health assessment within 20 working days of becoming looked after",
+            "CPPCR 2010 reg 7; statutory guidance on promoting the health and well-being of looked-after children (2015)",
+        ),
+        CheckInfo::statutory(
+            "review-health-assessment",
+            "Review health assessment every 6 months under 5, every 12 months from 5",
+            "CPPCR 2010 reg 7",
+        ),
     ]
 }
 
 impl Policy for HealthAssessments {
-    fn metadata() -> Metadata {
-        Metadata {
-            id: ID.into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-            title: "Health assessments on time".into(),
+    type Record = CareRecord;
+    type Settings = HealthSettings;
+
+    fn about() -> About {
+        About {
+            id: "health-assessments",
+            version: env!("CARGO_PKG_VERSION"),
+            title: "Health assessments on time",
             description: "Checks the initial health assessment of each period of care and that the \
-                          next review health assessment is not overdue."
-                .into(),
-            author: "carecheck".into(),
-            citations: vec![
-                "CPPCR 2010 reg 7".into(),
-                "Promoting the health and well-being of looked-after children (statutory guidance, 2015)".into(),
+                          next review health assessment is not overdue.",
+            author: "carecheck",
+            citations: &[
+                "CPPCR 2010 reg 7",
+                "Promoting the health and well-being of looked-after children (statutory guidance, 2015)",
             ],
             checks: checks().to_vec(),
-            reads: vec![
-                "/child/date_of_birth".into(),
-                "/child/date_of_birth_approximate".into(),
-                "/periods_of_care/*/episodes/*/start".into(),
-                "/periods_of_care/*/episodes/*/end".into(),
-                "/health/assessments/*/kind".into(),
-                "/health/assessments/*/date".into(),
+            reads: &[
+                "/child/date_of_birth",
+                "/child/date_of_birth_approximate",
+                "/periods_of_care/*/episodes/*/start",
+                "/periods_of_care/*/episodes/*/end",
+                "/health/assessments/*/kind",
+                "/health/assessments/*/date",
             ],
-            settings_schema: settings::schema::<HealthSettings>(),
             effective_from: NaiveDate::from_ymd_opt(2011, 4, 1).expect("valid date"),
         }
     }
 
-    fn validate_settings(settings: &str) -> Result<(), String> {
-        settings::parse::<HealthSettings>(settings).map(|_| ())
-    }
+    fn evaluate(ctx: &Context, record: &CareRecord, s: &HealthSettings) -> Vec<CheckResult> {
+        let [initial, review] = checks();
+        let eval = ctx.evaluation_date;
+        let mut results = Vec::new();
 
-    fn evaluate(ctx: &Context, record: &str) -> Result<Vec<CheckResult>, String> {
-        let record: CareRecord =
-            serde_json::from_str(record).map_err(|e| format!("unreadable record: {e}"))?;
-        let s: HealthSettings = ctx.settings()?;
-        Ok(evaluate_record(ctx, &record, &s))
+        // Future-dated assessments: reported on the check their kind belongs to, never used.
+        let mut assessments: Vec<&HealthAssessment> = Vec::new();
+        for a in &record.health.assessments {
+            if ctx.is_future(a.date) {
+                let info = match a.kind {
+                    HealthAssessmentKind::Initial => &initial,
+                    HealthAssessmentKind::Review => &review,
+                };
+                results.push(
+                    info.insufficient(
+                        format!("health assessment {}", a.date),
+                        "health.assessments[].date",
+                        &format!(
+                            "A {} health assessment is dated {}, after the evaluation date {}; it is not counted until the date is corrected.",
+                            kind_text(a.kind),
+                            format_long(a.date),
+                            format_long(eval)
+                        ),
+                    )
+                    .with_due(eval),
+                );
+            } else {
+                assessments.push(a);
+            }
+        }
+        assessments.sort_by_key(|a| a.date);
+
+        if record.periods_of_care.is_empty() {
+            let why = "The record has no period of care, so no health assessment deadline can be worked out; add the episodes of care.";
+            results.push(initial.insufficient("record", "periods_of_care", why));
+            results.push(review.insufficient("record", "periods_of_care", why));
+            return results;
+        }
+
+        let mut current: Option<&PeriodOfCare> = None;
+        for period in &record.periods_of_care {
+            let Some(start) = period.start() else {
+                results.push(initial.insufficient(
+                    "period of care",
+                    "periods_of_care[].episodes",
+                    "A period of care has no episodes, so its start date is unknown; add its episodes.",
+                ));
+                continue;
+            };
+            if ctx.is_future(start) {
+                results.push(
+                    initial
+                        .insufficient(
+                            format!("period of care from {start}"),
+                            "periods_of_care[].episodes[].start",
+                            &format!(
+                                "A period of care is recorded as starting on {}, after the evaluation date {}; it is not counted until the date is corrected.",
+                                format_long(start),
+                                format_long(eval)
+                            ),
+                        )
+                        .with_due(eval),
+                );
+                continue;
+            }
+            if period.contains(eval) {
+                current = Some(period);
+            }
+            results.push(initial_assessment(
+                ctx,
+                &initial,
+                s,
+                period,
+                start,
+                &assessments,
+            ));
+        }
+
+        results.push(match current {
+            None => review
+                .result(
+                    Status::NotApplicable,
+                    "child",
+                    format!(
+                        "The child is not in a period of care on {}, so no review health assessment is due.",
+                        format_long(eval)
+                    ),
+                )
+                .with_evidence("evaluation_date", eval),
+            Some(period) => review_assessment(ctx, &review, s, record, period, &assessments),
+        });
+        results
     }
 }
 
@@ -180,101 +260,6 @@ fn kind_text(kind: HealthAssessmentKind) -> &'static str {
         HealthAssessmentKind::Initial => "initial",
         HealthAssessmentKind::Review => "review",
     }
-}
-
-/// The policy's logic on a parsed record.
-pub fn evaluate_record(ctx: &Context, record: &CareRecord, s: &HealthSettings) -> Vec<CheckResult> {
-    let [initial, review] = checks();
-    let eval = ctx.evaluation_date;
-    let mut results = Vec::new();
-
-    // Future-dated assessments: reported on the check their kind belongs to, never used.
-    let mut assessments: Vec<&HealthAssessment> = Vec::new();
-    for a in &record.health.assessments {
-        if ctx.is_future(a.date) {
-            let info = match a.kind {
-                HealthAssessmentKind::Initial => &initial,
-                HealthAssessmentKind::Review => &review,
-            };
-            results.push(
-                info.insufficient(
-                    format!("health assessment {}", a.date),
-                    "health.assessments[].date",
-                    &format!(
-                        "A {} health assessment is dated {}, after the evaluation date {}; it is not counted until the date is corrected.",
-                        kind_text(a.kind),
-                        format_long(a.date),
-                        format_long(eval)
-                    ),
-                )
-                .with_due(eval),
-            );
-        } else {
-            assessments.push(a);
-        }
-    }
-    assessments.sort_by_key(|a| a.date);
-
-    if record.periods_of_care.is_empty() {
-        let why = "The record has no period of care, so no health assessment deadline can be worked out; add the episodes of care.";
-        results.push(initial.insufficient("record", "periods_of_care", why));
-        results.push(review.insufficient("record", "periods_of_care", why));
-        return results;
-    }
-
-    let mut current: Option<&PeriodOfCare> = None;
-    for period in &record.periods_of_care {
-        let Some(start) = period.start() else {
-            results.push(initial.insufficient(
-                "period of care",
-                "periods_of_care[].episodes",
-                "A period of care has no episodes, so its start date is unknown; add its episodes.",
-            ));
-            continue;
-        };
-        if ctx.is_future(start) {
-            results.push(
-                initial
-                    .insufficient(
-                        format!("period of care from {start}"),
-                        "periods_of_care[].episodes[].start",
-                        &format!(
-                            "A period of care is recorded as starting on {}, after the evaluation date {}; it is not counted until the date is corrected.",
-                            format_long(start),
-                            format_long(eval)
-                        ),
-                    )
-                    .with_due(eval),
-            );
-            continue;
-        }
-        if period.contains(eval) {
-            current = Some(period);
-        }
-        results.push(initial_assessment(
-            ctx,
-            &initial,
-            s,
-            period,
-            start,
-            &assessments,
-        ));
-    }
-
-    results.push(match current {
-        None => review
-            .result(
-                Status::NotApplicable,
-                "child",
-                format!(
-                    "The child is not in a period of care on {}, so no review health assessment is due.",
-                    format_long(eval)
-                ),
-            )
-            .with_evidence("evaluation_date", eval),
-        Some(period) => review_assessment(ctx, &review, s, record, period, &assessments),
-    });
-    results
 }
 
 fn initial_assessment(

@@ -1,26 +1,11 @@
 //! Hand-worked cases. Working days use the shipped England and Wales calendar.
 
 use super::*;
-use carecheck_sdk::projection::Projection;
 use carecheck_sdk::testing::{
-    assert_reads_suffice, context, context_with_settings, rich_record, ymd,
+    assert_reads_suffice_on_rich_record, context, context_with_settings, of, one, run, ymd,
 };
+use carecheck_sdk::{Basis, describe, evaluate_json, validate_settings};
 use serde_json::{Value, json};
-
-fn run(eval: NaiveDate, record: Value) -> Vec<CheckResult> {
-    let record: CareRecord = serde_json::from_value(record).expect("valid record");
-    evaluate_record(&context(eval), &record, &HealthSettings::default())
-}
-
-fn of<'a>(results: &'a [CheckResult], check: &str) -> Vec<&'a CheckResult> {
-    results.iter().filter(|r| r.check == check).collect()
-}
-
-fn one<'a>(results: &'a [CheckResult], check: &str) -> &'a CheckResult {
-    let found = of(results, check);
-    assert_eq!(found.len(), 1, "{check}: {results:#?}");
-    found[0]
-}
 
 const INITIAL: &str = "initial-health-assessment";
 const REVIEW: &str = "review-health-assessment";
@@ -53,7 +38,7 @@ fn review(date: &str) -> Value {
 /// 13-17 Jan = 13-17; Mon 20 = 18, Tue 21 = 19, Wed 22 Jan 2025 = 20.
 #[test]
 fn initial_on_the_last_day_and_the_day_after_across_christmas() {
-    let results = run(
+    let results = run::<HealthAssessments>(
         ymd(2025, 2, 1),
         record(
             Some("2015-01-01"),
@@ -70,7 +55,7 @@ fn initial_on_the_last_day_and_the_day_after_across_christmas() {
         "Initial health assessment for the period of care from 20 Dec 2024 was due by 22 Jan 2025 and was held on 22 Jan 2025."
     );
 
-    let results = run(
+    let results = run::<HealthAssessments>(
         ymd(2025, 2, 1),
         record(
             Some("2015-01-01"),
@@ -89,7 +74,7 @@ fn initial_on_the_last_day_and_the_day_after_across_christmas() {
 #[test]
 fn initial_not_yet_held() {
     // 10 Jan to 22 Jan is 12 days: due soon.
-    let results = run(
+    let results = run::<HealthAssessments>(
         ymd(2025, 1, 10),
         record(None, open_from("2024-12-20"), json!([])),
     );
@@ -100,13 +85,13 @@ fn initial_not_yet_held() {
         "Initial health assessment for the period of care from 20 Dec 2024 is due by 22 Jan 2025, in 12 days."
     );
     // On the start day it is 33 days away: met (not yet due).
-    let results = run(
+    let results = run::<HealthAssessments>(
         ymd(2024, 12, 20),
         record(None, open_from("2024-12-20"), json!([])),
     );
     assert_eq!(one(&results, INITIAL).status, Status::Met);
     // 22 Jan to 1 Feb is 10 days overdue.
-    let results = run(
+    let results = run::<HealthAssessments>(
         ymd(2025, 2, 1),
         record(None, open_from("2024-12-20"), json!([])),
     );
@@ -120,7 +105,7 @@ fn initial_not_yet_held() {
 
 #[test]
 fn initial_before_the_period_started_does_not_count() {
-    let results = run(
+    let results = run::<HealthAssessments>(
         ymd(2025, 2, 1),
         record(
             None,
@@ -130,7 +115,7 @@ fn initial_before_the_period_started_does_not_count() {
     );
     assert_eq!(one(&results, INITIAL).status, Status::Breach);
     // On the start day itself it counts.
-    let results = run(
+    let results = run::<HealthAssessments>(
         ymd(2025, 2, 1),
         record(
             None,
@@ -146,7 +131,7 @@ fn initial_across_easter_2025() {
     // From Tue 1 Apr 2025: Wed 2 - Fri 4 = 1-3; 7-11 Apr = 4-8; Mon 14 - Thu 17 = 9-12;
     // Fri 18 Good Friday, Mon 21 Easter Monday; Tue 22 - Fri 25 = 13-16; Mon 28 - Wed 30 = 17-19;
     // Thu 1 May = 20.
-    let results = run(
+    let results = run::<HealthAssessments>(
         ymd(2025, 6, 1),
         record(
             None,
@@ -169,7 +154,7 @@ fn initial_across_the_2022_one_off_bank_holidays() {
     // From Fri 27 May 2022: Mon 30 May = 1 (not a holiday in 2022), Tue 31 = 2, Wed 1 Jun = 3;
     // Thu 2 Jun (moved spring bank holiday) and Fri 3 Jun (Platinum Jubilee) skipped;
     // 6-10 Jun = 4-8; 13-17 = 9-13; 20-24 = 14-18; Mon 27 = 19, Tue 28 Jun = 20.
-    let results = run(
+    let results = run::<HealthAssessments>(
         ymd(2022, 7, 1),
         record(
             None,
@@ -182,7 +167,7 @@ fn initial_across_the_2022_one_off_bank_holidays() {
     assert_eq!(r.status, Status::Met);
     // From Fri 2 Sep 2022, 20 working days, with Mon 19 Sep (state funeral) skipped:
     // 5-9 Sep = 1-5, 12-16 = 6-10, Tue 20 - Fri 23 = 11-14, 26-30 = 15-19, Mon 3 Oct = 20.
-    let results = run(
+    let results = run::<HealthAssessments>(
         ymd(2022, 10, 4),
         record(None, open_from("2022-09-02"), json!([])),
     );
@@ -195,7 +180,7 @@ fn initial_across_the_2022_one_off_bank_holidays() {
 fn periods_that_ended() {
     // Ended before the deadline with nothing held: nothing was owed.
     let short = json!([{ "episodes": [{ "start": "2024-12-20", "end": "2025-01-10" }] }]);
-    let results = run(ymd(2025, 6, 1), record(None, short, json!([])));
+    let results = run::<HealthAssessments>(ymd(2025, 6, 1), record(None, short, json!([])));
     let r = one(&results, INITIAL);
     assert_eq!(r.status, Status::NotApplicable);
     assert_eq!(
@@ -211,7 +196,7 @@ fn periods_that_ended() {
 
     // Ended after the deadline without one.
     let longer = json!([{ "episodes": [{ "start": "2024-12-20", "end": "2025-03-01" }] }]);
-    let results = run(ymd(2025, 6, 1), record(None, longer, json!([])));
+    let results = run::<HealthAssessments>(ymd(2025, 6, 1), record(None, longer, json!([])));
     let r = one(&results, INITIAL);
     assert_eq!(r.status, Status::Breach);
     assert_eq!(
@@ -226,7 +211,7 @@ fn each_period_needs_its_own_initial_assessment() {
         { "episodes": [{ "start": "2023-01-09", "end": "2023-06-30" }] },
         { "episodes": [{ "start": "2024-12-20" }] },
     ]);
-    let results = run(
+    let results = run::<HealthAssessments>(
         ymd(2025, 2, 1),
         record(
             Some("2015-01-01"),
@@ -255,7 +240,7 @@ fn a_placement_change_inside_a_period_changes_nothing() {
         { "start": "2024-09-02", "end": "2024-11-01", "reason_ended": "X1", "placement_id": "P1" },
         { "start": "2024-11-01", "placement_id": "P2" },
     ] }]);
-    let results = run(
+    let results = run::<HealthAssessments>(
         ymd(2025, 3, 1),
         record(Some("2020-03-16"), periods, json!([initial("2024-09-15")])),
     );
@@ -273,7 +258,7 @@ fn turning_five_exactly_on_last_plus_six_months() {
     // Last (initial) assessment 15 Sep 2024; + 6 months = 15 Mar 2025.
     // Born 15 Mar 2020: 5 on 15 Mar 2025, so not "still under 5": 12 months, due 15 Sep 2025.
     // 1 Mar to 15 Sep 2025: 30 + 30 + 31 + 30 + 31 + 31 + 15 = 198 days.
-    let results = run(
+    let results = run::<HealthAssessments>(
         ymd(2025, 3, 1),
         record(
             Some("2020-03-15"),
@@ -299,7 +284,7 @@ fn turning_five_the_day_after_last_plus_six_months() {
         open_from("2024-09-02"),
         json!([initial("2024-09-15")]),
     );
-    let results = run(ymd(2025, 3, 1), rec.clone());
+    let results = run::<HealthAssessments>(ymd(2025, 3, 1), rec.clone());
     let r = one(&results, REVIEW);
     assert_eq!(r.status, Status::DueSoon);
     assert_eq!(r.due, Some(ymd(2025, 3, 15)));
@@ -309,10 +294,14 @@ fn turning_five_the_day_after_last_plus_six_months() {
     );
     // On the due date itself: due today; the day after (the fifth birthday): 1 day overdue.
     assert_eq!(
-        one(&run(ymd(2025, 3, 15), rec.clone()), REVIEW).status,
+        one(
+            &run::<HealthAssessments>(ymd(2025, 3, 15), rec.clone()),
+            REVIEW
+        )
+        .status,
         Status::DueSoon
     );
-    let r = run(ymd(2025, 3, 16), rec);
+    let r = run::<HealthAssessments>(ymd(2025, 3, 16), rec);
     let r = one(&r, REVIEW);
     assert_eq!(r.status, Status::Breach);
     assert_eq!(
@@ -325,7 +314,7 @@ fn turning_five_the_day_after_last_plus_six_months() {
 fn the_latest_assessment_restarts_the_clock() {
     // Born 16 Mar 2020; review assessment 10 Mar 2025 (early); + 6 months = 10 Sep 2025, when the
     // child is 5: 12 months applies, due 10 Mar 2026.
-    let results = run(
+    let results = run::<HealthAssessments>(
         ymd(2025, 6, 1),
         record(
             Some("2020-03-16"),
@@ -352,7 +341,7 @@ fn thirty_first_of_august_plus_six_months() {
         open_from("2023-07-03"),
         json!([review("2023-08-31")]),
     );
-    let r = run(ymd(2024, 2, 29), rec.clone());
+    let r = run::<HealthAssessments>(ymd(2024, 2, 29), rec.clone());
     let r = one(&r, REVIEW);
     assert_eq!(r.due, Some(ymd(2024, 2, 29)));
     assert_eq!(r.status, Status::DueSoon);
@@ -360,7 +349,7 @@ fn thirty_first_of_august_plus_six_months() {
         r.message,
         "Review health assessment (every 6 months while under 5, after the review assessment on 31 Aug 2023) is due today (29 Feb 2024)."
     );
-    let r = run(ymd(2024, 3, 1), rec);
+    let r = run::<HealthAssessments>(ymd(2024, 3, 1), rec);
     assert_eq!(one(&r, REVIEW).status, Status::Breach);
 
     // 31 Aug 2022 + 6 months = 28 Feb 2023 (common year). Born 1 Jan 2020: 3 on that date.
@@ -369,7 +358,7 @@ fn thirty_first_of_august_plus_six_months() {
         open_from("2022-07-04"),
         json!([review("2022-08-31")]),
     );
-    let r = run(ymd(2023, 3, 1), rec);
+    let r = run::<HealthAssessments>(ymd(2023, 3, 1), rec);
     let r = one(&r, REVIEW);
     assert_eq!(r.due, Some(ymd(2023, 2, 28)));
     assert!(
@@ -388,9 +377,9 @@ fn twelve_months_from_five() {
         open_from("2020-01-06"),
         json!([review("2024-06-10")]),
     );
-    let r = run(ymd(2025, 6, 10), rec.clone());
+    let r = run::<HealthAssessments>(ymd(2025, 6, 10), rec.clone());
     assert_eq!(one(&r, REVIEW).status, Status::DueSoon);
-    let r = run(ymd(2025, 6, 11), rec);
+    let r = run::<HealthAssessments>(ymd(2025, 6, 11), rec);
     let r = one(&r, REVIEW);
     assert_eq!(r.status, Status::Breach);
     assert_eq!(r.due, Some(ymd(2025, 6, 10)));
@@ -398,7 +387,7 @@ fn twelve_months_from_five() {
 
 #[test]
 fn missing_date_of_birth() {
-    let results = run(
+    let results = run::<HealthAssessments>(
         ymd(2025, 3, 1),
         record(
             None,
@@ -420,7 +409,7 @@ fn missing_date_of_birth() {
 
 #[test]
 fn future_dated_assessments_are_data_errors() {
-    let results = run(
+    let results = run::<HealthAssessments>(
         ymd(2025, 3, 1),
         record(
             Some("2020-03-16"),
@@ -451,13 +440,13 @@ fn future_dated_assessments_are_data_errors() {
 
 #[test]
 fn missing_or_bad_periods() {
-    let results = run(
+    let results = run::<HealthAssessments>(
         ymd(2025, 3, 1),
         json!({ "health": { "assessments": [initial("2024-09-15")] } }),
     );
     assert_eq!(results.len(), 2);
     assert!(results.iter().all(|r| r.status == Status::InsufficientData));
-    let results = run(
+    let results = run::<HealthAssessments>(
         ymd(2025, 3, 1),
         json!({ "periods_of_care": [{ "episodes": [] }, { "episodes": [{ "start": "2025-04-01" }] }] }),
     );
@@ -466,7 +455,7 @@ fn missing_or_bad_periods() {
     assert!(initial.iter().all(|r| r.status == Status::InsufficientData));
     assert_eq!(one(&results, REVIEW).status, Status::NotApplicable);
     // Beyond the calendar.
-    let results = run(
+    let results = run::<HealthAssessments>(
         ymd(2027, 12, 31),
         record(None, open_from("2027-12-20"), json!([])),
     );
@@ -480,9 +469,9 @@ fn missing_or_bad_periods() {
 
 #[test]
 fn settings_may_tighten_but_not_loosen() {
-    assert!(HealthAssessments::validate_settings("").is_ok());
+    assert!(validate_settings::<HealthAssessments>("").is_ok());
     assert!(
-        HealthAssessments::validate_settings(
+        validate_settings::<HealthAssessments>(
             r#"{"under_five_months": 4, "initial_working_days": 15}"#
         )
         .is_ok()
@@ -495,7 +484,7 @@ fn settings_may_tighten_but_not_loosen() {
         r#"{"every": 3}"#,
     ] {
         assert!(
-            HealthAssessments::validate_settings(loose).is_err(),
+            validate_settings::<HealthAssessments>(loose).is_err(),
             "{loose}"
         );
     }
@@ -506,7 +495,7 @@ fn settings_may_tighten_but_not_loosen() {
         open_from("2024-09-02"),
         json!([initial("2024-09-15")]),
     );
-    let results = HealthAssessments::evaluate(&c, &rec.to_string()).expect("evaluates");
+    let results = evaluate_json::<HealthAssessments>(&c, &rec.to_string()).expect("evaluates");
     let r = one(&results, REVIEW);
     assert_eq!(r.due, Some(ymd(2025, 1, 15)));
     assert!(
@@ -519,14 +508,14 @@ fn settings_may_tighten_but_not_loosen() {
 
 #[test]
 fn metadata() {
-    let m = HealthAssessments::metadata();
+    let m = describe::<HealthAssessments>();
     assert_eq!(m.id, "health-assessments");
     let ids: Vec<_> = m.checks.iter().map(|c| c.id.as_str()).collect();
     assert_eq!(ids, [INITIAL, REVIEW]);
     assert!(m.checks.iter().all(|c| c.basis == Basis::Statutory));
     assert!(m.reads.contains(&"/health/assessments/*/kind".to_string()));
     assert!(
-        HealthAssessments::evaluate(
+        evaluate_json::<HealthAssessments>(
             &context(ymd(2025, 1, 1)),
             r#"{"health": {"assessments": [{"kind": "x", "date": "2025-01-01"}]}}"#
         )
@@ -538,10 +527,6 @@ fn metadata() {
 
 #[test]
 fn the_declared_reads_are_enough() {
-    let full = rich_record();
-    let projected = Projection::new(&HealthAssessments::metadata().reads).apply(&full);
-    assert!(projected["child"].get("name").is_none());
-    assert_ne!(projected, full);
-    let from_full = assert_reads_suffice::<HealthAssessments>(&context(ymd(2025, 6, 1)), &full);
+    let from_full = assert_reads_suffice_on_rich_record::<HealthAssessments>(ymd(2025, 6, 1));
     assert!(!from_full.is_empty());
 }

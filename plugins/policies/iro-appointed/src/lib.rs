@@ -56,16 +56,14 @@ use carecheck_sdk::dates::{self, format_long};
 use carecheck_sdk::outcome::describe;
 use carecheck_sdk::record::{IroAssignment, PeriodOfCare};
 use carecheck_sdk::reviews::{self, Intervals};
-use carecheck_sdk::settings::{self, Settings, at_most};
+use carecheck_sdk::settings::{Settings, at_most};
 use carecheck_sdk::{
-    Basis, CareRecord, CheckInfo, CheckResult, Context, Metadata, NaiveDate, Policy, Status,
+    About, CareRecord, CheckInfo, CheckResult, Context, NaiveDate, Policy, Status,
 };
 use schemars::JsonSchema;
 use serde::Deserialize;
 
 pub struct IroAppointed;
-
-const ID: &str = "iro-appointed";
 
 /// Settings. A local authority may bring the deadline forward, never push it back.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
@@ -101,55 +99,193 @@ impl Settings for IroSettings {
 
 fn checks() -> [CheckInfo; 2] {
     [
-        CheckInfo {
-            id: "iro-before-first-review".into(),
-            title: "IRO appointed before the first review of each period of care".into(),
-            citation: "CA 1989 s25A(2)".into(),
-            basis: Basis::Statutory,
-        },
-        CheckInfo {
-            id: "iro-assigned-now".into(),
-            title: "IRO assigned while the child is looked after".into(),
-            citation: "CA 1989 s25A(1), (3)".into(),
-            basis: Basis::Statutory,
-        },
+        CheckInfo::statutory(
+            "iro-before-first-review",
+            "IRO appointed before the first review of each period of care",
+            "CA 1989 s25A(2)",
+        ),
+        CheckInfo::statutory(
+            "iro-assigned-now",
+            "IRO assigned while the child is looked after",
+            "CA 1989 s25A(1), (3)",
+        ),
     ]
 }
 
 impl Policy for IroAppointed {
-    fn metadata() -> Metadata {
-        Metadata {
-            id: ID.into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-            title: "Independent reviewing officer appointed".into(),
+    type Record = CareRecord;
+    type Settings = IroSettings;
+
+    fn about() -> About {
+        About {
+            id: "iro-appointed",
+            version: env!("CARGO_PKG_VERSION"),
+            title: "Independent reviewing officer appointed",
             description: "Checks that an IRO was appointed before the first review of each period \
-                          of care and that one is assigned to every looked-after child now."
-                .into(),
-            author: "carecheck".into(),
-            citations: vec!["CA 1989 s25A".into(), "CPPCR 2010 reg 33(1)".into()],
+                          of care and that one is assigned to every looked-after child now.",
+            author: "carecheck",
+            citations: &["CA 1989 s25A", "CPPCR 2010 reg 33(1)"],
             checks: checks().to_vec(),
-            reads: vec![
-                "/periods_of_care/*/episodes/*/start".into(),
-                "/periods_of_care/*/episodes/*/end".into(),
-                "/reviews/*/date".into(),
-                "/iro_assignments/*/iro_id".into(),
-                "/iro_assignments/*/from".into(),
-                "/iro_assignments/*/to".into(),
+            reads: &[
+                "/periods_of_care/*/episodes/*/start",
+                "/periods_of_care/*/episodes/*/end",
+                "/reviews/*/date",
+                "/iro_assignments/*/iro_id",
+                "/iro_assignments/*/from",
+                "/iro_assignments/*/to",
             ],
-            settings_schema: settings::schema::<IroSettings>(),
             effective_from: NaiveDate::from_ymd_opt(2011, 4, 1).expect("valid date"),
         }
     }
 
-    fn validate_settings(settings: &str) -> Result<(), String> {
-        settings::parse::<IroSettings>(settings).map(|_| ())
-    }
+    fn evaluate(ctx: &Context, record: &CareRecord, s: &IroSettings) -> Vec<CheckResult> {
+        let [before, now] = checks();
+        let eval = ctx.evaluation_date;
+        let mut results = Vec::new();
 
-    fn evaluate(ctx: &Context, record: &str) -> Result<Vec<CheckResult>, String> {
-        let record: CareRecord =
-            serde_json::from_str(record).map_err(|e| format!("unreadable record: {e}"))?;
-        let s: IroSettings = ctx.settings()?;
-        Ok(evaluate_record(ctx, &record, &s))
+        // Data errors in the assignments: reported, never used.
+        let mut valid: Vec<&IroAssignment> = Vec::new();
+        for a in &record.iro_assignments {
+            let subject = format!("IRO assignment {} from {}", a.iro_id, a.from);
+            if ctx.is_future(a.from) {
+                results.push(
+                    now.insufficient(
+                        subject,
+                        "iro_assignments[].from",
+                        &format!(
+                            "IRO {} is recorded as assigned from {}, after the evaluation date {}; the assignment is not counted until the date is corrected.",
+                            a.iro_id,
+                            format_long(a.from),
+                            format_long(eval)
+                        ),
+                    )
+                    .with_due(eval),
+                );
+            } else if let Some(to) = a.to.filter(|to| *to < a.from) {
+                results.push(now.insufficient(
+                    subject,
+                    "iro_assignments[].to",
+                    &format!(
+                        "IRO {}'s assignment is recorded as ending on {}, before it starts on {}; the assignment is not counted until the dates are corrected.",
+                        a.iro_id,
+                        format_long(to),
+                        format_long(a.from)
+                    ),
+                ));
+            } else {
+                valid.push(a);
+            }
+        }
+
+        if record.periods_of_care.is_empty() {
+            let why = "The record has no period of care, so it cannot be told when an IRO was needed; add the episodes of care.";
+            results.push(before.insufficient("record", "periods_of_care", why));
+            results.push(now.insufficient("record", "periods_of_care", why));
+            return results;
+        }
+
+        for period in &record.periods_of_care {
+            match period.start() {
+                None => results.push(before.insufficient(
+                    "period of care",
+                    "periods_of_care[].episodes",
+                    "A period of care has no episodes, so its start date is unknown; add its episodes.",
+                )),
+                Some(start) if ctx.is_future(start) => results.push(
+                    before
+                        .insufficient(
+                            format!("period of care from {start}"),
+                            "periods_of_care[].episodes[].start",
+                            &format!(
+                                "A period of care is recorded as starting on {}, after the evaluation date {}; it is not counted until the date is corrected.",
+                                format_long(start),
+                                format_long(eval)
+                            ),
+                        )
+                        .with_due(eval),
+                ),
+                Some(_) => {}
+            }
+        }
+
+        let intervals = Intervals {
+            first_review_working_days: s.first_review_working_days,
+            ..Intervals::default()
+        };
+        // A period whose first deadline the calendar cannot reach has no reviews here; the loop
+        // below reports it as insufficient data, period by period.
+        let schedules = reviews::schedule(record, eval, &ctx.calendar, intervals);
+
+        // Reviews actually held (not future-dated), oldest first.
+        let mut held: Vec<NaiveDate> = record
+            .reviews
+            .iter()
+            .map(|r| r.date)
+            .filter(|d| !ctx.is_future(*d))
+            .collect();
+        held.sort();
+
+        // `schedule` keeps the periods with a known start on or before the evaluation date, in order.
+        let periods: Vec<&PeriodOfCare> = record
+            .periods_of_care
+            .iter()
+            .filter(|p| p.start().is_some_and(|st| st <= eval))
+            .collect();
+
+        let mut current: Option<(NaiveDate, NaiveDate, Option<NaiveDate>)> = None;
+        // Set when the open period's deadline cannot be counted: "assigned now" cannot be judged either.
+        let mut now_blocked: Option<CheckResult> = None;
+        for (period, schedule) in periods.iter().zip(&schedules) {
+            let start = schedule.start;
+            let first = schedule.reviews.first();
+            let first_held = first
+                .and_then(|r| r.held)
+                .or_else(|| held.iter().copied().find(|d| period.contains(*d)));
+            let due = match first {
+                Some(r) => r.due,
+                None => match ctx.add_working_days(start, s.first_review_working_days) {
+                    Ok(due) => due,
+                    Err(e) => {
+                        let why = format!("The first review's due date cannot be counted: {e}.");
+                        results.push(before.insufficient("calendar", "calendar", &why));
+                        if period.contains(eval) {
+                            now_blocked = Some(now.insufficient("calendar", "calendar", &why));
+                        }
+                        continue;
+                    }
+                },
+            };
+            if period.contains(eval) {
+                current = Some((start, due, first_held));
+            }
+            results.push(before_first_review(
+                ctx,
+                &before,
+                &valid,
+                start,
+                schedule.end,
+                due,
+                first_held,
+            ));
+        }
+
+        results.push(match (current, now_blocked) {
+            (_, Some(blocked)) => blocked,
+            (None, None) => now
+                .result(
+                    Status::NotApplicable,
+                    "child",
+                    format!(
+                        "The child is not in a period of care on {}, so no IRO needs to be assigned now.",
+                        format_long(eval)
+                    ),
+                )
+                .with_evidence("evaluation_date", eval),
+            (Some((start, due, first_held)), None) => {
+                assigned_now(ctx, &now, &valid, start, due, first_held)
+            }
+        });
+        results
     }
 }
 
@@ -177,157 +313,6 @@ fn first_after(
 
 fn period_text(start: NaiveDate) -> String {
     format!("period of care from {}", format_long(start))
-}
-
-/// The policy's logic on a parsed record.
-pub fn evaluate_record(ctx: &Context, record: &CareRecord, s: &IroSettings) -> Vec<CheckResult> {
-    let [before, now] = checks();
-    let eval = ctx.evaluation_date;
-    let mut results = Vec::new();
-
-    // Data errors in the assignments: reported, never used.
-    let mut valid: Vec<&IroAssignment> = Vec::new();
-    for a in &record.iro_assignments {
-        let subject = format!("IRO assignment {} from {}", a.iro_id, a.from);
-        if ctx.is_future(a.from) {
-            results.push(
-                now.insufficient(
-                    subject,
-                    "iro_assignments[].from",
-                    &format!(
-                        "IRO {} is recorded as assigned from {}, after the evaluation date {}; the assignment is not counted until the date is corrected.",
-                        a.iro_id,
-                        format_long(a.from),
-                        format_long(eval)
-                    ),
-                )
-                .with_due(eval),
-            );
-        } else if let Some(to) = a.to.filter(|to| *to < a.from) {
-            results.push(now.insufficient(
-                subject,
-                "iro_assignments[].to",
-                &format!(
-                    "IRO {}'s assignment is recorded as ending on {}, before it starts on {}; the assignment is not counted until the dates are corrected.",
-                    a.iro_id,
-                    format_long(to),
-                    format_long(a.from)
-                ),
-            ));
-        } else {
-            valid.push(a);
-        }
-    }
-
-    if record.periods_of_care.is_empty() {
-        let why = "The record has no period of care, so it cannot be told when an IRO was needed; add the episodes of care.";
-        results.push(before.insufficient("record", "periods_of_care", why));
-        results.push(now.insufficient("record", "periods_of_care", why));
-        return results;
-    }
-
-    for period in &record.periods_of_care {
-        match period.start() {
-            None => results.push(before.insufficient(
-                "period of care",
-                "periods_of_care[].episodes",
-                "A period of care has no episodes, so its start date is unknown; add its episodes.",
-            )),
-            Some(start) if ctx.is_future(start) => results.push(
-                before
-                    .insufficient(
-                        format!("period of care from {start}"),
-                        "periods_of_care[].episodes[].start",
-                        &format!(
-                            "A period of care is recorded as starting on {}, after the evaluation date {}; it is not counted until the date is corrected.",
-                            format_long(start),
-                            format_long(eval)
-                        ),
-                    )
-                    .with_due(eval),
-            ),
-            Some(_) => {}
-        }
-    }
-
-    let intervals = Intervals {
-        first_review_working_days: s.first_review_working_days,
-        ..Intervals::default()
-    };
-    // A period whose first deadline the calendar cannot reach has no reviews here; the loop
-    // below reports it as insufficient data, period by period.
-    let schedules = reviews::schedule(record, eval, &ctx.calendar, intervals);
-
-    // Reviews actually held (not future-dated), oldest first.
-    let mut held: Vec<NaiveDate> = record
-        .reviews
-        .iter()
-        .map(|r| r.date)
-        .filter(|d| !ctx.is_future(*d))
-        .collect();
-    held.sort();
-
-    // `schedule` keeps the periods with a known start on or before the evaluation date, in order.
-    let periods: Vec<&PeriodOfCare> = record
-        .periods_of_care
-        .iter()
-        .filter(|p| p.start().is_some_and(|st| st <= eval))
-        .collect();
-
-    let mut current: Option<(NaiveDate, NaiveDate, Option<NaiveDate>)> = None;
-    // Set when the open period's deadline cannot be counted: "assigned now" cannot be judged either.
-    let mut now_blocked: Option<CheckResult> = None;
-    for (period, schedule) in periods.iter().zip(&schedules) {
-        let start = schedule.start;
-        let first = schedule.reviews.first();
-        let first_held = first
-            .and_then(|r| r.held)
-            .or_else(|| held.iter().copied().find(|d| period.contains(*d)));
-        let due = match first {
-            Some(r) => r.due,
-            None => match ctx.add_working_days(start, s.first_review_working_days) {
-                Ok(due) => due,
-                Err(e) => {
-                    let why = format!("The first review's due date cannot be counted: {e}.");
-                    results.push(before.insufficient("calendar", "calendar", &why));
-                    if period.contains(eval) {
-                        now_blocked = Some(now.insufficient("calendar", "calendar", &why));
-                    }
-                    continue;
-                }
-            },
-        };
-        if period.contains(eval) {
-            current = Some((start, due, first_held));
-        }
-        results.push(before_first_review(
-            ctx,
-            &before,
-            &valid,
-            start,
-            schedule.end,
-            due,
-            first_held,
-        ));
-    }
-
-    results.push(match (current, now_blocked) {
-        (_, Some(blocked)) => blocked,
-        (None, None) => now
-            .result(
-                Status::NotApplicable,
-                "child",
-                format!(
-                    "The child is not in a period of care on {}, so no IRO needs to be assigned now.",
-                    format_long(eval)
-                ),
-            )
-            .with_evidence("evaluation_date", eval),
-        (Some((start, due, first_held)), None) => {
-            assigned_now(ctx, &now, &valid, start, due, first_held)
-        }
-    });
-    results
 }
 
 fn before_first_review(

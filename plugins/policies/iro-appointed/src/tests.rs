@@ -1,27 +1,11 @@
 //! Hand-worked cases. Working days use the shipped England and Wales calendar.
 
 use super::*;
-use carecheck_sdk::projection::Projection;
 use carecheck_sdk::testing::{
-    assert_reads_suffice, context, context_with_settings, rich_record, ymd,
+    assert_reads_suffice_on_rich_record, context, context_with_settings, of, one, run, ymd,
 };
+use carecheck_sdk::{Basis, describe, evaluate_json, validate_settings};
 use serde_json::{Value, json};
-
-fn run(eval: NaiveDate, record: Value) -> Vec<CheckResult> {
-    let record: CareRecord = serde_json::from_value(record).expect("valid record");
-    evaluate_record(&context(eval), &record, &IroSettings::default())
-}
-
-fn of<'a>(results: &'a [CheckResult], check: &str) -> Vec<&'a CheckResult> {
-    results.iter().filter(|r| r.check == check).collect()
-}
-
-/// The single result of `check`.
-fn one<'a>(results: &'a [CheckResult], check: &str) -> &'a CheckResult {
-    let found = of(results, check);
-    assert_eq!(found.len(), 1, "{check}: {results:#?}");
-    found[0]
-}
 
 const BEFORE: &str = "iro-before-first-review";
 const NOW: &str = "iro-assigned-now";
@@ -41,7 +25,7 @@ fn christmas_record(reviews: &[&str], iros: Value) -> Value {
 
 #[test]
 fn iro_in_place_for_a_first_review_held_on_its_due_date() {
-    let results = run(
+    let results = run::<IroAppointed>(
         ymd(2025, 2, 1),
         christmas_record(
             &["2025-01-22"],
@@ -67,7 +51,7 @@ fn iro_in_place_for_a_first_review_held_on_its_due_date() {
 
 #[test]
 fn assigned_on_the_review_day_counts_the_day_after_does_not() {
-    let on_the_day = run(
+    let on_the_day = run::<IroAppointed>(
         ymd(2025, 2, 1),
         christmas_record(
             &["2025-01-22"],
@@ -76,7 +60,7 @@ fn assigned_on_the_review_day_counts_the_day_after_does_not() {
     );
     assert_eq!(one(&on_the_day, BEFORE).status, Status::Met);
 
-    let day_after = run(
+    let day_after = run::<IroAppointed>(
         ymd(2025, 2, 1),
         christmas_record(
             &["2025-01-22"],
@@ -95,7 +79,7 @@ fn assigned_on_the_review_day_counts_the_day_after_does_not() {
 
 #[test]
 fn an_assignment_that_ended_before_the_review_does_not_count() {
-    let results = run(
+    let results = run::<IroAppointed>(
         ymd(2025, 2, 1),
         christmas_record(
             &["2025-01-22"],
@@ -124,7 +108,7 @@ fn an_assignment_that_ended_before_the_review_does_not_count() {
 #[test]
 fn first_review_not_held_and_not_yet_due() {
     // 10 Jan to 22 Jan 2025 is 12 days: inside the 28-day look-ahead.
-    let results = run(ymd(2025, 1, 10), christmas_record(&[], json!([])));
+    let results = run::<IroAppointed>(ymd(2025, 1, 10), christmas_record(&[], json!([])));
     let before = one(&results, BEFORE);
     assert_eq!(before.status, Status::DueSoon);
     assert_eq!(
@@ -140,12 +124,12 @@ fn first_review_not_held_and_not_yet_due() {
     );
 
     // On the day the period starts the deadline is 33 days away: beyond the look-ahead, met.
-    let results = run(ymd(2024, 12, 20), christmas_record(&[], json!([])));
+    let results = run::<IroAppointed>(ymd(2024, 12, 20), christmas_record(&[], json!([])));
     assert_eq!(one(&results, BEFORE).status, Status::Met);
     assert_eq!(one(&results, NOW).status, Status::Met);
 
     // An IRO already in place before the due date.
-    let results = run(
+    let results = run::<IroAppointed>(
         ymd(2025, 1, 10),
         christmas_record(&[], json!([{ "iro_id": "I1", "from": "2025-01-02" }])),
     );
@@ -158,7 +142,7 @@ fn first_review_not_held_and_not_yet_due() {
 #[test]
 fn first_review_not_held_and_overdue() {
     // No IRO: 22 Jan to 1 Feb 2025 is 10 days.
-    let results = run(ymd(2025, 2, 1), christmas_record(&[], json!([])));
+    let results = run::<IroAppointed>(ymd(2025, 2, 1), christmas_record(&[], json!([])));
     let before = one(&results, BEFORE);
     assert_eq!(before.status, Status::Breach);
     assert_eq!(
@@ -174,7 +158,7 @@ fn first_review_not_held_and_overdue() {
     assert_eq!(now.due, Some(ymd(2025, 1, 22)));
 
     // An IRO appointed 2 days after the due date: late, though in place now.
-    let results = run(
+    let results = run::<IroAppointed>(
         ymd(2025, 2, 1),
         christmas_record(&[], json!([{ "iro_id": "I1", "from": "2025-01-24" }])),
     );
@@ -187,7 +171,7 @@ fn first_review_not_held_and_overdue() {
     assert_eq!(one(&results, NOW).status, Status::Met);
 
     // An IRO in place by the due date: met, although the review itself is overdue.
-    let results = run(
+    let results = run::<IroAppointed>(
         ymd(2025, 2, 1),
         christmas_record(&[], json!([{ "iro_id": "I1", "from": "2025-01-22" }])),
     );
@@ -211,12 +195,12 @@ fn easter_2025_deadline() {
         })
     };
     // Assigned on the due date, review not yet held: met.
-    let results = run(ymd(2025, 5, 6), record("2025-05-01"));
+    let results = run::<IroAppointed>(ymd(2025, 5, 6), record("2025-05-01"));
     let before = one(&results, BEFORE);
     assert_eq!(before.status, Status::Met);
     assert_eq!(before.due, Some(ymd(2025, 5, 1)));
     // Assigned the day after: 1 day late.
-    let results = run(ymd(2025, 5, 6), record("2025-05-02"));
+    let results = run::<IroAppointed>(ymd(2025, 5, 6), record("2025-05-02"));
     let before = one(&results, BEFORE);
     assert_eq!(before.status, Status::Breach);
     assert!(
@@ -233,7 +217,7 @@ fn one_off_bank_holidays_2022() {
     // From Fri 27 May 2022: Mon 30 May = 1 (not a holiday in 2022), Tue 31 = 2, Wed 1 Jun = 3;
     // Thu 2 and Fri 3 Jun holidays; 6-10 Jun = 4-8; 13-17 = 9-13; 20-24 = 14-18;
     // Mon 27 = 19, Tue 28 Jun 2022 = 20.
-    let results = run(
+    let results = run::<IroAppointed>(
         ymd(2022, 7, 1),
         json!({
             "periods_of_care": [{ "episodes": [{ "start": "2022-05-27" }] }],
@@ -247,7 +231,7 @@ fn one_off_bank_holidays_2022() {
 
 #[test]
 fn a_period_that_ended_before_its_first_review_was_due() {
-    let results = run(
+    let results = run::<IroAppointed>(
         ymd(2025, 3, 1),
         json!({
             "periods_of_care": [{ "episodes": [{ "start": "2024-12-20", "end": "2025-01-10" }] }],
@@ -267,7 +251,7 @@ fn a_period_that_ended_before_its_first_review_was_due() {
     );
 
     // But a review held in that short period still needed an IRO before it.
-    let results = run(
+    let results = run::<IroAppointed>(
         ymd(2025, 3, 1),
         json!({
             "periods_of_care": [{ "episodes": [{ "start": "2024-12-20", "end": "2025-01-10" }] }],
@@ -279,7 +263,7 @@ fn a_period_that_ended_before_its_first_review_was_due() {
 
 #[test]
 fn a_period_that_ended_without_an_iro_or_a_review() {
-    let results = run(
+    let results = run::<IroAppointed>(
         ymd(2025, 6, 1),
         json!({
             "periods_of_care": [{ "episodes": [{ "start": "2024-12-20", "end": "2025-03-01" }] }],
@@ -307,7 +291,7 @@ fn each_new_period_of_care_is_checked_again() {
             "iro_assignments": iros,
         })
     };
-    let results = run(
+    let results = run::<IroAppointed>(
         ymd(2025, 2, 1),
         record(json!([{ "iro_id": "I1", "from": "2023-03-05", "to": "2023-09-30" }])),
     );
@@ -324,7 +308,7 @@ fn each_new_period_of_care_is_checked_again() {
     );
 
     // An assignment never ended carries over to the new period.
-    let results = run(
+    let results = run::<IroAppointed>(
         ymd(2025, 2, 1),
         record(json!([{ "iro_id": "I1", "from": "2023-03-05" }])),
     );
@@ -335,7 +319,7 @@ fn each_new_period_of_care_is_checked_again() {
 #[test]
 fn a_placement_change_inside_a_period_is_still_one_period() {
     // Two episodes (a placement move on 10 Jan 2025), one period, one first review.
-    let results = run(
+    let results = run::<IroAppointed>(
         ymd(2025, 2, 1),
         json!({
             "periods_of_care": [{ "episodes": [
@@ -354,7 +338,7 @@ fn a_placement_change_inside_a_period_is_still_one_period() {
 #[test]
 fn future_dated_rows_are_data_errors() {
     // An assignment from 1 Mar 2025, evaluated on 1 Feb 2025: reported, not used.
-    let results = run(
+    let results = run::<IroAppointed>(
         ymd(2025, 2, 1),
         christmas_record(
             &["2025-03-01"],
@@ -387,7 +371,7 @@ fn future_dated_rows_are_data_errors() {
 
 #[test]
 fn an_assignment_ending_before_it_starts_is_a_data_error() {
-    let results = run(
+    let results = run::<IroAppointed>(
         ymd(2025, 2, 1),
         christmas_record(
             &["2025-01-22"],
@@ -408,7 +392,7 @@ fn an_assignment_ending_before_it_starts_is_a_data_error() {
 
 #[test]
 fn missing_periods_of_care() {
-    let results = run(
+    let results = run::<IroAppointed>(
         ymd(2025, 2, 1),
         json!({ "iro_assignments": [{ "iro_id": "I1", "from": "2025-01-06" }] }),
     );
@@ -421,7 +405,7 @@ fn missing_periods_of_care() {
         );
     }
     // A period with no episodes, and one starting after the evaluation date.
-    let results = run(
+    let results = run::<IroAppointed>(
         ymd(2025, 2, 1),
         json!({ "periods_of_care": [{ "episodes": [] }, { "episodes": [{ "start": "2025-06-01" }] }] }),
     );
@@ -434,7 +418,7 @@ fn missing_periods_of_care() {
 #[test]
 fn counting_beyond_the_calendar_is_insufficient_data() {
     // 20 working days from 20 Dec 2027 run past 31 Dec 2027, the calendar's last day.
-    let results = run(
+    let results = run::<IroAppointed>(
         ymd(2027, 12, 31),
         json!({ "periods_of_care": [{ "episodes": [{ "start": "2027-12-20" }] }] }),
     );
@@ -449,25 +433,26 @@ fn counting_beyond_the_calendar_is_insufficient_data() {
 
 #[test]
 fn settings_may_tighten_but_not_loosen() {
-    assert!(IroAppointed::validate_settings("").is_ok());
-    assert!(IroAppointed::validate_settings("{}").is_ok());
-    assert!(IroAppointed::validate_settings(r#"{"first_review_working_days": 15}"#).is_ok());
-    let err = IroAppointed::validate_settings(r#"{"first_review_working_days": 21}"#).unwrap_err();
+    assert!(validate_settings::<IroAppointed>("").is_ok());
+    assert!(validate_settings::<IroAppointed>("{}").is_ok());
+    assert!(validate_settings::<IroAppointed>(r#"{"first_review_working_days": 15}"#).is_ok());
+    let err =
+        validate_settings::<IroAppointed>(r#"{"first_review_working_days": 21}"#).unwrap_err();
     assert!(err.contains("at most 20"), "{err}");
-    assert!(IroAppointed::validate_settings(r#"{"first_review_working_days": 0}"#).is_err());
-    assert!(IroAppointed::validate_settings(r#"{"grace_days": 5}"#).is_err());
+    assert!(validate_settings::<IroAppointed>(r#"{"first_review_working_days": 0}"#).is_err());
+    assert!(validate_settings::<IroAppointed>(r#"{"grace_days": 5}"#).is_err());
 
     // A tighter deadline: 15 working days from 20 Dec 2024 is Wed 15 Jan 2025
     // (day 12 is Fri 10 Jan as above; Mon 13 = 13, Tue 14 = 14, Wed 15 = 15).
     let c = context_with_settings(ymd(2025, 2, 1), r#"{"first_review_working_days": 15}"#);
     let text = christmas_record(&[], json!([])).to_string();
-    let results = IroAppointed::evaluate(&c, &text).expect("evaluates");
+    let results = evaluate_json::<IroAppointed>(&c, &text).expect("evaluates");
     assert_eq!(one(&results, BEFORE).due, Some(ymd(2025, 1, 15)));
 }
 
 #[test]
 fn metadata_declares_the_checks_and_fields() {
-    let m = IroAppointed::metadata();
+    let m = describe::<IroAppointed>();
     assert_eq!(m.id, "iro-appointed");
     assert_eq!(m.author, "carecheck");
     let ids: Vec<_> = m.checks.iter().map(|c| c.id.as_str()).collect();
@@ -476,7 +461,7 @@ fn metadata_declares_the_checks_and_fields() {
     assert!(m.reads.contains(&"/iro_assignments/*/to".to_string()));
     assert!(m.settings_schema.contains("first_review_working_days"));
     // Every result names a declared check.
-    let results = run(
+    let results = run::<IroAppointed>(
         ymd(2025, 2, 1),
         christmas_record(&["2025-01-22"], json!([])),
     );
@@ -486,18 +471,16 @@ fn metadata_declares_the_checks_and_fields() {
 #[test]
 fn unreadable_record_is_an_error_not_a_panic() {
     let c = context(ymd(2025, 2, 1));
-    assert!(IroAppointed::evaluate(&c, "not json").is_err());
-    assert!(IroAppointed::evaluate(&c, r#"{"iro_assignments": [{"iro_id": "I1"}]}"#).is_err());
+    assert!(evaluate_json::<IroAppointed>(&c, "not json").is_err());
+    assert!(
+        evaluate_json::<IroAppointed>(&c, r#"{"iro_assignments": [{"iro_id": "I1"}]}"#).is_err()
+    );
 }
 
 // Data minimisation -------------------------------------------------------------------------
 
 #[test]
 fn the_declared_reads_are_enough() {
-    let full = rich_record();
-    let projected = Projection::new(&IroAppointed::metadata().reads).apply(&full);
-    assert!(projected["child"].get("name").is_none());
-    assert_ne!(projected, full);
-    let from_full = assert_reads_suffice::<IroAppointed>(&context(ymd(2025, 6, 1)), &full);
+    let from_full = assert_reads_suffice_on_rich_record::<IroAppointed>(ymd(2025, 6, 1));
     assert!(!from_full.is_empty());
 }

@@ -42,17 +42,15 @@
 use carecheck_sdk::dates::{format_long, plural};
 use carecheck_sdk::outcome::{Timing, describe};
 use carecheck_sdk::record::{MentalHealthReferral, Placement};
-use carecheck_sdk::settings::{self, Settings, at_most};
+use carecheck_sdk::settings::{Settings, at_most};
 use carecheck_sdk::{
-    Basis, CareRecord, CheckInfo, CheckResult, Context, Metadata, NaiveDate, Policy, Status,
+    About, CareRecord, CheckInfo, CheckResult, Context, NaiveDate, Policy, Status,
 };
 use chrono::Days;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
 pub struct MentalHealthAccess;
-
-const ID: &str = "mental-health-access";
 
 /// The reference's figure: a referral still unseen after 28 days is flagged.
 pub const WAIT_DAYS: u32 = 28;
@@ -90,73 +88,58 @@ impl Settings for AccessSettings {
 }
 
 fn checks() -> [CheckInfo; 1] {
-    [CheckInfo {
-        id: "referral-seen".into(),
-        title: "Mental-health referral seen within 28 days, whatever the placement".into(),
-        citation:
-            "HC 2016 para 84; Promoting the health and well-being of looked-after children (2015)"
-                .into(),
-        basis: Basis::Guidance,
-    }]
+    [CheckInfo::guidance(
+        "referral-seen",
+        "Mental-health referral seen within 28 days, whatever the placement",
+        "HC 2016 para 84; Promoting the health and well-being of looked-after children (2015)",
+    )]
 }
 
 impl Policy for MentalHealthAccess {
-    fn metadata() -> Metadata {
-        Metadata {
-            id: ID.into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-            title: "No wait for mental-health services".into(),
+    type Record = CareRecord;
+    type Settings = AccessSettings;
+
+    fn about() -> About {
+        About {
+            id: "mental-health-access",
+            version: env!("CARGO_PKG_VERSION"),
+            title: "No wait for mental-health services",
             description: "Checks that every mental-health referral led to a first appointment \
                           within 28 days, and says when a placement move came while the child \
-                          was waiting."
-                .into(),
-            author: "carecheck".into(),
-            citations: vec![
-                "HC 2016 para 84".into(),
-                "Promoting the health and well-being of looked-after children (statutory guidance, 2015)"
-                    .into(),
+                          was waiting.",
+            author: "carecheck",
+            citations: &[
+                "HC 2016 para 84",
+                "Promoting the health and well-being of looked-after children (statutory guidance, 2015)",
             ],
             checks: checks().to_vec(),
-            reads: vec![
-                "/health/mental_health_referrals/*/id".into(),
-                "/health/mental_health_referrals/*/service".into(),
-                "/health/mental_health_referrals/*/referred".into(),
-                "/health/mental_health_referrals/*/first_seen".into(),
-                "/placements/*/id".into(),
-                "/placements/*/start".into(),
+            reads: &[
+                "/health/mental_health_referrals/*/id",
+                "/health/mental_health_referrals/*/service",
+                "/health/mental_health_referrals/*/referred",
+                "/health/mental_health_referrals/*/first_seen",
+                "/placements/*/id",
+                "/placements/*/start",
             ],
-            settings_schema: settings::schema::<AccessSettings>(),
             effective_from: NaiveDate::from_ymd_opt(2015, 3, 1).expect("valid date"),
         }
     }
 
-    fn validate_settings(settings: &str) -> Result<(), String> {
-        settings::parse::<AccessSettings>(settings).map(|_| ())
+    fn evaluate(ctx: &Context, record: &CareRecord, s: &AccessSettings) -> Vec<CheckResult> {
+        let [seen] = checks();
+        let referrals = &record.health.mental_health_referrals;
+        if referrals.is_empty() {
+            return vec![seen.result(
+                Status::NotApplicable,
+                "record",
+                "No mental-health referral is recorded for the child, so there is no wait to check.",
+            )];
+        }
+        referrals
+            .iter()
+            .map(|r| referral_result(ctx, &seen, r, &record.placements, s))
+            .collect()
     }
-
-    fn evaluate(ctx: &Context, record: &str) -> Result<Vec<CheckResult>, String> {
-        let record: CareRecord =
-            serde_json::from_str(record).map_err(|e| format!("unreadable record: {e}"))?;
-        let s: AccessSettings = ctx.settings()?;
-        Ok(evaluate_record(ctx, &record, &s))
-    }
-}
-
-/// The policy's logic on a parsed record.
-pub fn evaluate_record(ctx: &Context, record: &CareRecord, s: &AccessSettings) -> Vec<CheckResult> {
-    let [seen] = checks();
-    let referrals = &record.health.mental_health_referrals;
-    if referrals.is_empty() {
-        return vec![seen.result(
-            Status::NotApplicable,
-            "record",
-            "No mental-health referral is recorded for the child, so there is no wait to check.",
-        )];
-    }
-    referrals
-        .iter()
-        .map(|r| referral_result(ctx, &seen, r, &record.placements, s))
-        .collect()
 }
 
 fn referral_label(r: &MentalHealthReferral) -> String {

@@ -1,16 +1,11 @@
 //! Hand-worked cases. Waits are calendar days: referred D, first appointment due D + 28.
 
 use super::*;
-use carecheck_sdk::testing::{assert_reads_suffice, context, context_with_settings, evidence, ymd};
+use carecheck_sdk::testing::{
+    assert_reads_suffice, care_record, context, context_with_settings, evidence, run, ymd,
+};
+use carecheck_sdk::{Basis, describe, evaluate_json, validate_settings};
 use serde_json::{Value, json};
-
-fn rec(v: Value) -> CareRecord {
-    serde_json::from_value(v).expect("test record parses")
-}
-
-fn eval(date: NaiveDate, v: Value) -> Vec<CheckResult> {
-    evaluate_record(&context(date), &rec(v), &AccessSettings::default())
-}
 
 fn referral(id: &str, referred: &str, first_seen: Option<&str>) -> Value {
     json!({"id": id, "service": "CAMHS", "referred": referred, "first_seen": first_seen})
@@ -23,7 +18,7 @@ fn with_referrals(referrals: Vec<Value>, placements: Value) -> Value {
 #[test]
 fn seen_on_the_last_day_is_met() {
     // Referred Mon 3 Mar 2025; + 28 days = Mon 31 Mar 2025; seen 31 Mar: on time.
-    let r = eval(
+    let r = run::<MentalHealthAccess>(
         ymd(2025, 4, 10),
         with_referrals(
             vec![referral("R1", "2025-03-03", Some("2025-03-31"))],
@@ -45,7 +40,7 @@ fn seen_on_the_last_day_is_met() {
 #[test]
 fn seen_the_day_after_is_a_breach() {
     // Due 31 Mar 2025; seen Tue 1 Apr: 1 day late.
-    let r = eval(
+    let r = run::<MentalHealthAccess>(
         ymd(2025, 4, 10),
         with_referrals(
             vec![referral("R1", "2025-03-03", Some("2025-04-01"))],
@@ -63,7 +58,7 @@ fn seen_the_day_after_is_a_breach() {
 #[test]
 fn still_waiting_after_the_deadline_is_a_breach() {
     // Due 31 Mar 2025; evaluated 10 Apr 2025 and not seen: 10 days overdue.
-    let r = eval(
+    let r = run::<MentalHealthAccess>(
         ymd(2025, 4, 10),
         with_referrals(vec![referral("R1", "2025-03-03", None)], json!([])),
     );
@@ -73,7 +68,7 @@ fn still_waiting_after_the_deadline_is_a_breach() {
         "First appointment for referral R1 to CAMHS (referred 3 Mar 2025) was due by 31 Mar 2025 and is 10 days overdue."
     );
     // On the deadline itself it is due today, not yet late.
-    let r = eval(
+    let r = run::<MentalHealthAccess>(
         ymd(2025, 3, 31),
         with_referrals(vec![referral("R1", "2025-03-03", None)], json!([])),
     );
@@ -88,7 +83,7 @@ fn still_waiting_after_the_deadline_is_a_breach() {
 fn still_waiting_inside_the_window() {
     // Referred 20 Mar 2025, due 17 Apr; on 25 Mar, 23 days left: inside the 28-day look-ahead.
     let v = with_referrals(vec![referral("R1", "2025-03-20", None)], json!([]));
-    let r = eval(ymd(2025, 3, 25), v.clone());
+    let r = run::<MentalHealthAccess>(ymd(2025, 3, 25), v.clone());
     assert_eq!(r[0].status, Status::DueSoon);
     assert_eq!(r[0].due, Some(ymd(2025, 4, 17)));
     assert_eq!(
@@ -98,7 +93,7 @@ fn still_waiting_inside_the_window() {
     // A 7-day look-ahead: 23 days left is not yet due soon, so met by timing.
     let mut ctx = context(ymd(2025, 3, 25));
     ctx.look_ahead_days = 7;
-    let r = evaluate_record(&ctx, &rec(v), &AccessSettings::default());
+    let r = MentalHealthAccess::evaluate(&ctx, &care_record(v), &AccessSettings::default());
     assert_eq!(r[0].status, Status::Met);
 }
 
@@ -106,7 +101,7 @@ fn still_waiting_inside_the_window() {
 fn bank_holidays_do_not_extend_a_calendar_day_wait() {
     // Referred Fri 20 Dec 2024: 11 days to 31 Dec, then 17 into January = 28: due Fri 17 Jan 2025,
     // although Christmas Day, Boxing Day and New Year's Day fall inside the wait.
-    let r = eval(
+    let r = run::<MentalHealthAccess>(
         ymd(2025, 1, 20),
         with_referrals(
             vec![referral("R1", "2024-12-20", Some("2025-01-17"))],
@@ -116,7 +111,7 @@ fn bank_holidays_do_not_extend_a_calendar_day_wait() {
     assert_eq!(r[0].due, Some(ymd(2025, 1, 17)));
     assert_eq!(r[0].status, Status::Met);
     // Referred Thu 1 Feb 2024 (a leap year): + 28 days = Thu 29 Feb 2024.
-    let r = eval(
+    let r = run::<MentalHealthAccess>(
         ymd(2024, 3, 5),
         with_referrals(
             vec![referral("R2", "2024-02-01", Some("2024-03-01"))],
@@ -138,7 +133,7 @@ fn a_move_while_waiting_is_named() {
         {"id": "P1", "start": "2024-06-01"},
         {"id": "P2", "start": "2025-03-10"}
     ]);
-    let r = eval(
+    let r = run::<MentalHealthAccess>(
         ymd(2025, 4, 10),
         with_referrals(vec![referral("R1", "2025-03-03", None)], placements),
     );
@@ -154,7 +149,7 @@ fn a_move_while_waiting_is_named() {
 #[test]
 fn a_move_while_still_inside_the_window() {
     // Referred 20 Mar 2025, moved to P3 on 24 Mar, evaluated 25 Mar: due soon, and the move is named.
-    let r = eval(
+    let r = run::<MentalHealthAccess>(
         ymd(2025, 3, 25),
         with_referrals(
             vec![referral("R1", "2025-03-20", None)],
@@ -172,7 +167,7 @@ fn a_move_while_still_inside_the_window() {
 #[test]
 fn a_move_seen_in_time_and_several_moves() {
     // Two moves (P2 on 5 Mar, P3 on 20 Mar) before the appointment on 28 Mar: met, first move named.
-    let r = eval(
+    let r = run::<MentalHealthAccess>(
         ymd(2025, 4, 10),
         with_referrals(
             vec![referral("R1", "2025-03-03", Some("2025-03-28"))],
@@ -199,7 +194,7 @@ fn moves_outside_the_wait_are_not_counted() {
         {"id": "P1", "start": "2025-03-03"},
         {"id": "P2", "start": "2025-04-02"}
     ]);
-    let r = eval(
+    let r = run::<MentalHealthAccess>(
         ymd(2025, 4, 10),
         with_referrals(
             vec![referral("R1", "2025-03-03", Some("2025-04-01"))],
@@ -207,7 +202,7 @@ fn moves_outside_the_wait_are_not_counted() {
         ),
     );
     assert_eq!(evidence(&r[0], "moved_while_waiting"), None);
-    let r = eval(
+    let r = run::<MentalHealthAccess>(
         ymd(2025, 3, 25),
         with_referrals(
             vec![referral("R1", "2025-03-20", None)],
@@ -219,7 +214,7 @@ fn moves_outside_the_wait_are_not_counted() {
 
 #[test]
 fn future_dated_rows_are_data_errors() {
-    let r = eval(
+    let r = run::<MentalHealthAccess>(
         ymd(2025, 4, 10),
         with_referrals(
             vec![
@@ -256,7 +251,7 @@ fn future_dated_rows_are_data_errors() {
 
 #[test]
 fn no_referral_is_not_applicable() {
-    let r = eval(ymd(2025, 4, 10), json!({}));
+    let r = run::<MentalHealthAccess>(ymd(2025, 4, 10), json!({}));
     assert_eq!(r.len(), 1);
     assert_eq!(r[0].status, Status::NotApplicable);
     assert_eq!(r[0].subject, "record");
@@ -264,7 +259,7 @@ fn no_referral_is_not_applicable() {
 
 #[test]
 fn each_referral_is_judged_on_its_own() {
-    let r = eval(
+    let r = run::<MentalHealthAccess>(
         ymd(2025, 4, 10),
         with_referrals(
             vec![
@@ -283,29 +278,29 @@ fn each_referral_is_judged_on_its_own() {
 
 #[test]
 fn settings_may_tighten_but_not_loosen() {
-    assert!(MentalHealthAccess::validate_settings("").is_ok());
-    assert!(MentalHealthAccess::validate_settings("{}").is_ok());
-    assert!(MentalHealthAccess::validate_settings(r#"{"wait_days": 14}"#).is_ok());
-    let err = MentalHealthAccess::validate_settings(r#"{"wait_days": 29}"#).unwrap_err();
+    assert!(validate_settings::<MentalHealthAccess>("").is_ok());
+    assert!(validate_settings::<MentalHealthAccess>("{}").is_ok());
+    assert!(validate_settings::<MentalHealthAccess>(r#"{"wait_days": 14}"#).is_ok());
+    let err = validate_settings::<MentalHealthAccess>(r#"{"wait_days": 29}"#).unwrap_err();
     assert!(err.contains("at most 28"), "{err}");
-    assert!(MentalHealthAccess::validate_settings(r#"{"wait_days": 0}"#).is_err());
-    assert!(MentalHealthAccess::validate_settings(r#"{"waitdays": 14}"#).is_err());
+    assert!(validate_settings::<MentalHealthAccess>(r#"{"wait_days": 0}"#).is_err());
+    assert!(validate_settings::<MentalHealthAccess>(r#"{"waitdays": 14}"#).is_err());
     // A 14-day wait: referred 3 Mar 2025, due 17 Mar; seen 20 Mar is 3 days late.
     let mut ctx = context_with_settings(ymd(2025, 4, 10), r#"{"wait_days": 14}"#);
     let v = with_referrals(
         vec![referral("R1", "2025-03-03", Some("2025-03-20"))],
         json!([]),
     );
-    let r = MentalHealthAccess::evaluate(&ctx, &v.to_string()).expect("evaluates");
+    let r = evaluate_json::<MentalHealthAccess>(&ctx, &v.to_string()).expect("evaluates");
     assert_eq!(r[0].due, Some(ymd(2025, 3, 17)));
     assert_eq!(r[0].status, Status::Breach);
     ctx.settings = r#"{"wait_days": 40}"#.into();
-    assert!(MentalHealthAccess::evaluate(&ctx, &v.to_string()).is_err());
+    assert!(evaluate_json::<MentalHealthAccess>(&ctx, &v.to_string()).is_err());
 }
 
 #[test]
 fn metadata_is_complete() {
-    let m = MentalHealthAccess::metadata();
+    let m = describe::<MentalHealthAccess>();
     assert_eq!(m.id, "mental-health-access");
     assert_eq!(m.author, "carecheck");
     assert_eq!(m.checks.len(), 1);
@@ -337,5 +332,5 @@ fn the_declared_reads_are_enough() {
     let ctx = context(ymd(2025, 4, 10));
     let a = assert_reads_suffice::<MentalHealthAccess>(&ctx, &full);
     assert_eq!(evidence(&a[0], "moved_while_waiting"), Some("P2"));
-    assert!(MentalHealthAccess::evaluate(&ctx, "not json").is_err());
+    assert!(evaluate_json::<MentalHealthAccess>(&ctx, "not json").is_err());
 }

@@ -60,17 +60,15 @@
 use carecheck_sdk::dates::format_long;
 use carecheck_sdk::outcome::describe;
 use carecheck_sdk::record::Placement;
-use carecheck_sdk::settings::{self, Settings, at_most};
+use carecheck_sdk::settings::{Settings, at_most};
 use carecheck_sdk::{
-    Basis, CareRecord, CheckInfo, CheckResult, Context, Metadata, NaiveDate, Policy, Status,
+    About, CareRecord, CheckInfo, CheckResult, Context, NaiveDate, Policy, Status,
 };
 use chrono::Months;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
 pub struct OutOfAreaResponsibility;
-
-const ID: &str = "out-of-area-responsibility";
 
 const EMERGENCY_NOTIFICATION_WORKING_DAYS: u32 = 5;
 const SERVICE_WORKING_DAYS: u32 = 20;
@@ -115,185 +113,157 @@ impl Settings for OutOfAreaSettings {
     }
 }
 
-fn check(id: &str, title: &str, citation: &str, basis: Basis) -> CheckInfo {
-    CheckInfo {
-        id: id.into(),
-        title: title.into(),
-        citation: citation.into(),
-        basis,
-    }
-}
-
 fn checks() -> [CheckInfo; 4] {
     [
-        check(
+        CheckInfo::statutory(
             "area-authority-notified",
             "Area authority notified before an out-of-area placement (within 5 working days in an emergency)",
             "CPPCR 2010 reg 13(4)",
-            Basis::Statutory,
         ),
-        check(
+        CheckInfo::statutory(
             "distant-placement-approved",
             "Distant placement approved by the director of children's services before it started",
             "CPPCR 2010 reg 11(5) (as substituted by SI 2013/3239)",
-            Basis::Statutory,
         ),
-        check(
+        CheckInfo::guidance(
             "health-commissioner-recorded",
             "Responsible health commissioner recorded for an out-of-area placement",
             "NHS England, Who Pays? (responsible commissioner guidance)",
-            Basis::Guidance,
         ),
-        check(
+        CheckInfo::guidance(
             "mental-health-service-named",
             "Mental health service named within 20 working days of an out-of-area placement",
             "HC 2016 paras 81-84",
-            Basis::Guidance,
         ),
     ]
 }
 
 impl Policy for OutOfAreaResponsibility {
-    fn metadata() -> Metadata {
-        Metadata {
-            id: ID.into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-            title: "Out-of-area placements".into(),
+    type Record = CareRecord;
+    type Settings = OutOfAreaSettings;
+
+    fn about() -> About {
+        About {
+            id: "out-of-area-responsibility",
+            version: env!("CARGO_PKG_VERSION"),
+            title: "Out-of-area placements",
             description: "For each placement outside the responsible authority, checks that the \
                           area authority was notified, a distant placement was approved by the \
                           director first, and a health commissioner and mental health service are \
-                          named."
-                .into(),
-            author: "carecheck".into(),
-            citations: vec![
-                "CPPCR 2010 reg 11 (as amended by SI 2013/3239)".into(),
-                "CPPCR 2010 reg 13(4)".into(),
-                "NHS England, Who Pays? (responsible commissioner guidance)".into(),
-                "HC 2016 paras 81-84".into(),
+                          named.",
+            author: "carecheck",
+            citations: &[
+                "CPPCR 2010 reg 11 (as amended by SI 2013/3239)",
+                "CPPCR 2010 reg 13(4)",
+                "NHS England, Who Pays? (responsible commissioner guidance)",
+                "HC 2016 paras 81-84",
             ],
             checks: checks().to_vec(),
-            reads: vec![
-                "/child/responsible_authority".into(),
-                "/placements/*/id".into(),
-                "/placements/*/start".into(),
-                "/placements/*/end".into(),
-                "/placements/*/location_authority".into(),
-                "/placements/*/distant".into(),
-                "/placements/*/emergency".into(),
-                "/placements/*/area_authority_notified".into(),
-                "/placements/*/director_approved".into(),
-                "/placements/*/health_commissioner".into(),
-                "/placements/*/mental_health_service/service".into(),
-                "/placements/*/mental_health_service/assigned".into(),
+            reads: &[
+                "/child/responsible_authority",
+                "/placements/*/id",
+                "/placements/*/start",
+                "/placements/*/end",
+                "/placements/*/location_authority",
+                "/placements/*/distant",
+                "/placements/*/emergency",
+                "/placements/*/area_authority_notified",
+                "/placements/*/director_approved",
+                "/placements/*/health_commissioner",
+                "/placements/*/mental_health_service/service",
+                "/placements/*/mental_health_service/assigned",
             ],
-            settings_schema: settings::schema::<OutOfAreaSettings>(),
             effective_from: NaiveDate::from_ymd_opt(2014, 1, 27).expect("valid date"),
         }
     }
 
-    fn validate_settings(settings: &str) -> Result<(), String> {
-        settings::parse::<OutOfAreaSettings>(settings).map(|_| ())
-    }
-
-    fn evaluate(ctx: &Context, record: &str) -> Result<Vec<CheckResult>, String> {
-        let record: CareRecord =
-            serde_json::from_str(record).map_err(|e| format!("unreadable record: {e}"))?;
-        let s: OutOfAreaSettings = ctx.settings()?;
-        Ok(evaluate_record(ctx, &record, &s))
+    fn evaluate(ctx: &Context, record: &CareRecord, s: &OutOfAreaSettings) -> Vec<CheckResult> {
+        let checks = checks();
+        let today = ctx.evaluation_date;
+        let window_start = today
+            .checked_sub_months(Months::new(LOOK_BACK_MONTHS))
+            .unwrap_or(NaiveDate::MIN);
+        let in_scope: Vec<&Placement> = record
+            .placements
+            .iter()
+            .filter(|p| {
+                p.start <= today && (p.end.is_none_or(|e| e >= today) || p.start >= window_start)
+            })
+            .collect();
+        let each = |status: Status, subject: &str, message: &str| -> Vec<CheckResult> {
+            checks
+                .iter()
+                .map(|c| c.result(status, subject, message))
+                .collect()
+        };
+        if in_scope.is_empty() {
+            return each(
+                Status::NotApplicable,
+                "record",
+                &format!(
+                    "No placement is current on {} or started in the 12 months before it, so there is no out-of-area placement to check.",
+                    format_long(today)
+                ),
+            );
+        }
+        let Some(responsible) = non_empty(Some(&record.child.responsible_authority)) else {
+            return checks
+                .iter()
+                .map(|c| {
+                    c.insufficient(
+                        "child",
+                        "child.responsible_authority",
+                        "The child's responsible authority is not recorded, so it cannot be told whether any placement is out of area; record the responsible authority.",
+                    )
+                })
+                .collect();
+        };
+        let [notified, distant, commissioner, service] = &checks;
+        let mut results = Vec::new();
+        for p in in_scope {
+            let subject = format!("placement {}", p.id);
+            let Some(location) = non_empty(p.location_authority.as_deref()) else {
+                for c in &checks {
+                    results.push(c.insufficient(
+                        subject.clone(),
+                        "placements[].location_authority",
+                        &format!(
+                            "The local authority placement {} is in is not recorded, so it cannot be told whether the placement is out of area; record its location authority.",
+                            p.id
+                        ),
+                    ));
+                }
+                continue;
+            };
+            if location.eq_ignore_ascii_case(responsible) {
+                continue;
+            }
+            let base = |r: CheckResult| {
+                r.with_evidence("location_authority", location)
+                    .with_evidence("responsible_authority", responsible)
+                    .with_evidence("placement_start", p.start)
+            };
+            results.push(base(notification(ctx, notified, p, location, s)));
+            results.push(base(distant_approval(ctx, distant, p, location)));
+            results.push(base(commissioner_recorded(commissioner, p, location)));
+            results.push(base(service_named(ctx, service, p, s)));
+        }
+        if results.is_empty() {
+            return each(
+                Status::NotApplicable,
+                "record",
+                &format!(
+                    "Every placement current on {} or started in the 12 months before it is inside the responsible authority ({responsible}), so the out-of-area duties do not apply.",
+                    format_long(today)
+                ),
+            );
+        }
+        results
     }
 }
 
 fn non_empty(text: Option<&str>) -> Option<&str> {
     text.map(str::trim).filter(|t| !t.is_empty())
-}
-
-/// The policy's logic on a parsed record.
-pub fn evaluate_record(
-    ctx: &Context,
-    record: &CareRecord,
-    s: &OutOfAreaSettings,
-) -> Vec<CheckResult> {
-    let checks = checks();
-    let today = ctx.evaluation_date;
-    let window_start = today
-        .checked_sub_months(Months::new(LOOK_BACK_MONTHS))
-        .unwrap_or(NaiveDate::MIN);
-    let in_scope: Vec<&Placement> = record
-        .placements
-        .iter()
-        .filter(|p| {
-            p.start <= today && (p.end.is_none_or(|e| e >= today) || p.start >= window_start)
-        })
-        .collect();
-    let each = |status: Status, subject: &str, message: &str| -> Vec<CheckResult> {
-        checks
-            .iter()
-            .map(|c| c.result(status, subject, message))
-            .collect()
-    };
-    if in_scope.is_empty() {
-        return each(
-            Status::NotApplicable,
-            "record",
-            &format!(
-                "No placement is current on {} or started in the 12 months before it, so there is no out-of-area placement to check.",
-                format_long(today)
-            ),
-        );
-    }
-    let Some(responsible) = non_empty(Some(&record.child.responsible_authority)) else {
-        return checks
-            .iter()
-            .map(|c| {
-                c.insufficient(
-                    "child",
-                    "child.responsible_authority",
-                    "The child's responsible authority is not recorded, so it cannot be told whether any placement is out of area; record the responsible authority.",
-                )
-            })
-            .collect();
-    };
-    let [notified, distant, commissioner, service] = &checks;
-    let mut results = Vec::new();
-    for p in in_scope {
-        let subject = format!("placement {}", p.id);
-        let Some(location) = non_empty(p.location_authority.as_deref()) else {
-            for c in &checks {
-                results.push(c.insufficient(
-                    subject.clone(),
-                    "placements[].location_authority",
-                    &format!(
-                        "The local authority placement {} is in is not recorded, so it cannot be told whether the placement is out of area; record its location authority.",
-                        p.id
-                    ),
-                ));
-            }
-            continue;
-        };
-        if location.eq_ignore_ascii_case(responsible) {
-            continue;
-        }
-        let base = |r: CheckResult| {
-            r.with_evidence("location_authority", location)
-                .with_evidence("responsible_authority", responsible)
-                .with_evidence("placement_start", p.start)
-        };
-        results.push(base(notification(ctx, notified, p, location, s)));
-        results.push(base(distant_approval(ctx, distant, p, location)));
-        results.push(base(commissioner_recorded(commissioner, p, location)));
-        results.push(base(service_named(ctx, service, p, s)));
-    }
-    if results.is_empty() {
-        return each(
-            Status::NotApplicable,
-            "record",
-            &format!(
-                "Every placement current on {} or started in the 12 months before it is inside the responsible authority ({responsible}), so the out-of-area duties do not apply.",
-                format_long(today)
-            ),
-        );
-    }
-    results
 }
 
 fn future_error(

@@ -2,29 +2,15 @@
 //! day (not a weekend, Christmas Day, Good Friday or bank holiday).
 
 use super::*;
-use carecheck_sdk::projection::Projection;
-use carecheck_sdk::testing::{assert_reads_suffice, context, context_with_settings, evidence, ymd};
+use carecheck_sdk::testing::{
+    assert_reads_suffice, context, context_with_settings, evidence, one_about, run, trimmed, ymd,
+};
+use carecheck_sdk::{Basis, describe, evaluate_json, validate_settings};
 use serde_json::{Value, json};
 
-fn eval(date: NaiveDate, placements: Value) -> Vec<CheckResult> {
-    eval_record(
-        date,
-        json!({"child": {"responsible_authority": "E09000001"}, "placements": placements}),
-    )
-}
-
-fn eval_record(date: NaiveDate, v: Value) -> Vec<CheckResult> {
-    let record: CareRecord = serde_json::from_value(v).expect("test record parses");
-    evaluate_record(&context(date), &record, &OutOfAreaSettings::default())
-}
-
-fn one<'a>(results: &'a [CheckResult], check: &str, subject: &str) -> &'a CheckResult {
-    let found: Vec<&CheckResult> = results
-        .iter()
-        .filter(|r| r.check == check && r.subject == subject)
-        .collect();
-    assert_eq!(found.len(), 1, "{check} / {subject}: {results:#?}");
-    found[0]
+/// A child of authority E09000001 with these placements.
+fn with_placements(placements: Value) -> Value {
+    json!({"child": {"responsible_authority": "E09000001"}, "placements": placements})
 }
 
 /// Moved on Mon 3 Mar 2025 from an in-area placement to a distant one with everything in order.
@@ -45,14 +31,14 @@ fn a_placement_change_to_a_distant_placement_done_right() {
     // P1 (in area) ended before the 12-month window and is not current: not checked.
     // P2: service due 20 working days after Mon 3 Mar 2025: 4-7 Mar = 1-4, 10-14 = 5-9,
     // 17-21 = 10-14, 24-28 = 15-19, Mon 31 Mar = 20. Named on 31 Mar: the last day, on time.
-    let r = eval(ymd(2025, 6, 10), good_move());
+    let r = run::<OutOfAreaResponsibility>(ymd(2025, 6, 10), with_placements(good_move()));
     assert_eq!(r.len(), 4);
     assert!(
         r.iter()
             .all(|x| x.status == Status::Met && x.subject == "placement P2"),
         "{r:#?}"
     );
-    let n = one(&r, "area-authority-notified", "placement P2");
+    let n = one_about(&r, "area-authority-notified", "placement P2");
     assert_eq!(n.due, Some(ymd(2025, 3, 3)));
     assert_eq!(
         n.message,
@@ -60,14 +46,14 @@ fn a_placement_change_to_a_distant_placement_done_right() {
     );
     assert_eq!(evidence(n, "location_authority"), Some("E08000025"));
     assert_eq!(
-        one(&r, "distant-placement-approved", "placement P2").message,
+        one_about(&r, "distant-placement-approved", "placement P2").message,
         "The director's approval of distant placement P2 in E08000025 was due by 3 Mar 2025 and was given on 3 Mar 2025."
     );
     assert_eq!(
-        one(&r, "health-commissioner-recorded", "placement P2").message,
+        one_about(&r, "health-commissioner-recorded", "placement P2").message,
         "The health commissioner responsible for the child in placement P2 is recorded as NHS Birmingham and Solihull ICB."
     );
-    let sv = one(&r, "mental-health-service-named", "placement P2");
+    let sv = one_about(&r, "mental-health-service-named", "placement P2");
     assert_eq!(sv.due, Some(ymd(2025, 3, 31)));
     assert_eq!(
         sv.message,
@@ -84,25 +70,25 @@ fn late_and_missing_steps() {
     p[1]["mental_health_service"]["assigned"] = json!("2025-04-01");
     p[1]["health_commissioner"] = Value::Null;
     p[1]["area_authority_notified"] = Value::Null;
-    let r = eval(ymd(2025, 6, 10), p);
+    let r = run::<OutOfAreaResponsibility>(ymd(2025, 6, 10), with_placements(p));
     assert!(r.iter().all(|x| x.status == Status::Breach), "{r:#?}");
     // 3 Mar to 10 Jun 2025: 28 (rest of March) + 30 + 31 + 10 = 99 days.
     assert_eq!(
-        one(&r, "area-authority-notified", "placement P2").message,
+        one_about(&r, "area-authority-notified", "placement P2").message,
         "Notice to the area authority (E08000025) of placement P2 (started 3 Mar 2025) was due by 3 Mar 2025 and is 99 days overdue."
     );
     assert_eq!(
-        one(&r, "distant-placement-approved", "placement P2").message,
+        one_about(&r, "distant-placement-approved", "placement P2").message,
         "The director's approval of distant placement P2 in E08000025 was due by 3 Mar 2025 and was given on 4 Mar 2025, 1 day late."
     );
-    let c = one(&r, "health-commissioner-recorded", "placement P2");
+    let c = one_about(&r, "health-commissioner-recorded", "placement P2");
     assert_eq!(
         c.message,
         "No health commissioner is recorded for placement P2 in E08000025; record which ICB is responsible for the child's health (normally the placing authority's, under Who Pays?)."
     );
     assert_eq!(c.due, None);
     assert_eq!(
-        one(&r, "mental-health-service-named", "placement P2").message,
+        one_about(&r, "mental-health-service-named", "placement P2").message,
         "Naming the child's mental health service for placement P2 (started 3 Mar 2025) was due by 31 Mar 2025 and was done on 1 Apr 2025, 1 day late."
     );
 }
@@ -119,21 +105,21 @@ fn emergency_placement_over_christmas() {
         }])
     };
     // Ended, but started within the 12 months before 10 Jun 2025: still checked.
-    let r = eval(ymd(2025, 6, 10), p("2025-01-02"));
-    let n = one(&r, "area-authority-notified", "placement P3");
+    let r = run::<OutOfAreaResponsibility>(ymd(2025, 6, 10), with_placements(p("2025-01-02")));
+    let n = one_about(&r, "area-authority-notified", "placement P3");
     assert_eq!(n.due, Some(ymd(2024, 12, 31)));
     assert_eq!(n.status, Status::Breach);
     assert_eq!(
         n.message,
         "Notice to the area authority (E06000001) of emergency placement P3 (started 20 Dec 2024) was due by 31 Dec 2024 and was given on 2 Jan 2025, 2 days late."
     );
-    let r = eval(ymd(2025, 6, 10), p("2024-12-31"));
+    let r = run::<OutOfAreaResponsibility>(ymd(2025, 6, 10), with_placements(p("2024-12-31")));
     assert_eq!(
-        one(&r, "area-authority-notified", "placement P3").status,
+        one_about(&r, "area-authority-notified", "placement P3").status,
         Status::Met
     );
     // Adjoining authority: no director's approval needed.
-    let d = one(&r, "distant-placement-approved", "placement P3");
+    let d = one_about(&r, "distant-placement-approved", "placement P3");
     assert_eq!(d.status, Status::NotApplicable);
     assert_eq!(
         d.message,
@@ -142,7 +128,7 @@ fn emergency_placement_over_christmas() {
     // Service due 20 working days after 20 Dec 2024: 23, 24, 27, 30, 31 Dec = 1-5; 1 Jan skipped;
     // 2-3 Jan = 6-7; 6-10 = 8-12; 13-17 = 13-17; 20, 21, 22 Jan = 18-20. The placement ended on
     // 15 Jan, before that, with no service named: nothing was owed.
-    let sv = one(&r, "mental-health-service-named", "placement P3");
+    let sv = one_about(&r, "mental-health-service-named", "placement P3");
     assert_eq!(sv.status, Status::NotApplicable);
     assert_eq!(sv.due, Some(ymd(2025, 1, 22)));
     assert_eq!(
@@ -161,18 +147,27 @@ fn one_off_bank_holidays_in_2022() {
             "distant": true, "director_approved": start, "area_authority_notified": notified
         }])
     };
-    let r = eval(ymd(2022, 6, 10), p("2022-05-27", "2022-06-07"));
-    let n = one(&r, "area-authority-notified", "placement P4");
+    let r = run::<OutOfAreaResponsibility>(
+        ymd(2022, 6, 10),
+        with_placements(p("2022-05-27", "2022-06-07")),
+    );
+    let n = one_about(&r, "area-authority-notified", "placement P4");
     assert_eq!(n.due, Some(ymd(2022, 6, 7)));
     assert_eq!(n.status, Status::Met);
-    let r = eval(ymd(2022, 6, 10), p("2022-05-27", "2022-06-08"));
+    let r = run::<OutOfAreaResponsibility>(
+        ymd(2022, 6, 10),
+        with_placements(p("2022-05-27", "2022-06-08")),
+    );
     assert_eq!(
-        one(&r, "area-authority-notified", "placement P4").status,
+        one_about(&r, "area-authority-notified", "placement P4").status,
         Status::Breach
     );
     // Fri 16 Sep 2022: Mon 19 Sep (state funeral) skipped; Tue 20 = 1 ... Fri 23 = 4, Mon 26 = 5.
-    let r = eval(ymd(2022, 9, 30), p("2022-09-16", "2022-09-26"));
-    let n = one(&r, "area-authority-notified", "placement P4");
+    let r = run::<OutOfAreaResponsibility>(
+        ymd(2022, 9, 30),
+        with_placements(p("2022-09-16", "2022-09-26")),
+    );
+    let n = one_about(&r, "area-authority-notified", "placement P4");
     assert_eq!(n.due, Some(ymd(2022, 9, 26)));
     assert_eq!(n.status, Status::Met);
 }
@@ -184,16 +179,16 @@ fn service_deadline_across_easter_2026() {
     let p = json!([{"id": "P5", "start": "2026-03-27", "location_authority": "E08000025", "distant": true,
                     "director_approved": "2026-03-20", "area_authority_notified": "2026-03-20",
                     "health_commissioner": "NHS Birmingham and Solihull ICB"}]);
-    let r = eval(ymd(2026, 4, 10), p.clone());
-    let sv = one(&r, "mental-health-service-named", "placement P5");
+    let r = run::<OutOfAreaResponsibility>(ymd(2026, 4, 10), with_placements(p.clone()));
+    let sv = one_about(&r, "mental-health-service-named", "placement P5");
     assert_eq!(sv.due, Some(ymd(2026, 4, 28)));
     assert_eq!(sv.status, Status::DueSoon);
     assert_eq!(
         sv.message,
         "Naming the child's mental health service for placement P5 (started 27 Mar 2026) is due by 28 Apr 2026, in 18 days."
     );
-    let r = eval(ymd(2026, 5, 1), p);
-    let sv = one(&r, "mental-health-service-named", "placement P5");
+    let r = run::<OutOfAreaResponsibility>(ymd(2026, 5, 1), with_placements(p));
+    let sv = one_about(&r, "mental-health-service-named", "placement P5");
     assert_eq!(sv.status, Status::Breach);
     assert_eq!(
         sv.message,
@@ -204,9 +199,9 @@ fn service_deadline_across_easter_2026() {
 #[test]
 fn missing_data() {
     // No location authority for the current placement: insufficient for every check.
-    let r = eval(
+    let r = run::<OutOfAreaResponsibility>(
         ymd(2025, 6, 10),
-        json!([{"id": "P6", "start": "2025-05-01"}]),
+        with_placements(json!([{"id": "P6", "start": "2025-05-01"}])),
     );
     assert_eq!(r.len(), 4);
     assert!(r.iter().all(|x| x.status == Status::InsufficientData));
@@ -221,12 +216,12 @@ fn missing_data() {
     // Distant not recorded.
     let mut p = good_move();
     p[1]["distant"] = Value::Null;
-    let r = eval(ymd(2025, 6, 10), p);
-    let d = one(&r, "distant-placement-approved", "placement P2");
+    let r = run::<OutOfAreaResponsibility>(ymd(2025, 6, 10), with_placements(p));
+    let d = one_about(&r, "distant-placement-approved", "placement P2");
     assert_eq!(d.status, Status::InsufficientData);
     assert_eq!(evidence(d, "missing_field"), Some("placements[].distant"));
     // No responsible authority: one insufficient result per check about the child.
-    let r = eval_record(ymd(2025, 6, 10), json!({"placements": good_move()}));
+    let r = run::<OutOfAreaResponsibility>(ymd(2025, 6, 10), json!({"placements": good_move()}));
     assert_eq!(r.len(), 4);
     assert!(
         r.iter()
@@ -245,8 +240,8 @@ fn future_dated_rows_are_data_errors() {
     p[1]["area_authority_notified"] = json!("2025-06-11");
     p[1]["director_approved"] = json!("2025-07-01");
     p[1]["mental_health_service"]["assigned"] = json!("2025-06-30");
-    let r = eval(ymd(2025, 6, 10), p);
-    let n = one(&r, "area-authority-notified", "placement P2");
+    let r = run::<OutOfAreaResponsibility>(ymd(2025, 6, 10), with_placements(p));
+    let n = one_about(&r, "area-authority-notified", "placement P2");
     assert_eq!(n.status, Status::InsufficientData);
     assert_eq!(
         evidence(n, "missing_field"),
@@ -257,11 +252,11 @@ fn future_dated_rows_are_data_errors() {
         "The notice to the area authority for placement P2 is dated 11 Jun 2025, after the evaluation date 10 Jun 2025; correct the date before it is counted."
     );
     assert_eq!(
-        one(&r, "distant-placement-approved", "placement P2").status,
+        one_about(&r, "distant-placement-approved", "placement P2").status,
         Status::InsufficientData
     );
     assert_eq!(
-        one(&r, "mental-health-service-named", "placement P2").status,
+        one_about(&r, "mental-health-service-named", "placement P2").status,
         Status::InsufficientData
     );
 }
@@ -269,12 +264,12 @@ fn future_dated_rows_are_data_errors() {
 #[test]
 fn placements_inside_the_area_or_outside_the_window() {
     // Only in-area placements (codes compared ignoring case): one not_applicable per check.
-    let r = eval(
+    let r = run::<OutOfAreaResponsibility>(
         ymd(2025, 6, 10),
-        json!([
+        with_placements(json!([
             {"id": "P1", "start": "2024-08-01", "end": "2025-01-31", "location_authority": "e09000001"},
             {"id": "P2", "start": "2025-02-01", "location_authority": " E09000001 "}
-        ]),
+        ])),
     );
     assert_eq!(r.len(), 4);
     assert!(
@@ -287,18 +282,18 @@ fn placements_inside_the_area_or_outside_the_window() {
     );
     // An out-of-area placement that started exactly 12 months before is checked; one that started
     // the day before that, and ended, is not; one that starts after the evaluation date is not.
-    let r = eval(
+    let r = run::<OutOfAreaResponsibility>(
         ymd(2025, 6, 10),
-        json!([
+        with_placements(json!([
             {"id": "OLD", "start": "2024-06-09", "end": "2024-08-01", "location_authority": "E08000025", "distant": false},
             {"id": "EDGE", "start": "2024-06-10", "end": "2024-08-01", "location_authority": "E08000025", "distant": false},
             {"id": "NEXT", "start": "2025-06-11", "location_authority": "E08000025", "distant": false}
-        ]),
+        ])),
     );
     assert_eq!(r.len(), 4);
     assert!(r.iter().all(|x| x.subject == "placement EDGE"));
     // Nothing at all.
-    let r = eval(ymd(2025, 6, 10), json!([]));
+    let r = run::<OutOfAreaResponsibility>(ymd(2025, 6, 10), with_placements(json!([])));
     assert_eq!(r.len(), 4);
     assert!(r.iter().all(|x| x.status == Status::NotApplicable));
     assert_eq!(
@@ -310,42 +305,47 @@ fn placements_inside_the_area_or_outside_the_window() {
 #[test]
 fn deadline_beyond_the_calendar() {
     // Started Mon 20 Dec 2027; 20 working days run past 31 Dec 2027, where the calendar ends.
-    let r = eval(
+    let r = run::<OutOfAreaResponsibility>(
         ymd(2028, 1, 10),
-        json!([{"id": "P7", "start": "2027-12-20", "location_authority": "E08000025", "distant": false,
+        with_placements(
+            json!([{"id": "P7", "start": "2027-12-20", "location_authority": "E08000025", "distant": false,
                 "area_authority_notified": "2027-12-17"}]),
+        ),
     );
-    let sv = one(&r, "mental-health-service-named", "placement P7");
+    let sv = one_about(&r, "mental-health-service-named", "placement P7");
     assert_eq!(sv.status, Status::InsufficientData);
     assert_eq!(evidence(sv, "missing_field"), Some("calendar"));
     // Notice before a non-emergency placement needs no counting.
     assert_eq!(
-        one(&r, "area-authority-notified", "placement P7").status,
+        one_about(&r, "area-authority-notified", "placement P7").status,
         Status::Met
     );
 }
 
 #[test]
 fn settings_may_tighten_but_not_loosen() {
-    assert!(OutOfAreaResponsibility::validate_settings("").is_ok());
+    assert!(validate_settings::<OutOfAreaResponsibility>("").is_ok());
     assert!(
-        OutOfAreaResponsibility::validate_settings(
+        validate_settings::<OutOfAreaResponsibility>(
             r#"{"emergency_notification_working_days": 0, "service_working_days": 10}"#
         )
         .is_ok()
     );
-    let err =
-        OutOfAreaResponsibility::validate_settings(r#"{"emergency_notification_working_days": 6}"#)
-            .unwrap_err();
+    let err = validate_settings::<OutOfAreaResponsibility>(
+        r#"{"emergency_notification_working_days": 6}"#,
+    )
+    .unwrap_err();
     assert!(err.contains("at most 5"), "{err}");
-    assert!(OutOfAreaResponsibility::validate_settings(r#"{"service_working_days": 21}"#).is_err());
-    assert!(OutOfAreaResponsibility::validate_settings(r#"{"service_days": 10}"#).is_err());
+    assert!(
+        validate_settings::<OutOfAreaResponsibility>(r#"{"service_working_days": 21}"#).is_err()
+    );
+    assert!(validate_settings::<OutOfAreaResponsibility>(r#"{"service_days": 10}"#).is_err());
     // 10 working days after Mon 3 Mar 2025 is Mon 17 Mar: the 31 Mar naming is 14 days late.
     let ctx = context_with_settings(ymd(2025, 6, 10), r#"{"service_working_days": 10}"#);
     let record =
         json!({"child": {"responsible_authority": "E09000001"}, "placements": good_move()});
-    let r = OutOfAreaResponsibility::evaluate(&ctx, &record.to_string()).expect("evaluates");
-    let sv = one(&r, "mental-health-service-named", "placement P2");
+    let r = evaluate_json::<OutOfAreaResponsibility>(&ctx, &record.to_string()).expect("evaluates");
+    let sv = one_about(&r, "mental-health-service-named", "placement P2");
     assert_eq!(sv.due, Some(ymd(2025, 3, 17)));
     assert_eq!(evidence(sv, "assigned"), Some("2025-03-31"));
     assert_eq!(sv.status, Status::Breach);
@@ -353,7 +353,7 @@ fn settings_may_tighten_but_not_loosen() {
 
 #[test]
 fn metadata_is_complete() {
-    let m = OutOfAreaResponsibility::metadata();
+    let m = describe::<OutOfAreaResponsibility>();
     assert_eq!(m.id, "out-of-area-responsibility");
     let bases: Vec<(&str, Basis)> = m.checks.iter().map(|c| (c.id.as_str(), c.basis)).collect();
     assert_eq!(
@@ -382,7 +382,7 @@ fn the_declared_reads_are_enough() {
         "placements": p,
         "reviews": [{"date": "2025-03-20"}]
     });
-    let trimmed = Projection::new(&OutOfAreaResponsibility::metadata().reads).apply(&full);
+    let trimmed = trimmed::<OutOfAreaResponsibility>(&full);
     assert!(trimmed.get("reviews").is_none());
     let a = assert_reads_suffice::<OutOfAreaResponsibility>(&context(ymd(2025, 6, 10)), &full);
     assert_eq!(a.len(), 4);

@@ -34,16 +34,17 @@ use std::collections::BTreeMap;
 
 use carecheck_sdk::dates::{self, format_long};
 use carecheck_sdk::record::{MentalHealthItem, MentalHealthOutcome};
-use carecheck_sdk::settings::{self, Settings};
+use carecheck_sdk::settings::{Settings, reviews_from_at_latest};
 use carecheck_sdk::{
-    Basis, CareRecord, CheckInfo, CheckResult, Context, Metadata, NaiveDate, Policy, Status,
+    About, CareRecord, CheckInfo, CheckResult, Context, NaiveDate, Policy, Status,
 };
 use schemars::JsonSchema;
 use serde::Deserialize;
 
 pub struct ReviewMentalHealth;
 
-const ID: &str = "review-mental-health";
+/// The recommendation both checks and the `from` bound rest on.
+const CITATION: &str = "EWG 2017 rec 11";
 
 /// The default `from`: 1 Jan 2018, the first full year after the November 2017 recommendations.
 pub fn default_from() -> NaiveDate {
@@ -69,70 +70,191 @@ impl Default for MentalHealthSettings {
 
 impl Settings for MentalHealthSettings {
     fn check(&self) -> Result<(), String> {
-        if self.from > default_from() {
-            return Err(format!(
-                "setting `from` is {}, but EWG 2017 rec 11 applies to reviews from {} at the latest: a local authority may tighten this figure, not loosen it",
-                self.from,
-                default_from()
-            ));
-        }
-        Ok(())
-    }
-}
-
-fn check(id: &str, title: &str) -> CheckInfo {
-    CheckInfo {
-        id: id.into(),
-        title: title.into(),
-        citation: "EWG 2017 rec 11".into(),
-        basis: Basis::Guidance,
+        reviews_from_at_latest("from", self.from, default_from(), CITATION)
     }
 }
 
 fn checks() -> [CheckInfo; 2] {
     [
-        check(
+        CheckInfo::guidance(
             "mental-health-reviewed",
             "Each review considers whether the child's mental health needs have been met",
+            CITATION,
         ),
-        check(
+        CheckInfo::guidance(
             "mental-health-actions",
             "Actions agreed where mental health needs are not met or partly met",
+            CITATION,
         ),
     ]
 }
 
 impl Policy for ReviewMentalHealth {
-    fn metadata() -> Metadata {
-        Metadata {
-            id: ID.into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-            title: "Mental health at every review".into(),
+    type Record = CareRecord;
+    type Settings = MentalHealthSettings;
+
+    fn about() -> About {
+        About {
+            id: "review-mental-health",
+            version: env!("CARGO_PKG_VERSION"),
+            title: "Mental health at every review",
             description: "Checks that every statutory review records whether the child's mental \
-                          health needs have been met, and actions where they have not."
-                .into(),
-            author: "carecheck".into(),
-            citations: vec!["EWG 2017 rec 11".into()],
+                          health needs have been met, and actions where they have not.",
+            author: "carecheck",
+            citations: &[CITATION],
             checks: checks().to_vec(),
-            reads: vec![
-                "/reviews/*/date".into(),
-                "/reviews/*/mental_health/outcome".into(),
-                "/reviews/*/mental_health/actions".into(),
+            reads: &[
+                "/reviews/*/date",
+                "/reviews/*/mental_health/outcome",
+                "/reviews/*/mental_health/actions",
             ],
-            settings_schema: settings::schema::<MentalHealthSettings>(),
             effective_from: default_from(),
         }
     }
 
-    fn validate_settings(settings: &str) -> Result<(), String> {
-        settings::parse::<MentalHealthSettings>(settings).map(|_| ())
-    }
+    fn evaluate(ctx: &Context, record: &CareRecord, s: &MentalHealthSettings) -> Vec<CheckResult> {
+        let [reviewed, actions] = checks();
+        let eval = ctx.evaluation_date;
+        let mut results = Vec::new();
 
-    fn evaluate(ctx: &Context, record: &str) -> Result<Vec<CheckResult>, String> {
-        let record: CareRecord =
-            serde_json::from_str(record).map_err(|e| format!("unreadable record: {e}"))?;
-        let s: MentalHealthSettings = ctx.settings()?;
-        Ok(evaluate_record(ctx, &record, &s))
+        // One entry per review date: the most complete item recorded that day.
+        let mut by_date: BTreeMap<NaiveDate, Option<&MentalHealthItem>> = BTreeMap::new();
+        for review in &record.reviews {
+            let item = review.mental_health.as_ref();
+            let entry = by_date.entry(review.date).or_insert(item);
+            if completeness(item) > completeness(*entry) {
+                *entry = item;
+            }
+        }
+
+        for date in by_date.keys().filter(|d| ctx.is_future(**d)) {
+            results.push(
+                reviewed
+                    .insufficient(
+                        format!("review {date}"),
+                        "reviews[].date",
+                        &format!(
+                            "A review is dated {}, after the evaluation date {}; it is not checked until the date is corrected.",
+                            format_long(*date),
+                            format_long(eval)
+                        ),
+                    )
+                    .with_due(eval),
+            );
+        }
+
+        let in_scope: Vec<(NaiveDate, Option<&MentalHealthItem>)> = by_date
+            .iter()
+            .filter(|(d, _)| **d >= s.from && !ctx.is_future(**d))
+            .map(|(d, i)| (*d, *i))
+            .collect();
+
+        if in_scope.is_empty() {
+            let why = format!(
+                "No review dated from {} to {} is recorded, so there is no review to check.",
+                format_long(s.from),
+                format_long(eval)
+            );
+            for info in [&reviewed, &actions] {
+                results.push(
+                    info.result(Status::NotApplicable, "record", why.clone())
+                        .with_evidence("from", s.from),
+                );
+            }
+            return results;
+        }
+
+        for (date, item) in in_scope {
+            let when = format_long(date);
+            let subject = format!("review {date}");
+            let with_item = |r: CheckResult| -> CheckResult {
+                let r = r.with_evidence("review_date", date);
+                match item {
+                    Some(i) => r.with_evidence("outcome", i.outcome.label()).with_evidence(
+                        "actions",
+                        i.actions.iter().filter(|a| !a.trim().is_empty()).count(),
+                    ),
+                    None => r,
+                }
+            };
+
+            let r = match item {
+                None => reviewed.result(
+                    Status::Breach,
+                    subject.clone(),
+                    format!(
+                        "The review on {when} has no mental-health item; record whether the child's mental health needs have been met."
+                    ),
+                ),
+                Some(i) if i.outcome == MentalHealthOutcome::NotDiscussed => reviewed.result(
+                    Status::Breach,
+                    subject.clone(),
+                    format!(
+                        "The child's mental health was not discussed at the review on {when}; every review must consider whether the child's mental health needs have been met."
+                    ),
+                ),
+                Some(i) => reviewed.result(
+                    Status::Met,
+                    subject.clone(),
+                    format!(
+                        "The review on {when} considered the child's mental health and recorded '{}'.",
+                        i.outcome.label()
+                    ),
+                ),
+            };
+            results.push(with_item(r));
+
+            let r = match item {
+                None => actions.result(
+                    Status::NotApplicable,
+                    subject,
+                    format!(
+                        "The review on {when} recorded no mental-health outcome, so there are no actions to check (see the mental-health-reviewed result)."
+                    ),
+                ),
+                Some(i) => match i.outcome {
+                    MentalHealthOutcome::NotDiscussed => actions.result(
+                        Status::NotApplicable,
+                        subject,
+                        format!(
+                            "The child's mental health was not discussed at the review on {when}, so there are no actions to check (see the mental-health-reviewed result)."
+                        ),
+                    ),
+                    MentalHealthOutcome::NeedsMet => actions.result(
+                        Status::NotApplicable,
+                        subject,
+                        format!(
+                            "The review on {when} found the child's mental health needs met, so no actions were required."
+                        ),
+                    ),
+                    MentalHealthOutcome::PartlyMet | MentalHealthOutcome::NotMet => {
+                        let count = i.actions.iter().filter(|a| !a.trim().is_empty()).count();
+                        if count > 0 {
+                            actions.result(
+                                Status::Met,
+                                subject,
+                                format!(
+                                    "The review on {when} recorded '{}' and agreed {}.",
+                                    i.outcome.label(),
+                                    dates::plural(i64::try_from(count).unwrap_or(i64::MAX), "action")
+                                ),
+                            )
+                        } else {
+                            actions.result(
+                                Status::Breach,
+                                subject,
+                                format!(
+                                    "The review on {when} recorded '{}' but no actions; agree and record what will be done to meet the child's mental health needs.",
+                                    i.outcome.label()
+                                ),
+                            )
+                        }
+                    }
+                },
+            };
+            results.push(with_item(r));
+        }
+        results
     }
 }
 
@@ -148,156 +270,6 @@ fn completeness(item: Option<&MentalHealthItem>) -> u8 {
         Some(i) if !has_actions(i) => 2,
         Some(_) => 3,
     }
-}
-
-/// The policy's logic on a parsed record.
-pub fn evaluate_record(
-    ctx: &Context,
-    record: &CareRecord,
-    s: &MentalHealthSettings,
-) -> Vec<CheckResult> {
-    let [reviewed, actions] = checks();
-    let eval = ctx.evaluation_date;
-    let mut results = Vec::new();
-
-    // One entry per review date: the most complete item recorded that day.
-    let mut by_date: BTreeMap<NaiveDate, Option<&MentalHealthItem>> = BTreeMap::new();
-    for review in &record.reviews {
-        let item = review.mental_health.as_ref();
-        let entry = by_date.entry(review.date).or_insert(item);
-        if completeness(item) > completeness(*entry) {
-            *entry = item;
-        }
-    }
-
-    for date in by_date.keys().filter(|d| ctx.is_future(**d)) {
-        results.push(
-            reviewed
-                .insufficient(
-                    format!("review {date}"),
-                    "reviews[].date",
-                    &format!(
-                        "A review is dated {}, after the evaluation date {}; it is not checked until the date is corrected.",
-                        format_long(*date),
-                        format_long(eval)
-                    ),
-                )
-                .with_due(eval),
-        );
-    }
-
-    let in_scope: Vec<(NaiveDate, Option<&MentalHealthItem>)> = by_date
-        .iter()
-        .filter(|(d, _)| **d >= s.from && !ctx.is_future(**d))
-        .map(|(d, i)| (*d, *i))
-        .collect();
-
-    if in_scope.is_empty() {
-        let why = format!(
-            "No review dated from {} to {} is recorded, so there is no review to check.",
-            format_long(s.from),
-            format_long(eval)
-        );
-        for info in [&reviewed, &actions] {
-            results.push(
-                info.result(Status::NotApplicable, "record", why.clone())
-                    .with_evidence("from", s.from),
-            );
-        }
-        return results;
-    }
-
-    for (date, item) in in_scope {
-        let when = format_long(date);
-        let subject = format!("review {date}");
-        let with_item = |r: CheckResult| -> CheckResult {
-            let r = r.with_evidence("review_date", date);
-            match item {
-                Some(i) => r.with_evidence("outcome", i.outcome.label()).with_evidence(
-                    "actions",
-                    i.actions.iter().filter(|a| !a.trim().is_empty()).count(),
-                ),
-                None => r,
-            }
-        };
-
-        let r = match item {
-            None => reviewed.result(
-                Status::Breach,
-                subject.clone(),
-                format!(
-                    "The review on {when} has no mental-health item; record whether the child's mental health needs have been met."
-                ),
-            ),
-            Some(i) if i.outcome == MentalHealthOutcome::NotDiscussed => reviewed.result(
-                Status::Breach,
-                subject.clone(),
-                format!(
-                    "The child's mental health was not discussed at the review on {when}; every review must consider whether the child's mental health needs have been met."
-                ),
-            ),
-            Some(i) => reviewed.result(
-                Status::Met,
-                subject.clone(),
-                format!(
-                    "The review on {when} considered the child's mental health and recorded '{}'.",
-                    i.outcome.label()
-                ),
-            ),
-        };
-        results.push(with_item(r));
-
-        let r = match item {
-            None => actions.result(
-                Status::NotApplicable,
-                subject,
-                format!(
-                    "The review on {when} recorded no mental-health outcome, so there are no actions to check (see the mental-health-reviewed result)."
-                ),
-            ),
-            Some(i) => match i.outcome {
-                MentalHealthOutcome::NotDiscussed => actions.result(
-                    Status::NotApplicable,
-                    subject,
-                    format!(
-                        "The child's mental health was not discussed at the review on {when}, so there are no actions to check (see the mental-health-reviewed result)."
-                    ),
-                ),
-                MentalHealthOutcome::NeedsMet => actions.result(
-                    Status::NotApplicable,
-                    subject,
-                    format!(
-                        "The review on {when} found the child's mental health needs met, so no actions were required."
-                    ),
-                ),
-                MentalHealthOutcome::PartlyMet | MentalHealthOutcome::NotMet => {
-                    let count = i.actions.iter().filter(|a| !a.trim().is_empty()).count();
-                    if count > 0 {
-                        actions.result(
-                            Status::Met,
-                            subject,
-                            format!(
-                                "The review on {when} recorded '{}' and agreed {}.",
-                                i.outcome.label(),
-                                dates::plural(i64::try_from(count).unwrap_or(i64::MAX), "action")
-                            ),
-                        )
-                    } else {
-                        actions.result(
-                            Status::Breach,
-                            subject,
-                            format!(
-                                "The review on {when} recorded '{}' but no actions; agree and record what will be done to meet the child's mental health needs.",
-                                i.outcome.label()
-                            ),
-                        )
-                    }
-                }
-            },
-        };
-        results.push(with_item(r));
-    }
-    results
 }
 
 carecheck_sdk::export_policy!(ReviewMentalHealth);

@@ -1,24 +1,15 @@
 //! Hand-worked cases.
 
 use super::*;
-use carecheck_sdk::projection::Projection;
 use carecheck_sdk::testing::{
-    assert_reads_suffice, context, context_with_settings, rich_record, ymd,
+    assert_reads_suffice_on_rich_record, context_with_settings, of, run, run_with, ymd,
 };
+use carecheck_sdk::{Basis, describe, evaluate_json, validate_settings};
 use serde_json::{Value, json};
 
-fn run_with(eval: NaiveDate, reviews: Value, s: &MentalHealthSettings) -> Vec<CheckResult> {
-    let record: CareRecord =
-        serde_json::from_value(json!({ "reviews": reviews })).expect("valid record");
-    evaluate_record(&context(eval), &record, s)
-}
-
-fn run(eval: NaiveDate, reviews: Value) -> Vec<CheckResult> {
-    run_with(eval, reviews, &MentalHealthSettings::default())
-}
-
-fn of<'a>(results: &'a [CheckResult], check: &str) -> Vec<&'a CheckResult> {
-    results.iter().filter(|r| r.check == check).collect()
+/// A record holding just these reviews.
+fn with_reviews(reviews: Value) -> Value {
+    json!({ "reviews": reviews })
 }
 
 const REVIEWED: &str = "mental-health-reviewed";
@@ -26,13 +17,13 @@ const ACTIONS: &str = "mental-health-actions";
 
 #[test]
 fn one_result_per_review_for_each_check() {
-    let results = run(
+    let results = run::<ReviewMentalHealth>(
         ymd(2025, 6, 1),
-        json!([
+        with_reviews(json!([
             { "date": "2025-03-04", "mental_health": { "outcome": "needs-met" } },
             { "date": "2025-01-22", "mental_health": { "outcome": "not-met", "actions": ["Refer to CAMHS"] } },
             { "date": "2024-09-10", "mental_health": { "outcome": "partly-met", "actions": ["Therapeutic parenting course", "Review school support"] } },
-        ]),
+        ])),
     );
     let reviewed = of(&results, REVIEWED);
     let actions = of(&results, ACTIONS);
@@ -65,12 +56,12 @@ fn one_result_per_review_for_each_check() {
 
 #[test]
 fn missing_item_and_not_discussed_are_breaches() {
-    let results = run(
+    let results = run::<ReviewMentalHealth>(
         ymd(2025, 6, 1),
-        json!([
+        with_reviews(json!([
             { "date": "2025-03-04" },
             { "date": "2025-04-29", "mental_health": { "outcome": "not-discussed" } },
-        ]),
+        ])),
     );
     let reviewed = of(&results, REVIEWED);
     assert_eq!(reviewed[0].status, Status::Breach);
@@ -93,12 +84,12 @@ fn missing_item_and_not_discussed_are_breaches() {
 
 #[test]
 fn needs_not_met_without_actions_is_a_breach() {
-    let results = run(
+    let results = run::<ReviewMentalHealth>(
         ymd(2025, 6, 1),
-        json!([
+        with_reviews(json!([
             { "date": "2025-03-04", "mental_health": { "outcome": "not-met" } },
             { "date": "2025-05-20", "mental_health": { "outcome": "partly-met", "actions": ["", "   "] } },
-        ]),
+        ])),
     );
     let actions = of(&results, ACTIONS);
     assert_eq!(actions[0].status, Status::Breach);
@@ -123,7 +114,7 @@ fn reviews_before_from_are_not_checked() {
         { "date": "2017-12-31" },
         { "date": "2018-01-01" },
     ]);
-    let results = run(ymd(2018, 6, 1), reviews.clone());
+    let results = run::<ReviewMentalHealth>(ymd(2018, 6, 1), with_reviews(reviews.clone()));
     let reviewed = of(&results, REVIEWED);
     assert_eq!(reviewed.len(), 1);
     assert_eq!(reviewed[0].subject, "review 2018-01-01");
@@ -134,12 +125,19 @@ fn reviews_before_from_are_not_checked() {
         from: ymd(2017, 12, 1),
     };
     assert_eq!(
-        of(&run_with(ymd(2018, 6, 1), reviews, &earlier), REVIEWED).len(),
+        of(
+            &run_with::<ReviewMentalHealth>(ymd(2018, 6, 1), with_reviews(reviews), &earlier),
+            REVIEWED
+        )
+        .len(),
         2
     );
 
     // Only older reviews: one not_applicable result per check.
-    let results = run(ymd(2018, 6, 1), json!([{ "date": "2017-06-30" }]));
+    let results = run::<ReviewMentalHealth>(
+        ymd(2018, 6, 1),
+        with_reviews(json!([{ "date": "2017-06-30" }])),
+    );
     assert_eq!(results.len(), 2);
     assert!(
         results
@@ -154,19 +152,19 @@ fn reviews_before_from_are_not_checked() {
 
 #[test]
 fn no_reviews_at_all() {
-    let results = run(ymd(2025, 6, 1), json!([]));
+    let results = run::<ReviewMentalHealth>(ymd(2025, 6, 1), with_reviews(json!([])));
     assert_eq!(results.len(), 2);
     assert!(results.iter().all(|r| r.status == Status::NotApplicable));
 }
 
 #[test]
 fn future_dated_review_is_a_data_error() {
-    let results = run(
+    let results = run::<ReviewMentalHealth>(
         ymd(2025, 6, 1),
-        json!([
+        with_reviews(json!([
             { "date": "2025-03-04", "mental_health": { "outcome": "needs-met" } },
             { "date": "2025-06-02", "mental_health": { "outcome": "needs-met" } },
-        ]),
+        ])),
     );
     let reviewed = of(&results, REVIEWED);
     assert_eq!(reviewed.len(), 2);
@@ -191,12 +189,12 @@ fn future_dated_review_is_a_data_error() {
 #[test]
 fn rows_on_the_same_day_are_one_review() {
     // An empty duplicate row does not hide the item recorded on the other.
-    let results = run(
+    let results = run::<ReviewMentalHealth>(
         ymd(2025, 6, 1),
-        json!([
+        with_reviews(json!([
             { "date": "2025-03-04" },
             { "date": "2025-03-04", "mental_health": { "outcome": "not-met", "actions": ["Refer to CAMHS"] } },
-        ]),
+        ])),
     );
     assert_eq!(results.len(), 2);
     assert!(results.iter().all(|r| r.status == Status::Met));
@@ -204,9 +202,11 @@ fn rows_on_the_same_day_are_one_review() {
 
 #[test]
 fn leap_day_review() {
-    let results = run(
+    let results = run::<ReviewMentalHealth>(
         ymd(2024, 3, 1),
-        json!([{ "date": "2024-02-29", "mental_health": { "outcome": "partly-met" } }]),
+        with_reviews(
+            json!([{ "date": "2024-02-29", "mental_health": { "outcome": "partly-met" } }]),
+        ),
     );
     let actions = of(&results, ACTIONS);
     assert_eq!(actions[0].subject, "review 2024-02-29");
@@ -219,16 +219,16 @@ fn leap_day_review() {
 
 #[test]
 fn settings_may_tighten_but_not_loosen() {
-    assert!(ReviewMentalHealth::validate_settings("").is_ok());
-    assert!(ReviewMentalHealth::validate_settings(r#"{"from": "2017-11-01"}"#).is_ok());
-    assert!(ReviewMentalHealth::validate_settings(r#"{"from": "2018-01-01"}"#).is_ok());
-    let err = ReviewMentalHealth::validate_settings(r#"{"from": "2018-01-02"}"#).unwrap_err();
+    assert!(validate_settings::<ReviewMentalHealth>("").is_ok());
+    assert!(validate_settings::<ReviewMentalHealth>(r#"{"from": "2017-11-01"}"#).is_ok());
+    assert!(validate_settings::<ReviewMentalHealth>(r#"{"from": "2018-01-01"}"#).is_ok());
+    let err = validate_settings::<ReviewMentalHealth>(r#"{"from": "2018-01-02"}"#).unwrap_err();
     assert!(
         err.contains("may tighten this figure, not loosen it"),
         "{err}"
     );
-    assert!(ReviewMentalHealth::validate_settings(r#"{"from": "2018-13-01"}"#).is_err());
-    assert!(ReviewMentalHealth::validate_settings(r#"{"since": "2018-01-01"}"#).is_err());
+    assert!(validate_settings::<ReviewMentalHealth>(r#"{"from": "2018-13-01"}"#).is_err());
+    assert!(validate_settings::<ReviewMentalHealth>(r#"{"since": "2018-01-01"}"#).is_err());
     assert_eq!(MentalHealthSettings::default().from, ymd(2018, 1, 1));
 }
 
@@ -237,17 +237,17 @@ fn evaluate_reads_json_and_settings() {
     let c = context_with_settings(ymd(2018, 6, 1), r#"{"from": "2017-12-01"}"#);
     let record =
         r#"{"reviews": [{"date": "2017-12-15", "mental_health": {"outcome": "needs-met"}}]}"#;
-    let results = ReviewMentalHealth::evaluate(&c, record).expect("evaluates");
+    let results = evaluate_json::<ReviewMentalHealth>(&c, record).expect("evaluates");
     assert_eq!(results.len(), 2);
     assert_eq!(results[0].status, Status::Met);
-    assert!(ReviewMentalHealth::evaluate(&c, "{").is_err());
+    assert!(evaluate_json::<ReviewMentalHealth>(&c, "{").is_err());
     let bad = context_with_settings(ymd(2018, 6, 1), r#"{"from": "2019-01-01"}"#);
-    assert!(ReviewMentalHealth::evaluate(&bad, record).is_err());
+    assert!(evaluate_json::<ReviewMentalHealth>(&bad, record).is_err());
 }
 
 #[test]
 fn metadata() {
-    let m = ReviewMentalHealth::metadata();
+    let m = describe::<ReviewMentalHealth>();
     assert_eq!(m.id, "review-mental-health");
     let ids: Vec<_> = m.checks.iter().map(|c| c.id.as_str()).collect();
     assert_eq!(ids, [REVIEWED, ACTIONS]);
@@ -267,10 +267,6 @@ fn metadata() {
 
 #[test]
 fn the_declared_reads_are_enough() {
-    let full = rich_record();
-    let projected = Projection::new(&ReviewMentalHealth::metadata().reads).apply(&full);
-    assert!(projected["child"].get("name").is_none());
-    assert_ne!(projected, full);
-    let from_full = assert_reads_suffice::<ReviewMentalHealth>(&context(ymd(2025, 6, 1)), &full);
+    let from_full = assert_reads_suffice_on_rich_record::<ReviewMentalHealth>(ymd(2025, 6, 1));
     assert!(!from_full.is_empty());
 }

@@ -68,16 +68,14 @@ use chrono::Days;
 use carecheck_sdk::dates::{self, format_long};
 use carecheck_sdk::outcome::describe;
 use carecheck_sdk::record::Sdq;
-use carecheck_sdk::settings::{self, Settings, at_most};
+use carecheck_sdk::settings::{Settings, at_most};
 use carecheck_sdk::{
-    Basis, CareRecord, CheckInfo, CheckResult, Context, Metadata, NaiveDate, Policy, Status,
+    About, CareRecord, CheckInfo, CheckResult, Context, NaiveDate, Policy, Status,
 };
 use schemars::JsonSchema;
 use serde::Deserialize;
 
 pub struct SdqPolicy;
-
-const ID: &str = "sdq";
 
 /// Youngest and oldest ages (inclusive) for the annual SDQ.
 const MIN_AGE: u32 = 4;
@@ -148,28 +146,19 @@ impl Settings for SdqSettings {
     }
 }
 
-fn check(id: &str, title: &str, citation: &str) -> CheckInfo {
-    CheckInfo {
-        id: id.into(),
-        title: title.into(),
-        citation: citation.into(),
-        basis: Basis::Guidance,
-    }
-}
-
 fn checks() -> [CheckInfo; 3] {
     [
-        check(
+        CheckInfo::guidance(
             "sdq-annual",
             "SDQ at least every 12 months for children aged 4 to 16 looked after for 12 months or more",
             "Statutory guidance on promoting the health and well-being of looked-after children (2015); DfE SSDA903 guidance (OC2)",
         ),
-        check(
+        CheckInfo::guidance(
             "high-sdq-assessment",
             "A high SDQ score leads to a comprehensive mental-health assessment",
             "EWG 2017 rec 2",
         ),
-        check(
+        CheckInfo::guidance(
             "borderline-sdq",
             "A borderline SDQ score is followed up by an assessment or referral",
             "EWG 2017 rec 2",
@@ -178,49 +167,238 @@ fn checks() -> [CheckInfo; 3] {
 }
 
 impl Policy for SdqPolicy {
-    fn metadata() -> Metadata {
-        Metadata {
-            id: ID.into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-            title: "Strengths and Difficulties Questionnaire".into(),
+    type Record = CareRecord;
+    type Settings = SdqSettings;
+
+    fn about() -> About {
+        About {
+            id: "sdq",
+            version: env!("CARGO_PKG_VERSION"),
+            title: "Strengths and Difficulties Questionnaire",
             description: "Checks the annual SDQ for children aged 4 to 16 looked after for a year or \
-                          more, and that high and borderline scores are followed up."
-                .into(),
-            author: "carecheck".into(),
-            citations: vec![
-                "Promoting the health and well-being of looked-after children (statutory guidance, 2015)".into(),
-                "DfE SSDA903 guidance (OC2)".into(),
-                "EWG 2017 rec 2".into(),
+                          more, and that high and borderline scores are followed up.",
+            author: "carecheck",
+            citations: &[
+                "Promoting the health and well-being of looked-after children (statutory guidance, 2015)",
+                "DfE SSDA903 guidance (OC2)",
+                "EWG 2017 rec 2",
             ],
             checks: checks().to_vec(),
-            reads: vec![
-                "/child/date_of_birth".into(),
-                "/periods_of_care/*/episodes/*/start".into(),
-                "/periods_of_care/*/episodes/*/end".into(),
-                "/health/sdq/*/date".into(),
-                "/health/sdq/*/date_approximate".into(),
-                "/health/sdq/*/score".into(),
-                "/health/sdq/*/completed_by".into(),
-                "/health/sdq/*/reason_not_completed".into(),
-                "/health/mental_health_assessments/*/date".into(),
-                "/health/mental_health_referrals/*/id".into(),
-                "/health/mental_health_referrals/*/service".into(),
-                "/health/mental_health_referrals/*/referred".into(),
+            reads: &[
+                "/child/date_of_birth",
+                "/periods_of_care/*/episodes/*/start",
+                "/periods_of_care/*/episodes/*/end",
+                "/health/sdq/*/date",
+                "/health/sdq/*/date_approximate",
+                "/health/sdq/*/score",
+                "/health/sdq/*/completed_by",
+                "/health/sdq/*/reason_not_completed",
+                "/health/mental_health_assessments/*/date",
+                "/health/mental_health_referrals/*/id",
+                "/health/mental_health_referrals/*/service",
+                "/health/mental_health_referrals/*/referred",
             ],
-            settings_schema: settings::schema::<SdqSettings>(),
             effective_from: NaiveDate::from_ymd_opt(2015, 3, 31).expect("valid date"),
         }
     }
 
-    fn validate_settings(settings: &str) -> Result<(), String> {
-        settings::parse::<SdqSettings>(settings).map(|_| ())
-    }
+    fn evaluate(ctx: &Context, record: &CareRecord, s: &SdqSettings) -> Vec<CheckResult> {
+        let [annual, high, borderline] = checks();
+        let eval = ctx.evaluation_date;
+        let mut results = Vec::new();
 
-    fn evaluate(ctx: &Context, record: &str) -> Result<Vec<CheckResult>, String> {
-        let record: CareRecord =
-            serde_json::from_str(record).map_err(|e| format!("unreadable record: {e}"))?;
-        let s: SdqSettings = ctx.settings()?;
-        Ok(evaluate_record(ctx, &record, &s))
+        // Data errors: reported once, never used.
+        let mut sdqs: Vec<&Sdq> = Vec::new();
+        for sdq in &record.health.sdq {
+            if ctx.is_future(sdq.date) {
+                results.push(
+                    annual
+                        .insufficient(
+                            format!("SDQ {}", sdq.date),
+                            "health.sdq[].date",
+                            &format!(
+                                "An SDQ is dated {}, after the evaluation date {}; it is not counted until the date is corrected.",
+                                format_long(sdq.date),
+                                format_long(eval)
+                            ),
+                        )
+                        .with_due(eval),
+                );
+            } else if let Some(score) = sdq.score.filter(|s| *s > MAX_SCORE) {
+                results.push(annual.insufficient(
+                    format!("SDQ {}", sdq.date),
+                    "health.sdq[].score",
+                    &format!(
+                        "The SDQ on {} has a score of {score}, outside the 0-40 range; it is not counted until the score is corrected.",
+                        format_long(sdq.date)
+                    ),
+                ));
+            } else if !is_other_informant(sdq) {
+                sdqs.push(sdq);
+            }
+        }
+        sdqs.sort_by_key(|s| s.date);
+
+        let mut assessments: Vec<NaiveDate> = Vec::new();
+        for a in &record.health.mental_health_assessments {
+            if ctx.is_future(a.date) {
+                results.push(
+                    high.insufficient(
+                        format!("mental-health assessment {}", a.date),
+                        "health.mental_health_assessments[].date",
+                        &format!(
+                            "A mental-health assessment is dated {}, after the evaluation date {}; it is not counted until the date is corrected.",
+                            format_long(a.date),
+                            format_long(eval)
+                        ),
+                    )
+                    .with_due(eval),
+                );
+            } else {
+                assessments.push(a.date);
+            }
+        }
+        assessments.sort();
+
+        let mut referrals: Vec<(NaiveDate, &str)> = Vec::new();
+        for r in &record.health.mental_health_referrals {
+            if ctx.is_future(r.referred) {
+                results.push(
+                    borderline
+                        .insufficient(
+                            format!("referral {}", r.id),
+                            "health.mental_health_referrals[].referred",
+                            &format!(
+                                "Referral {} to {} is dated {}, after the evaluation date {}; it is not counted until the date is corrected.",
+                                r.id,
+                                r.service,
+                                format_long(r.referred),
+                                format_long(eval)
+                            ),
+                        )
+                        .with_due(eval),
+                );
+            } else {
+                referrals.push((r.referred, r.id.as_str()));
+            }
+        }
+        referrals.sort();
+
+        if record.periods_of_care.is_empty() {
+            let why = "The record has no period of care, so it cannot be told whether the child is looked after; add the episodes of care.";
+            for info in [&annual, &high, &borderline] {
+                results.push(info.insufficient("record", "periods_of_care", why));
+            }
+            return results;
+        }
+        let current = record.periods_of_care.iter().find(|p| p.contains(eval));
+        let Some((period, start)) = current.and_then(|p| p.start().map(|st| (p, st))) else {
+            let why = format!(
+                "The child is not in a period of care on {}, so no SDQ check applies.",
+                format_long(eval)
+            );
+            for info in [&annual, &high, &borderline] {
+                results.push(
+                    info.result(Status::NotApplicable, "child", why.clone())
+                        .with_evidence("evaluation_date", eval),
+                );
+            }
+            return results;
+        };
+
+        let in_period: Vec<&Sdq> = sdqs
+            .iter()
+            .copied()
+            .filter(|s| period.contains(s.date))
+            .collect();
+        results.push(annual_result(ctx, &annual, record, start, &in_period));
+
+        // Follow-up of high and borderline scores.
+        let high_threshold = s.high_threshold;
+        let band = s.borderline_threshold..high_threshold;
+        let mut any_high = false;
+        let mut any_borderline = false;
+        for sdq in &in_period {
+            let Some(score) = sdq.score else { continue };
+            let score32 = u32::from(score);
+            let due = add_days(sdq.date, s.assessment_days);
+            let subject = format!("SDQ {}", sdq.date);
+            if score32 >= high_threshold {
+                any_high = true;
+                let done = assessments.iter().copied().find(|d| *d >= sdq.date);
+                let timing = ctx.timing(due, done);
+                let what = format!(
+                    "Comprehensive mental-health assessment after the high SDQ score of {score} on {}",
+                    sdq_text(sdq)
+                );
+                let mut r = high
+                    .result(
+                        timing.status(),
+                        subject,
+                        describe(&what, "held", due, timing),
+                    )
+                    .with_due(due);
+                if let Some(done) = done {
+                    r = r.with_evidence("assessment", done);
+                }
+                results.push(with_sdq_evidence(r, sdq));
+            } else if band.contains(&score32) {
+                any_borderline = true;
+                let assessment = assessments.iter().copied().find(|d| *d >= sdq.date);
+                let referral = referrals.iter().find(|(d, _)| *d >= sdq.date);
+                let done = match (assessment, referral) {
+                    (Some(a), Some((r, id))) if *r < a => Some((*r, format!("referral {id}"))),
+                    (Some(a), _) => Some((a, "mental-health assessment".to_string())),
+                    (None, Some((r, id))) => Some((*r, format!("referral {id}"))),
+                    (None, None) => None,
+                };
+                let timing = ctx.timing(due, done.as_ref().map(|(d, _)| *d));
+                let what = format!(
+                    "Follow-up (a mental-health assessment or referral) of the borderline SDQ score of {score} on {}",
+                    sdq_text(sdq)
+                );
+                let mut r = borderline
+                    .result(
+                        timing.status(),
+                        subject,
+                        describe(&what, "made", due, timing),
+                    )
+                    .with_due(due);
+                if let Some((date, what)) = done {
+                    r = r
+                        .with_evidence("follow_up", what)
+                        .with_evidence("follow_up_date", date);
+                }
+                results.push(with_sdq_evidence(r, sdq));
+            }
+        }
+        let period_text = format!("the current period of care (from {})", format_long(start));
+        if !any_high {
+            results.push(
+                high.result(
+                    Status::NotApplicable,
+                    "child",
+                    format!("No SDQ in {period_text} scored {high_threshold} or more."),
+                )
+                .with_evidence("period_start", start),
+            );
+        }
+        if !any_borderline {
+            results.push(
+                borderline
+                    .result(
+                        Status::NotApplicable,
+                        "child",
+                        format!(
+                            "No SDQ in {period_text} scored in the borderline band ({} to {}).",
+                            band.start,
+                            band.end.saturating_sub(1)
+                        ),
+                    )
+                    .with_evidence("period_start", start),
+            );
+        }
+        results
     }
 }
 
@@ -256,206 +434,6 @@ fn with_sdq_evidence(r: CheckResult, sdq: &Sdq) -> CheckResult {
 fn add_days(date: NaiveDate, days: u32) -> NaiveDate {
     date.checked_add_days(Days::new(u64::from(days)))
         .unwrap_or(NaiveDate::MAX)
-}
-
-/// The policy's logic on a parsed record.
-pub fn evaluate_record(ctx: &Context, record: &CareRecord, s: &SdqSettings) -> Vec<CheckResult> {
-    let [annual, high, borderline] = checks();
-    let eval = ctx.evaluation_date;
-    let mut results = Vec::new();
-
-    // Data errors: reported once, never used.
-    let mut sdqs: Vec<&Sdq> = Vec::new();
-    for sdq in &record.health.sdq {
-        if ctx.is_future(sdq.date) {
-            results.push(
-                annual
-                    .insufficient(
-                        format!("SDQ {}", sdq.date),
-                        "health.sdq[].date",
-                        &format!(
-                            "An SDQ is dated {}, after the evaluation date {}; it is not counted until the date is corrected.",
-                            format_long(sdq.date),
-                            format_long(eval)
-                        ),
-                    )
-                    .with_due(eval),
-            );
-        } else if let Some(score) = sdq.score.filter(|s| *s > MAX_SCORE) {
-            results.push(annual.insufficient(
-                format!("SDQ {}", sdq.date),
-                "health.sdq[].score",
-                &format!(
-                    "The SDQ on {} has a score of {score}, outside the 0-40 range; it is not counted until the score is corrected.",
-                    format_long(sdq.date)
-                ),
-            ));
-        } else if !is_other_informant(sdq) {
-            sdqs.push(sdq);
-        }
-    }
-    sdqs.sort_by_key(|s| s.date);
-
-    let mut assessments: Vec<NaiveDate> = Vec::new();
-    for a in &record.health.mental_health_assessments {
-        if ctx.is_future(a.date) {
-            results.push(
-                high.insufficient(
-                    format!("mental-health assessment {}", a.date),
-                    "health.mental_health_assessments[].date",
-                    &format!(
-                        "A mental-health assessment is dated {}, after the evaluation date {}; it is not counted until the date is corrected.",
-                        format_long(a.date),
-                        format_long(eval)
-                    ),
-                )
-                .with_due(eval),
-            );
-        } else {
-            assessments.push(a.date);
-        }
-    }
-    assessments.sort();
-
-    let mut referrals: Vec<(NaiveDate, &str)> = Vec::new();
-    for r in &record.health.mental_health_referrals {
-        if ctx.is_future(r.referred) {
-            results.push(
-                borderline
-                    .insufficient(
-                        format!("referral {}", r.id),
-                        "health.mental_health_referrals[].referred",
-                        &format!(
-                            "Referral {} to {} is dated {}, after the evaluation date {}; it is not counted until the date is corrected.",
-                            r.id,
-                            r.service,
-                            format_long(r.referred),
-                            format_long(eval)
-                        ),
-                    )
-                    .with_due(eval),
-            );
-        } else {
-            referrals.push((r.referred, r.id.as_str()));
-        }
-    }
-    referrals.sort();
-
-    if record.periods_of_care.is_empty() {
-        let why = "The record has no period of care, so it cannot be told whether the child is looked after; add the episodes of care.";
-        for info in [&annual, &high, &borderline] {
-            results.push(info.insufficient("record", "periods_of_care", why));
-        }
-        return results;
-    }
-    let current = record.periods_of_care.iter().find(|p| p.contains(eval));
-    let Some((period, start)) = current.and_then(|p| p.start().map(|st| (p, st))) else {
-        let why = format!(
-            "The child is not in a period of care on {}, so no SDQ check applies.",
-            format_long(eval)
-        );
-        for info in [&annual, &high, &borderline] {
-            results.push(
-                info.result(Status::NotApplicable, "child", why.clone())
-                    .with_evidence("evaluation_date", eval),
-            );
-        }
-        return results;
-    };
-
-    let in_period: Vec<&Sdq> = sdqs
-        .iter()
-        .copied()
-        .filter(|s| period.contains(s.date))
-        .collect();
-    results.push(annual_result(ctx, &annual, record, start, &in_period));
-
-    // Follow-up of high and borderline scores.
-    let high_threshold = s.high_threshold;
-    let band = s.borderline_threshold..high_threshold;
-    let mut any_high = false;
-    let mut any_borderline = false;
-    for sdq in &in_period {
-        let Some(score) = sdq.score else { continue };
-        let score32 = u32::from(score);
-        let due = add_days(sdq.date, s.assessment_days);
-        let subject = format!("SDQ {}", sdq.date);
-        if score32 >= high_threshold {
-            any_high = true;
-            let done = assessments.iter().copied().find(|d| *d >= sdq.date);
-            let timing = ctx.timing(due, done);
-            let what = format!(
-                "Comprehensive mental-health assessment after the high SDQ score of {score} on {}",
-                sdq_text(sdq)
-            );
-            let mut r = high
-                .result(
-                    timing.status(),
-                    subject,
-                    describe(&what, "held", due, timing),
-                )
-                .with_due(due);
-            if let Some(done) = done {
-                r = r.with_evidence("assessment", done);
-            }
-            results.push(with_sdq_evidence(r, sdq));
-        } else if band.contains(&score32) {
-            any_borderline = true;
-            let assessment = assessments.iter().copied().find(|d| *d >= sdq.date);
-            let referral = referrals.iter().find(|(d, _)| *d >= sdq.date);
-            let done = match (assessment, referral) {
-                (Some(a), Some((r, id))) if *r < a => Some((*r, format!("referral {id}"))),
-                (Some(a), _) => Some((a, "mental-health assessment".to_string())),
-                (None, Some((r, id))) => Some((*r, format!("referral {id}"))),
-                (None, None) => None,
-            };
-            let timing = ctx.timing(due, done.as_ref().map(|(d, _)| *d));
-            let what = format!(
-                "Follow-up (a mental-health assessment or referral) of the borderline SDQ score of {score} on {}",
-                sdq_text(sdq)
-            );
-            let mut r = borderline
-                .result(
-                    timing.status(),
-                    subject,
-                    describe(&what, "made", due, timing),
-                )
-                .with_due(due);
-            if let Some((date, what)) = done {
-                r = r
-                    .with_evidence("follow_up", what)
-                    .with_evidence("follow_up_date", date);
-            }
-            results.push(with_sdq_evidence(r, sdq));
-        }
-    }
-    let period_text = format!("the current period of care (from {})", format_long(start));
-    if !any_high {
-        results.push(
-            high.result(
-                Status::NotApplicable,
-                "child",
-                format!("No SDQ in {period_text} scored {high_threshold} or more."),
-            )
-            .with_evidence("period_start", start),
-        );
-    }
-    if !any_borderline {
-        results.push(
-            borderline
-                .result(
-                    Status::NotApplicable,
-                    "child",
-                    format!(
-                        "No SDQ in {period_text} scored in the borderline band ({} to {}).",
-                        band.start,
-                        band.end.saturating_sub(1)
-                    ),
-                )
-                .with_evidence("period_start", start),
-        );
-    }
-    results
 }
 
 fn annual_result(

@@ -4,18 +4,12 @@
 
 use carecheck_sdk::calendar_file::england_and_wales;
 use carecheck_sdk::reviews::{self, Intervals};
-use carecheck_sdk::testing::{context, context_with_settings, ymd};
-use carecheck_sdk::{CareRecord, CheckResult, NaiveDate, Policy, Status};
+use carecheck_sdk::testing::{
+    assert_reads_suffice_on_rich_record, care_record, context, context_with_settings, run, ymd,
+};
+use carecheck_sdk::{CheckResult, NaiveDate, Status, describe, evaluate_json, validate_settings};
 use serde_json::{Value, json};
-use statutory_review_timeliness::{ReviewSettings, StatutoryReviewTimeliness, evaluate_record};
-
-fn parse(record: Value) -> CareRecord {
-    serde_json::from_value(record).expect("valid record")
-}
-
-fn run(eval: NaiveDate, record: Value) -> Vec<CheckResult> {
-    evaluate_record(&context(eval), &parse(record), &ReviewSettings::default())
-}
+use statutory_review_timeliness::StatutoryReviewTimeliness;
 
 /// One open period from `start` with reviews on `reviews`.
 fn open(start: &str, reviews: &[&str]) -> Value {
@@ -46,7 +40,7 @@ fn row(check: &str, status: Status, due: NaiveDate) -> (String, Status, Option<N
 /// Mon 20 = 18, Tue 21 = 19, Wed 22 Jan 2025 = 20.
 #[test]
 fn first_review_due_twenty_working_days_across_christmas_and_new_year() {
-    let results = run(ymd(2024, 12, 20), open("2024-12-20", &[]));
+    let results = run::<StatutoryReviewTimeliness>(ymd(2024, 12, 20), open("2024-12-20", &[]));
     assert_eq!(results.len(), 1);
     let r = &results[0];
     assert_eq!(r.check, "first-review");
@@ -69,7 +63,7 @@ fn first_review_due_twenty_working_days_across_christmas_and_new_year() {
 /// Mon 28 - Wed 30 = 17-19; Thu 1 May 2025 = 20 (the early May bank holiday, Mon 5 May, is not reached).
 #[test]
 fn first_review_due_across_easter_2025() {
-    let results = run(ymd(2025, 4, 10), open("2025-04-01", &[]));
+    let results = run::<StatutoryReviewTimeliness>(ymd(2025, 4, 10), open("2025-04-01", &[]));
     assert_eq!(
         summary(&results),
         [row("first-review", Status::DueSoon, ymd(2025, 5, 1))]
@@ -80,7 +74,8 @@ fn first_review_due_across_easter_2025() {
         "First review (period of care from 1 Apr 2025) is due by 1 May 2025, in 21 days."
     );
     // Held the day after: late.
-    let results = run(ymd(2025, 5, 10), open("2025-04-01", &["2025-05-02"]));
+    let results =
+        run::<StatutoryReviewTimeliness>(ymd(2025, 5, 10), open("2025-04-01", &["2025-05-02"]));
     assert_eq!(results[0].status, Status::Breach);
     assert_eq!(
         results[0].message,
@@ -95,15 +90,16 @@ fn first_review_due_across_easter_2025() {
 /// Tue 20 - Fri 23 = 11-14; 26-30 = 15-19; Mon 3 Oct 2022 = 20.
 #[test]
 fn first_review_due_across_the_2022_one_off_bank_holidays() {
-    let results = run(ymd(2022, 6, 1), open("2022-05-27", &[]));
+    let results = run::<StatutoryReviewTimeliness>(ymd(2022, 6, 1), open("2022-05-27", &[]));
     assert_eq!(results[0].due, Some(ymd(2022, 6, 28)));
-    let results = run(ymd(2022, 9, 5), open("2022-09-02", &[]));
+    let results = run::<StatutoryReviewTimeliness>(ymd(2022, 9, 5), open("2022-09-02", &[]));
     assert_eq!(results[0].due, Some(ymd(2022, 10, 3)));
 }
 
 #[test]
 fn first_review_held_on_its_due_date_is_met_and_the_day_after_is_one_day_late() {
-    let results = run(ymd(2025, 2, 1), open("2024-12-20", &["2025-01-22"]));
+    let results =
+        run::<StatutoryReviewTimeliness>(ymd(2025, 2, 1), open("2024-12-20", &["2025-01-22"]));
     let first = &results[0];
     assert_eq!(first.status, Status::Met);
     assert_eq!(first.subject, "review 2025-01-22");
@@ -117,7 +113,8 @@ fn first_review_held_on_its_due_date_is_met_and_the_day_after_is_one_day_late() 
             .contains(&("held".into(), "2025-01-22".into()))
     );
 
-    let results = run(ymd(2025, 2, 1), open("2024-12-20", &["2025-01-23"]));
+    let results =
+        run::<StatutoryReviewTimeliness>(ymd(2025, 2, 1), open("2024-12-20", &["2025-01-23"]));
     let first = &results[0];
     assert_eq!(first.status, Status::Breach);
     assert_eq!(
@@ -129,7 +126,7 @@ fn first_review_held_on_its_due_date_is_met_and_the_day_after_is_one_day_late() 
 #[test]
 fn first_review_never_held_and_overdue() {
     // 22 Jan to 1 Feb 2025: 10 days.
-    let results = run(ymd(2025, 2, 1), open("2024-12-20", &[]));
+    let results = run::<StatutoryReviewTimeliness>(ymd(2025, 2, 1), open("2024-12-20", &[]));
     assert_eq!(
         summary(&results),
         [row("first-review", Status::Breach, ymd(2025, 1, 22))]
@@ -140,7 +137,7 @@ fn first_review_never_held_and_overdue() {
     );
     assert_eq!(results[0].subject, "review due 2025-01-22");
     // The day after the deadline: 1 day overdue.
-    let results = run(ymd(2025, 1, 23), open("2024-12-20", &[]));
+    let results = run::<StatutoryReviewTimeliness>(ymd(2025, 1, 23), open("2024-12-20", &[]));
     assert!(
         results[0].message.ends_with("and is 1 day overdue."),
         "{}",
@@ -151,17 +148,17 @@ fn first_review_never_held_and_overdue() {
 #[test]
 fn due_soon_within_the_28_day_look_ahead() {
     // 25 Dec 2024 to 22 Jan 2025 is 28 days: inside the window (due_soon).
-    let results = run(ymd(2024, 12, 25), open("2024-12-20", &[]));
+    let results = run::<StatutoryReviewTimeliness>(ymd(2024, 12, 25), open("2024-12-20", &[]));
     assert_eq!(results[0].status, Status::DueSoon);
     assert_eq!(
         results[0].message,
         "First review (period of care from 20 Dec 2024) is due by 22 Jan 2025, in 28 days."
     );
     // 24 Dec is 29 days before: not yet due, met.
-    let results = run(ymd(2024, 12, 24), open("2024-12-20", &[]));
+    let results = run::<StatutoryReviewTimeliness>(ymd(2024, 12, 24), open("2024-12-20", &[]));
     assert_eq!(results[0].status, Status::Met);
     // On the due date itself: due today.
-    let results = run(ymd(2025, 1, 22), open("2024-12-20", &[]));
+    let results = run::<StatutoryReviewTimeliness>(ymd(2025, 1, 22), open("2024-12-20", &[]));
     assert_eq!(results[0].status, Status::DueSoon);
     assert_eq!(
         results[0].message,
@@ -176,7 +173,8 @@ fn due_soon_within_the_28_day_look_ahead() {
 /// First review held 29 Nov 2023 (on its due date); + 3 months = 29 Feb 2024 (a leap year).
 #[test]
 fn second_review_three_months_after_29_november_is_29_february_2024() {
-    let results = run(ymd(2024, 2, 20), open("2023-11-01", &["2023-11-29"]));
+    let results =
+        run::<StatutoryReviewTimeliness>(ymd(2024, 2, 20), open("2023-11-01", &["2023-11-29"]));
     assert_eq!(
         summary(&results),
         [
@@ -190,12 +188,12 @@ fn second_review_three_months_after_29_november_is_29_february_2024() {
         "Second review (period of care from 1 Nov 2023) is due by 29 Feb 2024, in 9 days."
     );
     // Held on 29 Feb: met; on 1 Mar: 1 day late.
-    let results = run(
+    let results = run::<StatutoryReviewTimeliness>(
         ymd(2024, 3, 5),
         open("2023-11-01", &["2023-11-29", "2024-02-29"]),
     );
     assert_eq!(results[1].status, Status::Met);
-    let results = run(
+    let results = run::<StatutoryReviewTimeliness>(
         ymd(2024, 3, 5),
         open("2023-11-01", &["2023-11-29", "2024-03-01"]),
     );
@@ -215,7 +213,7 @@ fn second_review_three_months_after_29_november_is_29_february_2024() {
 /// held 31 Aug 2023; third due 31 Aug 2023 + 6 months = 31 Feb, clipped to 29 Feb 2024.
 #[test]
 fn later_review_six_months_after_31_august_2023_is_29_february_2024() {
-    let results = run(
+    let results = run::<StatutoryReviewTimeliness>(
         ymd(2024, 1, 15),
         open("2023-05-15", &["2023-06-01", "2023-08-31"]),
     );
@@ -240,7 +238,7 @@ fn later_review_six_months_after_31_august_2023_is_29_february_2024() {
 /// 31 Aug 2022 + 6 months = 31 Feb, clipped to 28 Feb 2023 (a common year).
 #[test]
 fn later_review_six_months_after_31_august_2022_is_28_february_2023() {
-    let results = run(
+    let results = run::<StatutoryReviewTimeliness>(
         ymd(2023, 3, 1),
         open("2022-05-16", &["2022-06-01", "2022-08-31"]),
     );
@@ -262,7 +260,7 @@ fn later_review_six_months_after_31_august_2022_is_28_february_2023() {
 fn an_early_review_resets_the_clock() {
     // First review 10 Jan 2025 (due 22 Jan): second due 10 Apr 2025, 3 months after the review
     // actually held, not after 22 Jan. Second held early on 1 Mar 2025: third due 1 Sep 2025.
-    let results = run(
+    let results = run::<StatutoryReviewTimeliness>(
         ymd(2025, 3, 15),
         open("2024-12-20", &["2025-01-10", "2025-03-01"]),
     );
@@ -279,7 +277,8 @@ fn an_early_review_resets_the_clock() {
 #[test]
 fn a_late_review_runs_the_next_clock_from_the_late_date() {
     // First review held 30 Jan 2025, 8 days late; second due 30 Apr 2025 (not 22 Apr).
-    let results = run(ymd(2025, 4, 10), open("2024-12-20", &["2025-01-30"]));
+    let results =
+        run::<StatutoryReviewTimeliness>(ymd(2025, 4, 10), open("2024-12-20", &["2025-01-30"]));
     assert_eq!(
         summary(&results),
         [
@@ -298,7 +297,8 @@ fn a_late_review_runs_the_next_clock_from_the_late_date() {
 fn not_yet_due_is_met() {
     // Second review due 22 Apr 2025 (22 Jan + 3 months). From 1 Feb 2025: 28 days to 1 Mar,
     // 59 to 1 Apr, 80 to 22 Apr: beyond the look-ahead, so met.
-    let results = run(ymd(2025, 2, 1), open("2024-12-20", &["2025-01-22"]));
+    let results =
+        run::<StatutoryReviewTimeliness>(ymd(2025, 2, 1), open("2024-12-20", &["2025-01-22"]));
     assert_eq!(results[1].status, Status::Met);
     assert_eq!(
         results[1].message,
@@ -311,13 +311,13 @@ fn not_yet_due_is_met() {
 #[test]
 fn a_period_that_ended_before_the_next_review_was_due_gives_no_result() {
     // Ended 10 Jan 2025, before the first review was due (22 Jan): nothing was owed.
-    let results = run(
+    let results = run::<StatutoryReviewTimeliness>(
         ymd(2025, 6, 1),
         json!({ "periods_of_care": [{ "episodes": [{ "start": "2024-12-20", "end": "2025-01-10" }] }] }),
     );
     assert!(results.is_empty(), "{results:#?}");
     // Ended 1 Mar 2025 after a first review on 15 Jan; the second was due 15 Apr: only the first.
-    let results = run(
+    let results = run::<StatutoryReviewTimeliness>(
         ymd(2025, 6, 1),
         json!({
             "periods_of_care": [{ "episodes": [{ "start": "2024-12-20", "end": "2025-03-01" }] }],
@@ -342,7 +342,7 @@ fn a_new_period_of_care_restarts_the_clock() {
         ],
         "reviews": [{ "date": "2024-02-01" }],
     });
-    let results = run(ymd(2025, 1, 10), record);
+    let results = run::<StatutoryReviewTimeliness>(ymd(2025, 1, 10), record);
     assert_eq!(
         summary(&results),
         [
@@ -368,7 +368,7 @@ fn a_placement_change_inside_a_period_keeps_one_clock() {
         ] }],
         "reviews": [{ "date": "2025-01-22" }],
     });
-    let results = run(ymd(2025, 2, 1), record);
+    let results = run::<StatutoryReviewTimeliness>(ymd(2025, 2, 1), record);
     assert_eq!(
         summary(&results),
         [
@@ -382,7 +382,8 @@ fn a_placement_change_inside_a_period_keeps_one_clock() {
 
 #[test]
 fn a_future_dated_review_is_insufficient_data_and_not_used_for_timing() {
-    let results = run(ymd(2025, 2, 1), open("2024-12-20", &["2025-03-01"]));
+    let results =
+        run::<StatutoryReviewTimeliness>(ymd(2025, 2, 1), open("2024-12-20", &["2025-03-01"]));
     assert_eq!(
         summary(&results),
         [
@@ -407,7 +408,7 @@ fn a_future_dated_review_is_insufficient_data_and_not_used_for_timing() {
     );
     assert!(results[1].message.ends_with("is 10 days overdue."));
     // The SDK agrees: listed as future, and the schedule holds nothing.
-    let record = parse(open("2024-12-20", &["2025-03-01"]));
+    let record = care_record(open("2024-12-20", &["2025-03-01"]));
     assert_eq!(
         reviews::future_reviews(&record, ymd(2025, 2, 1)),
         [ymd(2025, 3, 1)]
@@ -419,7 +420,7 @@ fn a_future_dated_review_is_insufficient_data_and_not_used_for_timing() {
 
 #[test]
 fn no_period_of_care_is_insufficient_data() {
-    let results = run(
+    let results = run::<StatutoryReviewTimeliness>(
         ymd(2025, 2, 1),
         json!({ "reviews": [{ "date": "2025-01-22" }] }),
     );
@@ -440,7 +441,7 @@ fn no_period_of_care_is_insufficient_data() {
 
 #[test]
 fn counting_past_the_calendar_is_insufficient_data() {
-    let results = run(ymd(2027, 12, 31), open("2027-12-20", &[]));
+    let results = run::<StatutoryReviewTimeliness>(ymd(2027, 12, 31), open("2027-12-20", &[]));
     assert_eq!(results.len(), 1);
     assert_eq!(results[0].status, Status::InsufficientData);
     assert!(
@@ -455,13 +456,13 @@ fn counting_past_the_calendar_is_insufficient_data() {
 #[test]
 fn next_review_due_agrees_with_the_policy() {
     let calendar = england_and_wales().calendar();
-    let record = parse(open("2024-12-20", &["2025-01-10", "2025-03-01"]));
+    let record = care_record(open("2024-12-20", &["2025-01-10", "2025-03-01"]));
     assert_eq!(
         reviews::next_review_due(&record, ymd(2025, 3, 15), &calendar, Intervals::default()),
         Some(ymd(2025, 9, 1))
     );
     // A closed period owes nothing now.
-    let record = parse(
+    let record = care_record(
         json!({ "periods_of_care": [{ "episodes": [{ "start": "2024-12-20", "end": "2025-03-01" }] }] }),
     );
     assert_eq!(
@@ -472,8 +473,8 @@ fn next_review_due_agrees_with_the_policy() {
 
 #[test]
 fn settings_may_tighten_but_not_loosen() {
-    assert!(StatutoryReviewTimeliness::validate_settings("").is_ok());
-    assert!(StatutoryReviewTimeliness::validate_settings(r#"{"first_review_working_days": 15, "second_review_months": 2, "later_review_months": 5}"#).is_ok());
+    assert!(validate_settings::<StatutoryReviewTimeliness>("").is_ok());
+    assert!(validate_settings::<StatutoryReviewTimeliness>(r#"{"first_review_working_days": 15, "second_review_months": 2, "later_review_months": 5}"#).is_ok());
     for loose in [
         r#"{"first_review_working_days": 21}"#,
         r#"{"second_review_months": 4}"#,
@@ -482,21 +483,23 @@ fn settings_may_tighten_but_not_loosen() {
         r#"{"third_review_months": 6}"#,
     ] {
         assert!(
-            StatutoryReviewTimeliness::validate_settings(loose).is_err(),
+            validate_settings::<StatutoryReviewTimeliness>(loose).is_err(),
             "{loose}"
         );
     }
     // Tightened: second review 2 months after 22 Jan 2025 = 22 Mar 2025.
     let c = context_with_settings(ymd(2025, 2, 1), r#"{"second_review_months": 2}"#);
-    let results =
-        StatutoryReviewTimeliness::evaluate(&c, &open("2024-12-20", &["2025-01-22"]).to_string())
-            .expect("evaluates");
+    let results = evaluate_json::<StatutoryReviewTimeliness>(
+        &c,
+        &open("2024-12-20", &["2025-01-22"]).to_string(),
+    )
+    .expect("evaluates");
     assert_eq!(results[1].due, Some(ymd(2025, 3, 22)));
 }
 
 #[test]
 fn metadata_names_every_check_it_reports() {
-    let m = StatutoryReviewTimeliness::metadata();
+    let m = describe::<StatutoryReviewTimeliness>();
     assert_eq!(m.id, "statutory-review-timeliness");
     let ids: Vec<_> = m.checks.iter().map(|c| c.id.as_str()).collect();
     assert_eq!(
@@ -508,12 +511,14 @@ fn metadata_names_every_check_it_reports() {
             "review-date-valid"
         ]
     );
-    let results = run(
+    let results = run::<StatutoryReviewTimeliness>(
         ymd(2025, 3, 15),
         open("2024-12-20", &["2025-01-10", "2025-03-01", "2025-04-01"]),
     );
     assert!(results.iter().all(|r| m.check(&r.check).is_some()));
-    assert!(StatutoryReviewTimeliness::evaluate(&context(ymd(2025, 1, 1)), "not json").is_err());
+    assert!(
+        evaluate_json::<StatutoryReviewTimeliness>(&context(ymd(2025, 1, 1)), "not json").is_err()
+    );
 }
 
 // Ended periods, calendar limits and dating errors ----------------------------------------------
@@ -527,7 +532,7 @@ fn a_review_missed_in_an_ended_period_is_not_overdue_forever() {
         "periods_of_care": [{ "episodes": [{ "start": "2024-01-08", "end": "2024-06-28" }] }],
         "reviews": [{ "date": "2024-02-01" }],
     });
-    let results = run(ymd(2025, 2, 1), record);
+    let results = run::<StatutoryReviewTimeliness>(ymd(2025, 2, 1), record);
     assert_eq!(results[1].check, "second-review");
     assert_eq!(results[1].status, Status::Breach);
     // First review held 1 Feb 2024, so the second was due 3 months later, 1 May 2024.
@@ -549,7 +554,7 @@ fn a_calendar_error_in_one_period_leaves_the_others() {
         ],
         "reviews": [{ "date": "2025-01-30" }],
     });
-    let results = run(ymd(2027, 12, 31), record);
+    let results = run::<StatutoryReviewTimeliness>(ymd(2027, 12, 31), record);
     // Expected: period 1's first review reported as a breach (8 days late) alongside the
     // insufficient_data result for period 2.
     assert!(
@@ -564,7 +569,7 @@ fn a_calendar_error_in_one_period_leaves_the_others() {
 /// `insufficient_data` naming it, like any other dated row after the evaluation date.
 #[test]
 fn future_dated_and_empty_periods_are_reported() {
-    let results = run(
+    let results = run::<StatutoryReviewTimeliness>(
         ymd(2025, 2, 1),
         json!({ "periods_of_care": [{ "episodes": [{ "start": "2025-06-01" }] }, { "episodes": [] }] }),
     );
@@ -581,9 +586,6 @@ fn future_dated_and_empty_periods_are_reported() {
 #[test]
 fn the_declared_reads_are_enough() {
     // A record with every section filled, trimmed as the host trims it, gives the same results.
-    let results = carecheck_sdk::testing::assert_reads_suffice::<StatutoryReviewTimeliness>(
-        &context(ymd(2025, 6, 1)),
-        &carecheck_sdk::testing::rich_record(),
-    );
+    let results = assert_reads_suffice_on_rich_record::<StatutoryReviewTimeliness>(ymd(2025, 6, 1));
     assert!(!results.is_empty());
 }

@@ -27,16 +27,14 @@
 //! - There are no figures to tighten: the settings object is empty and rejects unknown keys.
 
 use carecheck_sdk::dates::format_long;
-use carecheck_sdk::settings::{self, Settings};
+use carecheck_sdk::settings::Settings;
 use carecheck_sdk::{
-    Basis, CareRecord, CheckInfo, CheckResult, Context, Metadata, NaiveDate, Policy, Status,
+    About, CareRecord, CheckInfo, CheckResult, Context, NaiveDate, Policy, Status,
 };
 use schemars::JsonSchema;
 use serde::Deserialize;
 
 pub struct VirtualMentalHealthLead;
-
-const ID: &str = "virtual-mental-health-lead";
 
 /// Settings: none. The rule has no figure a local authority could tighten.
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
@@ -46,124 +44,112 @@ pub struct LeadSettings {}
 impl Settings for LeadSettings {}
 
 fn checks() -> [CheckInfo; 1] {
-    [CheckInfo {
-        id: "lead-named".into(),
-        title: "A named virtual mental health lead oversees the child's mental health".into(),
-        citation: "EWG 2017 rec 1; HC 2016 para 91".into(),
-        basis: Basis::Guidance,
-    }]
+    [CheckInfo::guidance(
+        "lead-named",
+        "A named virtual mental health lead oversees the child's mental health",
+        "EWG 2017 rec 1; HC 2016 para 91",
+    )]
 }
 
 impl Policy for VirtualMentalHealthLead {
-    fn metadata() -> Metadata {
-        Metadata {
-            id: ID.into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-            title: "Virtual mental health lead".into(),
+    type Record = CareRecord;
+    type Settings = LeadSettings;
+
+    fn about() -> About {
+        About {
+            id: "virtual-mental-health-lead",
+            version: env!("CARGO_PKG_VERSION"),
+            title: "Virtual mental health lead",
             description: "Checks that every child in a period of care has a named virtual mental \
-                          health lead overseeing their mental health."
-                .into(),
-            author: "carecheck".into(),
-            citations: vec!["EWG 2017 rec 1".into(), "HC 2016 para 91".into()],
+                          health lead overseeing their mental health.",
+            author: "carecheck",
+            citations: &["EWG 2017 rec 1", "HC 2016 para 91"],
             checks: checks().to_vec(),
-            reads: vec![
-                "/periods_of_care/*/episodes/*/start".into(),
-                "/periods_of_care/*/episodes/*/end".into(),
-                "/virtual_mental_health_lead/name".into(),
-                "/virtual_mental_health_lead/from".into(),
+            reads: &[
+                "/periods_of_care/*/episodes/*/start",
+                "/periods_of_care/*/episodes/*/end",
+                "/virtual_mental_health_lead/name",
+                "/virtual_mental_health_lead/from",
             ],
-            settings_schema: settings::schema::<LeadSettings>(),
             effective_from: NaiveDate::from_ymd_opt(2017, 11, 1).expect("valid date"),
         }
     }
 
-    fn validate_settings(settings: &str) -> Result<(), String> {
-        settings::parse::<LeadSettings>(settings).map(|_| ())
-    }
-
-    fn evaluate(ctx: &Context, record: &str) -> Result<Vec<CheckResult>, String> {
-        let record: CareRecord =
-            serde_json::from_str(record).map_err(|e| format!("unreadable record: {e}"))?;
-        let s: LeadSettings = ctx.settings()?;
-        Ok(evaluate_record(ctx, &record, &s))
-    }
-}
-
-/// The policy's logic on a parsed record.
-pub fn evaluate_record(ctx: &Context, record: &CareRecord, _s: &LeadSettings) -> Vec<CheckResult> {
-    let [lead_named] = checks();
-    let today = ctx.evaluation_date;
-    if record.periods_of_care.is_empty() {
-        return vec![lead_named.insufficient(
-            "child",
-            "periods_of_care",
-            "The record has no period of care, so it cannot be told whether the child is looked after; add the episodes of care.",
-        )];
-    }
-    let Some(period) = record.period_containing(today) else {
-        return vec![lead_named.result(
-            Status::NotApplicable,
-            "child",
-            format!(
-                "The child is not in a period of care on {}, so no virtual mental health lead is required.",
-                format_long(today)
-            ),
-        )];
-    };
-    let since = period
-        .start()
-        .map(|start| format!(" since {}", format_long(start)))
-        .unwrap_or_default();
-    let lead = record
-        .virtual_mental_health_lead
-        .as_ref()
-        .filter(|l| !l.name.trim().is_empty());
-    let mut result = match lead {
-        None => lead_named
-            .result(
-                Status::Breach,
+    fn evaluate(ctx: &Context, record: &CareRecord, _s: &LeadSettings) -> Vec<CheckResult> {
+        let [lead_named] = checks();
+        let today = ctx.evaluation_date;
+        if record.periods_of_care.is_empty() {
+            return vec![lead_named.insufficient(
+                "child",
+                "periods_of_care",
+                "The record has no period of care, so it cannot be told whether the child is looked after; add the episodes of care.",
+            )];
+        }
+        let Some(period) = record.period_containing(today) else {
+            return vec![lead_named.result(
+                Status::NotApplicable,
                 "child",
                 format!(
-                    "No virtual mental health lead is named for the child, who has been looked after{since}; name the lead overseeing the child's mental health."
+                    "The child is not in a period of care on {}, so no virtual mental health lead is required.",
+                    format_long(today)
                 ),
-            )
-            .with_evidence("missing_field", "virtual_mental_health_lead"),
-        Some(l) => match l.from {
-            Some(from) if ctx.is_future(from) => lead_named
-                .insufficient(
-                    "child",
-                    "virtual_mental_health_lead.from",
-                    &format!(
-                        "The virtual mental health lead is recorded as starting on {}, after the evaluation date {}; correct the date before the lead is counted.",
-                        format_long(from),
-                        format_long(today)
-                    ),
-                )
-                .with_evidence("recorded_date", from),
-            Some(from) => lead_named
-                .result(
-                    Status::Met,
-                    "child",
-                    format!(
-                        "A named virtual mental health lead has overseen the child's mental health since {}.",
-                        format_long(from)
-                    ),
-                )
-                .with_evidence("virtual_mental_health_lead", l.name.trim())
-                .with_evidence("lead_from", from),
+            )];
+        };
+        let since = period
+            .start()
+            .map(|start| format!(" since {}", format_long(start)))
+            .unwrap_or_default();
+        let lead = record
+            .virtual_mental_health_lead
+            .as_ref()
+            .filter(|l| !l.name.trim().is_empty());
+        let mut result = match lead {
             None => lead_named
                 .result(
-                    Status::Met,
+                    Status::Breach,
                     "child",
-                    "A named virtual mental health lead oversees the child's mental health.",
+                    format!(
+                        "No virtual mental health lead is named for the child, who has been looked after{since}; name the lead overseeing the child's mental health."
+                    ),
                 )
-                .with_evidence("virtual_mental_health_lead", l.name.trim()),
-        },
-    };
-    if let Some(start) = period.start() {
-        result = result.with_evidence("period_start", start);
+                .with_evidence("missing_field", "virtual_mental_health_lead"),
+            Some(l) => match l.from {
+                Some(from) if ctx.is_future(from) => lead_named
+                    .insufficient(
+                        "child",
+                        "virtual_mental_health_lead.from",
+                        &format!(
+                            "The virtual mental health lead is recorded as starting on {}, after the evaluation date {}; correct the date before the lead is counted.",
+                            format_long(from),
+                            format_long(today)
+                        ),
+                    )
+                    .with_evidence("recorded_date", from),
+                Some(from) => lead_named
+                    .result(
+                        Status::Met,
+                        "child",
+                        format!(
+                            "A named virtual mental health lead has overseen the child's mental health since {}.",
+                            format_long(from)
+                        ),
+                    )
+                    .with_evidence("virtual_mental_health_lead", l.name.trim())
+                    .with_evidence("lead_from", from),
+                None => lead_named
+                    .result(
+                        Status::Met,
+                        "child",
+                        "A named virtual mental health lead oversees the child's mental health.",
+                    )
+                    .with_evidence("virtual_mental_health_lead", l.name.trim()),
+            },
+        };
+        if let Some(start) = period.start() {
+            result = result.with_evidence("period_start", start);
+        }
+        vec![result]
     }
-    vec![result]
 }
 
 carecheck_sdk::export_policy!(VirtualMentalHealthLead);

@@ -1,14 +1,9 @@
 //! Hand-worked cases: is the child in a period of care on the evaluation date, and is a lead named?
 
 use super::*;
-use carecheck_sdk::projection::Projection;
-use carecheck_sdk::testing::{assert_reads_suffice, context, evidence, ymd};
+use carecheck_sdk::testing::{assert_reads_suffice, context, evidence, run, trimmed, ymd};
+use carecheck_sdk::{Basis, describe, validate_settings};
 use serde_json::{Value, json};
-
-fn eval(date: NaiveDate, v: Value) -> Vec<CheckResult> {
-    let record: CareRecord = serde_json::from_value(v).expect("test record parses");
-    evaluate_record(&context(date), &record, &LeadSettings::default())
-}
 
 /// Looked after from Thu 29 Feb 2024, with a placement change (a new episode) on 3 Jun 2024.
 fn periods() -> Value {
@@ -20,7 +15,7 @@ fn periods() -> Value {
 
 #[test]
 fn a_named_lead_is_met() {
-    let r = eval(
+    let r = run::<VirtualMentalHealthLead>(
         ymd(2025, 6, 10),
         json!({"periods_of_care": periods(), "virtual_mental_health_lead": {"name": "Dr A Patel", "from": "2023-09-01"}}),
     );
@@ -34,7 +29,7 @@ fn a_named_lead_is_met() {
     );
     assert_eq!(evidence(&r[0], "period_start"), Some("2024-02-29"));
     // No start date for the lead: taken as in post.
-    let r = eval(
+    let r = run::<VirtualMentalHealthLead>(
         ymd(2025, 6, 10),
         json!({"periods_of_care": periods(), "virtual_mental_health_lead": {"name": "Dr A Patel"}}),
     );
@@ -48,7 +43,7 @@ fn a_named_lead_is_met() {
 #[test]
 fn no_lead_is_a_breach_from_the_first_day() {
     // Looked after from 29 Feb 2024 and evaluated that same day: already required.
-    let r = eval(ymd(2024, 2, 29), json!({"periods_of_care": periods()}));
+    let r = run::<VirtualMentalHealthLead>(ymd(2024, 2, 29), json!({"periods_of_care": periods()}));
     assert_eq!(r[0].status, Status::Breach);
     assert_eq!(r[0].due, None);
     assert_eq!(
@@ -60,7 +55,7 @@ fn no_lead_is_a_breach_from_the_first_day() {
         Some("virtual_mental_health_lead")
     );
     // A blank name is not a name.
-    let r = eval(
+    let r = run::<VirtualMentalHealthLead>(
         ymd(2025, 6, 10),
         json!({"periods_of_care": periods(), "virtual_mental_health_lead": {"name": "  "}}),
     );
@@ -69,7 +64,7 @@ fn no_lead_is_a_breach_from_the_first_day() {
 
 #[test]
 fn a_lead_starting_after_the_evaluation_date_is_a_data_error() {
-    let r = eval(
+    let r = run::<VirtualMentalHealthLead>(
         ymd(2025, 6, 10),
         json!({"periods_of_care": periods(), "virtual_mental_health_lead": {"name": "Dr A Patel", "from": "2025-06-11"}}),
     );
@@ -91,28 +86,29 @@ fn only_children_in_care_on_the_date() {
         {"episodes": [{"start": "2024-12-24", "end": "2025-06-09"}]}
     ]);
     // The second period ended the day before: not looked after.
-    let r = eval(ymd(2025, 6, 10), json!({"periods_of_care": ended.clone()}));
+    let r =
+        run::<VirtualMentalHealthLead>(ymd(2025, 6, 10), json!({"periods_of_care": ended.clone()}));
     assert_eq!(r[0].status, Status::NotApplicable);
     assert_eq!(
         r[0].message,
         "The child is not in a period of care on 10 Jun 2025, so no virtual mental health lead is required."
     );
     // On its last day the period is still open, and a lead is required.
-    let r = eval(ymd(2025, 6, 9), json!({"periods_of_care": ended}));
+    let r = run::<VirtualMentalHealthLead>(ymd(2025, 6, 9), json!({"periods_of_care": ended}));
     assert_eq!(r[0].status, Status::Breach);
     assert_eq!(evidence(&r[0], "period_start"), Some("2024-12-24"));
     // No period of care at all: cannot tell.
-    let r = eval(ymd(2025, 6, 10), json!({}));
+    let r = run::<VirtualMentalHealthLead>(ymd(2025, 6, 10), json!({}));
     assert_eq!(r[0].status, Status::InsufficientData);
     assert_eq!(evidence(&r[0], "missing_field"), Some("periods_of_care"));
 }
 
 #[test]
 fn settings_are_empty_and_strict() {
-    assert!(VirtualMentalHealthLead::validate_settings("").is_ok());
-    assert!(VirtualMentalHealthLead::validate_settings("{}").is_ok());
-    assert!(VirtualMentalHealthLead::validate_settings(r#"{"lead_days": 5}"#).is_err());
-    let m = VirtualMentalHealthLead::metadata();
+    assert!(validate_settings::<VirtualMentalHealthLead>("").is_ok());
+    assert!(validate_settings::<VirtualMentalHealthLead>("{}").is_ok());
+    assert!(validate_settings::<VirtualMentalHealthLead>(r#"{"lead_days": 5}"#).is_err());
+    let m = describe::<VirtualMentalHealthLead>();
     assert_eq!(m.id, "virtual-mental-health-lead");
     assert_eq!(
         m.check("lead-named").map(|c| c.basis),
@@ -132,7 +128,7 @@ fn the_declared_reads_are_enough() {
         "virtual_mental_health_lead": {"name": "Dr A Patel", "from": "2023-09-01"},
         "placements": [{"id": "P1", "start": "2024-02-29"}]
     });
-    let trimmed = Projection::new(&VirtualMentalHealthLead::metadata().reads).apply(&full);
+    let trimmed = trimmed::<VirtualMentalHealthLead>(&full);
     assert!(trimmed.get("placements").is_none());
     let a = assert_reads_suffice::<VirtualMentalHealthLead>(&context(ymd(2025, 6, 10)), &full);
     assert_eq!(a[0].status, Status::Met);

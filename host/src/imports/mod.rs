@@ -1,21 +1,16 @@
 //! Imports from the SSDA903 return into the store: parsing and mapping live in the
 //! `carecheck-ssda903` crate; this module merges each child into its current record (the return
-//! covers only part of a care record, so everything else is kept), validates the result like any
-//! other write, and stores it as a new version. Same files twice: the second import changes nothing.
+//! covers only part of a care record, so everything else is kept) and writes the result through
+//! the one write path, validated like any other write. Same files twice: the second import
+//! changes nothing.
 
-use axum::extract::{DefaultBodyLimit, Multipart, Query, State};
-use axum::routing::post;
-use axum::{Json, Router};
 use carecheck_sdk::record::CareRecord;
 use carecheck_ssda903::{ImportOptions, InputFile, Severity};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-use crate::AppState;
-use crate::auth::{Principal, Role};
-use crate::config::Config;
-use crate::error::ApiError;
-use crate::records::{DueDates, prepare, validate};
-use crate::store::{Actor, Store, WriteOutcome};
+use crate::access::Actor;
+use crate::records::{DueDates, RecordError, Submission, WriteOutcome, Writer, queries};
+use crate::store::{ChildKey, Store, StoreError};
 
 /// One problem found in the input, located precisely.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -54,7 +49,7 @@ pub async fn import_ssda903(
     options: &ImportOptions,
     actor: &Actor,
     mut progress: impl FnMut(u64, u64),
-) -> anyhow::Result<ImportSummary> {
+) -> Result<ImportSummary, RecordError> {
     let parsed = carecheck_ssda903::parse(files, options);
     let mut summary = ImportSummary {
         rows_read: parsed.rows_read as u64,
@@ -80,19 +75,34 @@ pub async fn import_ssda903(
     }
     let total = parsed.children.len() as u64;
     let mut done = 0u64;
+    let writer = Writer {
+        store,
+        due_dates,
+        today: options.import_date,
+        actor,
+        source: "import:ssda903",
+        scope: Some(std::slice::from_ref(&options.authority)),
+    };
     for chunk in parsed.children.chunks(BATCH) {
-        let mut versions = Vec::with_capacity(chunk.len());
+        let mut batch = Vec::with_capacity(chunk.len());
         for imported in chunk {
-            let existing = match store
-                .current(&options.authority, &imported.child_id)
-                .await?
-            {
-                Some(v) => Some(serde_json::from_str::<CareRecord>(&v.body)?),
+            let key = ChildKey::new(&options.authority, &imported.child_id);
+            let existing = match queries::current(store, &key).await? {
+                Some(v) => Some(serde_json::from_str::<CareRecord>(&v.body).map_err(StoreError::from)?),
                 None => None,
             };
             let merged = carecheck_ssda903::merge(existing, imported);
-            match validate::validate(&serde_json::to_value(&merged)?, None) {
-                Ok(record) => versions.push(prepare(&record, due_dates, options.import_date)),
+            batch.push(Submission::new(
+                serde_json::to_value(&merged).expect("care records serialise"),
+            ));
+        }
+        for (imported, checked) in chunk.iter().zip(writer.write(batch).await?) {
+            match checked {
+                Ok(written) => match written.outcome {
+                    WriteOutcome::Created => summary.created += 1,
+                    WriteOutcome::Updated => summary.updated += 1,
+                    WriteOutcome::Unchanged => summary.unchanged += 1,
+                },
                 Err(problems) => {
                     summary.children_rejected += 1;
                     for problem in problems {
@@ -111,16 +121,6 @@ pub async fn import_ssda903(
                 }
             }
         }
-        for written in store
-            .put_versions(&versions, actor, "import:ssda903")
-            .await?
-        {
-            match written.outcome {
-                WriteOutcome::Created => summary.created += 1,
-                WriteOutcome::Updated => summary.updated += 1,
-                WriteOutcome::Unchanged => summary.unchanged += 1,
-            }
-        }
         done += chunk.len() as u64;
         progress(done, total);
     }
@@ -131,7 +131,7 @@ pub async fn import_ssda903(
 pub fn write_problems_csv(
     path: &std::path::Path,
     problems: &[ImportProblem],
-) -> anyhow::Result<()> {
+) -> Result<(), csv::Error> {
     let mut out = csv::Writer::from_path(path)?;
     out.write_record(["file", "line", "column", "value", "severity", "reason"])?;
     for p in problems {
@@ -148,81 +148,3 @@ pub fn write_problems_csv(
     Ok(())
 }
 
-pub fn routes(config: &Config) -> Router<AppState> {
-    Router::new().route(
-        "/imports/ssda903",
-        post(import_ssda903_route).layer(DefaultBodyLimit::max(config.max_upload_bytes)),
-    )
-}
-
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-#[serde(deny_unknown_fields)]
-pub struct ImportQuery {
-    /// The responsible authority the return belongs to.
-    pub authority: String,
-    /// The collection year, as the year it ends (31 March).
-    pub year: i32,
-}
-
-/// Imports an SSDA903 return: the CSV files (any names) or one XML file as multipart parts.
-#[utoipa::path(post, path = "/api/v1/imports/ssda903", params(ImportQuery),
-    request_body(content_type = "multipart/form-data", content = Object),
-    responses((status = 200, body = ImportSummary)), security(("bearer" = [])), tag = "imports")]
-pub async fn import_ssda903_route(
-    State(state): State<AppState>,
-    principal: Principal,
-    Query(q): Query<ImportQuery>,
-    mut multipart: Multipart,
-) -> Result<Json<ImportSummary>, ApiError> {
-    principal.require(&[Role::Admin])?;
-    if !principal.in_scope(&q.authority) {
-        return Err(ApiError::Forbidden);
-    }
-    if !(2000..=2100).contains(&q.year) {
-        return Err(ApiError::BadRequest(
-            "year must be the collection year, e.g. 2026".into(),
-        ));
-    }
-    let mut files = Vec::new();
-    while let Some(field) = multipart
-        .next_field()
-        .await
-        .map_err(|e| ApiError::BadRequest(format!("multipart: {e}")))?
-    {
-        let name = field
-            .file_name()
-            .or(field.name())
-            .unwrap_or("upload")
-            .to_string();
-        let bytes = field
-            .bytes()
-            .await
-            .map_err(|e| ApiError::BadRequest(format!("multipart part {name}: {e}")))?;
-        files.push(InputFile {
-            name,
-            bytes: bytes.to_vec(),
-        });
-    }
-    if files.is_empty() {
-        return Err(ApiError::BadRequest("the upload has no files".into()));
-    }
-    let options = ImportOptions {
-        authority: q.authority.clone(),
-        collection_year: q.year,
-        import_date: state.today(),
-    };
-    let summary = import_ssda903(
-        &state.store,
-        &state.due_dates,
-        &files,
-        &options,
-        &principal.actor(),
-        |_, _| {},
-    )
-    .await?;
-    state
-        .store
-        .audit(&[principal.audit("import_ssda903", Some(&q.authority), None, "ok")])
-        .await?;
-    Ok(Json(summary))
-}

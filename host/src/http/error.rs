@@ -1,31 +1,20 @@
 //! The API's error type: every failure a client can cause maps to a precise status and a JSON
 //! body saying what, where and why; everything else is a 500 whose details go to the log only,
-//! tagged with the request id, never to the client.
+//! tagged with the request id, never to the client. Domain errors are converted by their type,
+//! never by their message.
 
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
+use crate::access::Forbidden;
+use crate::access::tokens::TokenError;
+use crate::plugins::UploadError;
+use crate::problem::Problem;
+use crate::records::RecordError;
+use crate::runs::RunError;
 use crate::store::StoreError;
-
-/// One problem with a request, located by JSON pointer (or line number for NDJSON).
-#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
-pub struct Problem {
-    /// JSON pointer to the offending value (`""` for the whole document).
-    pub path: String,
-    /// What is wrong, in plain English.
-    pub message: String,
-}
-
-impl Problem {
-    pub fn new(path: impl Into<String>, message: impl Into<String>) -> Self {
-        Self {
-            path: path.into(),
-            message: message.into(),
-        }
-    }
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -55,12 +44,55 @@ pub struct ErrorBody {
     pub problems: Vec<Problem>,
 }
 
+impl From<Forbidden> for ApiError {
+    fn from(_: Forbidden) -> Self {
+        ApiError::Forbidden
+    }
+}
+
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
+        ApiError::Internal(e.into())
+    }
+}
+
+impl From<RecordError> for ApiError {
+    fn from(e: RecordError) -> Self {
         match e {
-            StoreError::Conflict(m) => ApiError::Conflict(m),
-            StoreError::NotFound => ApiError::NotFound,
+            RecordError::NotFound => ApiError::NotFound,
+            RecordError::Forbidden => ApiError::Forbidden,
+            RecordError::Invalid(problems) => ApiError::Invalid(problems),
+            RecordError::Conflict(message) => ApiError::Conflict(message),
+            RecordError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<RunError> for ApiError {
+    fn from(e: RunError) -> Self {
+        match e {
+            RunError::UnknownPolicy(_) => ApiError::BadRequest(e.to_string()),
+            RunError::NotFound => ApiError::NotFound,
             other => ApiError::Internal(other.into()),
+        }
+    }
+}
+
+impl From<UploadError> for ApiError {
+    fn from(e: UploadError) -> Self {
+        match e {
+            UploadError::Refused(reason) => ApiError::Invalid(vec![Problem::new("", reason)]),
+            other => ApiError::Internal(other.into()),
+        }
+    }
+}
+
+impl From<TokenError> for ApiError {
+    fn from(e: TokenError) -> Self {
+        match e {
+            TokenError::Invalid(message) => ApiError::BadRequest(message),
+            TokenError::NoSuchToken(_) => ApiError::NotFound,
+            TokenError::Store(e) => e.into(),
         }
     }
 }

@@ -6,26 +6,26 @@ use axum::{Json, Router};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::AppState;
+use super::AppState;
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "carecheck", description = "Checks looked-after children's care plans in England against the law and good practice."),
     paths(
-        crate::records::list_children,
-        crate::records::get_record,
-        crate::records::put_record,
-        crate::records::history,
-        crate::records::bulk_upload,
-        crate::records::schema,
-        crate::checklist::checklist,
-        crate::checklist::start_run,
-        crate::checklist::get_run,
-        crate::checklist::run_results,
-        crate::reports::summary,
-        crate::plugins::routes::list_policies,
-        crate::plugins::routes::upload_plugin,
-        crate::imports::import_ssda903_route,
+        super::records::list_children,
+        super::records::get_record,
+        super::records::put_record,
+        super::records::history,
+        super::records::bulk_upload,
+        super::records::schema,
+        super::runs::checklist,
+        super::runs::start_run,
+        super::runs::get_run,
+        super::runs::run_results,
+        super::reports::summary,
+        super::plugins::list_policies,
+        super::plugins::upload_plugin,
+        super::imports::import_ssda903_route,
     ),
     modifiers(&BearerAuth)
 )]

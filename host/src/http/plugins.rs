@@ -1,4 +1,4 @@
-//! The policies in force and regulators' plugin uploads.
+//! The policies in force and regulators' plugin uploads, over HTTP.
 
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
@@ -7,10 +7,11 @@ use axum::{Json, Router};
 use carecheck_sdk::outcome::Metadata;
 use serde::Serialize;
 
-use crate::AppState;
-use crate::auth::{Principal, Role};
+use super::AppState;
+use super::error::ApiError;
+use crate::access::{Principal, Role};
 use crate::config::Config;
-use crate::error::{ApiError, Problem};
+use crate::plugins;
 
 pub fn routes(config: &Config) -> Router<AppState> {
     Router::new().route("/policies", get(list_policies)).route(
@@ -62,7 +63,7 @@ pub struct Uploaded {
 /// validated before it is kept; a component that imports anything is refused.
 #[utoipa::path(post, path = "/api/v1/plugins",
     request_body(content = Vec<u8>, content_type = "application/wasm"),
-    responses((status = 201, body = Uploaded), (status = 422, body = crate::error::ErrorBody)),
+    responses((status = 201, body = Uploaded), (status = 422, body = super::error::ErrorBody)),
     security(("bearer" = [])), tag = "policies")]
 pub async fn upload_plugin(
     State(state): State<AppState>,
@@ -71,35 +72,7 @@ pub async fn upload_plugin(
 ) -> Result<(StatusCode, Json<Uploaded>), ApiError> {
     principal.require(&[Role::Regulator, Role::Admin])?;
     let runtime = state.policies.runtime().clone();
-    let wasm = body.to_vec();
-    let (loaded, wasm) = tokio::task::spawn_blocking(move || {
-        let loaded = runtime
-            .load(&wasm)
-            .map_err(|e| e.to_string())
-            .and_then(|loaded| {
-                runtime
-                    .validate_settings(&loaded, "{}")
-                    .map(|()| loaded)
-                    .map_err(|e| format!("the plugin rejects its own default settings: {e}"))
-            });
-        (loaded, wasm)
-    })
-    .await
-    .map_err(|e| ApiError::Internal(e.into()))?;
-    let loaded = loaded.map_err(|reason| ApiError::Invalid(vec![Problem::new("", reason)]))?;
-    let metadata_json =
-        serde_json::to_string(&*loaded.metadata).map_err(|e| ApiError::Internal(e.into()))?;
-    state
-        .store
-        .put_plugin(
-            &loaded.sha256,
-            &loaded.metadata.id,
-            &loaded.metadata.version,
-            &metadata_json,
-            &wasm,
-            &format!("token:{}", principal.token_id),
-        )
-        .await?;
+    let loaded = plugins::upload(runtime, &state.store, body.to_vec(), &principal.actor()).await?;
     Ok((
         StatusCode::CREATED,
         Json(Uploaded {

@@ -1,0 +1,424 @@
+//! What each subcommand does: build the same state as the service, call a domain service, print
+//! its summary, and say whether anything was rejected.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use chrono::NaiveDate;
+
+use super::output::{Format, ResultWriter};
+use super::{Command, Finished, ImportCommand, TokenCommand};
+use crate::access::Actor;
+use crate::access::tokens;
+use crate::config::Config;
+use crate::demo::{self, Generator};
+use crate::records::{ChildFilter, Submission, Writer, queries};
+use crate::runs::{self, Scope};
+use crate::store::{ChildKey, Store};
+use super::serve::serve;
+use crate::AppState;
+
+/// Records validated and written per transaction by `load`.
+const LOAD_BATCH: usize = 1000;
+
+pub async fn dispatch(command: Command, mut config: Config) -> Result<Finished> {
+    match command {
+        Command::Serve { listen } => {
+            if let Some(listen) = listen {
+                config.listen = listen;
+            }
+            serve(AppState::build(config).await?).await?;
+            Ok(Finished::Complete)
+        }
+        Command::Schema => {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(crate::records::validate::schema())?
+            );
+            Ok(Finished::Complete)
+        }
+        Command::Migrate => {
+            Store::open(&config.database_url, 1).await?;
+            eprintln!("migrations applied");
+            Ok(Finished::Complete)
+        }
+        Command::Demo {
+            children,
+            seed,
+            listen,
+            no_serve,
+        } => {
+            if let Some(listen) = listen {
+                config.listen = listen;
+            }
+            run_demo(config, children, seed, no_serve).await
+        }
+        Command::Generate {
+            children,
+            seed,
+            authority,
+            as_of,
+            out,
+        } => generate(&config, children, seed, &authority, as_of, out),
+        Command::Load { file } => load(AppState::build(config).await?, &file).await,
+        Command::Token { command } => token(&config, command).await,
+        Command::Check {
+            as_of,
+            child,
+            authority,
+            policy,
+            format,
+        } => check(AppState::build(config).await?, as_of, child, authority, policy, format).await,
+        Command::Replay { run } => replay(AppState::build(config).await?, &run).await,
+        Command::Import {
+            command:
+                ImportCommand::Ssda903 {
+                    path,
+                    authority,
+                    year,
+                    errors,
+                    as_of,
+                },
+        } => {
+            let options = carecheck_ssda903::ImportOptions {
+                authority,
+                collection_year: year,
+                import_date: as_of.unwrap_or_else(|| chrono::Utc::now().date_naive()),
+            };
+            import(AppState::build(config).await?, &path, options, errors).await
+        }
+    }
+}
+
+fn generate(
+    config: &Config,
+    children: u64,
+    seed: u64,
+    authority: &str,
+    as_of: Option<NaiveDate>,
+    out: Option<PathBuf>,
+) -> Result<Finished> {
+    let calendar = load_calendar(config)?;
+    let as_of = as_of.unwrap_or_else(|| chrono::Utc::now().date_naive());
+    let mut generator = Generator::new(seed, authority, as_of, &calendar, children);
+    let mut writer: Box<dyn Write> = match out {
+        Some(path) => Box::new(
+            std::fs::File::create(&path).with_context(|| format!("creating {}", path.display()))?,
+        ),
+        None => Box::new(std::io::stdout().lock()),
+    };
+    let mut writer = std::io::BufWriter::new(&mut writer);
+    for _ in 0..children {
+        serde_json::to_writer(&mut writer, &generator.child())?;
+        writer.write_all(b"\n")?;
+    }
+    writer.flush()?;
+    Ok(Finished::Complete)
+}
+
+/// Validates and writes an NDJSON file through the one write path; every rejected line is
+/// reported by number (its problems by path only: messages can quote the offending values).
+async fn load(state: AppState, file: &Path) -> Result<Finished> {
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let actor = Actor::operator("cli:load");
+    let writer = Writer {
+        store: &state.store,
+        due_dates: &state.due_dates,
+        today: state.today(),
+        actor: &actor,
+        source: "load",
+        scope: None,
+    };
+    let (mut written, mut rejected) = (0u64, 0u64);
+    let mut reject = |line: usize, why: String| {
+        rejected += 1;
+        eprintln!("line {line}: {why}");
+    };
+    let lines: Vec<(usize, &str)> = text
+        .lines()
+        .enumerate()
+        .map(|(i, line)| (i + 1, line))
+        .filter(|(_, line)| !line.trim().is_empty())
+        .collect();
+    for chunk in lines.chunks(LOAD_BATCH) {
+        let mut numbers = Vec::with_capacity(chunk.len());
+        let mut batch = Vec::with_capacity(chunk.len());
+        for (n, line) in chunk {
+            match serde_json::from_str(line) {
+                Ok(value) => {
+                    numbers.push(*n);
+                    batch.push(Submission::new(value));
+                }
+                Err(e) => reject(
+                    *n,
+                    format!("not valid JSON at column {}", e.column()),
+                ),
+            }
+        }
+        for (n, checked) in numbers.into_iter().zip(writer.write(batch).await?) {
+            match checked {
+                Ok(_) => written += 1,
+                Err(problems) => reject(
+                    n,
+                    problems
+                        .iter()
+                        .map(|p| format!("invalid at {:?}", p.path))
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                ),
+            }
+        }
+    }
+    eprintln!("{written} records written, {rejected} lines rejected");
+    Ok(if rejected == 0 {
+        Finished::Complete
+    } else {
+        Finished::Partial
+    })
+}
+
+async fn token(config: &Config, command: TokenCommand) -> Result<Finished> {
+    let store = Store::open(&config.database_url, 1).await?;
+    match command {
+        TokenCommand::Create {
+            role,
+            authority,
+            iro,
+            label,
+        } => {
+            let token =
+                tokens::create(&store, role, &authority, iro.as_deref(), label.as_deref()).await?;
+            println!("{}", token.token);
+            eprintln!(
+                "token {} created for role {}; it is shown only this once",
+                token.id,
+                role.as_str()
+            );
+        }
+        TokenCommand::Revoke { id } => {
+            tokens::revoke(&store, &id).await?;
+            eprintln!("token {id} revoked");
+        }
+    }
+    Ok(Finished::Complete)
+}
+
+async fn check(
+    state: AppState,
+    as_of: NaiveDate,
+    child: Option<String>,
+    authority: Option<String>,
+    policy: Option<String>,
+    format: Format,
+) -> Result<Finished> {
+    let child = match (child, &authority) {
+        (Some(c), Some(a)) => Some(ChildKey::new(a, c)),
+        (Some(c), None) => Some(ChildKey::new(single_authority(&state.store, &c).await?, c)),
+        (None, _) => None,
+    };
+    let scope = Scope {
+        authorities: authority.map(|a| vec![a]),
+        child,
+        policy,
+    };
+    let mut out = ResultWriter::new(format);
+    let summary = runs::run(
+        &state.store,
+        &state.policies,
+        as_of,
+        &scope,
+        &Actor::operator("cli:check"),
+        state.config.parallelism(),
+        |key, outcomes| out.write(&runs::rows(&state.policies, key, outcomes)),
+    )
+    .await?;
+    out.finish();
+    eprintln!(
+        "run {}: {} children, {} results, {} plugin errors",
+        summary.run_id, summary.children, summary.results, summary.errors
+    );
+    Ok(if summary.errors == 0 {
+        Finished::Complete
+    } else {
+        Finished::Partial
+    })
+}
+
+/// The one authority that has a child with this id.
+async fn single_authority(store: &Store, child_id: &str) -> Result<String> {
+    let filter = ChildFilter {
+        child_id: Some(child_id.to_string()),
+        ..Default::default()
+    };
+    let found = queries::list_children(store, &filter, None, 2).await?;
+    match found.as_slice() {
+        [one] => Ok(one.authority.clone()),
+        [] => bail!("no child {child_id} in the store"),
+        _ => bail!("child id {child_id} exists in several authorities; add --authority"),
+    }
+}
+
+async fn replay(state: AppState, run: &str) -> Result<Finished> {
+    let report = runs::replay(
+        &state.store,
+        &state.config.data_dir.join("compiled"),
+        run,
+        state.config.parallelism(),
+    )
+    .await?;
+    if report.engine_then != report.engine_now {
+        eprintln!(
+            "note: the run was made with {} and is replayed with {}",
+            report.engine_then, report.engine_now
+        );
+    }
+    if report.differences.is_empty() {
+        println!(
+            "run {} reproduced exactly: {} children, no differences",
+            report.run_id, report.children
+        );
+        return Ok(Finished::Complete);
+    }
+    for d in &report.differences {
+        println!("{}", serde_json::to_string(d)?);
+    }
+    bail!(
+        "{} of {} children differ",
+        report.differences.len(),
+        report.children
+    )
+}
+
+async fn import(
+    state: AppState,
+    path: &Path,
+    options: carecheck_ssda903::ImportOptions,
+    errors: Option<PathBuf>,
+) -> Result<Finished> {
+    let files = if path.is_dir() {
+        carecheck_ssda903::read_folder(path)?
+    } else {
+        vec![carecheck_ssda903::InputFile {
+            name: path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            bytes: std::fs::read(path).with_context(|| format!("reading {}", path.display()))?,
+        }]
+    };
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(indicatif::ProgressStyle::with_template(
+        "{bar:40} {pos}/{len} children {elapsed}",
+    )?);
+    let summary = crate::imports::import_ssda903(
+        &state.store,
+        &state.due_dates,
+        &files,
+        &options,
+        &Actor::operator("cli:import"),
+        |done, total| {
+            bar.set_length(total);
+            bar.set_position(done);
+        },
+    )
+    .await?;
+    bar.finish_and_clear();
+    if let Some(errors) = errors {
+        crate::imports::write_problems_csv(&errors, &summary.problems)?;
+    }
+    let mut brief = summary.clone();
+    brief.problems.clear();
+    println!("{}", serde_json::to_string_pretty(&brief)?);
+    eprintln!(
+        "{} problems reported{}",
+        summary.problems.len(),
+        if summary.problems.is_empty() {
+            ""
+        } else {
+            " (see --errors FILE for all)"
+        }
+    );
+    // Rows the return itself gets wrong are what an import is for; a child that could not be
+    // stored at all is a partial import.
+    Ok(if summary.children_rejected == 0 {
+        Finished::Complete
+    } else {
+        Finished::Partial
+    })
+}
+
+fn load_calendar(config: &Config) -> Result<carecheck_sdk::dates::Calendar> {
+    let pack = crate::plugins::pack::PackFile::read(&config.pack)?;
+    let path = config
+        .pack
+        .parent()
+        .unwrap_or(Path::new("."))
+        .join(&pack.calendar);
+    let text =
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    let file =
+        carecheck_sdk::calendar_file::CalendarFile::parse(&text).map_err(anyhow::Error::msg)?;
+    Ok(file.calendar())
+}
+
+async fn run_demo(mut config: Config, children: u64, seed: u64, no_serve: bool) -> Result<Finished> {
+    if !config.database_url.starts_with("postgres") {
+        let path = config.data_dir.join("demo.db");
+        std::fs::create_dir_all(&config.data_dir)?;
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
+        config.database_url = format!("sqlite://{}", path.display());
+    }
+    let state = AppState::build(config).await?;
+    eprintln!(
+        "generating {children} synthetic children for authority {} …",
+        demo::AUTHORITY
+    );
+    let demo = demo::set_up(
+        &state.store,
+        &state.policies,
+        &state.due_dates,
+        state.today(),
+        children,
+        seed,
+        state.config.parallelism(),
+    )
+    .await?;
+    eprintln!(
+        "evaluated {} children: {} results, {} plugin errors (run {})",
+        demo.run.children, demo.run.results, demo.run.errors, demo.run.run_id
+    );
+    let base = format!("http://{}", state.config.listen);
+    println!(
+        "carecheck demo: {children} synthetic children in {}",
+        state.config.database_url
+    );
+    for (role, token) in &demo.tokens {
+        println!("  {role:<10} {}", token.token);
+    }
+    let token_of = |role: &str| {
+        demo.tokens
+            .iter()
+            .find(|(r, _)| *r == role)
+            .map(|(_, t)| t.token.clone())
+            .unwrap_or_default()
+    };
+    println!("try:");
+    println!(
+        "  curl -H 'Authorization: Bearer {}' {base}/api/v1/children?limit=5",
+        token_of("iro")
+    );
+    println!(
+        "  curl -H 'Authorization: Bearer {}' {base}/api/v1/reports/summary",
+        token_of("board")
+    );
+    println!("  curl {base}/api/v1/openapi.json");
+    std::io::stdout().flush()?;
+    if !no_serve {
+        serve(state).await?;
+    }
+    Ok(Finished::Complete)
+}

@@ -1,0 +1,187 @@
+//! The `carecheck` command line. Every subcommand reads the same configuration as `serve`
+//! (file, `CARECHECK_*` environment, then these flags) and calls the same domain services as the
+//! API ([`commands`]).
+//!
+//! Exit status: 0 when everything was done; 1 when the command failed; 3 when it finished but
+//! rejected some items (records that failed validation, children an import could not store,
+//! policies that could not be evaluated), so a script never mistakes a partial result for
+//! success. The summary on standard error says which.
+
+mod commands;
+mod output;
+mod serve;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use chrono::NaiveDate;
+use clap::{Parser, Subcommand};
+
+use crate::access::Role;
+use crate::config::Config;
+use crate::telemetry;
+pub use output::Format;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "carecheck",
+    version,
+    about = "Checks looked-after children's care plans in England against the law and good practice."
+)]
+pub struct Cli {
+    /// Database URL (overrides configuration): sqlite://FILE or postgres://...
+    #[arg(long, global = true)]
+    pub database_url: Option<String>,
+    /// Policy pack (overrides configuration).
+    #[arg(long, global = true)]
+    pub pack: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the API.
+    Serve {
+        #[arg(long)]
+        listen: Option<std::net::SocketAddr>,
+    },
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Create a fresh synthetic authority on embedded SQLite, print a token per role, and serve.
+    Demo {
+        #[arg(long, default_value_t = 1500)]
+        children: u64,
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+        #[arg(long)]
+        listen: Option<std::net::SocketAddr>,
+        /// Set up the demo and exit without serving (for scripts and tests).
+        #[arg(long)]
+        no_serve: bool,
+    },
+    /// Write synthetic care records as NDJSON (deterministic for a seed).
+    Generate {
+        #[arg(long)]
+        children: u64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long, default_value = "E10000001")]
+        authority: String,
+        /// Evaluation-relative date the histories run up to (default today).
+        #[arg(long)]
+        as_of: Option<NaiveDate>,
+        /// Output file (default standard output).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Load an NDJSON file of care records into the store (as the bulk API does).
+    Load { file: PathBuf },
+    /// Manage API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// Evaluate current records and print one line per check result; the run is logged.
+    Check {
+        #[arg(long)]
+        as_of: NaiveDate,
+        #[arg(long)]
+        child: Option<String>,
+        #[arg(long)]
+        authority: Option<String>,
+        #[arg(long)]
+        policy: Option<String>,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Print the care-record JSON Schema (the file kept in host/schema/ is this output).
+    Schema,
+    /// Re-evaluate a logged run and report any difference.
+    Replay { run: String },
+    /// Import data from another system.
+    Import {
+        #[command(subcommand)]
+        command: ImportCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a token; the secret is printed once and stored only as a hash.
+    Create {
+        #[arg(long, value_enum)]
+        role: Role,
+        #[arg(long)]
+        authority: Vec<String>,
+        #[arg(long)]
+        iro: Option<String>,
+        #[arg(long)]
+        label: Option<String>,
+    },
+    /// Revoke a token by id.
+    Revoke { id: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Import an SSDA903 return: a folder of CSVs or one XML file.
+    Ssda903 {
+        path: PathBuf,
+        #[arg(long)]
+        authority: String,
+        /// Collection year, as the year it ends (31 March).
+        #[arg(long)]
+        year: i32,
+        /// Write every problem to this CSV file.
+        #[arg(long)]
+        errors: Option<PathBuf>,
+        /// Date rows are checked against (default today).
+        #[arg(long)]
+        as_of: Option<NaiveDate>,
+    },
+}
+
+/// How a command ended, as the process's exit status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Finished {
+    /// Everything was done.
+    Complete,
+    /// The command finished but rejected some items.
+    Partial,
+}
+
+impl From<Finished> for ExitCode {
+    fn from(finished: Finished) -> Self {
+        match finished {
+            Finished::Complete => ExitCode::SUCCESS,
+            Finished::Partial => ExitCode::from(3),
+        }
+    }
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(finished) => finished.into(),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<Finished> {
+    let mut config = Config::load()?;
+    if let Some(url) = &cli.database_url {
+        config.database_url = url.clone();
+    }
+    if let Some(pack) = &cli.pack {
+        config.pack = pack.clone();
+    }
+    telemetry::init(config.log_format);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(commands::dispatch(cli.command, config))
+}

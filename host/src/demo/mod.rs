@@ -1,0 +1,119 @@
+//! The demo: a synthetic authority written through the one write path, evaluated by the run
+//! engine, and a token for every role, so a new user can try every endpoint at once.
+
+mod generator;
+
+use chrono::NaiveDate;
+
+pub use generator::Generator;
+
+use crate::access::tokens::{self, NewToken, TokenError};
+use crate::access::{Actor, Role};
+use crate::records::{DueDates, RecordError, Submission, Writer};
+use crate::runs::{self, RunError, RunSummary, Scope};
+use crate::plugins::PolicySet;
+use crate::store::Store;
+
+/// The authority the demo's children belong to.
+pub const AUTHORITY: &str = "E10000001";
+
+/// Children generated and written per transaction.
+const BATCH: usize = 500;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DemoError {
+    /// The generator made a record that fails validation: a bug in the generator.
+    #[error("the generator made an invalid record for child {child_id}: {problems}")]
+    InvalidRecord { child_id: String, problems: String },
+    #[error(transparent)]
+    Record(#[from] RecordError),
+    #[error(transparent)]
+    Run(#[from] RunError),
+    #[error(transparent)]
+    Token(#[from] TokenError),
+}
+
+/// What the demo set up.
+#[derive(Debug)]
+pub struct Demo {
+    pub run: RunSummary,
+    /// One token per role, labelled with the role's name.
+    pub tokens: Vec<(&'static str, NewToken)>,
+}
+
+/// Generates `children` synthetic children as of `today`, writes them, evaluates them all, and
+/// creates a token for each role.
+pub async fn set_up(
+    store: &Store,
+    policies: &PolicySet,
+    due_dates: &DueDates,
+    today: NaiveDate,
+    children: u64,
+    seed: u64,
+    parallelism: usize,
+) -> Result<Demo, DemoError> {
+    let actor = Actor::operator("demo");
+    let writer = Writer {
+        store,
+        due_dates,
+        today,
+        actor: &actor,
+        source: "demo",
+        scope: None,
+    };
+    let mut generator = Generator::new(seed, AUTHORITY, today, &due_dates.calendar, children);
+    let mut left = children;
+    while left > 0 {
+        let n = left.min(BATCH as u64);
+        left -= n;
+        let records: Vec<_> = (0..n).map(|_| generator.child()).collect();
+        let batch = records
+            .iter()
+            .map(|r| Submission::new(serde_json::to_value(r).expect("care records serialise")))
+            .collect();
+        for (record, checked) in records.iter().zip(writer.write(batch).await?) {
+            if let Err(problems) = checked {
+                return Err(DemoError::InvalidRecord {
+                    child_id: record.child.id.clone(),
+                    problems: problems
+                        .iter()
+                        .map(|p| format!("{} {}", p.path, p.message))
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                });
+            }
+        }
+    }
+    let run = runs::run(
+        store,
+        policies,
+        today,
+        &Scope::default(),
+        &actor,
+        parallelism,
+        |_, _| {},
+    )
+    .await?;
+    let authority = [AUTHORITY.to_string()];
+    let iro = Generator::iro_id(1);
+    let tokens = vec![
+        ("admin", tokens::create(store, Role::Admin, &[], None, Some("demo")).await?),
+        (
+            "iro",
+            tokens::create(store, Role::Iro, &authority, Some(&iro), Some("demo")).await?,
+        ),
+        (
+            "board",
+            tokens::create(store, Role::Board, &authority, None, Some("demo")).await?,
+        ),
+        (
+            "inspector",
+            tokens::create(store, Role::Inspector, &authority, None, Some("demo")).await?,
+        ),
+        (
+            "regulator",
+            tokens::create(store, Role::Regulator, &[], None, Some("demo")).await?,
+        ),
+    ];
+    Ok(Demo { run, tokens })
+}

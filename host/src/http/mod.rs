@@ -1,0 +1,148 @@
+//! The HTTP layer: application state, the router, the caller's identity and the error shape.
+//! Handlers are thin: they parse, authorise, call a domain service and map its typed error;
+//! domain modules know nothing of HTTP.
+
+pub mod auth;
+pub mod error;
+mod imports;
+pub mod openapi;
+mod plugins;
+mod records;
+mod reports;
+mod runs;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderName, StatusCode};
+use axum::routing::get;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::config::Config;
+use crate::plugins::PolicySet;
+use crate::plugins::runtime::Runtime;
+use crate::records::DueDates;
+use crate::store::{ChildKey, Keyed, Store};
+use crate::telemetry;
+use error::ApiError;
+
+/// Everything a request handler needs, cheap to clone. The CLI builds the same state.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub policies: Arc<PolicySet>,
+    pub config: Arc<Config>,
+    /// The loaded pack's calendar and review intervals, for deriving due dates on write.
+    pub due_dates: Arc<DueDates>,
+}
+
+impl AppState {
+    /// Opens the store (migrating it), starts the plugin runtime and loads the policy pack.
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let store = Store::open(&config.database_url, config.database_max_connections).await?;
+        Self::with_store(config, store).await
+    }
+
+    pub async fn with_store(config: Config, store: Store) -> anyhow::Result<Self> {
+        let runtime = Arc::new(Runtime::new(
+            config.data_dir.join("compiled"),
+            config.limits,
+        )?);
+        let policies =
+            PolicySet::load(&config.pack, runtime, &store, config.look_ahead_days).await?;
+        let due_dates = DueDates {
+            calendar: policies
+                .calendar()
+                .map_err(|e| anyhow::anyhow!("calendar: {e}"))?,
+            intervals: policies
+                .review_intervals()
+                .map_err(|e| anyhow::anyhow!("review intervals: {e}"))?,
+        };
+        Ok(Self {
+            store,
+            policies: Arc::new(policies),
+            config: Arc::new(config),
+            due_dates: Arc::new(due_dates),
+        })
+    }
+
+    /// Today's date, for "currently assigned" and default evaluation dates.
+    pub fn today(&self) -> chrono::NaiveDate {
+        chrono::Utc::now().date_naive()
+    }
+}
+
+/// The whole HTTP application.
+pub fn app(state: AppState) -> Router {
+    let request_id = HeaderName::from_static("x-request-id");
+    // Ordinary requests get a deadline; bulk uploads, imports and whole runs stream or compute
+    // for as long as they need (each bounded by its own size limit).
+    let timed = Router::new()
+        .merge(records::routes())
+        .merge(plugins::routes(&state.config))
+        .merge(runs::routes())
+        .merge(reports::routes())
+        .merge(openapi::routes())
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            Duration::from_secs(60),
+        ));
+    let long = Router::new()
+        .merge(records::upload_routes())
+        .merge(runs::long_routes())
+        .merge(imports::routes(&state.config));
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        .nest("/api/v1", timed.merge(long))
+        .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
+        .layer(TraceLayer::new_for_http().make_span_with(telemetry::RequestSpan))
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .with_state(state)
+}
+
+/// Parses an `after` cursor (`authority/child_id`) from a previous page.
+fn parse_cursor(cursor: Option<&str>) -> Result<Option<ChildKey>, ApiError> {
+    cursor
+        .map(|c| {
+            ChildKey::from_cursor(c).ok_or_else(|| {
+                ApiError::BadRequest("after must be a cursor from a previous page".into())
+            })
+        })
+        .transpose()
+}
+
+/// Trims a page fetched with one row more than `limit` and returns the cursor of the next page
+/// (`None` on the last page).
+fn next_cursor<T: Keyed>(page: &mut Vec<T>, limit: usize) -> Option<String> {
+    if page.len() > limit {
+        page.truncate(limit);
+        page.last().map(|last| last.key().cursor())
+    } else {
+        None
+    }
+}
+
+/// Liveness: the process is up.
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// Plugin metrics in the Prometheus text format (counts only, nothing about any child).
+async fn metrics(State(state): State<AppState>) -> String {
+    state.policies.runtime().metrics().render()
+}
+
+/// Readiness: the database answers and the policy pack is loaded.
+async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
+    match state.store.ping().await {
+        Ok(()) if !state.policies.plugins.is_empty() => (StatusCode::OK, "ready"),
+        _ => (StatusCode::SERVICE_UNAVAILABLE, "not ready"),
+    }
+}

@@ -1,0 +1,183 @@
+//! Evaluation over HTTP: an IRO's checklist for one child, runs over a scope, and their results.
+
+use axum::extract::{Path, Query, State};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use super::error::ApiError;
+use super::{AppState, next_cursor, parse_cursor};
+use crate::access::audit::{self, Outcome};
+use crate::access::{Principal, Role};
+use crate::records;
+use crate::runs::{self, ResultRow, RunSummary, Scope, log};
+use crate::store::ChildKey;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/children/{authority}/{child_id}/checklist", get(checklist))
+        .route("/runs/{run_id}", get(get_run))
+        .route("/runs/{run_id}/results", get(run_results))
+}
+
+/// Evaluation runs over a whole scope can take minutes: no request timeout.
+pub fn long_routes() -> Router<AppState> {
+    Router::new().route("/runs", post(start_run))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ChecklistQuery {
+    /// Evaluation date (default today).
+    pub as_of: Option<NaiveDate>,
+    /// Only this policy.
+    pub policy: Option<String>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Checklist {
+    pub run_id: String,
+    #[schema(value_type = String, format = Date)]
+    pub as_of: NaiveDate,
+    pub results: Vec<ResultRow>,
+}
+
+/// The pre-review checklist for one child: every policy evaluated now, logged as a run.
+#[utoipa::path(get, path = "/api/v1/children/{authority}/{child_id}/checklist", params(ChecklistQuery),
+    responses((status = 200, body = Checklist)), security(("bearer" = [])), tag = "checklist")]
+pub async fn checklist(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path((authority, child_id)): Path<(String, String)>,
+    Query(q): Query<ChecklistQuery>,
+) -> Result<Json<Checklist>, ApiError> {
+    let key = ChildKey::new(authority, child_id);
+    records::authorize_read(&state.store, &principal, "checklist", &key, state.today()).await?;
+    let as_of = q.as_of.unwrap_or_else(|| state.today());
+    let scope = Scope {
+        authorities: None,
+        child: Some(key),
+        policy: q.policy,
+    };
+    let mut results = Vec::new();
+    let summary = runs::run(
+        &state.store,
+        &state.policies,
+        as_of,
+        &scope,
+        &principal.actor(),
+        state.config.parallelism(),
+        |key, outcomes| results.extend(runs::rows(&state.policies, key, outcomes)),
+    )
+    .await?;
+    if summary.children == 0 {
+        return Err(ApiError::NotFound);
+    }
+    Ok(Json(Checklist {
+        run_id: summary.run_id,
+        as_of,
+        results,
+    }))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RunRequest {
+    #[schema(value_type = Option<String>, format = Date)]
+    pub as_of: Option<NaiveDate>,
+    pub authority: Option<String>,
+    pub policy: Option<String>,
+}
+
+#[utoipa::path(post, path = "/api/v1/runs", request_body = RunRequest,
+    responses((status = 200, body = RunSummary)), security(("bearer" = [])), tag = "checklist")]
+pub async fn start_run(
+    State(state): State<AppState>,
+    principal: Principal,
+    Json(req): Json<RunRequest>,
+) -> Result<Json<RunSummary>, ApiError> {
+    principal.require(&[Role::Admin])?;
+    let scope = Scope {
+        authorities: principal.narrow(req.authority.as_deref())?,
+        child: None,
+        policy: req.policy,
+    };
+    let actor = principal.actor();
+    let summary = runs::run(
+        &state.store,
+        &state.policies,
+        req.as_of.unwrap_or_else(|| state.today()),
+        &scope,
+        &actor,
+        state.config.parallelism(),
+        |_, _| {},
+    )
+    .await?;
+    let entry = actor.entry("run", req.authority.as_deref(), None, Outcome::Ok);
+    audit::record(&state.store, &[entry]).await?;
+    Ok(Json(summary))
+}
+
+#[utoipa::path(get, path = "/api/v1/runs/{run_id}",
+    responses((status = 200, body = RunSummary)), security(("bearer" = [])), tag = "checklist")]
+pub async fn get_run(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(run_id): Path<String>,
+) -> Result<Json<RunSummary>, ApiError> {
+    principal.require(&[Role::Admin, Role::Inspector, Role::Board])?;
+    let run = runs::visible(&state.store, &principal, &run_id).await?;
+    Ok(Json(run.summary()))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ResultsQuery {
+    pub limit: Option<u32>,
+    pub after: Option<String>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ResultPage {
+    pub results: Vec<ResultRow>,
+    pub next: Option<String>,
+}
+
+/// Child-level results of a run, for the authorities in the caller's scope.
+#[utoipa::path(get, path = "/api/v1/runs/{run_id}/results", params(ResultsQuery),
+    responses((status = 200, body = ResultPage)), security(("bearer" = [])), tag = "checklist")]
+pub async fn run_results(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(run_id): Path<String>,
+    Query(q): Query<ResultsQuery>,
+) -> Result<Json<ResultPage>, ApiError> {
+    principal.require(&[Role::Admin, Role::Inspector])?;
+    let limit = i64::from(q.limit.unwrap_or(100).clamp(1, 1000));
+    let after = parse_cursor(q.after.as_deref())?;
+    runs::visible(&state.store, &principal, &run_id).await?;
+    let mut children = log::children(
+        &state.store,
+        &run_id,
+        principal.authorities.as_deref(),
+        after,
+        limit + 1,
+    )
+    .await?;
+    let next = next_cursor(&mut children, limit as usize);
+    let actor = principal.actor();
+    let mut results = Vec::new();
+    let mut entries = Vec::new();
+    for child in &children {
+        results.extend(runs::rows(&state.policies, &child.key, &child.outcomes));
+        entries.push(actor.entry(
+            "read_results",
+            Some(&child.key.authority),
+            Some(&child.key.child_id),
+            Outcome::Ok,
+        ));
+    }
+    audit::record(&state.store, &entries).await?;
+    Ok(Json(ResultPage { results, next }))
+}

@@ -1,0 +1,165 @@
+//! The decision log: each run, what it evaluated with ([`RunSpec`], stored before anything is
+//! evaluated), and per child the record version it read and every outcome with the fuel used.
+//! Rows are typed on the way out: a stored spec or outcome list that no longer parses is
+//! reported as corrupt, never passed on as text.
+
+use chrono::NaiveDate;
+use sqlx::Row;
+
+use super::{Run, RunChild, RunSpec};
+use crate::access::audit::{self, Actor, Outcome};
+use crate::plugins::PolicyOutcome;
+use crate::store::{ChildKey, KeysetQuery, Result, Store, date, now, values_placeholders};
+
+const RUN_COLUMNS: &str =
+    "id, as_of, started_at, finished_at, engine, pack, triggered_by, children, results, errors";
+
+fn run_from_row(r: &sqlx::any::AnyRow) -> Result<Run> {
+    Ok(Run {
+        id: r.try_get(0)?,
+        as_of: date(&r.try_get::<String, _>(1)?)?,
+        started_at: r.try_get(2)?,
+        finished_at: r.try_get(3)?,
+        engine: r.try_get(4)?,
+        spec: serde_json::from_str(&r.try_get::<String, _>(5)?)?,
+        triggered_by: r.try_get(6)?,
+        children: r.try_get(7)?,
+        results: r.try_get(8)?,
+        errors: r.try_get(9)?,
+    })
+}
+
+/// Opens a run. A run over every child in scope with every policy is marked `complete`: only
+/// such runs stand for an authority in reports.
+pub async fn create(
+    store: &Store,
+    id: &str,
+    as_of: NaiveDate,
+    engine: &str,
+    spec: &RunSpec,
+    triggered_by: &str,
+) -> Result<()> {
+    let complete = spec.child.is_none() && spec.policy.is_none();
+    sqlx::query(
+        "INSERT INTO runs (id, as_of, started_at, engine, pack, triggered_by, complete) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(id)
+    .bind(as_of.to_string())
+    .bind(now())
+    .bind(engine)
+    .bind(serde_json::to_string(spec)?)
+    .bind(triggered_by)
+    .bind(i64::from(complete))
+    .execute(store.pool())
+    .await?;
+    Ok(())
+}
+
+/// Stores a page of a run's children, auditing each child's record as read by `actor`, in one
+/// transaction.
+pub async fn add_children(
+    store: &Store,
+    run_id: &str,
+    children: &[RunChild],
+    actor: &Actor,
+) -> Result<()> {
+    let mut tx = store.begin_write().await?;
+    let entries: Vec<_> = children
+        .iter()
+        .map(|c| {
+            actor.entry(
+                "evaluate_record",
+                Some(&c.key.authority),
+                Some(&c.key.child_id),
+                Outcome::Ok,
+            )
+        })
+        .collect();
+    audit::insert(&mut tx, &entries).await?;
+    // Multi-row inserts keep a 100,000-child run to a few hundred statements.
+    for chunk in children.chunks(100) {
+        let sql = format!(
+            "INSERT INTO run_children (run_id, authority, child_id, record_version, outcomes) VALUES {}",
+            values_placeholders(chunk.len(), 5)
+        );
+        let mut query = sqlx::query(&sql);
+        for c in chunk {
+            query = query
+                .bind(run_id)
+                .bind(&c.key.authority)
+                .bind(&c.key.child_id)
+                .bind(c.record_version)
+                .bind(serde_json::to_string(&c.outcomes)?);
+        }
+        query.execute(&mut *tx).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Closes a run with its totals.
+pub async fn finish(store: &Store, id: &str, children: i64, results: i64, errors: i64) -> Result<()> {
+    sqlx::query(
+        "UPDATE runs SET finished_at = $1, children = $2, results = $3, errors = $4 WHERE id = $5",
+    )
+    .bind(now())
+    .bind(children)
+    .bind(results)
+    .bind(errors)
+    .bind(id)
+    .execute(store.pool())
+    .await?;
+    Ok(())
+}
+
+/// One run.
+pub async fn get(store: &Store, id: &str) -> Result<Option<Run>> {
+    let row = sqlx::query(&format!("SELECT {RUN_COLUMNS} FROM runs WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(store.pool())
+        .await?;
+    row.map(|r| run_from_row(&r)).transpose()
+}
+
+/// Finished complete runs (every child in scope, every policy), newest first.
+pub async fn recent_complete(store: &Store, limit: i64) -> Result<Vec<Run>> {
+    let rows = sqlx::query(&format!(
+        "SELECT {RUN_COLUMNS} FROM runs WHERE finished_at IS NOT NULL AND complete = 1 \
+         ORDER BY finished_at DESC LIMIT $1"
+    ))
+    .bind(limit)
+    .fetch_all(store.pool())
+    .await?;
+    rows.iter().map(run_from_row).collect()
+}
+
+/// The children of a run in the given authorities, `limit` at a time in key order after `after`.
+pub async fn children(
+    store: &Store,
+    run_id: &str,
+    authorities: Option<&[String]>,
+    after: Option<ChildKey>,
+    limit: i64,
+) -> Result<Vec<RunChild>> {
+    let mut q = KeysetQuery::new(
+        "SELECT authority, child_id, record_version, outcomes FROM run_children WHERE 1 = 1",
+        "",
+    );
+    let p_run = q.bind(run_id.to_string());
+    q.and(&format!("run_id = {p_run}"));
+    if !q.in_authorities(authorities) {
+        return Ok(Vec::new());
+    }
+    let rows = q.fetch_page(store.pool(), after.as_ref(), limit).await?;
+    rows.iter()
+        .map(|r| {
+            let outcomes: Vec<PolicyOutcome> =
+                serde_json::from_str(&r.try_get::<String, _>(3)?)?;
+            Ok(RunChild {
+                key: ChildKey::new(r.try_get::<String, _>(0)?, r.try_get::<String, _>(1)?),
+                record_version: r.try_get(2)?,
+                outcomes,
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,92 @@
+//! Replay: any verdict in the decision log can be reproduced. The plugins are rebuilt from their
+//! stored bytes with the stored settings, calendar and limits, the same record versions are read
+//! again, and every child whose outcomes now differ is reported.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::engine::{Engine, PAGE};
+use super::{RunError, log};
+use crate::plugins::PolicySet;
+use crate::plugins::runtime::Runtime;
+use crate::records::queries;
+use crate::store::{Pager, Store, StoreError};
+
+/// A child whose replayed outcomes differ from the stored ones.
+#[derive(Debug, Clone, Serialize)]
+pub struct Difference {
+    pub authority: String,
+    pub child_id: String,
+    pub stored: Value,
+    pub replayed: Value,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ReplayReport {
+    pub run_id: String,
+    pub children: u64,
+    pub differences: Vec<Difference>,
+    /// The engine that made the run and the one that replayed it; fuel counts may differ
+    /// between wasmtime versions, so a difference is reported alongside.
+    pub engine_then: String,
+    pub engine_now: String,
+}
+
+/// Re-evaluates a stored run. `cache_dir` holds compiled plugins.
+pub async fn replay(
+    store: &Store,
+    cache_dir: &Path,
+    run_id: &str,
+    parallelism: usize,
+) -> Result<ReplayReport, RunError> {
+    let run = log::get(store, run_id).await?.ok_or(RunError::NotFound)?;
+    let runtime = Arc::new(Runtime::new(cache_dir, run.spec.pack.limits)?);
+    let engine_now = runtime.engine_id();
+    let engine = Engine {
+        policies: PolicySet::from_snapshot(&run.spec.pack, runtime, store).await?,
+        as_of: run.as_of,
+        only: run.spec.policy.clone(),
+        parallelism,
+    };
+    let mut report = ReplayReport {
+        run_id: run_id.to_string(),
+        children: 0,
+        differences: Vec::new(),
+        engine_then: run.engine.clone(),
+        engine_now,
+    };
+    let mut pages = Pager::new(PAGE);
+    while let Some(page) = pages
+        .next(async |after, limit| log::children(store, run_id, None, after, limit).await)
+        .await?
+    {
+        let mut bodies = Vec::with_capacity(page.len());
+        for child in &page {
+            let version = queries::version(store, &child.key, child.record_version)
+                .await?
+                .ok_or_else(|| {
+                    StoreError::Corrupt(format!(
+                        "record version {} of {}/{} is missing",
+                        child.record_version, child.key.authority, child.key.child_id
+                    ))
+                })?;
+            bodies.push(version.body);
+        }
+        let evaluated = engine.evaluate(bodies.iter().map(String::as_str)).await?;
+        for (child, replayed) in page.into_iter().zip(evaluated) {
+            report.children += 1;
+            if child.outcomes != replayed {
+                report.differences.push(Difference {
+                    authority: child.key.authority,
+                    child_id: child.key.child_id,
+                    stored: serde_json::to_value(&child.outcomes).map_err(StoreError::from)?,
+                    replayed: serde_json::to_value(&replayed).map_err(StoreError::from)?,
+                });
+            }
+        }
+    }
+    Ok(report)
+}

@@ -1,0 +1,67 @@
+//! One check result per row, as `carecheck check` prints them and the API returns them: a
+//! child's outcomes flattened, each result carrying its check's basis from the policy metadata.
+
+use serde::{Deserialize, Serialize};
+
+use crate::plugins::{PolicyOutcome, PolicySet};
+use crate::store::ChildKey;
+
+/// One check result as printed by `carecheck check` and returned by the API.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct ResultRow {
+    pub authority: String,
+    pub child_id: String,
+    pub policy: String,
+    pub check: String,
+    /// met, due_soon, breach, not_applicable, insufficient_data, or error (the plugin failed).
+    pub status: String,
+    /// statutory or guidance.
+    pub basis: String,
+    pub due: Option<String>,
+    pub subject: String,
+    pub message: String,
+    pub citation: String,
+}
+
+/// Flattens one child's outcomes into rows, with each check's basis from its policy's metadata.
+pub fn rows(policies: &PolicySet, key: &ChildKey, outcomes: &[PolicyOutcome]) -> Vec<ResultRow> {
+    let mut rows = Vec::new();
+    for outcome in outcomes {
+        let metadata = policies.policy(&outcome.policy).map(|p| &p.plugin.metadata);
+        if let Some(error) = &outcome.error {
+            rows.push(ResultRow {
+                authority: key.authority.clone(),
+                child_id: key.child_id.clone(),
+                policy: outcome.policy.clone(),
+                check: "-".into(),
+                status: "error".into(),
+                basis: "-".into(),
+                due: None,
+                subject: "policy".into(),
+                message: format!("The policy could not be evaluated: it {error}."),
+                citation: String::new(),
+            });
+        }
+        for r in &outcome.results {
+            let basis = metadata
+                .and_then(|m| m.check(&r.check))
+                .map_or("-", |c| match c.basis {
+                    carecheck_sdk::Basis::Statutory => "statutory",
+                    carecheck_sdk::Basis::Guidance => "guidance",
+                });
+            rows.push(ResultRow {
+                authority: key.authority.clone(),
+                child_id: key.child_id.clone(),
+                policy: outcome.policy.clone(),
+                check: r.check.clone(),
+                status: r.status.as_str().into(),
+                basis: basis.into(),
+                due: r.due.map(|d| d.to_string()),
+                subject: r.subject.clone(),
+                message: r.message.clone(),
+                citation: r.citation.clone(),
+            });
+        }
+    }
+    rows
+}
