@@ -6,7 +6,7 @@ use carecheck_sdk::record::*;
 use chrono::{Days, NaiveDate};
 use rand::Rng;
 
-use super::Generator;
+use super::{FAMILY, Generator};
 
 impl Generator<'_> {
     pub(super) fn health(&mut self, record: &mut CareRecord, dob: NaiveDate) {
