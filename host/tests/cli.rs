@@ -35,7 +35,10 @@ fn pack(dir: &Path) -> PathBuf {
 fn carecheck(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_carecheck"))
         .current_dir(dir)
-        .env("DATABASE_URL", format!("sqlite://{}", dir.join("cli.db").display()))
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}", dir.join("cli.db").display()),
+        )
         .env("CARECHECK_DATA_DIR", dir.join("data"))
         .env("CARECHECK_PACK", pack(dir))
         .env_remove("CARECHECK_CONFIG")
@@ -95,5 +98,8 @@ fn a_failed_command_exits_one_with_the_reason() {
     let out = carecheck(dir.path(), &["token", "revoke", "0123456789abcdef"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("no active token 0123456789abcdef"), "{stderr}");
+    assert!(
+        stderr.contains("no active token 0123456789abcdef"),
+        "{stderr}"
+    );
 }

@@ -467,6 +467,14 @@ async fn records_are_versioned_append_only() {
             tamper.is_err(),
             "{db:?}: a DELETE of the audit log succeeded"
         );
+        if db == Db::Postgres {
+            for table in ["audit_log", "record_versions"] {
+                let tamper = sqlx::query(&format!("TRUNCATE {table}"))
+                    .execute(t.state.store.pool())
+                    .await;
+                assert!(tamper.is_err(), "a TRUNCATE of {table} succeeded");
+            }
+        }
         // Listing by IRO and by review due window.
         let (_, list) = t.get("/api/v1/children?iro=IRO-1", &t.admin).await;
         assert_eq!(list["children"][0]["child_id"], "C1");
@@ -564,8 +572,84 @@ async fn one_token_is_one_actor_in_the_audit_log() {
         assert!(rows.iter().all(|r| r.actor == actor), "{db:?}: {rows:?}");
         // Asked for by the old spelling, the answer is the same.
         assert_eq!(
-            audit::by_actor(&t.state.store, token_id, 100).await.unwrap(),
+            audit::by_actor(&t.state.store, token_id, 100)
+                .await
+                .unwrap(),
             rows
         );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_scoped_admin_sees_no_run_of_another_authority() {
+    for db in databases().await {
+        let t = TestApp::new(db).await;
+        assert_eq!(
+            t.put_json(C1, &t.admin, &record("C1", "IRO-1")).await.0,
+            StatusCode::CREATED
+        );
+        // A checklist of E10000001's child, made by the unscoped admin.
+        let (status, checklist) = t
+            .get(&format!("{C1}/checklist?as_of=2026-11-23"), &t.admin)
+            .await;
+        assert_eq!(status, StatusCode::OK, "{checklist}");
+        let run = checklist["run_id"].as_str().unwrap().to_string();
+        let other_admin = carecheck::access::tokens::create(
+            &t.state.store,
+            carecheck::access::Role::Admin,
+            &["E99999999".to_string()],
+            None,
+            None,
+        )
+        .await
+        .unwrap()
+        .token;
+        let missing = t
+            .get(
+                "/api/v1/runs/00000000-0000-4000-8000-000000000000",
+                &other_admin,
+            )
+            .await;
+        for uri in [
+            format!("/api/v1/runs/{run}"),
+            format!("/api/v1/runs/{run}/results"),
+            format!("/api/v1/reports/summary?run={run}"),
+        ] {
+            let seen = t.get(&uri, &other_admin).await;
+            assert_eq!(seen.0, StatusCode::NOT_FOUND, "{db:?} {uri}: {}", seen.1);
+            assert_eq!(seen.1, missing.1, "{db:?} {uri}");
+        }
+        // The admin of the child's own authority still sees it.
+        let own_admin = carecheck::access::tokens::create(
+            &t.state.store,
+            carecheck::access::Role::Admin,
+            &[AUTHORITY.to_string()],
+            None,
+            None,
+        )
+        .await
+        .unwrap()
+        .token;
+        assert_eq!(
+            t.get(&format!("/api/v1/runs/{run}"), &own_admin).await.0,
+            StatusCode::OK,
+            "{db:?}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sqlite_files_are_private_to_the_service() {
+    use std::os::unix::fs::PermissionsExt;
+    let t = TestApp::new(Db::Sqlite).await;
+    assert_eq!(
+        t.put_json(C1, &t.admin, &record("C1", "IRO-1")).await.0,
+        StatusCode::CREATED
+    );
+    let db = t.dir.path().join("test.db");
+    for suffix in ["", "-wal", "-shm"] {
+        let file = std::path::PathBuf::from(format!("{}{suffix}", db.display()));
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{} is {mode:04o}", file.display());
     }
 }

@@ -1,7 +1,7 @@
 //! Importing the public synthetic SSDA903 return into a real store, then checking it.
 
-use carecheck::runs::{self, Scope};
 use carecheck::imports;
+use carecheck::runs::{self, Scope};
 use carecheck_ssda903::{ImportOptions, read_folder};
 use carecheck_tests::{Db, TestApp, root};
 use chrono::NaiveDate;

@@ -6,9 +6,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use axum::http::StatusCode;
 use carecheck::access::Actor;
+use carecheck::demo::Generator;
 use carecheck::records::{Submission, Writer};
 use carecheck::runs::{self, Scope};
-use carecheck::demo::Generator;
 use carecheck_tests::{Db, TestApp, root};
 use chrono::NaiveDate;
 

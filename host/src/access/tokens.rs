@@ -98,12 +98,13 @@ pub async fn create(
 
 /// Revokes a token by id.
 pub async fn revoke(store: &Store, id: &str) -> Result<(), TokenError> {
-    let done = sqlx::query("UPDATE tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
-        .bind(now())
-        .bind(id)
-        .execute(store.pool())
-        .await
-        .map_err(StoreError::from)?;
+    let done =
+        sqlx::query("UPDATE tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+            .bind(now())
+            .bind(id)
+            .execute(store.pool())
+            .await
+            .map_err(StoreError::from)?;
     if done.rows_affected() == 0 {
         return Err(TokenError::NoSuchToken(id.to_string()));
     }

@@ -8,7 +8,9 @@ use anyhow::{Context, Result, bail};
 use chrono::NaiveDate;
 
 use super::output::{Format, ResultWriter};
+use super::serve::serve;
 use super::{Command, Finished, ImportCommand, TokenCommand};
+use crate::AppState;
 use crate::access::Actor;
 use crate::access::tokens;
 use crate::config::Config;
@@ -16,8 +18,6 @@ use crate::demo::{self, Generator};
 use crate::records::{ChildFilter, Submission, Writer, queries};
 use crate::runs::{self, Scope};
 use crate::store::{ChildKey, Store};
-use super::serve::serve;
-use crate::AppState;
 
 /// Records validated and written per transaction by `load`.
 const LOAD_BATCH: usize = 1000;
@@ -69,7 +69,17 @@ pub async fn dispatch(command: Command, mut config: Config) -> Result<Finished> 
             authority,
             policy,
             format,
-        } => check(AppState::build(config).await?, as_of, child, authority, policy, format).await,
+        } => {
+            check(
+                AppState::build(config).await?,
+                as_of,
+                child,
+                authority,
+                policy,
+                format,
+            )
+            .await
+        }
         Command::Replay { run } => replay(AppState::build(config).await?, &run).await,
         Command::Import {
             command:
@@ -151,10 +161,7 @@ async fn load(state: AppState, file: &Path) -> Result<Finished> {
                     numbers.push(*n);
                     batch.push(Submission::new(value));
                 }
-                Err(e) => reject(
-                    *n,
-                    format!("not valid JSON at column {}", e.column()),
-                ),
+                Err(e) => reject(*n, format!("not valid JSON at column {}", e.column())),
             }
         }
         for (n, checked) in numbers.into_iter().zip(writer.write(batch).await?) {
@@ -363,7 +370,12 @@ fn load_calendar(config: &Config) -> Result<carecheck_sdk::dates::Calendar> {
     Ok(file.calendar())
 }
 
-async fn run_demo(mut config: Config, children: u64, seed: u64, no_serve: bool) -> Result<Finished> {
+async fn run_demo(
+    mut config: Config,
+    children: u64,
+    seed: u64,
+    no_serve: bool,
+) -> Result<Finished> {
     if !config.database_url.starts_with("postgres") {
         let path = config.data_dir.join("demo.db");
         std::fs::create_dir_all(&config.data_dir)?;

@@ -9,9 +9,9 @@ pub use generator::Generator;
 
 use crate::access::tokens::{self, NewToken, TokenError};
 use crate::access::{Actor, Role};
+use crate::plugins::PolicySet;
 use crate::records::{DueDates, RecordError, Submission, Writer};
 use crate::runs::{self, RunError, RunSummary, Scope};
-use crate::plugins::PolicySet;
 use crate::store::Store;
 
 /// The authority the demo's children belong to.
@@ -97,7 +97,10 @@ pub async fn set_up(
     let authority = [AUTHORITY.to_string()];
     let iro = Generator::iro_id(1);
     let tokens = vec![
-        ("admin", tokens::create(store, Role::Admin, &[], None, Some("demo")).await?),
+        (
+            "admin",
+            tokens::create(store, Role::Admin, &[], None, Some("demo")).await?,
+        ),
         (
             "iro",
             tokens::create(store, Role::Iro, &authority, Some(&iro), Some("demo")).await?,

@@ -161,7 +161,14 @@ pub async fn history(
     Path((authority, child_id)): Path<(String, String)>,
 ) -> Result<Json<Vec<RecordResponse>>, ApiError> {
     let key = ChildKey::new(authority, child_id);
-    records::authorize_read(&state.store, &principal, "read_history", &key, state.today()).await?;
+    records::authorize_read(
+        &state.store,
+        &principal,
+        "read_history",
+        &key,
+        state.today(),
+    )
+    .await?;
     let versions = queries::history(&state.store, &key).await?;
     if versions.is_empty() {
         return Err(ApiError::NotFound);
@@ -283,7 +290,10 @@ pub async fn bulk_upload(
         let line = match lines.next_line().await {
             Ok(Some(line)) => line,
             Ok(None) => break,
-            Err(e) if e.get_ref().is_some_and(|inner| inner.is::<UploadTooLarge>()) => {
+            Err(e)
+                if e.get_ref()
+                    .is_some_and(|inner| inner.is::<UploadTooLarge>()) =>
+            {
                 return Err(ApiError::TooLarge(limit));
             }
             Err(e) => {

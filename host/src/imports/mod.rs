@@ -88,7 +88,9 @@ pub async fn import_ssda903(
         for imported in chunk {
             let key = ChildKey::new(&options.authority, &imported.child_id);
             let existing = match queries::current(store, &key).await? {
-                Some(v) => Some(serde_json::from_str::<CareRecord>(&v.body).map_err(StoreError::from)?),
+                Some(v) => {
+                    Some(serde_json::from_str::<CareRecord>(&v.body).map_err(StoreError::from)?)
+                }
                 None => None,
             };
             let merged = carecheck_ssda903::merge(existing, imported);
@@ -147,4 +149,3 @@ pub fn write_problems_csv(
     out.flush()?;
     Ok(())
 }
-

@@ -13,9 +13,9 @@ use std::sync::Arc;
 
 use carecheck_sdk::calendar_file::CalendarFile;
 use carecheck_sdk::dates::{Calendar, DateError, parse_iso_date, unix_day};
+use carecheck_sdk::outcome::CheckResult;
 use carecheck_sdk::reviews::Intervals;
 use carecheck_sdk::settings;
-use carecheck_sdk::outcome::CheckResult;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

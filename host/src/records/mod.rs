@@ -153,13 +153,14 @@ pub async fn authorize_read(
     today: NaiveDate,
 ) -> Result<(), RecordError> {
     let allowed = may_read(store, principal, key, today).await?;
-    let outcome = if allowed { Outcome::Ok } else { Outcome::Denied };
-    let entry = principal.actor().entry(
-        action,
-        Some(&key.authority),
-        Some(&key.child_id),
-        outcome,
-    );
+    let outcome = if allowed {
+        Outcome::Ok
+    } else {
+        Outcome::Denied
+    };
+    let entry = principal
+        .actor()
+        .entry(action, Some(&key.authority), Some(&key.child_id), outcome);
     audit::record(store, &[entry]).await?;
     if allowed {
         Ok(())

@@ -152,7 +152,10 @@ impl Writer<'_> {
                     let version: i64 = row.try_get(0)?;
                     let sha: String = row.try_get(1)?;
                     if sha == v.body_sha256 {
-                        written.push((*slot, self.written(&v.key, version, WriteOutcome::Unchanged)));
+                        written.push((
+                            *slot,
+                            self.written(&v.key, version, WriteOutcome::Unchanged),
+                        ));
                         continue;
                     }
                     (version + 1, WriteOutcome::Updated)
@@ -170,8 +173,12 @@ impl Writer<'_> {
                     WriteOutcome::Updated => Outcome::Updated,
                     WriteOutcome::Unchanged => Outcome::Unchanged,
                 };
-                self.actor
-                    .entry("write_record", Some(&w.authority), Some(&w.child_id), outcome)
+                self.actor.entry(
+                    "write_record",
+                    Some(&w.authority),
+                    Some(&w.child_id),
+                    outcome,
+                )
             })
             .collect();
         audit::insert(&mut tx, &entries).await?;
@@ -239,8 +246,7 @@ async fn insert_version(
         .bind(&v.key.authority)
         .bind(&v.key.child_id)
         .execute(&mut **tx)
-        .await
-        ?;
+        .await?;
     for (iro, from, to) in &v.iros {
         sqlx::query(
             "INSERT INTO child_iros (authority, child_id, iro_id, from_date, to_date) VALUES ($1, $2, $3, $4, $5)",

@@ -122,7 +122,9 @@ pub async fn run(
         .next(async |after, limit| current_page(store, scope, after, limit).await)
         .await?
     {
-        let evaluated = engine.evaluate(page.iter().map(|r| r.body.as_str())).await?;
+        let evaluated = engine
+            .evaluate(page.iter().map(|r| r.body.as_str()))
+            .await?;
         let mut children = Vec::with_capacity(page.len());
         for (record, outcomes) in page.into_iter().zip(evaluated) {
             sink(&record.key, &outcomes);

@@ -98,7 +98,13 @@ pub async fn add_children(
 }
 
 /// Closes a run with its totals.
-pub async fn finish(store: &Store, id: &str, children: i64, results: i64, errors: i64) -> Result<()> {
+pub async fn finish(
+    store: &Store,
+    id: &str,
+    children: i64,
+    results: i64,
+    errors: i64,
+) -> Result<()> {
     sqlx::query(
         "UPDATE runs SET finished_at = $1, children = $2, results = $3, errors = $4 WHERE id = $5",
     )
@@ -153,8 +159,7 @@ pub async fn children(
     let rows = q.fetch_page(store.pool(), after.as_ref(), limit).await?;
     rows.iter()
         .map(|r| {
-            let outcomes: Vec<PolicyOutcome> =
-                serde_json::from_str(&r.try_get::<String, _>(3)?)?;
+            let outcomes: Vec<PolicyOutcome> = serde_json::from_str(&r.try_get::<String, _>(3)?)?;
             Ok(RunChild {
                 key: ChildKey::new(r.try_get::<String, _>(0)?, r.try_get::<String, _>(1)?),
                 record_version: r.try_get(2)?,

@@ -58,6 +58,16 @@ pub struct RunSpec {
 }
 
 impl RunSpec {
+    /// The authorities whose children the run read (`None`: every authority). A checklist run
+    /// names none but read its one child's authority.
+    pub fn covered_authorities(&self) -> Option<Vec<String>> {
+        match (&self.authorities, &self.child) {
+            (Some(authorities), _) => Some(authorities.clone()),
+            (None, Some((authority, _))) => Some(vec![authority.clone()]),
+            (None, None) => None,
+        }
+    }
+
     /// Whether the run evaluated every child of `authorities` (`None`: of every authority)
     /// with every policy: only such runs stand for an authority in reports.
     pub fn covers(&self, authorities: Option<&[String]>) -> bool {
@@ -136,7 +146,7 @@ impl Keyed for RunChild {
 /// [`RunError::NotFound`], exactly as for a run that does not exist.
 pub async fn visible(store: &Store, principal: &Principal, run_id: &str) -> Result<Run, RunError> {
     let run = log::get(store, run_id).await?.ok_or(RunError::NotFound)?;
-    let in_scope = match (&principal.authorities, &run.spec.authorities) {
+    let in_scope = match (&principal.authorities, run.spec.covered_authorities()) {
         (None, _) | (Some(_), None) => true,
         (Some(mine), Some(run)) => run.iter().all(|a| mine.contains(a)),
     };

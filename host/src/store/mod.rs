@@ -5,6 +5,7 @@
 //! The SQL itself lives with its domain (`records::queries`, `runs::log`, `access::tokens`,
 //! `access::audit`, `plugins::stored`); this module knows no table but the migrations'.
 
+mod files;
 mod keyset;
 
 use std::str::FromStr;
@@ -25,6 +26,9 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    /// The database files could be read by other local users: refuse to serve from them.
+    #[error("{0}")]
+    Insecure(String),
 }
 
 impl From<serde_json::Error> for StoreError {
@@ -87,6 +91,9 @@ impl Store {
         } else {
             Backend::Sqlite
         };
+        if backend == Backend::Sqlite {
+            files::secure_sqlite(url)?;
+        }
         let url = match backend {
             Backend::Sqlite if !url.contains("mode=") => {
                 let sep = if url.contains('?') { '&' } else { '?' };

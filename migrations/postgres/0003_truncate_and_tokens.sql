@@ -1,0 +1,5 @@
+-- Row triggers do not fire on TRUNCATE: refuse it on the append-only tables as well.
+CREATE TRIGGER record_versions_no_truncate BEFORE TRUNCATE ON record_versions
+    FOR EACH STATEMENT EXECUTE FUNCTION carecheck_append_only();
+CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
+    FOR EACH STATEMENT EXECUTE FUNCTION carecheck_append_only();
