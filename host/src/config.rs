@@ -35,6 +35,8 @@ pub struct Config {
     pub limits: PluginLimits,
     /// Connections in the database pool.
     pub database_max_connections: u32,
+    /// Days a new or rotated API token lives before it expires.
+    pub token_lifetime_days: u32,
 }
 
 /// Limits on every policy evaluation, each independent of the others.
@@ -86,6 +88,7 @@ impl Default for Config {
             look_ahead_days: 28,
             limits: PluginLimits::default(),
             database_max_connections: 8,
+            token_lifetime_days: crate::access::tokens::DEFAULT_LIFETIME_DAYS,
         }
     }
 }
@@ -138,6 +141,9 @@ impl Config {
                 "database_url must start with sqlite: or postgres://, got a URL with scheme {:?}",
                 self.database_url.split(':').next().unwrap_or_default()
             )));
+        }
+        if self.token_lifetime_days == 0 {
+            return Err(ConfigError("token_lifetime_days must be at least 1".into()));
         }
         if self.limits.fuel == 0 || self.limits.deadline_ms == 0 || self.limits.memory_bytes == 0 {
             return Err(ConfigError(

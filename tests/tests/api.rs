@@ -149,6 +149,29 @@ async fn role_by_endpoint_matrix() {
                 [OK, FB, FB, OK, OK, OK, FB, UA],
             ),
             (
+                Method::GET,
+                "/api/v1/tokens".into(),
+                None,
+                "application/json",
+                [OK, FB, FB, FB, FB, FB, FB, UA],
+            ),
+            (
+                Method::POST,
+                "/api/v1/tokens".into(),
+                Some(format!(
+                    "{{\"role\": \"board\", \"authorities\": [\"{AUTHORITY}\"]}}"
+                )),
+                "application/json",
+                [S::CREATED, FB, FB, FB, FB, FB, FB, UA],
+            ),
+            (
+                Method::DELETE,
+                "/api/v1/tokens/0123456789abcdef".into(),
+                None,
+                "application/json",
+                [NF, FB, FB, FB, FB, FB, FB, UA],
+            ),
+            (
                 Method::POST,
                 format!("/api/v1/imports/ssda903?authority={AUTHORITY}&year=2026"),
                 Some(multipart.into()),
@@ -543,7 +566,7 @@ async fn one_token_is_one_actor_in_the_audit_log() {
         let (status, _) = t.put_json(C1, &t.admin, &record("C1", "IRO-1")).await;
         assert_eq!(status, StatusCode::CREATED);
         assert_eq!(t.get(C1, &t.admin).await.0, StatusCode::OK);
-        let token_id = &t.admin["cc_".len().."cc_".len() + 16];
+        let token_id = token_id(&t.admin);
         let actor = format!("token:{token_id}");
         let rows = audit::by_actor(&t.state.store, &actor, 100).await.unwrap();
         let actions: Vec<(&str, &str)> = rows
@@ -651,5 +674,153 @@ async fn sqlite_files_are_private_to_the_service() {
         let file = std::path::PathBuf::from(format!("{}{suffix}", db.display()));
         let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600, "{} is {mode:04o}", file.display());
+    }
+}
+
+/// The id part of a `cc_<id>_<secret>` token.
+fn token_id(token: &str) -> &str {
+    &token["cc_".len().."cc_".len() + 16]
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tokens_expire_rotate_and_are_managed_by_admins_in_scope() {
+    for db in databases().await {
+        let t = TestApp::new(db).await;
+        // Listed for admins only, never with a secret; using a token records when.
+        let (status, list) = t.get("/api/v1/tokens", &t.admin).await;
+        assert_eq!(status, StatusCode::OK, "{db:?} {list}");
+        let secret = &t.admin["cc_".len() + 17..];
+        assert!(
+            !list.to_string().contains(secret),
+            "{db:?}: a secret was listed"
+        );
+        let me = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["id"] == token_id(&t.admin))
+            .unwrap();
+        assert!(me["last_used_at"].is_string(), "{db:?} {me}");
+        let expires: chrono::DateTime<chrono::Utc> =
+            me["expires_at"].as_str().unwrap().parse().unwrap();
+        let days = (expires - chrono::Utc::now()).num_days();
+        assert!((89..=90).contains(&days), "{db:?}: expires in {days} days");
+        for other in [&t.iro, &t.board, &t.inspector, &t.regulator] {
+            assert_eq!(
+                t.get("/api/v1/tokens", other).await.0,
+                StatusCode::FORBIDDEN
+            );
+        }
+
+        // Created over the API, then rotated: the old secret stops working, the new one works.
+        let create = |body: Value, token: String| {
+            let t = &t;
+            async move {
+                t.call(
+                    Method::POST,
+                    "/api/v1/tokens",
+                    Some(&token),
+                    Some(Body::from(body.to_string())),
+                    "application/json",
+                )
+                .await
+            }
+        };
+        let (status, made) = create(
+            json!({"role": "inspector", "authorities": [AUTHORITY]}),
+            t.admin.clone(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{db:?} {made}");
+        let inspector = made["token"].as_str().unwrap().to_string();
+        assert_eq!(
+            t.get("/api/v1/children", &inspector).await.0,
+            StatusCode::OK
+        );
+        let (status, rotated) = t
+            .call(
+                Method::POST,
+                &format!("/api/v1/tokens/{}/rotate", token_id(&inspector)),
+                Some(&t.admin),
+                None,
+                "application/json",
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{db:?} {rotated}");
+        let rotated = rotated["token"].as_str().unwrap().to_string();
+        assert_eq!(
+            t.get("/api/v1/children", &inspector).await.0,
+            StatusCode::UNAUTHORIZED
+        );
+        assert_eq!(t.get("/api/v1/children", &rotated).await.0, StatusCode::OK);
+
+        // A scoped admin: no unscoped tokens, nothing of another authority's.
+        let scoped = carecheck::access::tokens::create(
+            &t.state.store,
+            carecheck::access::Role::Admin,
+            &[AUTHORITY.to_string()],
+            None,
+            None,
+        )
+        .await
+        .unwrap()
+        .token;
+        let (status, _) = create(json!({"role": "admin"}), scoped.clone()).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{db:?}");
+        let (_, list) = t.get("/api/v1/tokens", &scoped).await;
+        let ids: Vec<&str> = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["id"].as_str().unwrap())
+            .collect();
+        assert!(ids.contains(&token_id(&rotated)), "{db:?} {ids:?}");
+        assert!(
+            !ids.contains(&token_id(&t.other_inspector)),
+            "{db:?} {ids:?}"
+        );
+        let revoke = |id: String, token: String| {
+            let t = &t;
+            async move {
+                t.call(
+                    Method::DELETE,
+                    &format!("/api/v1/tokens/{id}"),
+                    Some(&token),
+                    None,
+                    "application/json",
+                )
+                .await
+                .0
+            }
+        };
+        let other = token_id(&t.other_inspector).to_string();
+        assert_eq!(revoke(other, scoped.clone()).await, StatusCode::NOT_FOUND);
+        assert_eq!(
+            t.get("/api/v1/children", &t.other_inspector).await.0,
+            StatusCode::OK,
+            "{db:?}: a scoped admin revoked another authority's token"
+        );
+        // Revoked over the API: refused at once; revoking again finds nothing.
+        let id = token_id(&rotated).to_string();
+        assert_eq!(
+            revoke(id.clone(), scoped.clone()).await,
+            StatusCode::NO_CONTENT
+        );
+        assert_eq!(
+            t.get("/api/v1/children", &rotated).await.0,
+            StatusCode::UNAUTHORIZED
+        );
+        assert_eq!(revoke(id, scoped).await, StatusCode::NOT_FOUND);
+
+        // An expired token is refused like an unknown one.
+        sqlx::query("UPDATE tokens SET expires_at = '2026-01-01T00:00:00.000Z' WHERE id = $1")
+            .bind(token_id(&t.inspector))
+            .execute(t.state.store.pool())
+            .await
+            .unwrap();
+        assert_eq!(
+            t.get("/api/v1/children", &t.inspector).await.0,
+            StatusCode::UNAUTHORIZED
+        );
     }
 }

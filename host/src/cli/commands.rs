@@ -195,17 +195,37 @@ async fn token(config: &Config, command: TokenCommand) -> Result<Finished> {
             iro,
             label,
         } => {
-            let token =
-                tokens::create(&store, role, &authority, iro.as_deref(), label.as_deref()).await?;
+            let request = tokens::TokenRequest {
+                role,
+                authorities: authority,
+                iro_id: iro,
+                label,
+                lifetime_days: config.token_lifetime_days,
+            };
+            let token = tokens::create_as(&store, &request).await?;
             println!("{}", token.token);
             eprintln!(
-                "token {} created for role {}; it is shown only this once",
+                "token {} created for role {}, valid for {} days; it is shown only this once",
                 token.id,
-                role.as_str()
+                role.as_str(),
+                config.token_lifetime_days
+            );
+        }
+        TokenCommand::List => {
+            for token in tokens::list(&store, None).await? {
+                println!("{}", serde_json::to_string(&token)?);
+            }
+        }
+        TokenCommand::Rotate { id } => {
+            let token = tokens::rotate(&store, &id, config.token_lifetime_days, None).await?;
+            println!("{}", token.token);
+            eprintln!(
+                "token {id} revoked and replaced by {}; the new secret is shown only this once",
+                token.id
             );
         }
         TokenCommand::Revoke { id } => {
-            tokens::revoke(&store, &id).await?;
+            tokens::revoke(&store, &id, None).await?;
             eprintln!("token {id} revoked");
         }
     }

@@ -119,6 +119,10 @@ pub enum TokenCommand {
         #[arg(long)]
         label: Option<String>,
     },
+    /// List tokens (never their secrets), newest first.
+    List,
+    /// Replace a token with a new secret of the same role and scope; the old one stops working.
+    Rotate { id: String },
     /// Revoke a token by id.
     Revoke { id: String },
 }

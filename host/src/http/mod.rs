@@ -10,6 +10,7 @@ mod plugins;
 mod records;
 mod reports;
 mod runs;
+mod tokens;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -86,6 +87,7 @@ pub fn app(state: AppState) -> Router {
         .merge(plugins::routes(&state.config))
         .merge(runs::routes())
         .merge(reports::routes())
+        .merge(tokens::routes())
         .merge(openapi::routes())
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,

@@ -26,6 +26,10 @@ use super::AppState;
         super::plugins::list_policies,
         super::plugins::upload_plugin,
         super::imports::import_ssda903_route,
+        super::tokens::list_tokens,
+        super::tokens::create_token,
+        super::tokens::rotate_token,
+        super::tokens::revoke_token,
     ),
     modifiers(&BearerAuth)
 )]
