@@ -15,6 +15,7 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod http;
+pub mod ids;
 pub mod imports;
 pub mod plugins;
 pub mod problem;

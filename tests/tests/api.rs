@@ -824,3 +824,112 @@ async fn tokens_expire_rotate_and_are_managed_by_admins_in_scope() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_key_sent_twice_is_refused_with_its_pointer() {
+    for db in databases().await {
+        let t = TestApp::new(db).await;
+        // The second "child" would silently replace the first, wiping the name and birth date.
+        let good = record("C1", "IRO-1").to_string();
+        let twice = good.replacen(
+            "{\"child\":",
+            "{\"child\":{\"id\":\"C1\",\"responsible_authority\":\"E10000001\"},\"child\":",
+            1,
+        );
+        assert_ne!(good, twice, "the test record starts with its child");
+        let before = t.versions().await;
+        let (status, body) = t.put_raw(C1, &t.admin, &twice).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{db:?} {body}");
+        assert_eq!(body["problems"][0]["path"], "/child", "{db:?} {body}");
+        assert_eq!(t.versions().await, before, "{db:?}: something was written");
+        // In a bulk upload the line is reported, the others written.
+        let upload = format!("{twice}\n{}\n", record("C2", "IRO-1"));
+        let (status, report) = t
+            .call(
+                Method::POST,
+                "/api/v1/records/bulk",
+                Some(&t.admin),
+                Some(Body::from(upload)),
+                "application/x-ndjson",
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{db:?} {report}");
+        assert_eq!(report["created"], 1, "{db:?} {report}");
+        assert_eq!(report["errors"][0]["line"], 1, "{db:?} {report}");
+        assert_eq!(report["errors"][0]["problems"][0]["path"], "/child");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn identifiers_follow_one_grammar_on_both_backends() {
+    let mut answers = Vec::new();
+    for db in databases().await {
+        let t = TestApp::new(db).await;
+        let mut answer = Vec::new();
+        // A NUL in the URL (PostgreSQL cannot store it) or a trailing space (a look-alike child).
+        for path in ["X%00", "D000022%20", "%09D1"] {
+            let uri = format!("/api/v1/children/{AUTHORITY}/{path}");
+            let mut body = record("C1", "IRO-1");
+            body["child"]["id"] = json!(
+                path.replace("%00", "\0")
+                    .replace("%20", " ")
+                    .replace("%09", "\t")
+            );
+            let (status, reply) = t.put_json(&uri, &t.admin, &body).await;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{db:?} PUT {uri}: {reply}");
+            assert!(
+                reply["error"].as_str().unwrap().contains("child id"),
+                "{reply}"
+            );
+            let (status, reply) = t.get(&uri, &t.admin).await;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{db:?} GET {uri}: {reply}");
+            answer.push(reply);
+        }
+        // In a body: the child id, the authority and IRO ids, each located by pointer.
+        let mut bad = record("D000022 ", "IRO\u{7}1");
+        bad["reviews"][0]["chair_iro_id"] = json!("IRO 1");
+        let upload = format!("{bad}\n{}\n", record("D000022", "IRO-1"));
+        let (status, report) = t
+            .call(
+                Method::POST,
+                "/api/v1/records/bulk",
+                Some(&t.admin),
+                Some(Body::from(upload)),
+                "application/x-ndjson",
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{db:?} {report}");
+        assert_eq!(report["created"], 1, "{db:?} {report}");
+        let paths: Vec<&str> = report["errors"][0]["problems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["path"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            paths,
+            [
+                "/child/id",
+                "/iro_assignments/0/iro_id",
+                "/reviews/0/chair_iro_id"
+            ],
+            "{db:?} {report}"
+        );
+        answer.push(report);
+        // Query strings and tokens too.
+        let (status, _) = t.get("/api/v1/children?authority=E1%00", &t.admin).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{db:?}");
+        let refused = carecheck::access::tokens::create(
+            &t.state.store,
+            carecheck::access::Role::Inspector,
+            &["E1 ".to_string()],
+            None,
+            None,
+        )
+        .await;
+        assert!(refused.is_err(), "{db:?}");
+        answers.push(answer);
+    }
+    // The same answer on every backend.
+    assert!(answers.windows(2).all(|w| w[0] == w[1]), "{answers:?}");
+}

@@ -12,6 +12,7 @@ use sha2::{Digest, Sha256};
 use sqlx::Row;
 
 use super::{Principal, Role};
+use crate::ids::{self, Kind};
 use crate::store::{Store, StoreError, now};
 
 /// How long a token lives unless the configuration says otherwise.
@@ -185,8 +186,11 @@ async fn issue(
     if *role == Role::Inspector && authorities.is_empty() {
         return invalid("an inspector token needs at least one --authority CODE");
     }
-    if authorities.iter().any(|a| a.is_empty() || a.contains(',')) {
-        return invalid("authority codes must be non-empty and contain no commas");
+    for authority in authorities {
+        ids::check(Kind::Authority, authority).map_err(TokenError::Invalid)?;
+    }
+    if let Some(iro) = iro_id {
+        ids::check(Kind::Iro, iro).map_err(TokenError::Invalid)?;
     }
     if *lifetime_days == 0 {
         return invalid("a token must live at least one day");

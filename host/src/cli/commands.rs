@@ -15,7 +15,7 @@ use crate::access::Actor;
 use crate::access::tokens;
 use crate::config::Config;
 use crate::demo::{self, Generator};
-use crate::records::{ChildFilter, Submission, Writer, queries};
+use crate::records::{ChildFilter, Submission, Writer, queries, strict_json};
 use crate::runs::{self, Scope};
 use crate::store::{ChildKey, Store};
 
@@ -156,12 +156,14 @@ async fn load(state: AppState, file: &Path) -> Result<Finished> {
         let mut numbers = Vec::with_capacity(chunk.len());
         let mut batch = Vec::with_capacity(chunk.len());
         for (n, line) in chunk {
-            match serde_json::from_str(line) {
+            match strict_json::parse(line.as_bytes()) {
                 Ok(value) => {
                     numbers.push(*n);
                     batch.push(Submission::new(value));
                 }
-                Err(e) => reject(*n, format!("not valid JSON at column {}", e.column())),
+                // Only the path: the message can quote the offending value.
+                Err(problem) if problem.path.is_empty() => reject(*n, "not valid JSON".into()),
+                Err(problem) => reject(*n, format!("invalid at {:?}", problem.path)),
             }
         }
         for (n, checked) in numbers.into_iter().zip(writer.write(batch).await?) {

@@ -6,11 +6,12 @@ use axum::{Json, Router};
 use carecheck_ssda903::{ImportOptions, InputFile};
 use serde::Deserialize;
 
-use super::AppState;
 use super::error::ApiError;
+use super::{AppState, checked_id};
 use crate::access::audit::{self, Outcome};
 use crate::access::{Principal, Role};
 use crate::config::Config;
+use crate::ids::Kind;
 use crate::imports::{ImportSummary, import_ssda903};
 
 pub fn routes(config: &Config) -> Router<AppState> {
@@ -40,6 +41,7 @@ pub async fn import_ssda903_route(
     mut multipart: Multipart,
 ) -> Result<Json<ImportSummary>, ApiError> {
     principal.require(&[Role::Admin])?;
+    checked_id(Kind::Authority, "authority", &q.authority)?;
     if !principal.in_scope(&q.authority) {
         return Err(ApiError::Forbidden);
     }

@@ -16,7 +16,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::{DefaultBodyLimit, FromRequestParts, Path, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderName, StatusCode};
 use axum::routing::get;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -24,6 +25,7 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::config::Config;
+use crate::ids::{self, Kind};
 use crate::plugins::PolicySet;
 use crate::plugins::runtime::Runtime;
 use crate::records::DueDates;
@@ -109,13 +111,41 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// A child named in a URL (`…/children/{authority}/{child_id}…`), its two parts checked against
+/// the identifier grammar before anything looks them up.
+pub struct ChildPath(pub ChildKey);
+
+impl<S: Send + Sync> FromRequestParts<S> for ChildPath {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let Path((authority, child_id)) =
+            Path::<(String, String)>::from_request_parts(parts, state)
+                .await
+                .map_err(|e| ApiError::BadRequest(e.body_text()))?;
+        checked_id(Kind::Authority, "the path's authority", &authority)?;
+        checked_id(Kind::Child, "the path's child id", &child_id)?;
+        Ok(ChildPath(ChildKey::new(authority, child_id)))
+    }
+}
+
+/// An identifier from a URL, query string or body, checked against the one grammar.
+fn checked_id(kind: Kind, what: &str, value: &str) -> Result<(), ApiError> {
+    ids::check(kind, value).map_err(|why| ApiError::BadRequest(format!("{what}: {why}")))
+}
+
 /// Parses an `after` cursor (`authority/child_id`) from a previous page.
 fn parse_cursor(cursor: Option<&str>) -> Result<Option<ChildKey>, ApiError> {
     cursor
         .map(|c| {
-            ChildKey::from_cursor(c).ok_or_else(|| {
-                ApiError::BadRequest("after must be a cursor from a previous page".into())
-            })
+            ChildKey::from_cursor(c)
+                .filter(|k| {
+                    ids::check(Kind::Authority, &k.authority).is_ok()
+                        && ids::check(Kind::Child, &k.child_id).is_ok()
+                })
+                .ok_or_else(|| {
+                    ApiError::BadRequest("after must be a cursor from a previous page".into())
+                })
         })
         .transpose()
 }

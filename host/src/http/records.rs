@@ -1,7 +1,7 @@
 //! Care records over HTTP: list, read, write, history, bulk NDJSON upload, and the schema.
 
 use axum::body::Body;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -11,13 +11,14 @@ use serde_json::Value;
 use tokio::io::AsyncBufReadExt;
 
 use super::error::ApiError;
-use super::{AppState, next_cursor, parse_cursor};
+use super::{AppState, ChildPath, checked_id, next_cursor, parse_cursor};
 use crate::access::audit::{self, Outcome};
 use crate::access::{Principal, Role};
+use crate::ids::Kind;
 use crate::problem::Problem;
 use crate::records::{
     self, ChildFilter, ChildSummary, StoredVersion, Submission, WriteOutcome, Writer, Written,
-    queries, validate,
+    queries, strict_json, validate,
 };
 use crate::store::ChildKey;
 
@@ -67,6 +68,12 @@ pub async fn list_children(
     Query(q): Query<ListQuery>,
 ) -> Result<Json<ChildList>, ApiError> {
     principal.require(&[Role::Admin, Role::Inspector, Role::Iro])?;
+    if let Some(authority) = &q.authority {
+        checked_id(Kind::Authority, "authority", authority)?;
+    }
+    if let Some(iro) = &q.iro {
+        checked_id(Kind::Iro, "iro", iro)?;
+    }
     let limit = q.limit.unwrap_or(100);
     if !(1..=1000).contains(&limit) {
         return Err(ApiError::BadRequest(
@@ -143,9 +150,8 @@ fn record_response(key: &ChildKey, v: StoredVersion) -> Result<RecordResponse, A
 pub async fn get_record(
     State(state): State<AppState>,
     principal: Principal,
-    Path((authority, child_id)): Path<(String, String)>,
+    ChildPath(key): ChildPath,
 ) -> Result<Json<RecordResponse>, ApiError> {
-    let key = ChildKey::new(authority, child_id);
     records::authorize_read(&state.store, &principal, "read_record", &key, state.today()).await?;
     let version = queries::current(&state.store, &key)
         .await?
@@ -158,9 +164,8 @@ pub async fn get_record(
 pub async fn history(
     State(state): State<AppState>,
     principal: Principal,
-    Path((authority, child_id)): Path<(String, String)>,
+    ChildPath(key): ChildPath,
 ) -> Result<Json<Vec<RecordResponse>>, ApiError> {
-    let key = ChildKey::new(authority, child_id);
     records::authorize_read(
         &state.store,
         &principal,
@@ -204,17 +209,11 @@ fn writer<'a>(
 pub async fn put_record(
     State(state): State<AppState>,
     principal: Principal,
-    Path((authority, child_id)): Path<(String, String)>,
+    ChildPath(key): ChildPath,
     body: axum::body::Bytes,
 ) -> Result<(StatusCode, Json<Written>), ApiError> {
-    let key = ChildKey::new(authority, child_id);
     records::authorize_write(&state.store, &principal, &key).await?;
-    let value: Value = serde_json::from_slice(&body).map_err(|e| {
-        ApiError::Invalid(vec![Problem::new(
-            "",
-            format!("the body is not valid JSON: {e}"),
-        )])
-    })?;
+    let value = strict_json::parse(&body).map_err(|problem| ApiError::Invalid(vec![problem]))?;
     let actor = principal.actor();
     let submission = Submission {
         value,
@@ -317,12 +316,9 @@ pub async fn bulk_upload(
             );
             continue;
         }
-        match serde_json::from_str::<Value>(&line) {
+        match strict_json::parse(line.as_bytes()) {
             Ok(value) => batch.push((report.lines, Submission::new(value))),
-            Err(e) => report.reject(
-                report.lines,
-                vec![Problem::new("", format!("not valid JSON: {e}"))],
-            ),
+            Err(problem) => report.reject(report.lines, vec![problem]),
         }
         if batch.len() >= BULK_BATCH {
             report.commit(&writer, &mut batch).await?;

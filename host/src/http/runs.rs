@@ -7,12 +7,12 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::error::ApiError;
-use super::{AppState, next_cursor, parse_cursor};
+use super::{AppState, ChildPath, checked_id, next_cursor, parse_cursor};
 use crate::access::audit::{self, Outcome};
 use crate::access::{Principal, Role};
+use crate::ids::Kind;
 use crate::records;
 use crate::runs::{self, ResultRow, RunSummary, Scope, log};
-use crate::store::ChildKey;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -49,10 +49,9 @@ pub struct Checklist {
 pub async fn checklist(
     State(state): State<AppState>,
     principal: Principal,
-    Path((authority, child_id)): Path<(String, String)>,
+    ChildPath(key): ChildPath,
     Query(q): Query<ChecklistQuery>,
 ) -> Result<Json<Checklist>, ApiError> {
-    let key = ChildKey::new(authority, child_id);
     records::authorize_read(&state.store, &principal, "checklist", &key, state.today()).await?;
     let as_of = q.as_of.unwrap_or_else(|| state.today());
     let scope = Scope {
@@ -98,6 +97,9 @@ pub async fn start_run(
     Json(req): Json<RunRequest>,
 ) -> Result<Json<RunSummary>, ApiError> {
     principal.require(&[Role::Admin])?;
+    if let Some(authority) = &req.authority {
+        checked_id(Kind::Authority, "authority", authority)?;
+    }
     let scope = Scope {
         authorities: principal.narrow(req.authority.as_deref())?,
         child: None,

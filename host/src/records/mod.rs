@@ -6,6 +6,7 @@
 //! not exist.
 
 pub mod queries;
+pub mod strict_json;
 pub mod validate;
 pub mod write;
 

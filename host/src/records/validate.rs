@@ -12,6 +12,7 @@ use carecheck_sdk::record::{CareRecord, SCHEMA_VERSION};
 use chrono::NaiveDate;
 use serde_json::Value;
 
+use crate::ids::{self, Kind};
 use crate::problem::Problem;
 
 /// The care-record JSON Schema, generated from the Rust types.
@@ -97,6 +98,13 @@ struct Checker<'a> {
 }
 
 impl Checker<'_> {
+    /// An identifier the service keys data by must follow the one grammar.
+    fn id(&mut self, path: String, kind: Kind, value: &str) {
+        if let Err(why) = ids::check(kind, value) {
+            self.add(path, why);
+        }
+    }
+
     fn add(&mut self, path: String, message: String) {
         self.problems.push(Problem::new(path, message));
     }
@@ -151,19 +159,12 @@ fn check_rules(r: &CareRecord, expected: Option<(&str, &str)>, problems: &mut Ve
             ),
         );
     }
-    let id_ok = |s: &str| !s.trim().is_empty() && s.len() <= 64 && !s.contains('/');
-    if !id_ok(&r.child.id) {
-        c.add(
-            "/child/id".into(),
-            "the child id is required: 1-64 characters, no '/'".into(),
-        );
-    }
-    if !id_ok(&r.child.responsible_authority) {
-        c.add(
-            "/child/responsible_authority".into(),
-            "the responsible authority code is required: 1-64 characters, no '/'".into(),
-        );
-    }
+    c.id("/child/id".into(), Kind::Child, &r.child.id);
+    c.id(
+        "/child/responsible_authority".into(),
+        Kind::Authority,
+        &r.child.responsible_authority,
+    );
     if let Some((authority, child_id)) = expected {
         if !r.child.responsible_authority.is_empty() && r.child.responsible_authority != authority {
             c.add(
@@ -251,12 +252,7 @@ fn check_rules(r: &CareRecord, expected: Option<(&str, &str)>, problems: &mut Ve
             a.to,
             "the IRO assignment",
         );
-        if a.iro_id.trim().is_empty() {
-            c.add(
-                format!("/iro_assignments/{i}/iro_id"),
-                "the IRO id must not be empty".into(),
-            );
-        }
+        c.id(format!("/iro_assignments/{i}/iro_id"), Kind::Iro, &a.iro_id);
     }
     c.unique("/caregivers", r.caregivers.iter().map(|k| k.id.as_str()));
     for (i, k) in r.caregivers.iter().enumerate() {
@@ -283,6 +279,11 @@ fn check_rules(r: &CareRecord, expected: Option<(&str, &str)>, problems: &mut Ve
             m.referred,
             "the first appointment",
         );
+    }
+    for (i, review) in r.reviews.iter().enumerate() {
+        if let Some(chair) = &review.chair_iro_id {
+            c.id(format!("/reviews/{i}/chair_iro_id"), Kind::Iro, chair);
+        }
     }
     if let Some(dob) = r.child.date_of_birth {
         for (i, review) in r.reviews.iter().enumerate() {
