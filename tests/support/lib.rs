@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use axum::body::Body;
-use axum::http::{Method, Request, StatusCode};
+use axum::http::{HeaderMap, Method, Request, StatusCode};
 use carecheck::access::Role;
 use carecheck::access::tokens;
 use carecheck::config::Config;
@@ -179,20 +179,40 @@ impl TestApp {
         body: Option<Body>,
         content_type: &str,
     ) -> (StatusCode, Value) {
+        let (status, _, value) = self
+            .call_with_headers(method, uri, token, body, content_type, &[])
+            .await;
+        (status, value)
+    }
+
+    /// Like [`TestApp::call`], with extra request headers, also returning the response headers.
+    pub async fn call_with_headers(
+        &self,
+        method: Method,
+        uri: &str,
+        token: Option<&str>,
+        body: Option<Body>,
+        content_type: &str,
+        headers: &[(&str, &str)],
+    ) -> (StatusCode, HeaderMap, Value) {
         let mut request = Request::builder().method(method).uri(uri);
         if let Some(token) = token {
             request = request.header("authorization", format!("Bearer {token}"));
         }
         request = request.header("content-type", content_type);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
         let response = app(self.state.clone())
             .oneshot(request.body(body.unwrap_or_else(Body::empty)).unwrap())
             .await
             .unwrap();
         let status = response.status();
+        let headers = response.headers().clone();
         let bytes = response.into_body().collect().await.unwrap().to_bytes();
         let value = serde_json::from_slice(&bytes)
             .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
-        (status, value)
+        (status, headers, value)
     }
 
     pub async fn get(&self, uri: &str, token: &str) -> (StatusCode, Value) {

@@ -933,3 +933,67 @@ async fn identifiers_follow_one_grammar_on_both_backends() {
     // The same answer on every backend.
     assert!(answers.windows(2).all(|w| w[0] == w[1]), "{answers:?}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_editors_cannot_silently_overwrite_each_other() {
+    for db in databases().await {
+        let t = TestApp::new(db).await;
+        let put = |body: Value, if_match: Option<&'static str>| {
+            let t = &t;
+            async move {
+                let headers: Vec<(&str, &str)> =
+                    if_match.map(|m| ("if-match", m)).into_iter().collect();
+                t.call_with_headers(
+                    Method::PUT,
+                    C1,
+                    Some(&t.admin),
+                    Some(Body::from(body.to_string())),
+                    "application/json",
+                    &headers,
+                )
+                .await
+            }
+        };
+        let first = record("C1", "IRO-1");
+        let (status, headers, _) = put(first.clone(), None).await;
+        assert_eq!(status, StatusCode::CREATED, "{db:?}");
+        assert_eq!(headers["etag"], "\"v1\"");
+        let (_, headers, _) = t
+            .call_with_headers(
+                Method::GET,
+                C1,
+                Some(&t.admin),
+                None,
+                "application/json",
+                &[],
+            )
+            .await;
+        assert_eq!(headers["etag"], "\"v1\"", "{db:?}");
+        // Both editors read version 1; the first to write wins, the second is told.
+        let mut a = first.clone();
+        a["child"]["name"] = json!("Edited By A");
+        let (status, headers, _) = put(a, Some("\"v1\"")).await;
+        assert_eq!(status, StatusCode::OK, "{db:?}");
+        assert_eq!(headers["etag"], "\"v2\"");
+        let mut b = first.clone();
+        b["child"]["date_of_birth"] = json!("2014-07-01");
+        let versions = t.versions().await;
+        let (status, _, reply) = put(b.clone(), Some("\"v1\"")).await;
+        assert_eq!(status, StatusCode::PRECONDITION_FAILED, "{db:?} {reply}");
+        assert!(
+            reply["error"].as_str().unwrap().contains("at version 2"),
+            "{reply}"
+        );
+        assert_eq!(
+            t.versions().await,
+            versions,
+            "{db:?}: the stale write was stored"
+        );
+        // Re-read, reapplied: accepted.
+        let (status, headers, _) = put(b, Some("\"v2\"")).await;
+        assert_eq!(status, StatusCode::OK, "{db:?}");
+        assert_eq!(headers["etag"], "\"v3\"");
+        let (status, _, _) = put(first, Some("v3")).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{db:?}");
+    }
+}

@@ -31,6 +31,8 @@ pub enum ApiError {
     Invalid(Vec<Problem>),
     #[error("{0}")]
     Conflict(String),
+    #[error("{0}")]
+    PreconditionFailed(String),
     #[error("the request body is larger than the {0}-byte limit")]
     TooLarge(usize),
     #[error("internal error")]
@@ -63,6 +65,7 @@ impl From<RecordError> for ApiError {
             RecordError::Forbidden => ApiError::Forbidden,
             RecordError::Invalid(problems) => ApiError::Invalid(problems),
             RecordError::Conflict(message) => ApiError::Conflict(message),
+            stale @ RecordError::Stale { .. } => ApiError::PreconditionFailed(stale.to_string()),
             RecordError::Store(e) => e.into(),
         }
     }
@@ -106,6 +109,7 @@ impl IntoResponse for ApiError {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Internal(e) => {
                 tracing::error!(error = %format!("{e:#}"), "internal error");

@@ -2,7 +2,7 @@
 
 use axum::body::Body;
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use futures::TryStreamExt;
@@ -144,6 +144,35 @@ fn record_response(key: &ChildKey, v: StoredVersion) -> Result<RecordResponse, A
     })
 }
 
+/// A version as an entity tag: `"v3"`.
+fn etag(version: i64) -> HeaderValue {
+    HeaderValue::from_str(&format!("\"v{version}\"")).expect("an entity tag is a header value")
+}
+
+/// The version an `If-Match` header names, if it has one.
+fn if_match(headers: &HeaderMap) -> Result<Option<i64>, ApiError> {
+    let Some(value) = headers.get(header::IF_MATCH) else {
+        return Ok(None);
+    };
+    value
+        .to_str()
+        .ok()
+        .and_then(|v| {
+            v.trim()
+                .strip_prefix("\"v")?
+                .strip_suffix('"')?
+                .parse()
+                .ok()
+        })
+        .map(Some)
+        .ok_or_else(|| {
+            ApiError::BadRequest(
+                "If-Match must be the ETag of a GET of this record, e.g. \"v3\"".into(),
+            )
+        })
+}
+
+/// The current record, with its version as the `ETag` to send back in `If-Match` on PUT.
 #[utoipa::path(get, path = "/api/v1/children/{authority}/{child_id}",
     responses((status = 200, body = RecordResponse), (status = 404, body = super::error::ErrorBody)),
     security(("bearer" = [])), tag = "records")]
@@ -151,12 +180,13 @@ pub async fn get_record(
     State(state): State<AppState>,
     principal: Principal,
     ChildPath(key): ChildPath,
-) -> Result<Json<RecordResponse>, ApiError> {
+) -> Result<([(HeaderName, HeaderValue); 1], Json<RecordResponse>), ApiError> {
     records::authorize_read(&state.store, &principal, "read_record", &key, state.today()).await?;
     let version = queries::current(&state.store, &key)
         .await?
         .ok_or(ApiError::NotFound)?;
-    Ok(Json(record_response(&key, version)?))
+    let tag = etag(version.version);
+    Ok(([(header::ETAG, tag)], Json(record_response(&key, version)?)))
 }
 
 #[utoipa::path(get, path = "/api/v1/children/{authority}/{child_id}/history",
@@ -210,14 +240,17 @@ pub async fn put_record(
     State(state): State<AppState>,
     principal: Principal,
     ChildPath(key): ChildPath,
+    headers: HeaderMap,
     body: axum::body::Bytes,
-) -> Result<(StatusCode, Json<Written>), ApiError> {
+) -> Result<(StatusCode, [(HeaderName, HeaderValue); 1], Json<Written>), ApiError> {
     records::authorize_write(&state.store, &principal, &key).await?;
+    let if_version = if_match(&headers)?;
     let value = strict_json::parse(&body).map_err(|problem| ApiError::Invalid(vec![problem]))?;
     let actor = principal.actor();
     let submission = Submission {
         value,
         expected: Some(key),
+        if_version,
     };
     let written = writer(&state, &actor, &principal, "api")
         .write(vec![submission])
@@ -229,7 +262,11 @@ pub async fn put_record(
     } else {
         StatusCode::OK
     };
-    Ok((status, Json(written)))
+    Ok((
+        status,
+        [(header::ETAG, etag(written.version))],
+        Json(written),
+    ))
 }
 
 #[derive(Debug, Default, Serialize, utoipa::ToSchema)]

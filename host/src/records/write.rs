@@ -24,6 +24,9 @@ pub struct Submission {
     pub value: Value,
     /// The key the record must carry (a PUT's URL), if the writer names one.
     pub expected: Option<ChildKey>,
+    /// The version the writer last read (`If-Match`): the write happens only if it is still
+    /// the current one, so two editors cannot silently overwrite each other.
+    pub if_version: Option<i64>,
 }
 
 impl Submission {
@@ -31,6 +34,7 @@ impl Submission {
         Self {
             value,
             expected: None,
+            if_version: None,
         }
     }
 }
@@ -59,6 +63,7 @@ struct NewVersion {
     body_sha256: String,
     next_review_due: Option<NaiveDate>,
     iros: Vec<(String, NaiveDate, Option<NaiveDate>)>,
+    if_version: Option<i64>,
 }
 
 impl NewVersion {
@@ -80,6 +85,7 @@ impl NewVersion {
                 .iter()
                 .map(|a| (a.iro_id.clone(), a.from, a.to))
                 .collect(),
+            if_version: None,
         }
     }
 }
@@ -93,10 +99,9 @@ impl Writer<'_> {
         for submission in &batch {
             match self.check(submission) {
                 Ok(record) => {
-                    versions.push((
-                        answers.len(),
-                        NewVersion::prepare(&record, self.due_dates, self.today),
-                    ));
+                    let mut version = NewVersion::prepare(&record, self.due_dates, self.today);
+                    version.if_version = submission.if_version;
+                    versions.push((answers.len(), version));
                     answers.push(None);
                 }
                 Err(problems) => answers.push(Some(Err(problems))),
@@ -147,10 +152,19 @@ impl Writer<'_> {
             .fetch_optional(&mut *tx)
             .await
             ?;
+            let current: Option<(i64, String)> = current
+                .map(|row| Ok::<_, sqlx::Error>((row.try_get(0)?, row.try_get(1)?)))
+                .transpose()?;
+            if let Some(wanted) = v.if_version
+                && current.as_ref().map(|(version, _)| *version) != Some(wanted)
+            {
+                return Err(RecordError::Stale {
+                    wanted,
+                    current: current.map(|(version, _)| version),
+                });
+            }
             let (version, outcome) = match current {
-                Some(row) => {
-                    let version: i64 = row.try_get(0)?;
-                    let sha: String = row.try_get(1)?;
+                Some((version, sha)) => {
                     if sha == v.body_sha256 {
                         written.push((
                             *slot,
