@@ -997,3 +997,47 @@ async fn two_editors_cannot_silently_overwrite_each_other() {
         assert_eq!(status, StatusCode::BAD_REQUEST, "{db:?}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_broken_upload_still_says_what_was_committed() {
+    use futures::stream;
+    for db in databases().await {
+        let t = TestApp::new(db).await;
+        let line = |id: &str| format!("{}\n", record(id, "IRO-1")).into_bytes();
+        let bulk = |body: Body| {
+            let t = &t;
+            async move {
+                t.call(
+                    Method::POST,
+                    "/api/v1/records/bulk",
+                    Some(&t.admin),
+                    Some(body),
+                    "application/x-ndjson",
+                )
+                .await
+            }
+        };
+        // Three good lines, one that is not UTF-8, two more good, then the connection breaks.
+        let mut chunks: Vec<Result<Vec<u8>, std::io::Error>> =
+            ["C1", "C2", "C3"].map(|id| Ok(line(id))).into();
+        chunks.push(Ok(b"{\"child\": \"\xff\xfe\"}\n".to_vec()));
+        chunks.extend(["C4", "C5"].map(|id| Ok(line(id))));
+        chunks.push(Err(std::io::Error::other("the client went away")));
+        let (status, reply) = bulk(Body::from_stream(stream::iter(chunks))).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{db:?} {reply}");
+        assert_eq!(reply["committed"]["created"], 5, "{db:?} {reply}");
+        assert_eq!(reply["committed"]["rejected"], 1, "{db:?} {reply}");
+        assert_eq!(reply["committed"]["errors"][0]["line"], 4, "{db:?} {reply}");
+        assert_eq!(t.versions().await, 5, "{db:?}");
+        // A stream of unknown length that runs over the limit (8 MiB in tests): what came
+        // before is committed and said so.
+        let padding = format!("{}\n", " ".repeat(1023)).into_bytes();
+        let chunks = std::iter::once(line("C6"))
+            .chain(std::iter::repeat_n(padding, 9 * 1024))
+            .map(Ok::<_, std::io::Error>);
+        let (status, reply) = bulk(Body::from_stream(stream::iter(chunks))).await;
+        assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{db:?} {reply}");
+        assert_eq!(reply["committed"]["created"], 1, "{db:?} {reply}");
+        assert_eq!(t.versions().await, 6, "{db:?}");
+    }
+}

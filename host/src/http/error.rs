@@ -35,6 +35,14 @@ pub enum ApiError {
     PreconditionFailed(String),
     #[error("the request body is larger than the {0}-byte limit")]
     TooLarge(usize),
+    /// A streamed upload broke off (too large, unreadable, disconnected) after some of it was
+    /// committed: the body says what was.
+    #[error("{message}")]
+    PartialUpload {
+        status: StatusCode,
+        message: String,
+        report: serde_json::Value,
+    },
     #[error("internal error")]
     Internal(#[from] anyhow::Error),
 }
@@ -44,6 +52,10 @@ pub struct ErrorBody {
     pub error: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub problems: Vec<Problem>,
+    /// For an upload that broke off: what was read, committed and rejected before it did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub committed: Option<serde_json::Value>,
 }
 
 impl From<Forbidden> for ApiError {
@@ -111,6 +123,7 @@ impl IntoResponse for ApiError {
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::PartialUpload { status, .. } => *status,
             ApiError::Internal(e) => {
                 tracing::error!(error = %format!("{e:#}"), "internal error");
                 StatusCode::INTERNAL_SERVER_ERROR
@@ -120,11 +133,16 @@ impl IntoResponse for ApiError {
             ApiError::Invalid(ref p) => p.clone(),
             _ => Vec::new(),
         };
+        let committed = match &self {
+            ApiError::PartialUpload { report, .. } => Some(report.clone()),
+            _ => None,
+        };
         let mut response = (
             status,
             Json(ErrorBody {
                 error: self.to_string(),
                 problems,
+                committed,
             }),
         )
             .into_response();

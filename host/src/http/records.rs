@@ -306,6 +306,18 @@ pub async fn bulk_upload(
     principal.require(&[Role::Admin])?;
     let limit = state.config.max_upload_bytes;
     let max_line = state.config.max_body_bytes;
+    // A body that declares itself too large is refused before a line of it is read.
+    if axum::body::HttpBody::size_hint(&body)
+        .exact()
+        .is_some_and(|length| length > limit as u64)
+    {
+        return Err(ApiError::PartialUpload {
+            status: StatusCode::PAYLOAD_TOO_LARGE,
+            message: format!("the upload is larger than the {limit}-byte limit; nothing was read"),
+            report: serde_json::to_value(BulkReport::default())
+                .map_err(|e| ApiError::Internal(e.into()))?,
+        });
+    }
     // The raw body is read as a stream, so the size limit is applied here, not by an extractor.
     let stream = http_body_util::BodyStream::new(http_body_util::Limited::new(body, limit))
         .try_filter_map(|frame| futures::future::ready(Ok(frame.into_data().ok())))
@@ -316,31 +328,38 @@ pub async fn bulk_upload(
                 std::io::Error::other(e)
             }
         });
-    let mut lines = tokio_util::io::StreamReader::new(stream).lines();
+    // Split on newlines as bytes: a line that is not UTF-8 is one rejected line, not the end.
+    let mut lines = tokio_util::io::StreamReader::new(stream).split(b'\n');
     let actor = principal.actor();
     let writer = writer(&state, &actor, &principal, "bulk");
     let mut report = BulkReport::default();
     // (line number, submission)
     let mut batch: Vec<(u64, Submission)> = Vec::with_capacity(BULK_BATCH);
-    loop {
-        let line = match lines.next_line().await {
+    let broken = loop {
+        let line = match lines.next_segment().await {
             Ok(Some(line)) => line,
-            Ok(None) => break,
+            Ok(None) => break None,
             Err(e)
                 if e.get_ref()
                     .is_some_and(|inner| inner.is::<UploadTooLarge>()) =>
             {
-                return Err(ApiError::TooLarge(limit));
+                break Some((
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    format!(
+                        "the upload is larger than the {limit}-byte limit; it was read up to line {}",
+                        report.lines
+                    ),
+                ));
             }
             Err(e) => {
-                return Err(ApiError::BadRequest(format!(
-                    "reading the upload failed at line {}: {e}",
-                    report.lines + 1
-                )));
+                break Some((
+                    StatusCode::BAD_REQUEST,
+                    format!("reading the upload failed after line {}: {e}", report.lines),
+                ));
             }
         };
         report.lines += 1;
-        if line.trim().is_empty() {
+        if line.trim_ascii().is_empty() {
             continue;
         }
         if line.len() > max_line {
@@ -353,16 +372,25 @@ pub async fn bulk_upload(
             );
             continue;
         }
-        match strict_json::parse(line.as_bytes()) {
+        match strict_json::parse(&line) {
             Ok(value) => batch.push((report.lines, Submission::new(value))),
             Err(problem) => report.reject(report.lines, vec![problem]),
         }
         if batch.len() >= BULK_BATCH {
             report.commit(&writer, &mut batch).await?;
         }
-    }
+    };
+    // Every whole line read before a break is committed or rejected as usual, and the answer
+    // always says what was committed.
     report.commit(&writer, &mut batch).await?;
-    Ok(Json(report))
+    match broken {
+        None => Ok(Json(report)),
+        Some((status, message)) => Err(ApiError::PartialUpload {
+            status,
+            message,
+            report: serde_json::to_value(&report).map_err(|e| ApiError::Internal(e.into()))?,
+        }),
+    }
 }
 
 impl BulkReport {
