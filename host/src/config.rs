@@ -28,8 +28,10 @@ pub struct Config {
     pub log_format: LogFormat,
     /// Largest request body accepted, in bytes (bulk uploads and imports have their own limit).
     pub max_body_bytes: usize,
-    /// Largest bulk upload or import, in bytes.
+    /// Largest bulk upload, in bytes.
     pub max_upload_bytes: usize,
+    /// Largest SSDA903 import upload, in bytes (a large authority's return is a few MB).
+    pub max_import_bytes: usize,
     /// Days ahead a deadline counts as `due_soon`.
     pub look_ahead_days: u32,
     pub limits: PluginLimits,
@@ -85,6 +87,7 @@ impl Default for Config {
             log_format: LogFormat::Human,
             max_body_bytes: 2 * 1024 * 1024,
             max_upload_bytes: 512 * 1024 * 1024,
+            max_import_bytes: 64 * 1024 * 1024,
             look_ahead_days: 28,
             limits: PluginLimits::default(),
             database_max_connections: 8,

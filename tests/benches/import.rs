@@ -73,6 +73,7 @@ fn main() -> anyhow::Result<()> {
         authority: "E10000001".into(),
         collection_year: 2018,
         import_date: NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
+        max_rows: carecheck_ssda903::DEFAULT_MAX_ROWS,
     };
     println!("SSDA903 import benchmark, medians of {reps}");
     for (label, input) in [
@@ -98,7 +99,7 @@ fn main() -> anyhow::Result<()> {
             let summary = rt.block_on(imports::import_ssda903(
                 &store,
                 &due_dates,
-                &input,
+                input.clone(),
                 &options,
                 &carecheck::access::Actor::operator("bench"),
                 |_, _| {},

@@ -92,6 +92,7 @@ pub fn config(dir: &Path, database_url: String, pack: PathBuf) -> Config {
         data_dir: dir.join("data"),
         max_body_bytes: 256 * 1024,
         max_upload_bytes: 8 * 1024 * 1024,
+        max_import_bytes: 1024 * 1024,
         ..Config::default()
     }
 }

@@ -18,6 +18,7 @@ async fn the_fake_return_imports_completely_twice_over_and_gets_review_results()
         authority: "E10000001".into(),
         collection_year: 2018,
         import_date: NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
+        max_rows: carecheck_ssda903::DEFAULT_MAX_ROWS,
     };
     let header = std::fs::read_to_string(fake_data().join("header.csv")).unwrap();
     let children_in_header = header
@@ -31,7 +32,7 @@ async fn the_fake_return_imports_completely_twice_over_and_gets_review_results()
     let first = imports::import_ssda903(
         &t.state.store,
         &t.state.due_dates,
-        &files,
+        files.clone(),
         &options,
         &carecheck::access::Actor::operator("test"),
         |d, n| progress.push((d, n)),
@@ -92,7 +93,7 @@ async fn the_fake_return_imports_completely_twice_over_and_gets_review_results()
     let second = imports::import_ssda903(
         &t.state.store,
         &t.state.due_dates,
-        &files,
+        files.clone(),
         &options,
         &carecheck::access::Actor::operator("test"),
         |_, _| {},

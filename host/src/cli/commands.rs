@@ -95,6 +95,7 @@ pub async fn dispatch(command: Command, mut config: Config) -> Result<Finished> 
                 authority,
                 collection_year: year,
                 import_date: as_of.unwrap_or_else(|| chrono::Utc::now().date_naive()),
+                max_rows: carecheck_ssda903::DEFAULT_MAX_ROWS,
             };
             import(AppState::build(config).await?, &path, options, errors).await
         }
@@ -344,7 +345,7 @@ async fn import(
     let summary = crate::imports::import_ssda903(
         &state.store,
         &state.due_dates,
-        &files,
+        files,
         &options,
         &Actor::operator("cli:import"),
         |done, total| {

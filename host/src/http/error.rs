@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use crate::access::Forbidden;
 use crate::access::tokens::TokenError;
+use crate::imports::ImportError;
 use crate::plugins::UploadError;
 use crate::problem::Problem;
 use crate::records::RecordError;
@@ -97,6 +98,15 @@ impl From<UploadError> for ApiError {
     fn from(e: UploadError) -> Self {
         match e {
             UploadError::Refused(reason) => ApiError::Invalid(vec![Problem::new("", reason)]),
+            other => ApiError::Internal(other.into()),
+        }
+    }
+}
+
+impl From<ImportError> for ApiError {
+    fn from(e: ImportError) -> Self {
+        match e {
+            ImportError::Record(e) => e.into(),
             other => ApiError::Internal(other.into()),
         }
     }

@@ -12,12 +12,12 @@ use crate::access::audit::{self, Outcome};
 use crate::access::{Principal, Role};
 use crate::config::Config;
 use crate::ids::Kind;
-use crate::imports::{ImportSummary, import_ssda903};
+use crate::imports::{ImportSummary, PROBLEMS_IN_RESPONSE, import_ssda903};
 
 pub fn routes(config: &Config) -> Router<AppState> {
     Router::new().route(
         "/imports/ssda903",
-        post(import_ssda903_route).layer(DefaultBodyLimit::max(config.max_upload_bytes)),
+        post(import_ssda903_route).layer(DefaultBodyLimit::max(config.max_import_bytes)),
     )
 }
 
@@ -77,12 +77,13 @@ pub async fn import_ssda903_route(
         authority: q.authority.clone(),
         collection_year: q.year,
         import_date: state.today(),
+        max_rows: carecheck_ssda903::DEFAULT_MAX_ROWS,
     };
     let actor = principal.actor();
-    let summary = import_ssda903(
+    let mut summary = import_ssda903(
         &state.store,
         &state.due_dates,
-        &files,
+        files,
         &options,
         &actor,
         |_, _| {},
@@ -90,5 +91,6 @@ pub async fn import_ssda903_route(
     .await?;
     let entry = actor.entry("import_ssda903", Some(&q.authority), None, Outcome::Ok);
     audit::record(&state.store, &[entry]).await?;
+    summary.problems.truncate(PROBLEMS_IN_RESPONSE);
     Ok(Json(summary))
 }

@@ -34,7 +34,29 @@ pub struct ImportSummary {
     pub unchanged: u64,
     /// Children whose merged record failed validation (each also has a problem below).
     pub children_rejected: u64,
+    /// How many problems were found in all.
+    pub problems_total: u64,
+    /// Every problem, or over the API only the first [`PROBLEMS_IN_RESPONSE`] (the CLI writes
+    /// them all to its `--errors` file).
     pub problems: Vec<ImportProblem>,
+}
+
+/// Problems an API answer lists; `problems_total` counts them all.
+pub const PROBLEMS_IN_RESPONSE: usize = 1000;
+
+/// Why an import did not finish.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error(transparent)]
+    Record(#[from] RecordError),
+    #[error("reading the return failed: {0}")]
+    Reader(#[from] tokio::task::JoinError),
+}
+
+impl From<StoreError> for ImportError {
+    fn from(e: StoreError) -> Self {
+        ImportError::Record(e.into())
+    }
 }
 
 /// Children merged and written per transaction.
@@ -45,16 +67,21 @@ const BATCH: usize = 500;
 pub async fn import_ssda903(
     store: &Store,
     due_dates: &DueDates,
-    files: &[InputFile],
+    files: Vec<InputFile>,
     options: &ImportOptions,
     actor: &Actor,
     mut progress: impl FnMut(u64, u64),
-) -> Result<ImportSummary, RecordError> {
-    let parsed = carecheck_ssda903::parse(files, options);
+) -> Result<ImportSummary, ImportError> {
+    // Parsing is CPU work on the whole upload: keep it off the async workers.
+    let parsed = {
+        let options = options.clone();
+        tokio::task::spawn_blocking(move || carecheck_ssda903::parse(&files, &options)).await?
+    };
     let mut summary = ImportSummary {
         rows_read: parsed.rows_read as u64,
         rows_rejected: parsed.rows_rejected as u64,
         children_in_return: parsed.children.len() as u64,
+        problems_total: parsed.problems.len() as u64,
         ..Default::default()
     };
     for p in &parsed.problems {
@@ -107,6 +134,7 @@ pub async fn import_ssda903(
                 },
                 Err(problems) => {
                     summary.children_rejected += 1;
+                    summary.problems_total += problems.len() as u64;
                     for problem in problems {
                         summary.problems.push(ImportProblem {
                             file: "(merged record)".into(),

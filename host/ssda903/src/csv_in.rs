@@ -120,12 +120,32 @@ pub(crate) fn read(src: usize, body: &[u8], input: &mut Input, sink: &mut Sink<'
         }
     }
 
+    let mut left = input.rows_left();
     let rows = &mut input.rows[table.index()];
     loop {
         match reader.read_byte_record(&mut rec) {
             Ok(false) => break,
             Ok(true) if is_blank(&rec) => continue,
-            Ok(true) => rows.push(to_row(src, table, &positions, header.len(), &rec, sink)),
+            Ok(true) if left == 0 => {
+                let line = rec.position().map_or(header_line, csv::Position::line);
+                let reason = format!(
+                    "the return has more than {} data rows, more than any authority's: the rest of this file was not read",
+                    input.max_rows
+                );
+                sink.file(
+                    src,
+                    line,
+                    None,
+                    Severity::Error,
+                    ProblemKind::TooLarge,
+                    reason,
+                );
+                break;
+            }
+            Ok(true) => {
+                left -= 1;
+                rows.push(to_row(src, table, &positions, header.len(), &rec, sink));
+            }
             Err(e) => {
                 // csv recovers after most errors; count the unreadable record as rejected.
                 input.rejected_file_rows += 1;

@@ -35,7 +35,16 @@ pub struct ImportOptions {
     pub collection_year: i32,
     /// Dates after this day are errors (a review cannot have happened in the future).
     pub import_date: NaiveDate,
+    /// At most this many data rows are read from all the files together: a bound on the memory
+    /// an import can take, far above any authority's return.
+    pub max_rows: usize,
 }
+
+/// The default for [`ImportOptions::max_rows`]: a large authority's return has under 100,000.
+pub const DEFAULT_MAX_ROWS: usize = 2_000_000;
+
+/// XML elements nested deeper than this are refused: an SSDA903 return nests four deep.
+pub const MAX_XML_DEPTH: usize = 32;
 
 /// One input file. `name` is used only in problem messages.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -120,6 +129,9 @@ pub enum ProblemKind {
     Overlap,
     /// Values that contradict each other (REC X1 with no DEC, DOB differing between tables...).
     Inconsistent,
+    /// The input is larger than a return can be (more rows than the cap, XML nested too deep):
+    /// the rest of the file was not read.
+    TooLarge,
 }
 
 /// Something in the input that could not be used as it stands.
@@ -217,7 +229,10 @@ pub fn parse(files: &[InputFile], options: &ImportOptions) -> Parsed {
         names: files.iter().map(|f| f.name.as_str()).collect(),
         problems: Vec::new(),
     };
-    let mut input = Input::default();
+    let mut input = Input {
+        max_rows: options.max_rows,
+        ..Input::default()
+    };
     for (src, file) in files.iter().enumerate() {
         let body = file
             .bytes
@@ -267,6 +282,16 @@ pub(crate) struct Input {
     pub tables: Vec<(usize, Table)>,
     /// Data rows of files rejected as a whole.
     pub rejected_file_rows: usize,
+    /// The most data rows to read, from all files together.
+    pub max_rows: usize,
+}
+
+impl Input {
+    /// How many more data rows may be read.
+    pub fn rows_left(&self) -> usize {
+        let read: usize = self.rows.iter().map(Vec::len).sum();
+        self.max_rows.saturating_sub(read)
+    }
 }
 
 /// Collects problems, remembering the file index for ordering.

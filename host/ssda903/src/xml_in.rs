@@ -116,7 +116,7 @@ pub(crate) fn read(src: usize, body: &[u8], input: &mut Input, sink: &mut Sink<'
     };
     let lines = Lines::new(body);
     let mut children = Vec::new();
-    if let Err((offset, message)) = scan(text, &lines, &mut children) {
+    if let Err((offset, message)) = scan(text, &lines, input.rows_left(), &mut children) {
         let reason =
             format!("the XML is not well-formed ({message}): nothing was imported from this file");
         sink.file(
@@ -237,7 +237,13 @@ fn element_name(raw: &[u8]) -> String {
 }
 
 /// Walks the document, collecting children. Errors: (byte offset, message).
-fn scan(text: &str, lines: &Lines, out: &mut Vec<ChildBuf>) -> Result<(), (u64, String)> {
+fn scan(
+    text: &str,
+    lines: &Lines,
+    max_rows: usize,
+    out: &mut Vec<ChildBuf>,
+) -> Result<(), (u64, String)> {
+    let mut rows = 0usize;
     let mut reader = Reader::from_str(text);
     reader.config_mut().trim_text(false);
     let mut stack: Vec<Open> = Vec::new();
@@ -291,6 +297,15 @@ fn scan(text: &str, lines: &Lines, out: &mut Vec<ChildBuf>) -> Result<(), (u64, 
             _ => continue,
         };
         if let Some(e) = start {
+            if stack.len() >= crate::MAX_XML_DEPTH {
+                return Err((
+                    offset,
+                    format!(
+                        "elements are nested more than {} deep; a return nests four deep",
+                        crate::MAX_XML_DEPTH
+                    ),
+                ));
+            }
             let name = element_name(e.name().as_ref());
             let line = lines.line(offset);
             if let Some(parent) = stack.last_mut() {
@@ -330,6 +345,14 @@ fn scan(text: &str, lines: &Lines, out: &mut Vec<ChildBuf>) -> Result<(), (u64, 
         match open.kind {
             Kind::Child => {
                 if let Some(c) = child.take() {
+                    // A child is its Header row plus its own rows.
+                    rows += 1 + c.rows.len();
+                    if rows > max_rows {
+                        return Err((
+                            offset,
+                            format!("the return has more than {max_rows} data rows"),
+                        ));
+                    }
                     out.push(c);
                 }
             }

@@ -13,6 +13,7 @@ pub fn options() -> ImportOptions {
         authority: "E09000001".to_owned(),
         collection_year: 2018,
         import_date: NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
+        max_rows: carecheck_ssda903::DEFAULT_MAX_ROWS,
     }
 }
 

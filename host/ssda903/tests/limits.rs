@@ -1,0 +1,73 @@
+//! Hostile inputs stay bounded: XML nested without end and returns with more rows than any
+//! authority's are refused with a located error, not read into memory.
+
+mod common;
+
+use carecheck_ssda903::{InputFile, MAX_XML_DEPTH, ProblemKind as K, Severity, parse};
+use common::options;
+
+#[test]
+fn xml_nested_deeper_than_a_return_is_refused_at_the_element() {
+    // 100,000 nested <a> elements over 1,001 lines: once the 33rd opens, reading stops.
+    let mut text = String::from("<?xml version=\"1.0\"?>\n<Message>\n");
+    for i in 0..100_000 {
+        text.push_str("<a>");
+        if i % 100 == 99 {
+            text.push('\n');
+        }
+    }
+    let files = [InputFile {
+        name: "deep.xml".into(),
+        bytes: text.into_bytes(),
+    }];
+    let parsed = parse(&files, &options());
+    assert!(parsed.children.is_empty());
+    let problem = &parsed.problems[0];
+    assert_eq!(problem.severity, Severity::Error);
+    assert_eq!(problem.file, "deep.xml");
+    // <Message> on line 2 is depth 1; the 32nd <a> (depth 33) is on line 3.
+    assert_eq!(problem.line, 3);
+    assert!(
+        problem
+            .reason
+            .contains(&format!("nested more than {MAX_XML_DEPTH} deep")),
+        "{problem:?}"
+    );
+}
+
+#[test]
+fn rows_beyond_the_cap_are_not_read() {
+    // A header file and a reviews file of 10 rows each, with room for 15 rows in all.
+    let header = "CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB\n".to_string()
+        + &(1..=10)
+            .map(|i| format!("C{i},1,01/02/2015,WBRI,,,\n"))
+            .collect::<String>();
+    let reviews = "CHILD,DOB,REVIEW,REVIEW_CODE\n".to_string()
+        + &(1..=10)
+            .map(|i| format!("C{i},01/02/2015,01/03/2017,PN1\n"))
+            .collect::<String>();
+    let files = [
+        InputFile {
+            name: "header.csv".into(),
+            bytes: header.into_bytes(),
+        },
+        InputFile {
+            name: "reviews.csv".into(),
+            bytes: reviews.into_bytes(),
+        },
+    ];
+    let mut options = options();
+    options.max_rows = 15;
+    let parsed = parse(&files, &options);
+    let capped: Vec<_> = parsed
+        .problems
+        .iter()
+        .filter(|p| p.kind == K::TooLarge)
+        .collect();
+    assert_eq!(capped.len(), 1, "{:?}", parsed.problems);
+    assert_eq!(capped[0].file, "reviews.csv");
+    // Line 1 is the header row, lines 2-6 the five rows read: the sixth row, on line 7, is where
+    // reading stopped.
+    assert_eq!(capped[0].line, 7);
+    assert_eq!(parsed.rows_read, 15);
+}
