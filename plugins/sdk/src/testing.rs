@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use crate::outcome::{CheckResult, Context};
 use crate::projection::Projection;
-use crate::record::CareRecord;
+use crate::record::{CareRecord, Provenance, Section};
 use crate::{Policy, describe, evaluate_json};
 
 /// A date for a hand-worked case; panics if there is no such day.
@@ -102,6 +102,26 @@ pub fn assert_reads_suffice_on_rich_record<P: Policy>(
     assert!(projected["child"].get("name").is_none());
     assert_ne!(projected, full);
     assert_reads_suffice::<P>(&context(evaluation_date), &full)
+}
+
+/// The date the SSDA903 provenance of [`ssda903_only`] is complete to: the end of the 2024-25
+/// collection year.
+pub fn ssda903_as_of() -> NaiveDate {
+    ymd(2025, 3, 31)
+}
+
+/// `record` as if it came from an SSDA903 return alone: its provenance says only the sections
+/// the return supplies ([`Section::SSDA903`]) were supplied, as of 31 Mar 2025. The other
+/// sections are unknown, whatever the record holds in them.
+pub fn ssda903_only(mut record: Value) -> Value {
+    let provenance = Provenance::from_source("ssda903", Some(ssda903_as_of()), &Section::SSDA903);
+    record["provenance"] = serde_json::to_value(provenance).expect("provenance serialises");
+    record
+}
+
+/// The results marked current ([`CheckResult::current`]).
+pub fn current(results: &[CheckResult]) -> Vec<&CheckResult> {
+    results.iter().filter(|r| r.current).collect()
 }
 
 /// The value of the evidence item `key` on `result`, if it has one.

@@ -10,7 +10,7 @@
 //! Three checks, one result each (subject `pathway plan` or `personal adviser`):
 //! - `pathway-plan-review` (statutory): the next review is due `review_months` (6) after the
 //!   latest review recorded; with none recorded, `review_months` after the 16th birthday. The
-//!   status follows the timing (`met`, `due_soon`, `breach` once the due date has passed).
+//!   status follows the timing (`upcoming`, `due_soon`, `breach` once the due date has passed).
 //! - `personal-adviser` (statutory, s23CZB): a personal adviser is recorded for a care leaver.
 //! - `plan-addresses-mental-health` (guidance): `plan_addresses_mental_health` is true (`met`);
 //!   false is a `breach`; not recorded is `insufficient_data`.

@@ -30,7 +30,15 @@ fn a_care_leaver_with_everything_in_order() {
         ),
     );
     assert_eq!(r.len(), 3);
-    assert!(r.iter().all(|x| x.status == Status::Met), "{r:#?}");
+    // The next review is not due yet: upcoming, not met.
+    assert_eq!(
+        statuses(&r),
+        [
+            ("pathway-plan-review".to_string(), Status::Upcoming),
+            ("personal-adviser".to_string(), Status::Met),
+            ("plan-addresses-mental-health".to_string(), Status::Met),
+        ]
+    );
     let p = one_about(&r, "pathway-plan-review", "pathway plan");
     assert_eq!(p.due, Some(ymd(2025, 7, 20)));
     assert_eq!(
@@ -91,7 +99,7 @@ fn a_child_turning_sixteen_without_a_leaving_care_record() {
     // 16 on 10 Jun 2025: the first review is due 10 Dec 2025 (183 days: 20 + 31 + 31 + 30 + 31 + 30 + 10).
     let r = run::<CareLeaverPathway>(ymd(2025, 6, 10), v);
     let p = one_about(&r, "pathway-plan-review", "pathway plan");
-    assert_eq!(p.status, Status::Met);
+    assert_eq!(p.status, Status::Upcoming);
     assert_eq!(
         p.message,
         "First pathway plan review, counted from the 16th birthday on 10 Jun 2025, is due by 10 Dec 2025, in 183 days."
@@ -112,7 +120,7 @@ fn under_sixteen_with_a_leaving_care_record() {
     );
     let p = one_about(&r, "pathway-plan-review", "pathway plan");
     assert_eq!(p.due, Some(ymd(2026, 7, 5)));
-    assert_eq!(p.status, Status::Met);
+    assert_eq!(p.status, Status::Upcoming);
     let a = one_about(&r, "personal-adviser", "personal adviser");
     assert_eq!(a.status, Status::NotApplicable);
     assert_eq!(
@@ -182,7 +190,10 @@ fn turning_twenty_five_ends_the_duties() {
     );
     // 24 on 9 Jun 2025: checked.
     let r = run::<CareLeaverPathway>(ymd(2025, 6, 9), v.clone());
-    assert!(r.iter().all(|x| x.status == Status::Met));
+    assert!(
+        r.iter()
+            .all(|x| matches!(x.status, Status::Met | Status::Upcoming))
+    );
     // 25 on 10 Jun 2025: not applicable.
     let r = run::<CareLeaverPathway>(ymd(2025, 6, 10), v);
     assert_eq!(r.len(), 3);
@@ -210,7 +221,7 @@ fn missing_data() {
     );
     assert_eq!(
         one_about(&r, "pathway-plan-review", "pathway plan").status,
-        Status::Met
+        Status::Upcoming
     );
     let a = one_about(&r, "personal-adviser", "personal adviser");
     assert_eq!(a.status, Status::InsufficientData);

@@ -14,7 +14,7 @@
 //! - `wellbeing-support` (guidance, EWG rec 4): a wellbeing-support offer or contact within the
 //!   last `support_months` (default 12). The next is due `support_months` after the latest one
 //!   recorded, or after the day the caregiver began caring (`from`) when none is recorded; the
-//!   status follows the timing (`met`, `due_soon`, `breach` once the due date has passed).
+//!   status follows the timing (`upcoming`, `due_soon`, `breach` once the due date has passed).
 //! - `local-offer` (guidance, EWG rec 5): the date the caregiver was told of the local offer is
 //!   recorded. No date: `breach`.
 //! - `mental-health-training` (guidance, EWG rec 6, NMS 20.3): training in children's mental

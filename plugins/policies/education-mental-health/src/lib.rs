@@ -18,7 +18,7 @@
 //! - `pep-review` (guidance, 2018 guidance; subject `personal education plan`): no more than
 //!   `pep_months` (default 4) between PEP reviews. The next review is due `pep_months` after the
 //!   latest one in the current period of care, or after the period began when there is none; the
-//!   status follows the timing (`met`, `due_soon`, `breach` once the due date has passed).
+//!   status follows the timing (`upcoming`, `due_soon`, `breach` once the due date has passed).
 //!
 //! Readings chosen where the reference is silent (a careful IRO's reading):
 //! - Compulsory school age is taken as age 5 to 15 inclusive on the evaluation date (whole years,

@@ -114,7 +114,7 @@ fn a_child_turning_five() {
     // 12 Jan + 4 months = 12 May 2025, 120 days away: met by timing.
     let r = run::<EducationMentalHealth>(ymd(2025, 1, 12), v.clone());
     let p = one_about(&r, "pep-review", "personal education plan");
-    assert_eq!(p.status, Status::Met);
+    assert_eq!(p.status, Status::Upcoming);
     assert_eq!(p.due, Some(ymd(2025, 5, 12)));
     // 20 Apr 2025: 22 days left.
     let r = run::<EducationMentalHealth>(ymd(2025, 4, 20), v);

@@ -12,13 +12,13 @@
 //!   period of care. The deadline is the 20th working day after the period starts (the start day
 //!   does not count). The earliest initial assessment (`health.assessments[]`, kind `initial`)
 //!   dated inside the period is compared with it: on or before `met`, after `breach` (days late);
-//!   none yet: [`Context::timing`] (`due_soon` inside the look-ahead window, `met` beyond it,
+//!   none yet: [`Context::timing`] (`due_soon` inside the look-ahead window, `upcoming` beyond it,
 //!   `breach` once overdue).
 //! - `review-health-assessment` (CPPCR 2010 reg 7): only for the period of care open on the
 //!   evaluation date. The next review assessment is due 6 months (by `add_months`) after the last
 //!   assessment, initial or review, if the child is still under 5 on that date, otherwise
 //!   12 months after it; the status is [`Context::timing`] of that date with nothing held yet
-//!   (`met` while not yet due, `due_soon`, `breach` once overdue). A child not looked after on the
+//!   (`upcoming` while not yet due, `due_soon`, `breach` once overdue). A child not looked after on the
 //!   evaluation date gets one `not_applicable` result.
 //!
 //! Readings chosen where the reference is silent (a careful IRO's reading):

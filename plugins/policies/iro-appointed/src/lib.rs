@@ -15,7 +15,7 @@
 //!   (from `carecheck_sdk::reviews::schedule`, the same schedule `statutory-review-timeliness`
 //!   reports, 20 working days after the period starts): before that date the status follows
 //!   [`Context::timing`] (`met` if an IRO is already in place, otherwise `due_soon` inside the
-//!   look-ahead window and `met` beyond it); after it, an IRO in force on the due date is `met`, an
+//!   look-ahead window and `upcoming` beyond it); after it, an IRO in force on the due date is `met`, an
 //!   IRO assigned later is `breach` ("N days late"), none is `breach` ("N days overdue").
 //! - `iro-assigned-now` (CA 1989 s25A(1), (3)): for a child in a period of care open on the
 //!   evaluation date, an IRO assignment in force on the evaluation date is `met`; none is `breach`,

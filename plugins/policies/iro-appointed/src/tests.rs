@@ -125,8 +125,8 @@ fn first_review_not_held_and_not_yet_due() {
 
     // On the day the period starts the deadline is 33 days away: beyond the look-ahead, met.
     let results = run::<IroAppointed>(ymd(2024, 12, 20), christmas_record(&[], json!([])));
-    assert_eq!(one(&results, BEFORE).status, Status::Met);
-    assert_eq!(one(&results, NOW).status, Status::Met);
+    assert_eq!(one(&results, BEFORE).status, Status::Upcoming);
+    assert_eq!(one(&results, NOW).status, Status::Upcoming);
 
     // An IRO already in place before the due date.
     let results = run::<IroAppointed>(
@@ -417,10 +417,10 @@ fn missing_periods_of_care() {
 
 #[test]
 fn counting_beyond_the_calendar_is_insufficient_data() {
-    // 20 working days from 20 Dec 2027 run past 31 Dec 2027, the calendar's last day.
+    // 20 working days from 20 Dec 2040 run past 31 Dec 2040, the calendar's last day.
     let results = run::<IroAppointed>(
-        ymd(2027, 12, 31),
-        json!({ "periods_of_care": [{ "episodes": [{ "start": "2027-12-20" }] }] }),
+        ymd(2040, 12, 31),
+        json!({ "periods_of_care": [{ "episodes": [{ "start": "2040-12-20" }] }] }),
     );
     assert_eq!(results.len(), 2);
     assert!(results.iter().all(|r| r.status == Status::InsufficientData));

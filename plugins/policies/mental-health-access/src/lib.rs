@@ -13,7 +13,7 @@
 //! - the first appointment is due `wait_days` calendar days after the referral date (default 28;
 //!   a local authority may shorten it, never lengthen it). Seen on or before that day: `met`;
 //!   seen after it: `breach` (with the days late); not yet seen and the day has passed: `breach`;
-//!   not yet seen and the day is within the look-ahead window: `due_soon`, otherwise `met`.
+//!   not yet seen and the day is within the look-ahead window: `due_soon`, otherwise `upcoming`.
 //! - "made worse by a move": when a placement started after the referral date and on or before
 //!   the first-seen date (or, while the child is still waiting, the evaluation date), the result
 //!   carries `moved_while_waiting` = that placement's id and `moved_on` = its start, and the

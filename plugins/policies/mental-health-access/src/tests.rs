@@ -94,7 +94,7 @@ fn still_waiting_inside_the_window() {
     let mut ctx = context(ymd(2025, 3, 25));
     ctx.look_ahead_days = 7;
     let r = MentalHealthAccess::evaluate(&ctx, &care_record(v), &AccessSettings::default());
-    assert_eq!(r[0].status, Status::Met);
+    assert_eq!(r[0].status, Status::Upcoming);
 }
 
 #[test]

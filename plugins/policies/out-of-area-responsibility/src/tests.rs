@@ -304,12 +304,12 @@ fn placements_inside_the_area_or_outside_the_window() {
 
 #[test]
 fn deadline_beyond_the_calendar() {
-    // Started Mon 20 Dec 2027; 20 working days run past 31 Dec 2027, where the calendar ends.
+    // Started Thu 20 Dec 2040; 20 working days run past 31 Dec 2040, where the calendar ends.
     let r = run::<OutOfAreaResponsibility>(
-        ymd(2028, 1, 10),
+        ymd(2041, 1, 10),
         with_placements(
-            json!([{"id": "P7", "start": "2027-12-20", "location_authority": "E08000025", "distant": false,
-                "area_authority_notified": "2027-12-17"}]),
+            json!([{"id": "P7", "start": "2040-12-20", "location_authority": "E08000025", "distant": false,
+                "area_authority_notified": "2040-12-17"}]),
         ),
     );
     let sv = one_about(&r, "mental-health-service-named", "placement P7");

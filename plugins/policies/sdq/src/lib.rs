@@ -13,14 +13,14 @@
 //!   (`age_on` the evaluation date) whose current period of care started 12 months or more before
 //!   the evaluation date (period start + 12 months by `add_months` on or before it), the next SDQ
 //!   is due 12 months after the latest scored SDQ of the period, or 12 months after the period
-//!   started if there is none; the status is [`Context::timing`] with nothing held yet (`met`
-//!   while not yet due, `due_soon`, `breach` once overdue). Other children get one
+//!   started if there is none; the status is [`Context::timing`] with nothing held yet
+//!   (`upcoming` while not yet due, `due_soon`, `breach` once overdue). Other children get one
 //!   `not_applicable` result saying why; a missing date of birth is `insufficient_data`.
 //! - `high-sdq-assessment` (EWG 2017 rec 2): each scored SDQ of the current period with a score of
 //!   `high_threshold` (17) or more must be followed by a comprehensive mental-health assessment
 //!   (`health.mental_health_assessments[]`) within `assessment_days` (28) calendar days: one
 //!   result per such SDQ, by [`Context::timing`] (on time `met`, late or overdue `breach`, still
-//!   open `due_soon`/`met`).
+//!   open `due_soon`/`upcoming`).
 //! - `borderline-sdq` (EWG 2017 rec 2): a borderline score (`borderline_threshold` (14) up to
 //!   `high_threshold` - 1) is a concern prompting broader measures. It is a `breach` only if no
 //!   mental-health assessment or referral (`health.mental_health_referrals[].referred`) followed

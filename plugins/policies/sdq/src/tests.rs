@@ -75,7 +75,7 @@ fn annual_due_soon_and_overdue() {
         ),
     );
     let r = one(&results, ANNUAL);
-    assert_eq!(r.status, Status::Met);
+    assert_eq!(r.status, Status::Upcoming);
     assert_eq!(r.due, Some(ymd(2026, 5, 20)));
 }
 

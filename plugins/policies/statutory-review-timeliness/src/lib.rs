@@ -11,7 +11,7 @@
 //! Readings specific to this policy:
 //! - held on or before the due date: `met`; held after it: `breach` (the late review still counts
 //!   and the next clock runs from it); not held and the due date passed while the period was open:
-//!   `breach`; not yet due: `due_soon` within the look-ahead window, otherwise `met`;
+//!   `breach`; not yet due: `due_soon` within the look-ahead window, otherwise `upcoming`;
 //! - a review dated after the evaluation date is reported as `insufficient_data` naming it;
 //! - a record with no period of care gives one `insufficient_data` result naming the field;
 //! - counting that reaches beyond the working-day calendar gives `insufficient_data` naming the calendar.

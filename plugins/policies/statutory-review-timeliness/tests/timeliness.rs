@@ -46,7 +46,7 @@ fn first_review_due_twenty_working_days_across_christmas_and_new_year() {
     assert_eq!(r.check, "first-review");
     assert_eq!(r.due, Some(ymd(2025, 1, 22)));
     // 20 Dec 2024 to 22 Jan 2025 is 33 days: beyond the 28-day look-ahead, so met (not yet due).
-    assert_eq!(r.status, Status::Met);
+    assert_eq!(r.status, Status::Upcoming);
     assert_eq!(r.subject, "review due 2025-01-22");
     assert_eq!(
         r.message,
@@ -156,7 +156,7 @@ fn due_soon_within_the_28_day_look_ahead() {
     );
     // 24 Dec is 29 days before: not yet due, met.
     let results = run::<StatutoryReviewTimeliness>(ymd(2024, 12, 24), open("2024-12-20", &[]));
-    assert_eq!(results[0].status, Status::Met);
+    assert_eq!(results[0].status, Status::Upcoming);
     // On the due date itself: due today.
     let results = run::<StatutoryReviewTimeliness>(ymd(2025, 1, 22), open("2024-12-20", &[]));
     assert_eq!(results[0].status, Status::DueSoon);
@@ -223,7 +223,7 @@ fn later_review_six_months_after_31_august_2023_is_29_february_2024() {
             row("first-review", Status::Met, ymd(2023, 6, 13)),
             row("second-review", Status::Met, ymd(2023, 9, 1)),
             // 15 Jan to 29 Feb 2024: 16 + 29 = 45 days, beyond the look-ahead.
-            row("later-review", Status::Met, ymd(2024, 2, 29)),
+            row("later-review", Status::Upcoming, ymd(2024, 2, 29)),
         ]
     );
     assert_eq!(
@@ -269,7 +269,7 @@ fn an_early_review_resets_the_clock() {
         [
             row("first-review", Status::Met, ymd(2025, 1, 22)),
             row("second-review", Status::Met, ymd(2025, 4, 10)),
-            row("later-review", Status::Met, ymd(2025, 9, 1)),
+            row("later-review", Status::Upcoming, ymd(2025, 9, 1)),
         ]
     );
 }
@@ -294,12 +294,12 @@ fn a_late_review_runs_the_next_clock_from_the_late_date() {
 }
 
 #[test]
-fn not_yet_due_is_met() {
+fn not_yet_due_is_upcoming() {
     // Second review due 22 Apr 2025 (22 Jan + 3 months). From 1 Feb 2025: 28 days to 1 Mar,
-    // 59 to 1 Apr, 80 to 22 Apr: beyond the look-ahead, so met.
+    // 59 to 1 Apr, 80 to 22 Apr: beyond the look-ahead, so upcoming (not met).
     let results =
         run::<StatutoryReviewTimeliness>(ymd(2025, 2, 1), open("2024-12-20", &["2025-01-22"]));
-    assert_eq!(results[1].status, Status::Met);
+    assert_eq!(results[1].status, Status::Upcoming);
     assert_eq!(
         results[1].message,
         "Second review (period of care from 20 Dec 2024) is due by 22 Apr 2025, in 80 days."
@@ -373,7 +373,7 @@ fn a_placement_change_inside_a_period_keeps_one_clock() {
         summary(&results),
         [
             row("first-review", Status::Met, ymd(2025, 1, 22)),
-            row("second-review", Status::Met, ymd(2025, 4, 22)),
+            row("second-review", Status::Upcoming, ymd(2025, 4, 22)),
         ]
     );
 }
@@ -441,12 +441,12 @@ fn no_period_of_care_is_insufficient_data() {
 
 #[test]
 fn counting_past_the_calendar_is_insufficient_data() {
-    let results = run::<StatutoryReviewTimeliness>(ymd(2027, 12, 31), open("2027-12-20", &[]));
+    let results = run::<StatutoryReviewTimeliness>(ymd(2040, 12, 31), open("2040-12-20", &[]));
     assert_eq!(results.len(), 1);
     assert_eq!(results[0].status, Status::InsufficientData);
     assert!(
         results[0].message.starts_with(
-            "Review deadlines for the period of care from 20 Dec 2027 cannot be counted:"
+            "Review deadlines for the period of care from 20 Dec 2040 cannot be counted:"
         ),
         "{}",
         results[0].message
@@ -543,18 +543,18 @@ fn a_review_missed_in_an_ended_period_is_not_overdue_forever() {
 }
 
 /// One period whose first-review deadline runs past the calendar (a period starting in late
-/// December 2027) gets an `insufficient_data` result of its own; the earlier period's late review
+/// December 2040) gets an `insufficient_data` result of its own; the earlier period's late review
 /// is still reported.
 #[test]
 fn a_calendar_error_in_one_period_leaves_the_others() {
     let record = json!({
         "periods_of_care": [
             { "episodes": [{ "start": "2024-12-20", "end": "2025-06-30" }] },
-            { "episodes": [{ "start": "2027-12-20" }] },
+            { "episodes": [{ "start": "2040-12-20" }] },
         ],
         "reviews": [{ "date": "2025-01-30" }],
     });
-    let results = run::<StatutoryReviewTimeliness>(ymd(2027, 12, 31), record);
+    let results = run::<StatutoryReviewTimeliness>(ymd(2040, 12, 31), record);
     // Expected: period 1's first review reported as a breach (8 days late) alongside the
     // insufficient_data result for period 2.
     assert!(

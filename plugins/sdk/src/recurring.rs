@@ -1,0 +1,184 @@
+//! Recurring requirements (statutory reviews, review health assessments, SDQs, PEP reviews,
+//! pathway plan reviews, carers' support and visits), worked out the same way everywhere:
+//! each occurrence is its own result, past ones `met` or `breach`, the next one `upcoming`,
+//! `due_soon` or `breach`, with its due date.
+//!
+//! The reading (statutory-rules reference, "Ambiguities settled here" 2 and 3):
+//! - the first occurrence has a due date the policy works out (20 working days after a period
+//!   starts, 12 months after approval, ...);
+//! - each event recorded (sorted, on or before the evaluation date) satisfies the next
+//!   outstanding occurrence, on time or late, and the next occurrence is due an interval after
+//!   the date the event actually happened (an early or a late event both restart the clock);
+//! - the series stops at the first occurrence with no event (the next clock runs only from an
+//!   event actually held), or at the first occurrence due after `until` (a period of care that
+//!   ended, the end of compulsory school age: nothing more was owed);
+//! - events dated after the evaluation date are data errors, never evidence: they are left out
+//!   and, when the series is still running, reported on the outstanding occurrence
+//!   ([`future_error`]), so one cause gives one result.
+
+use chrono::NaiveDate;
+
+use crate::dates::format_long;
+use crate::outcome::{CheckInfo, CheckResult, Context};
+
+/// One occurrence of a recurring requirement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Occurrence {
+    /// 1 for the first, 2 for the second, and so on.
+    pub number: u32,
+    pub due: NaiveDate,
+    /// The event that satisfied it (on time or late), if one has happened.
+    pub held: Option<NaiveDate>,
+    /// The event the clock ran from (the previous occurrence's), `None` for the first.
+    pub after: Option<NaiveDate>,
+}
+
+/// The occurrences of a recurring requirement: the first due `first_due`; each of `events`
+/// (sorted, duplicates merged, none after the evaluation date) satisfies the next outstanding
+/// occurrence; after the event that satisfied occurrence `n`, the next is due `next_due(n,
+/// event)`. Stops at the first occurrence with no event, or before the first due after `until`.
+pub fn occurrences(
+    first_due: NaiveDate,
+    events: &[NaiveDate],
+    until: Option<NaiveDate>,
+    mut next_due: impl FnMut(u32, NaiveDate) -> NaiveDate,
+) -> Vec<Occurrence> {
+    let mut out = Vec::new();
+    let mut events = events.iter().copied();
+    let mut occurrence = Occurrence {
+        number: 1,
+        due: first_due,
+        held: None,
+        after: None,
+    };
+    while until.is_none_or(|u| u >= occurrence.due) {
+        occurrence.held = events.next();
+        out.push(occurrence);
+        let Some(held) = occurrence.held else { break };
+        occurrence = Occurrence {
+            number: occurrence.number + 1,
+            due: next_due(occurrence.number, held),
+            held: None,
+            after: Some(held),
+        };
+    }
+    out
+}
+
+/// The dates of `rows` on or before the evaluation date, sorted and merged (the evidence a
+/// series is worked out from), and the ones after it (data errors), likewise.
+pub fn split_future(
+    ctx: &Context,
+    rows: impl IntoIterator<Item = NaiveDate>,
+) -> (Vec<NaiveDate>, Vec<NaiveDate>) {
+    let (mut future, mut held): (Vec<NaiveDate>, Vec<NaiveDate>) =
+        rows.into_iter().partition(|d| ctx.is_future(*d));
+    for list in [&mut held, &mut future] {
+        list.sort();
+        list.dedup();
+    }
+    (held, future)
+}
+
+/// The one `insufficient_data` result for rows dated after the evaluation date: `what` names
+/// them ("A PEP review", "An SDQ"), `field` is the field they sit in. When the series is still
+/// running, the caller makes this the result of the outstanding occurrence (with its due date,
+/// which the rule fixes from earlier events, and marked current): the misdated row may be that
+/// occurrence, so it cannot be told whether it happened.
+pub fn future_error(
+    ctx: &Context,
+    info: &CheckInfo,
+    subject: impl Into<String>,
+    field: &str,
+    what: &str,
+    future: &[NaiveDate],
+) -> CheckResult {
+    let dates: Vec<String> = future.iter().map(|d| format_long(*d)).collect();
+    let (is, dated) = if future.len() == 1 {
+        ("is", dates.join(""))
+    } else {
+        ("are", dates.join(", "))
+    };
+    let mut r = info.insufficient(
+        subject,
+        field,
+        &format!(
+            "{what} {is} dated {dated}, after the evaluation date {}; correct the date before it is counted.",
+            format_long(ctx.evaluation_date)
+        ),
+    );
+    for d in future {
+        r = r.with_evidence("recorded_date", d);
+    }
+    r.with_current(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dates::add_months;
+    use crate::ymd;
+
+    #[test]
+    fn each_event_satisfies_the_next_occurrence_and_restarts_the_clock() {
+        // First due 31 Aug 2023; held 31 Aug 2023 (on the day); next due 31 Aug 2023 +
+        // 6 months = 29 Feb 2024 (leap year), held 1 Mar 2024 (a day late); next due
+        // 1 Sep 2024, not held: the series stops there.
+        let events = [ymd(2023, 8, 31), ymd(2024, 3, 1)];
+        let o = occurrences(ymd(2023, 8, 31), &events, None, |_, d| add_months(d, 6));
+        assert_eq!(
+            o,
+            [
+                Occurrence {
+                    number: 1,
+                    due: ymd(2023, 8, 31),
+                    held: Some(ymd(2023, 8, 31)),
+                    after: None
+                },
+                Occurrence {
+                    number: 2,
+                    due: ymd(2024, 2, 29),
+                    held: Some(ymd(2024, 3, 1)),
+                    after: Some(ymd(2023, 8, 31))
+                },
+                Occurrence {
+                    number: 3,
+                    due: ymd(2024, 9, 1),
+                    held: None,
+                    after: Some(ymd(2024, 3, 1))
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn the_interval_may_depend_on_the_occurrence() {
+        // Statutory reviews: 3 months after the first, 6 after later ones.
+        let events = [ymd(2025, 1, 22), ymd(2025, 4, 22)];
+        let o = occurrences(ymd(2025, 1, 22), &events, None, |n, d| {
+            add_months(d, if n == 1 { 3 } else { 6 })
+        });
+        assert_eq!(o[1].due, ymd(2025, 4, 22));
+        assert_eq!(o[2].due, ymd(2025, 10, 22));
+    }
+
+    #[test]
+    fn until_stops_the_series_before_an_occurrence_due_after_it() {
+        // Due 1 May 2024, but the period ended 30 Apr 2024: nothing owed.
+        assert!(occurrences(ymd(2024, 5, 1), &[], Some(ymd(2024, 4, 30)), |_, d| d).is_empty());
+        // Ending on the due date itself: owed.
+        assert_eq!(
+            occurrences(ymd(2024, 5, 1), &[], Some(ymd(2024, 5, 1)), |_, d| d).len(),
+            1
+        );
+        // An event after `until` still satisfies an occurrence due before it (a late event).
+        let o = occurrences(
+            ymd(2024, 5, 1),
+            &[ymd(2024, 6, 1)],
+            Some(ymd(2024, 5, 20)),
+            |_, d| add_months(d, 6),
+        );
+        assert_eq!(o.len(), 1);
+        assert_eq!(o[0].held, Some(ymd(2024, 6, 1)));
+    }
+}
