@@ -83,8 +83,9 @@ pub fn split_future(
 /// The one `insufficient_data` result for rows dated after the evaluation date: `what` names
 /// them ("A PEP review", "An SDQ"), `field` is the field they sit in. When the series is still
 /// running, the caller makes this the result of the outstanding occurrence (with its due date,
-/// which the rule fixes from earlier events, and marked current): the misdated row may be that
-/// occurrence, so it cannot be told whether it happened.
+/// which the rule fixes from earlier events) and says what cannot be told in `pending` ("the
+/// next PEP review, due by 14 Jun 2025, was held"): the misdated row may be that occurrence.
+/// The result is current: a data error to correct now.
 pub fn future_error(
     ctx: &Context,
     info: &CheckInfo,
@@ -92,18 +93,19 @@ pub fn future_error(
     field: &str,
     what: &str,
     future: &[NaiveDate],
+    pending: Option<&str>,
 ) -> CheckResult {
     let dates: Vec<String> = future.iter().map(|d| format_long(*d)).collect();
-    let (is, dated) = if future.len() == 1 {
-        ("is", dates.join(""))
-    } else {
-        ("are", dates.join(", "))
-    };
+    let is = if future.len() == 1 { "is" } else { "are" };
+    let tail = pending.map_or_else(String::new, |p| {
+        format!(": until then it cannot be told whether {p}")
+    });
     let mut r = info.insufficient(
         subject,
         field,
         &format!(
-            "{what} {is} dated {dated}, after the evaluation date {}; correct the date before it is counted.",
+            "{what} {is} dated {}, after the evaluation date {}; correct the date before it is counted{tail}.",
+            dates.join(", "),
             format_long(ctx.evaluation_date)
         ),
     );
