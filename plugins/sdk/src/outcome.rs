@@ -247,7 +247,8 @@ impl CheckInfo {
     /// An `insufficient-data` result for a check whose evidence lies in `section`, which the
     /// record's sources did not supply ([`CareRecord::supplied`]): not recorded is not
     /// did-not-happen, so this is never a `breach`. The evidence names the section as the
-    /// missing field, and the sources that did supply the record.
+    /// missing field, and the sources that did supply the record. It is current (something to
+    /// put right now); a caller reporting on a period that is over may unmark it.
     pub fn not_supplied(
         &self,
         subject: impl Into<String>,
@@ -263,10 +264,11 @@ impl CheckInfo {
             subject,
             section.as_str(),
             &format!(
-                "This record does not include {label}: its sources ({sources}) do not supply them, so this cannot be checked; add {label} from the case record (not recorded does not mean not done)."
+                "The record's sources ({sources}) do not supply {label}, so this cannot be checked; add {label} from the case record (not recorded does not mean not done)."
             ),
         )
         .with_evidence("supplied_by", sources)
+        .with_current(true)
     }
 }
 

@@ -80,6 +80,57 @@ pub fn split_future(
     (held, future)
 }
 
+/// Rows of one kind (reviews, assessments) by day: several rows on the same date are one event,
+/// and the one with the highest `rank` (the most complete record) stands for it. Returns the
+/// events on or before the evaluation date, oldest first, and the dates after it (data errors,
+/// sorted).
+pub fn by_day<T: Copy>(
+    ctx: &Context,
+    rows: impl IntoIterator<Item = (NaiveDate, T)>,
+    rank: impl Fn(T) -> u8,
+) -> (Vec<(NaiveDate, T)>, Vec<NaiveDate>) {
+    let mut days: std::collections::BTreeMap<NaiveDate, T> = std::collections::BTreeMap::new();
+    for (date, row) in rows {
+        let best = days.entry(date).or_insert(row);
+        if rank(row) > rank(*best) {
+            *best = row;
+        }
+    }
+    let (future, held): (Vec<_>, Vec<_>) = days.into_iter().partition(|(d, _)| ctx.is_future(*d));
+    (held, future.into_iter().map(|(d, _)| d).collect())
+}
+
+/// [`future_error`] for misdated rows that no outstanding occurrence stands for (subject
+/// "review 2025-07-01", no due date); `None` when there are none.
+pub fn misdated(
+    ctx: &Context,
+    info: &CheckInfo,
+    noun: &str,
+    what: &str,
+    field: &str,
+    future: &[NaiveDate],
+) -> Option<CheckResult> {
+    (!future.is_empty()).then(|| {
+        future_error(
+            ctx,
+            info,
+            rows_subject(noun, future),
+            field,
+            what,
+            future,
+            None,
+        )
+    })
+}
+
+/// The subject of a result about dated rows: "review 2025-06-02", or for several,
+/// "reviews 2025-06-02, 2025-07-01" (`noun` is the singular; the plural adds "s").
+pub fn rows_subject(noun: &str, dates: &[NaiveDate]) -> String {
+    let list: Vec<String> = dates.iter().map(|d| d.to_string()).collect();
+    let plural = if dates.len() == 1 { "" } else { "s" };
+    format!("{noun}{plural} {}", list.join(", "))
+}
+
 /// The one `insufficient_data` result for rows dated after the evaluation date: `what` names
 /// them ("A PEP review", "An SDQ"), `field` is the field they sit in. When the series is still
 /// running, the caller makes this the result of the outstanding occurrence (with its due date,

@@ -20,7 +20,7 @@
 //!   one result: while the open period has a review outstanding, that review's result is the
 //!   `insufficient_data` naming `reviews[].date` (with its due date, which the schedule fixes
 //!   without the misdated row), not a data error and a breach besides. Otherwise (no period open)
-//!   the row gets its own `review-date-valid` result, with no due date;
+//!   the misdated rows get one `review-date-valid` result, with no due date;
 //! - a record with no period of care gives one `insufficient_data` result naming the field;
 //!   a period with no episodes, or starting after the evaluation date, likewise (no due date);
 //! - counting that reaches beyond the working-day calendar gives `insufficient_data` naming the
@@ -119,16 +119,8 @@ impl Policy for StatutoryReviewTimeliness {
         let [first, _, _, _, moves] = &checks;
         let mut results = Vec::new();
         if !record.supplied(Section::PeriodsOfCare) {
-            results.push(
-                first
-                    .not_supplied("record", record, Section::PeriodsOfCare)
-                    .with_current(true),
-            );
-            results.push(
-                moves
-                    .not_supplied("record", record, Section::PeriodsOfCare)
-                    .with_current(true),
-            );
+            results.push(first.not_supplied("record", record, Section::PeriodsOfCare));
+            results.push(moves.not_supplied("record", record, Section::PeriodsOfCare));
             return results;
         }
         if record.periods_of_care.is_empty() {
@@ -294,17 +286,14 @@ fn review_results(
         }
     }
     if !future_reported {
-        for date in future {
-            results.push(recurring::future_error(
-                ctx,
-                date_valid,
-                format!("review {date}"),
-                "reviews[].date",
-                "A review",
-                &[date],
-                None,
-            ));
-        }
+        results.extend(recurring::misdated(
+            ctx,
+            date_valid,
+            "review",
+            "A review",
+            "reviews[].date",
+            &future,
+        ));
     }
     results
 }
@@ -318,10 +307,7 @@ fn placement_changes(
 ) -> Vec<CheckResult> {
     let eval = ctx.evaluation_date;
     if let Some(section) = record.unsupplied(&[Section::PlacementDates, Section::ReviewDates]) {
-        return vec![
-            info.not_supplied("record", record, section)
-                .with_current(true),
-        ];
+        return vec![info.not_supplied("record", record, section)];
     }
     let Some((period, schedule)) = record
         .periods_of_care

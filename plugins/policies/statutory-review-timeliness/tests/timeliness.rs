@@ -703,7 +703,7 @@ fn review_dates_not_supplied_are_insufficient_data_not_breaches() {
     assert_eq!(evidence(r, "missing_field"), Some("reviews.dates"));
     assert_eq!(
         r.message,
-        "This record does not include the review dates: its sources (case-system as of 31 May 2025) do not supply them, so this cannot be checked; add the review dates from the case record (not recorded does not mean not done)."
+        "The record's sources (case-system as of 31 May 2025) do not supply the review dates, so this cannot be checked; add the review dates from the case record (not recorded does not mean not done)."
     );
     let moves = one_of(&results, MOVES);
     assert_eq!(evidence(moves, "missing_field"), Some("placements.dates"));
