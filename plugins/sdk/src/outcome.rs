@@ -28,7 +28,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::dates::{self, Calendar, DateError};
-use crate::record::{CareRecord, Section};
+use crate::record::{CareRecord, PeriodOfCare, Section};
 
 /// Whether a check enforces law, guidance, or a local timescale.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -242,6 +242,34 @@ impl CheckInfo {
     pub fn insufficient(&self, subject: impl Into<String>, field: &str, why: &str) -> CheckResult {
         self.result(Status::InsufficientData, subject, why.to_string())
             .with_evidence("missing_field", field)
+    }
+
+    /// One current `insufficient-data` result for each period of care that cannot be used: one
+    /// with no episodes (its start is unknown), or one starting after the evaluation date (a
+    /// data error, never evidence). No due date: none can be fixed without the start.
+    pub fn unusable_periods(&self, ctx: &Context, periods: &[PeriodOfCare]) -> Vec<CheckResult> {
+        let mut results = Vec::new();
+        for (i, period) in periods.iter().enumerate() {
+            let r = match period.start() {
+                None => self.insufficient(
+                    format!("period of care {}", i + 1),
+                    "periods_of_care[].episodes",
+                    "A period of care has no episodes, so its start date is unknown; add its episodes.",
+                ),
+                Some(start) if ctx.is_future(start) => self.insufficient(
+                    format!("period of care from {start}"),
+                    "periods_of_care[].episodes[].start",
+                    &format!(
+                        "A period of care is recorded as starting on {}, after the evaluation date {}; it is not counted until the date is corrected.",
+                        dates::format_long(start),
+                        dates::format_long(ctx.evaluation_date)
+                    ),
+                ),
+                Some(_) => continue,
+            };
+            results.push(r.with_current(true));
+        }
+        results
     }
 
     /// An `insufficient-data` result for a check whose evidence lies in `section`, which the

@@ -48,7 +48,7 @@
 
 use carecheck_sdk::dates::format_long;
 use carecheck_sdk::outcome::describe;
-use carecheck_sdk::record::{PeriodOfCare, Section};
+use carecheck_sdk::record::Section;
 use carecheck_sdk::recurring;
 use carecheck_sdk::reviews::{self, Intervals, PeriodSchedule, ordinal};
 use carecheck_sdk::{
@@ -135,7 +135,7 @@ impl Policy for StatutoryReviewTimeliness {
             );
             return results;
         }
-        results.extend(period_errors(ctx, first, &record.periods_of_care));
+        results.extend(first.unusable_periods(ctx, &record.periods_of_care));
         let schedules = reviews::schedule(record, ctx.evaluation_date, &ctx.calendar, *intervals);
         if record.supplied(Section::ReviewDates) {
             results.extend(review_results(ctx, record, &checks, &schedules));
@@ -147,34 +147,6 @@ impl Policy for StatutoryReviewTimeliness {
         results.extend(placement_changes(ctx, record, moves, &schedules));
         results
     }
-}
-
-/// Periods of care that cannot be scheduled: no episodes, or a start after the evaluation date.
-fn period_errors(ctx: &Context, first: &CheckInfo, periods: &[PeriodOfCare]) -> Vec<CheckResult> {
-    let mut results = Vec::new();
-    for (i, period) in periods.iter().enumerate() {
-        match period.start() {
-            None => results.push(first.insufficient(
-                format!("period of care {}", i + 1),
-                "periods_of_care[].episodes",
-                "A period of care has no episodes, so its review deadlines cannot be worked out; add its episodes.",
-            )),
-            Some(start) if ctx.is_future(start) => results.push(first.insufficient(
-                format!("period of care from {start}"),
-                "periods_of_care[].episodes[].start",
-                &format!(
-                    "A period of care is dated to start on {}, after the evaluation date {}; it is not counted until the date is corrected.",
-                    format_long(start),
-                    format_long(ctx.evaluation_date)
-                ),
-            )),
-            Some(_) => continue,
-        }
-        if let Some(last) = results.last_mut() {
-            last.current = true;
-        }
-    }
-    results
 }
 
 fn is_open(ctx: &Context, schedule: &PeriodSchedule) -> bool {
