@@ -119,6 +119,19 @@ pub fn ssda903_only(mut record: Value) -> Value {
     record
 }
 
+/// Asserts that every one of `results` is a current `insufficient_data` naming `section` as the
+/// missing field: what a check answers when the record's sources did not supply its evidence.
+pub fn assert_not_supplied(results: &[CheckResult], section: &str) {
+    assert!(!results.is_empty());
+    for r in results {
+        assert_eq!(
+            (r.status, r.current, evidence(r, "missing_field")),
+            (crate::Status::InsufficientData, true, Some(section)),
+            "{r:#?}"
+        );
+    }
+}
+
 /// The results marked current ([`CheckResult::current`]).
 pub fn current(results: &[CheckResult]) -> Vec<&CheckResult> {
     results.iter().filter(|r| r.current).collect()
