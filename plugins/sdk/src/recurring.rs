@@ -19,7 +19,7 @@
 use chrono::NaiveDate;
 
 use crate::dates::format_long;
-use crate::outcome::{CheckInfo, CheckResult, Context};
+use crate::outcome::{CheckInfo, CheckResult, Context, describe};
 
 /// One occurrence of a recurring requirement.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,6 +78,128 @@ pub fn split_future(
         list.dedup();
     }
     (held, future)
+}
+
+/// How the results of a recurring requirement read (see [`results`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Wording<'a> {
+    /// The event, as subjects name it: "PEP review" gives "PEP review 2025-02-14".
+    pub noun: &'a str,
+    /// The event starting a sentence: "A PEP review".
+    pub a_noun: &'a str,
+    /// Where the events sit in the record, named by data errors: "education.pep_reviews[]".
+    pub field: &'a str,
+    /// The subject of the occurrence not yet done: "personal education plan".
+    pub subject: &'a str,
+    /// What is done to the event: "held", "completed", "made".
+    pub verb: &'a str,
+}
+
+/// One result per occurrence of a requirement that applies on the evaluation date, oldest
+/// first: a held occurrence is `met` or `breach` ([`describe`] of `what(o)`, subject
+/// "PEP review 2025-02-14", evidence `held` and `previous`); the last, not yet held, is
+/// `upcoming`, `due_soon` or `breach` with its due date. The last is current. Rows dated after
+/// the evaluation date (`future`) are the outstanding occurrence's result when there is one
+/// ([`future_error`]), otherwise one result of their own ([`misdated`]).
+pub fn results(
+    ctx: &Context,
+    info: &CheckInfo,
+    wording: &Wording,
+    occurrences: &[Occurrence],
+    future: &[NaiveDate],
+    what: impl Fn(&Occurrence) -> String,
+) -> Vec<CheckResult> {
+    let mut future_left = future;
+    let mut results: Vec<CheckResult> = occurrences
+        .iter()
+        .enumerate()
+        .map(|(i, o)| {
+            let last = i + 1 == occurrences.len();
+            let r = if last && o.held.is_none() && !future_left.is_empty() {
+                let pending = format!(
+                    "the {} due by {} was {}",
+                    wording.noun,
+                    format_long(o.due),
+                    wording.verb
+                );
+                let r = future_error(
+                    ctx,
+                    info,
+                    wording.subject,
+                    wording.field,
+                    wording.a_noun,
+                    future_left,
+                    Some(&pending),
+                )
+                .with_due(o.due);
+                future_left = &[];
+                r
+            } else {
+                let timing = ctx.timing(o.due, o.held);
+                let subject = match o.held {
+                    Some(held) => format!("{} {held}", wording.noun),
+                    None => wording.subject.to_string(),
+                };
+                let r = info.timed(
+                    subject,
+                    o.due,
+                    timing,
+                    describe(&what(o), wording.verb, o.due, timing),
+                );
+                match o.held {
+                    Some(held) => r.with_evidence("held", held),
+                    None => r,
+                }
+            };
+            let r = r.with_current(last);
+            match o.after {
+                Some(after) => r.with_evidence("previous", after),
+                None => r,
+            }
+        })
+        .collect();
+    results.extend(misdated(
+        ctx,
+        info,
+        wording.noun,
+        wording.a_noun,
+        wording.field,
+        future_left,
+    ));
+    results
+}
+
+/// A requirement recurring every `months` calendar months (see [`every`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Every {
+    /// Events dated before this do not count (the start of the period of care, of compulsory
+    /// school age, of eligibility, of approval).
+    pub counts_from: NaiveDate,
+    pub first_due: NaiveDate,
+    pub months: u32,
+    /// Occurrences due after this are not owed.
+    pub until: Option<NaiveDate>,
+}
+
+/// [`results`] for a requirement due every `every.months` months after the previous event
+/// actually happened, from the dated rows recorded (misdated ones included: they are reported).
+pub fn every(
+    ctx: &Context,
+    info: &CheckInfo,
+    wording: &Wording,
+    rows: impl IntoIterator<Item = NaiveDate>,
+    every: Every,
+    what: impl Fn(&Occurrence) -> String,
+) -> Vec<CheckResult> {
+    let (held, future) = split_future(ctx, rows);
+    let events: Vec<NaiveDate> = held
+        .into_iter()
+        .filter(|d| *d >= every.counts_from)
+        .collect();
+    let occurrences = occurrences(every.first_due, &events, every.until, |_, d| {
+        crate::dates::add_months(d, every.months)
+    });
+    results(ctx, info, wording, &occurrences, &future, what)
 }
 
 /// Rows of one kind (reviews, assessments) by day: several rows on the same date are one event,

@@ -65,7 +65,6 @@
 //!   check applies.
 
 use carecheck_sdk::dates::{add_months, age_on, format_long};
-use carecheck_sdk::outcome::describe;
 use carecheck_sdk::record::{Education, PeriodOfCare, Section};
 use carecheck_sdk::recurring;
 use carecheck_sdk::school_age::{CompulsorySchoolAge, compulsory_school_age};
@@ -419,79 +418,34 @@ fn pep_reviews(
         .start()
         .expect("a period containing a date has a start");
     let clock_start = period_start.max(csa.start);
-    let (held, mut future) = recurring::split_future(ctx, education.pep_reviews.iter().copied());
-    let events: Vec<NaiveDate> = held.into_iter().filter(|d| *d >= clock_start).collect();
-    let until = Some(period.end().map_or(csa.end, |end| end.min(csa.end)));
-    let occurrences = recurring::occurrences(
-        add_months(clock_start, s.pep_months),
-        &events,
-        until,
-        |_, d| add_months(d, s.pep_months),
-    );
-    let count = occurrences.len();
-    let mut results: Vec<CheckResult> = occurrences
-        .into_iter()
-        .enumerate()
-        .map(|(i, o)| {
-            let last = i + 1 == count;
-            let what = match o.after {
-                Some(after) => format!("Next PEP review (last reviewed {})", format_long(after)),
-                None if csa.start > period_start => format!(
-                    "First PEP review since compulsory school age began on {}",
-                    format_long(csa.start)
-                ),
-                None => format!(
-                    "First PEP review of the period of care that began on {}",
-                    format_long(period_start)
-                ),
-            };
-            let r = if last && o.held.is_none() && !future.is_empty() {
-                let pending = format!("the PEP review due by {} was held", format_long(o.due));
-                recurring::future_error(
-                    ctx,
-                    info,
-                    SUBJECT_PEP,
-                    "education.pep_reviews[]",
-                    "A PEP review",
-                    &std::mem::take(&mut future),
-                    Some(&pending),
-                )
-                .with_due(o.due)
-            } else {
-                let timing = ctx.timing(o.due, o.held);
-                let subject = match o.held {
-                    Some(held) => format!("PEP review {held}"),
-                    None => SUBJECT_PEP.to_string(),
-                };
-                let mut r = info.timed(
-                    subject,
-                    o.due,
-                    timing,
-                    describe(&what, "held", o.due, timing),
-                );
-                if let Some(held) = o.held {
-                    r = r.with_evidence("held", held);
-                }
-                r
-            };
-            let mut r = r
-                .with_evidence("period_start", period_start)
-                .with_current(last);
-            if let Some(after) = o.after {
-                r = r.with_evidence("latest_pep_review", after);
-            }
-            r
-        })
-        .collect();
-    results.extend(recurring::misdated(
-        ctx,
-        info,
-        "PEP review",
-        "A PEP review",
-        "education.pep_reviews[]",
-        &future,
-    ));
-    results
+    let every = recurring::Every {
+        counts_from: clock_start,
+        first_due: add_months(clock_start, s.pep_months),
+        months: s.pep_months,
+        until: Some(period.end().map_or(csa.end, |end| end.min(csa.end))),
+    };
+    let wording = recurring::Wording {
+        noun: "PEP review",
+        a_noun: "A PEP review",
+        field: "education.pep_reviews[]",
+        subject: SUBJECT_PEP,
+        verb: "held",
+    };
+    let rows = education.pep_reviews.iter().copied();
+    recurring::every(ctx, info, &wording, rows, every, |o| match o.after {
+        Some(after) => format!("Next PEP review (last reviewed {})", format_long(after)),
+        None if csa.start > period_start => format!(
+            "First PEP review since compulsory school age began on {}",
+            format_long(csa.start)
+        ),
+        None => format!(
+            "First PEP review of the period of care that began on {}",
+            format_long(period_start)
+        ),
+    })
+    .into_iter()
+    .map(|r| r.with_evidence("period_start", period_start))
+    .collect()
 }
 
 carecheck_sdk::export_policy!(EducationMentalHealth);

@@ -264,7 +264,7 @@ fn a_new_period_of_care_restarts_the_pep_clock() {
         p.message,
         "First PEP review of the period of care that began on 3 Mar 2025 is due by 3 Jul 2025, in 23 days."
     );
-    assert_eq!(evidence(p, "latest_pep_review"), None);
+    assert_eq!(evidence(p, "previous"), None);
 }
 
 #[test]
