@@ -83,8 +83,11 @@ pub fn split_future(
 /// How the results of a recurring requirement read (see [`results`]).
 #[derive(Debug, Clone, Copy)]
 pub struct Wording<'a> {
-    /// The event, as subjects name it: "PEP review" gives "PEP review 2025-02-14".
+    /// The event in a sentence: "PEP review" ("whether the PEP review due by ... was held").
     pub noun: &'a str,
+    /// The event as subjects name it: "PEP review" gives "PEP review 2025-02-14";
+    /// "caregiver C1, visit" gives "caregiver C1, visit 2025-02-14".
+    pub rows: &'a str,
     /// The event starting a sentence: "A PEP review".
     pub a_noun: &'a str,
     /// Where the events sit in the record, named by data errors: "education.pep_reviews[]".
@@ -137,7 +140,7 @@ pub fn results(
             } else {
                 let timing = ctx.timing(o.due, o.held);
                 let subject = match o.held {
-                    Some(held) => format!("{} {held}", wording.noun),
+                    Some(held) => format!("{} {held}", wording.rows),
                     None => wording.subject.to_string(),
                 };
                 let r = info.timed(
@@ -161,7 +164,7 @@ pub fn results(
     results.extend(misdated(
         ctx,
         info,
-        wording.noun,
+        wording.rows,
         wording.a_noun,
         wording.field,
         future_left,
@@ -179,6 +182,24 @@ pub struct Every {
     pub months: u32,
     /// Occurrences due after this are not owed.
     pub until: Option<NaiveDate>,
+}
+
+impl Every {
+    /// Every `months` months, the first due `months` after `anchor`; events from `counts_from`
+    /// on count; no end.
+    pub fn months_after(anchor: NaiveDate, counts_from: NaiveDate, months: u32) -> Every {
+        Every {
+            counts_from,
+            first_due: crate::dates::add_months(anchor, months),
+            months,
+            until: None,
+        }
+    }
+
+    /// The same, with occurrences due after `until` not owed.
+    pub fn until(self, until: Option<NaiveDate>) -> Every {
+        Every { until, ..self }
+    }
 }
 
 /// [`results`] for a requirement due every `every.months` months after the previous event

@@ -61,7 +61,7 @@
 //! - A date of birth recorded as approximate is used as given and flagged in the evidence.
 
 use carecheck_sdk::care_leavers::{CareLeaverStatus, Unknown, care_leaver_status};
-use carecheck_sdk::dates::{add_months, age_on, birthday, format_long};
+use carecheck_sdk::dates::{age_on, birthday, format_long};
 use carecheck_sdk::record::{LeavingCare, Section};
 use carecheck_sdk::recurring;
 use carecheck_sdk::settings::{Settings, at_most};
@@ -269,17 +269,15 @@ fn pathway_plan_reviews(
     s: &PathwaySettings,
 ) -> Vec<CheckResult> {
     let rows = leaving_care.map_or(&[][..], |l| l.pathway_plan_reviews.as_slice());
-    let every = recurring::Every {
-        counts_from: eligible_since,
-        first_due: add_months(eligible_since, s.review_months),
-        months: s.review_months,
-        until: record
-            .child
-            .date_of_birth
-            .and_then(|dob| birthday(dob, UPPER_AGE).pred_opt()),
-    };
+    let until = record
+        .child
+        .date_of_birth
+        .and_then(|dob| birthday(dob, UPPER_AGE).pred_opt());
+    let every = recurring::Every::months_after(eligible_since, eligible_since, s.review_months)
+        .until(until);
     let wording = recurring::Wording {
         noun: "pathway plan review",
+        rows: "pathway plan review",
         a_noun: "A pathway plan review",
         field: "leaving_care.pathway_plan_reviews[]",
         subject: SUBJECT_PLAN,

@@ -64,7 +64,7 @@
 //!   an SSDA903-only record gives `insufficient_data` naming them (never a breach) wherever a
 //!   check applies.
 
-use carecheck_sdk::dates::{add_months, age_on, format_long};
+use carecheck_sdk::dates::{age_on, format_long};
 use carecheck_sdk::record::{Education, PeriodOfCare, Section};
 use carecheck_sdk::recurring;
 use carecheck_sdk::school_age::{CompulsorySchoolAge, compulsory_school_age};
@@ -418,14 +418,11 @@ fn pep_reviews(
         .start()
         .expect("a period containing a date has a start");
     let clock_start = period_start.max(csa.start);
-    let every = recurring::Every {
-        counts_from: clock_start,
-        first_due: add_months(clock_start, s.pep_months),
-        months: s.pep_months,
-        until: Some(period.end().map_or(csa.end, |end| end.min(csa.end))),
-    };
+    let every = recurring::Every::months_after(clock_start, clock_start, s.pep_months)
+        .until(Some(period.end().map_or(csa.end, |end| end.min(csa.end))));
     let wording = recurring::Wording {
         noun: "PEP review",
+        rows: "PEP review",
         a_noun: "A PEP review",
         field: "education.pep_reviews[]",
         subject: SUBJECT_PEP,
