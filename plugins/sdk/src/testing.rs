@@ -132,6 +132,34 @@ pub fn assert_not_supplied(results: &[CheckResult], section: &str) {
     }
 }
 
+/// Asserts that every result of a `local` check of `P` that speaks of its timescale (`met`,
+/// `upcoming`, `due_soon`, `warning`) names it ("local timescale: …") and reads like no
+/// statutory deadline (no "due by", "overdue" or "late"), and that none is a `breach`.
+pub fn assert_local_messages<P: Policy>(results: &[CheckResult]) {
+    let metadata = describe::<P>();
+    for r in results {
+        let Some(info) = metadata.check(&r.check) else {
+            panic!("undeclared check {}", r.check)
+        };
+        if info.basis != crate::Basis::Local {
+            continue;
+        }
+        assert_ne!(r.status, crate::Status::Breach, "{r:#?}");
+        if matches!(
+            r.status,
+            crate::Status::Met
+                | crate::Status::Upcoming
+                | crate::Status::DueSoon
+                | crate::Status::Warning
+        ) {
+            assert!(r.message.contains("local timescale: "), "{r:#?}");
+            for deadline in ["due by", "overdue", " late"] {
+                assert!(!r.message.contains(deadline), "{r:#?}");
+            }
+        }
+    }
+}
+
 /// The results marked current ([`CheckResult::current`]).
 pub fn current(results: &[CheckResult]) -> Vec<&CheckResult> {
     results.iter().filter(|r| r.current).collect()

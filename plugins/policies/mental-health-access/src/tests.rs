@@ -3,8 +3,8 @@
 
 use super::*;
 use carecheck_sdk::testing::{
-    assert_reads_suffice, care_record, context, context_with_settings, current, evidence, of, run,
-    ssda903_only, ymd,
+    assert_local_messages, assert_reads_suffice, care_record, context, context_with_settings,
+    current, evidence, of, run, ssda903_only, ymd,
 };
 use carecheck_sdk::{Basis, describe, evaluate_json, validate_settings};
 use serde_json::{Value, json};
@@ -584,4 +584,24 @@ fn the_declared_reads_are_enough() {
     assert_eq!(evidence(&a[0], "moved_while_waiting"), Some("P2"));
     assert_eq!(of(&a, ASKED)[0].status, Status::Met);
     assert!(evaluate_json::<MentalHealthAccess>(&ctx, "not json").is_err());
+}
+
+/// Every wait, whatever its timing, names the local timescale and never reads like a statutory
+/// deadline: referred 3 Mar 2025, expected by 31 Mar 2025 (local, 28 days).
+#[test]
+fn waits_read_as_local_timescales() {
+    for (date, seen) in [
+        (ymd(2025, 3, 3), None),
+        (ymd(2025, 3, 20), None),
+        (ymd(2025, 3, 31), None),
+        (ymd(2025, 4, 10), None),
+        (ymd(2025, 4, 10), Some("2025-03-31")),
+        (ymd(2025, 4, 10), Some("2025-04-01")),
+    ] {
+        let record = with_referrals(
+            vec![referral("R1", "2025-03-03", seen)],
+            json!([{"id": "P2", "start": "2025-03-10"}]),
+        );
+        assert_local_messages::<MentalHealthAccess>(&run::<MentalHealthAccess>(date, record));
+    }
 }

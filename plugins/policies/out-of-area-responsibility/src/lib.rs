@@ -51,7 +51,7 @@
 //! - `health-commissioner-recorded` has no timescale in the guidance: no commissioner recorded for
 //!   an out-of-area placement in scope is a `breach`, with no due date.
 //! - A mental health service named before the placement started is on time. When the placement
-//!   ended before the service was due to be named and none was named, nothing was owed:
+//!   ended before the local timescale ran out and none was named, nothing was owed:
 //!   `not_applicable` (a short placement still gets the notification checks).
 //! - A notification, approval or assignment dated after the evaluation date is a data error:
 //!   `insufficient_data` naming the field, never evidence. A placement starting after the
@@ -341,7 +341,7 @@ fn calendar_error(
         format!("placement {}", p.id),
         "calendar",
         &format!(
-            "The deadline for {what} for placement {} cannot be counted: {e}.",
+            "The date for {what} for placement {} cannot be counted: {e}.",
             p.id
         ),
     )
@@ -514,10 +514,11 @@ fn service_named(
                 Status::NotApplicable,
                 subject,
                 format!(
-                    "Placement {} ended on {}, before a mental health service was due to be named by {}.",
+                    "Placement {} ended on {}, before the local timescale for naming a mental health service ran out on {} (local timescale: {}).",
                     p.id,
                     format_long(end),
-                    format_long(due)
+                    format_long(due),
+                    timescale(s.service_working_days, "working day")
                 ),
             )
             .with_due(due);

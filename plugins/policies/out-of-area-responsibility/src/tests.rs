@@ -3,8 +3,8 @@
 
 use super::*;
 use carecheck_sdk::testing::{
-    assert_not_supplied, assert_reads_suffice, context, context_with_settings, current, evidence,
-    one_about, run, ssda903_only, trimmed, ymd,
+    assert_local_messages, assert_not_supplied, assert_reads_suffice, context,
+    context_with_settings, current, evidence, one_about, run, ssda903_only, trimmed, ymd,
 };
 use carecheck_sdk::{Basis, describe, evaluate_json, validate_settings};
 use serde_json::{Value, json};
@@ -146,7 +146,7 @@ fn emergency_placement_over_christmas() {
     assert_eq!(sv.due, Some(ymd(2025, 1, 22)));
     assert_eq!(
         sv.message,
-        "Placement P3 ended on 15 Jan 2025, before a mental health service was due to be named by 22 Jan 2025."
+        "Placement P3 ended on 15 Jan 2025, before the local timescale for naming a mental health service ran out on 22 Jan 2025 (local timescale: 20 working days)."
     );
 }
 
@@ -447,4 +447,29 @@ fn only_current_placements_are_current() {
     assert!(current(&r).is_empty());
     let r = run::<OutOfAreaResponsibility>(ymd(2025, 6, 10), with_placements(good_move()));
     assert_eq!(current(&r).len(), 4);
+}
+
+/// Naming the mental health service, whatever its timing, names the local timescale and never
+/// reads like a statutory deadline: placement from Mon 3 Mar 2025, expected by Mon 31 Mar 2025
+/// (local, 20 working days); a placement ending before then owed nothing.
+#[test]
+fn naming_the_service_reads_as_a_local_timescale() {
+    for (date, assigned, end) in [
+        (ymd(2025, 3, 3), None, None),
+        (ymd(2025, 3, 20), None, None),
+        (ymd(2025, 3, 31), None, None),
+        (ymd(2025, 6, 10), None, None),
+        (ymd(2025, 6, 10), Some("2025-03-31"), None),
+        (ymd(2025, 6, 10), Some("2025-04-01"), None),
+        (ymd(2025, 6, 10), None, Some("2025-03-20")),
+    ] {
+        let mut p = good_move();
+        p[1]["mental_health_service"] = match assigned {
+            Some(d) => json!({"service": "Birmingham CAMHS", "assigned": d}),
+            None => Value::Null,
+        };
+        p[1]["end"] = json!(end);
+        let r = run::<OutOfAreaResponsibility>(date, with_placements(p));
+        assert_local_messages::<OutOfAreaResponsibility>(&r);
+    }
 }

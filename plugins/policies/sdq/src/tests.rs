@@ -2,8 +2,9 @@
 
 use super::*;
 use carecheck_sdk::testing::{
-    assert_not_supplied, assert_reads_suffice, assert_reads_suffice_on_rich_record, context,
-    context_with_settings, of, one, run, run_with, ssda903_only, ymd,
+    assert_local_messages, assert_not_supplied, assert_reads_suffice,
+    assert_reads_suffice_on_rich_record, context, context_with_settings, of, one, run, run_with,
+    ssda903_only, ymd,
 };
 use carecheck_sdk::{Basis, describe, evaluate_json, validate_settings};
 use serde_json::{Value, json};
@@ -727,4 +728,23 @@ fn metadata() {
 fn the_declared_reads_are_enough() {
     let from_full = assert_reads_suffice_on_rich_record::<SdqPolicy>(ymd(2025, 6, 1));
     assert!(!from_full.is_empty());
+}
+
+/// Every follow-up result, whatever its timing, names the local timescale and never reads like
+/// a statutory deadline: an SDQ of 4 Mar 2025 is followed up by 1 Apr 2025 (local, 28 days).
+#[test]
+fn follow_ups_read_as_local_timescales() {
+    for (date, case) in [
+        (ymd(2025, 3, 4), high_case(19, None)),
+        (ymd(2025, 3, 20), high_case(19, None)),
+        (ymd(2025, 4, 1), high_case(19, None)),
+        (ymd(2025, 6, 1), high_case(19, None)),
+        (ymd(2025, 6, 1), high_case(19, Some("2025-04-01"))),
+        (ymd(2025, 6, 1), high_case(19, Some("2025-04-02"))),
+        (ymd(2025, 3, 10), borderline_case(None, None)),
+        (ymd(2025, 6, 1), borderline_case(None, None)),
+        (ymd(2025, 6, 1), borderline_case(Some("2025-04-02"), None)),
+    ] {
+        assert_local_messages::<SdqPolicy>(&run::<SdqPolicy>(date, case));
+    }
 }
