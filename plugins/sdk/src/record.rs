@@ -6,6 +6,15 @@
 //! records are incomplete; a policy that needs a missing field reports `insufficient-data`
 //! naming it rather than guessing. The host's validation decides which fields a record must
 //! carry to be stored (see `host/src/records/validate.rs`).
+//!
+//! Provenance: a record may say which of its sections its sources supplied ([`Provenance`],
+//! sections named by [`Section`]). A section not listed is unknown, not empty: "not recorded is
+//! not did-not-happen", so a policy whose evidence lies there answers `insufficient_data` naming
+//! the section ([`CareRecord::supplied`], `CheckInfo::not_supplied`), never a breach. A record
+//! without provenance supplied everything, so records written before provenance stay valid; the
+//! schema version stays 1 (the field is optional). [`Section::SSDA903`] lists what the DfE
+//! return supplies: the child, periods of care, placements (dates, type, provider, postcode),
+//! review dates and participation, and the OC2 SDQ.
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};

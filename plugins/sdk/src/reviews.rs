@@ -14,6 +14,9 @@
 //!   reported separately;
 //! - the schedule stops when the period ends before the next due date, or at the first review that
 //!   is still outstanding (the next clock runs only from a review actually held).
+//!
+//! The occurrences themselves are the SDK's general recurring requirement
+//! ([`crate::recurring::occurrences`]), which every other recurring check uses too.
 
 use chrono::NaiveDate;
 use schemars::JsonSchema;
