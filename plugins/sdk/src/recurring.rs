@@ -204,6 +204,8 @@ impl Every {
 
 /// [`results`] for a requirement due every `every.months` months after the previous event
 /// actually happened, from the dated rows recorded (misdated ones included: they are reported).
+/// When nothing is owed before `every.until`, one current `not_applicable` result says so
+/// ([`not_owed`]).
 pub fn every(
     ctx: &Context,
     info: &CheckInfo,
@@ -220,7 +222,33 @@ pub fn every(
     let occurrences = occurrences(every.first_due, &events, every.until, |_, d| {
         crate::dates::add_months(d, every.months)
     });
-    results(ctx, info, wording, &occurrences, &future, what)
+    let mut out = Vec::new();
+    if let (true, Some(until)) = (occurrences.is_empty(), every.until) {
+        out.push(not_owed(info, wording, every.first_due, until));
+    }
+    out.extend(results(ctx, info, wording, &occurrences, &future, what));
+    out
+}
+
+/// The `not_applicable` result of a series that owes nothing: its first occurrence would fall
+/// due on `first_due`, after the requirement ends on `until`.
+pub fn not_owed(
+    info: &CheckInfo,
+    wording: &Wording,
+    first_due: NaiveDate,
+    until: NaiveDate,
+) -> CheckResult {
+    info.result(
+        crate::Status::NotApplicable,
+        wording.subject,
+        format!(
+            "No {} is owed: the first would fall due on {}, after the requirement ends on {}.",
+            wording.noun,
+            format_long(first_due),
+            format_long(until)
+        ),
+    )
+    .with_current(true)
 }
 
 /// Rows of one kind (reviews, assessments) by day: several rows on the same date are one event,

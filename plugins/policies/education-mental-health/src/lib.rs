@@ -34,7 +34,8 @@
 //!   in the period stays in the history, the review not yet held is `current`).
 //! - The clock runs from the later of the start of the current period of care and the start of
 //!   compulsory school age (the rule does not reach younger children), and the series stops at
-//!   the end of compulsory school age: a review that would fall due after it is not owed. Reviews
+//!   the end of compulsory school age: a review that would fall due after it is not owed (when
+//!   even the first is not, one `not_applicable` result says so). Reviews
 //!   from an earlier period of care do not count; an early-years review before compulsory school
 //!   age does not move the first school-age review earlier.
 //! - A child not in a period of care on the evaluation date gets `not_applicable`; a record with

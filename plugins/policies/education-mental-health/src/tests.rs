@@ -404,3 +404,26 @@ fn the_declared_reads_are_enough() {
     let a = assert_reads_suffice::<EducationMentalHealth>(&context(ymd(2025, 6, 10)), &full);
     assert_eq!(a.len(), 6);
 }
+
+/// Born 1 Dec 2009: 16 on 1 Dec 2025, of compulsory school age to the last Friday in June of the
+/// school year ending 31 Aug 2026, Fri 26 Jun 2026. Looked after from 1 May 2026, the first PEP
+/// review would fall due on 1 Sep 2026, after compulsory school age ends: none is owed, and the
+/// result says so rather than nothing.
+#[test]
+fn a_pep_review_that_would_fall_due_after_school_age_is_not_owed() {
+    let v = json!({
+        "child": {"date_of_birth": "2009-12-01"},
+        "periods_of_care": [{"episodes": [{"start": "2026-05-01"}]}],
+        "education": {"school": {"name": "Ash High"}, "designated_teacher": {"name": "Ms D Lee"}}
+    });
+    let r = run::<EducationMentalHealth>(ymd(2026, 5, 10), v);
+    let p = one_about(&r, "pep-review", "personal education plan");
+    assert_eq!(
+        (p.status, p.due, p.current),
+        (Status::NotApplicable, None, true)
+    );
+    assert_eq!(
+        p.message,
+        "No PEP review is owed: the first would fall due on 1 Sep 2026, after the requirement ends on 26 Jun 2026."
+    );
+}

@@ -39,7 +39,7 @@
 //! - Before the child has been looked after for 12 months the annual SDQ is not yet owed, but it
 //!   will be: the first occurrence is shown `upcoming` (or `due_soon`) with its due date, the
 //!   12-month point, rather than `not_applicable`. Occurrences due on or after the 17th birthday
-//!   are not owed.
+//!   are not owed; when even the first is not, one `not_applicable` result says so.
 //! - Only SDQs dated inside the current period of care count: an SDQ from before the child became
 //!   looked after again does not start the annual clock or call for a follow-up now.
 //! - "Followed by" means dated on or after the SDQ's date (the same day counts); an assessment or
@@ -532,6 +532,21 @@ fn annual_results(
     let occurrences = recurring::occurrences(first_due, &events, until, |_, d| {
         dates::add_months(d, ANNUAL_MONTHS)
     });
+    if let (true, Some(until)) = (occurrences.is_empty(), until) {
+        let wording = recurring::Wording {
+            noun: "annual SDQ",
+            rows: "SDQ",
+            a_noun: "An SDQ",
+            field: "health.sdq[].date",
+            subject: "child",
+            verb: "completed",
+        };
+        return vec![
+            recurring::not_owed(info, &wording, first_due, until)
+                .with_evidence("period_start", start)
+                .with_evidence("age", age),
+        ];
+    }
     let count = occurrences.len();
     occurrences
         .into_iter()

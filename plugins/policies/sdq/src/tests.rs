@@ -748,3 +748,20 @@ fn follow_ups_read_as_local_timescales() {
         assert_local_messages::<SdqPolicy>(&run::<SdqPolicy>(date, case));
     }
 }
+
+/// Born 1 Jul 2008 (17 on 1 Jul 2025), looked after from 1 May 2025: aged 16 now, but the first
+/// annual SDQ would fall due on 1 May 2026, after the last day it could be owed (30 Jun 2025,
+/// the day before the 17th birthday): one `not_applicable` saying so, not silence.
+#[test]
+fn an_annual_sdq_that_would_fall_due_after_16_is_not_owed() {
+    let r = run::<SdqPolicy>(
+        ymd(2025, 6, 1),
+        child(Some("2008-07-01"), "2025-05-01", sdqs(json!([]))),
+    );
+    let a = now(&r, ANNUAL);
+    assert_eq!((a.status, a.due), (Status::NotApplicable, None));
+    assert_eq!(
+        a.message,
+        "No annual SDQ is owed: the first would fall due on 1 May 2026, after the requirement ends on 30 Jun 2025."
+    );
+}
