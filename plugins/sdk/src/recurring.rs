@@ -405,4 +405,99 @@ mod tests {
         assert_eq!(o.len(), 1);
         assert_eq!(o[0].held, Some(ymd(2024, 6, 1)));
     }
+
+    fn context(evaluation_date: NaiveDate) -> Context {
+        Context {
+            evaluation_date,
+            look_ahead_days: 28,
+            calendar: crate::dates::Calendar::new([], ymd(2000, 1, 1), ymd(2040, 12, 31)),
+            settings: String::new(),
+        }
+    }
+
+    const WORDING: Wording = Wording {
+        noun: "visit",
+        rows: "visit",
+        a_noun: "A visit",
+        field: "visits[]",
+        subject: "carer",
+        verb: "made",
+    };
+
+    /// Every 12 months from approval on 29 Feb 2024: the first visit due 28 Feb 2025 (a common
+    /// year), made on 28 Feb 2025 (met, history); the next due 28 Feb 2026. On 1 Jun 2025 a
+    /// visit dated 1 Jul 2025 is misdated: it becomes the outstanding visit's result, with its
+    /// due date, current. Past the last day it could be owed, nothing is owed.
+    #[test]
+    fn every_twelve_months_with_a_misdated_row() {
+        let info = CheckInfo::guidance("visit", "Visit", "NMS 21.8");
+        let approved = ymd(2024, 2, 29);
+        let every = Every::months_after(approved, approved, 12);
+        let rows = [ymd(2025, 2, 28), ymd(2025, 7, 1)];
+        let r = super::every(
+            &context(ymd(2025, 6, 1)),
+            &info,
+            &WORDING,
+            rows,
+            every,
+            |_| "Visit".into(),
+        );
+        assert_eq!(r.len(), 2);
+        assert_eq!(
+            (r[0].status, r[0].due, r[0].current, r[0].subject.as_str()),
+            (
+                crate::Status::Met,
+                Some(ymd(2025, 2, 28)),
+                false,
+                "visit 2025-02-28"
+            )
+        );
+        assert_eq!(
+            (r[1].status, r[1].due, r[1].current),
+            (
+                crate::Status::InsufficientData,
+                Some(ymd(2026, 2, 28)),
+                true
+            )
+        );
+        assert_eq!(
+            r[1].message,
+            "A visit is dated 1 Jul 2025, after the evaluation date 1 Jun 2025; correct the date before it is counted: until then it cannot be told whether the visit due by 28 Feb 2026 was made."
+        );
+        // Ending on 27 Feb 2025, the day before the first visit fell due: nothing owed.
+        let r = super::every(
+            &context(ymd(2025, 6, 1)),
+            &info,
+            &WORDING,
+            [],
+            every.until(Some(ymd(2025, 2, 27))),
+            |_| "Visit".into(),
+        );
+        assert_eq!(r.len(), 1);
+        assert_eq!(r[0].status, crate::Status::NotApplicable);
+        assert_eq!(
+            r[0].message,
+            "No visit is owed: the first would fall due on 28 Feb 2025, after the requirement ends on 27 Feb 2025."
+        );
+    }
+
+    #[test]
+    fn by_day_keeps_the_best_row_of_each_day() {
+        let ctx = context(ymd(2025, 6, 1));
+        let rows = [
+            (ymd(2025, 3, 4), 1u8),
+            (ymd(2025, 3, 4), 3),
+            (ymd(2025, 1, 22), 2),
+            (ymd(2025, 7, 1), 3),
+            (ymd(2025, 7, 1), 0),
+        ];
+        let (held, future) = by_day(&ctx, rows, |r| r);
+        assert_eq!(held, [(ymd(2025, 1, 22), 2), (ymd(2025, 3, 4), 3)]);
+        assert_eq!(future, [ymd(2025, 7, 1)]);
+        assert_eq!(rows_subject("review", &future), "review 2025-07-01");
+        assert_eq!(
+            rows_subject("review", &[ymd(2025, 7, 1), ymd(2025, 8, 1)]),
+            "reviews 2025-07-01, 2025-08-01"
+        );
+    }
 }

@@ -9,8 +9,10 @@
 //! standards within 12 months of approval, 18 months for family and friends carers) and 21.8
 //! (a named supervising social worker; at least one unannounced visit a year).
 //!
-//! One result per check for every caregiver current on the evaluation date (`from` on or before
-//! it, `to` absent or on or after it), with subject `caregiver <id>`:
+//! For every caregiver current on the evaluation date (`from` on or before it, `to` absent or on
+//! or after it), one result per check (per occurrence for the two recurring ones), with subject
+//! `caregiver <id>` (a past occurrence: `caregiver <id>, wellbeing support <date>` or
+//! `caregiver <id>, unannounced visit <date>`):
 //! - `wellbeing-support` (guidance, EWG rec 4), recurring: a wellbeing-support offer or contact at
 //!   least every `support_months` (default 12). The first is due `support_months` after the
 //!   latest one recorded on or before the day the caregiver began caring (`from`), or after
@@ -46,9 +48,9 @@
 //!   after they began caring for the child (`from`), the same period the fostering standard
 //!   gives a newly approved carer.
 //! - Training completed before approval (for example during assessment) counts as on time.
-//! - Wellbeing support is the carer's own, not tied to one child: an offer or contact recorded
-//!   before the caregiver began caring for this child still counts, and the clock runs from it.
-//!   An offer and a contact count alike.
+//! - Wellbeing support is the carer's own, not tied to one child: the latest offer or contact
+//!   recorded before the caregiver began caring for this child still counts, and the first
+//!   clock runs from it. An offer and a contact count alike.
 //! - Unannounced visits before the approval date were not supervisory visits of an approved carer
 //!   and do not count. The interval is rolling (12 months from the last visit), which is what
 //!   "one in the last 12 months" means on any evaluation date.
