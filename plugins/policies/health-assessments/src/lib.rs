@@ -247,7 +247,8 @@ impl Policy for HealthAssessments {
         }
 
         let open_period = periods.iter().find(|p| p.contains(eval));
-        match missing {
+        // The review interval depends on the child's age, so the review series needs the child too.
+        match missing.or(record.unsupplied(&[Section::Child])) {
             Some(section) => results.push(
                 review
                     .not_supplied("record", record, section)
