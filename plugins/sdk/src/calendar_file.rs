@@ -1,12 +1,19 @@
 //! The working-day calendar file (`policies/calendars/*.toml`): data shipped with the project,
 //! read by the host to pass to plugins and by policy unit tests, through this one parser.
+//!
+//! The shipped England and Wales file is generated ([`generated_england_and_wales`], from the
+//! rules and proclamations in [`crate::bank_holidays`]); `plugins/sdk/tests/calendar_data.rs`
+//! checks that the file equals the generator's output and rewrites it when run with
+//! `CARECHECK_REGENERATE_CALENDAR=1` (that test alone: `--test calendar_data shipped_file`).
+//! The host asks how far a calendar reaches with [`CalendarFile::to`] or
+//! [`CalendarFile::covers`] (or [`crate::dates::Calendar::to`] once built).
 
 use chrono::NaiveDate;
 use serde::Deserialize;
 
 use crate::dates::Calendar;
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CalendarFile {
     pub name: String,
@@ -17,7 +24,7 @@ pub struct CalendarFile {
     pub days: Vec<NamedDay>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NamedDay {
     pub date: NaiveDate,
@@ -52,6 +59,28 @@ impl CalendarFile {
         Ok(file)
     }
 
+    /// Whether `date` lies inside the range the list is complete for.
+    pub fn covers(&self, date: NaiveDate) -> bool {
+        (self.from..=self.to).contains(&date)
+    }
+
+    /// The file as TOML text, `header` (comment lines, each starting `#`) first: what
+    /// [`CalendarFile::parse`] reads back.
+    pub fn to_toml(&self, header: &str) -> String {
+        let mut out = String::from(header);
+        out.push_str(&format!(
+            "\nname = {:?}\nfrom = \"{}\"\nto = \"{}\"\n",
+            self.name, self.from, self.to
+        ));
+        for day in &self.days {
+            out.push_str(&format!(
+                "\n[[days]]\ndate = \"{}\"\nname = {:?}\n",
+                day.date, day.name
+            ));
+        }
+        out
+    }
+
     pub fn calendar(&self) -> Calendar {
         Calendar::new(self.days.iter().map(|d| d.date), self.from, self.to)
     }
@@ -67,6 +96,44 @@ impl CalendarFile {
             .iter()
             .map(|d| crate::dates::unix_day(d.date))
             .collect()
+    }
+}
+
+/// The years the shipped England and Wales calendar covers: from 2000 (records go back that
+/// far) to ten years and more ahead.
+pub const ENGLAND_AND_WALES_YEARS: (i32, i32) = (2000, 2040);
+
+/// The comment heading the generated England and Wales file.
+pub const ENGLAND_AND_WALES_HEADER: &str = "\
+# Non-working weekdays in England and Wales, 2000 to 2040 inclusive: the working-day calendar
+# every carecheck policy counts \"N working days\" against (see plugins/sdk/src/dates.rs).
+#
+# GENERATED: do not edit by hand. The rules and royal proclamations are in
+# plugins/sdk/src/bank_holidays.rs; after changing them, regenerate this file with
+#   CARECHECK_REGENERATE_CALENDAR=1 cargo test -p carecheck-sdk --features calendar-file --test calendar_data shipped_file
+# and the same test (without the variable) checks the file equals the generator's output, the
+# 2024-2027 table of the statutory-rules reference, the hand-checked list of 2000-2027, and an
+# independent computation of every year.
+#
+# A working day is any day except Saturday, Sunday, Christmas Day, Good Friday and a bank holiday
+# in England and Wales: New Year's Day, Easter Monday, the early May, spring and summer bank
+# holidays and Boxing Day (Banking and Financial Dealings Act 1971, Schedule 1), with weekend
+# substitutes, and the days moved or added by proclamation (2002 and 2012 jubilees, 2011 royal
+# wedding, 2020 VE Day, 2022 jubilee and state funeral, 2023 coronation). Only weekdays are listed.
+";
+
+/// The England and Wales calendar as the generator makes it ([`crate::bank_holidays`]): what the
+/// shipped file must hold.
+pub fn generated_england_and_wales() -> CalendarFile {
+    let (first, last) = ENGLAND_AND_WALES_YEARS;
+    CalendarFile {
+        name: "England and Wales".into(),
+        from: NaiveDate::from_ymd_opt(first, 1, 1).expect("valid date"),
+        to: NaiveDate::from_ymd_opt(last, 12, 31).expect("valid date"),
+        days: crate::bank_holidays::england_and_wales(first, last)
+            .into_iter()
+            .map(|(date, name)| NamedDay { date, name })
+            .collect(),
     }
 }
 

@@ -5,18 +5,26 @@
 //! `plugins/wit/policy.wit`; compiled natively, the same code is an ordinary library, which is
 //! how policies are unit-tested and how the benchmark measures the native baseline.
 //!
-//! The SDK also owns everything policies must agree on: the typed care record ([`record`]),
-//! the statutory date arithmetic ([`dates`]), the result builders ([`outcome`]), and the JSON
-//! side of the contract ([`policy`]), so a policy itself handles only typed values.
+//! The SDK also owns everything policies must agree on: the typed care record and its
+//! provenance ([`record`]), the statutory date arithmetic ([`dates`]), compulsory school age
+//! ([`school_age`]), who is a care leaver ([`care_leavers`]), recurring requirements
+//! ([`recurring`]) and the statutory review schedule ([`reviews`]), the result builders
+//! ([`outcome`]), and the JSON side of the contract ([`policy`]), so a policy itself handles
+//! only typed values.
 
 #[cfg(feature = "calendar-file")]
+pub mod bank_holidays;
+#[cfg(feature = "calendar-file")]
 pub mod calendar_file;
+pub mod care_leavers;
 pub mod dates;
 pub mod outcome;
 pub mod policy;
 pub mod projection;
 pub mod record;
+pub mod recurring;
 pub mod reviews;
+pub mod school_age;
 pub mod settings;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -28,9 +36,15 @@ pub mod testing;
 pub mod guest;
 
 pub use chrono::NaiveDate;
+
+/// A date for a hand-worked case in the SDK's own tests.
+#[cfg(test)]
+pub(crate) fn ymd(year: i32, month: u32, day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(year, month, day).expect("valid test date")
+}
 pub use outcome::{Basis, CheckInfo, CheckResult, Context, Metadata, Status};
 pub use policy::{About, Policy, describe, evaluate_json, validate_settings};
-pub use record::CareRecord;
+pub use record::{CareRecord, Section};
 
 /// Exports a [`Policy`] implementation as the component's `describe`, `validate-settings` and
 /// `evaluate` functions. On native targets it expands to nothing, so the crate stays a plain library.

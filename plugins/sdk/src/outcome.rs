@@ -4,13 +4,33 @@
 //! Metadata and results cross the boundary as JSON text in exactly these shapes (documented in
 //! `plugins/wit/policy.wit`); unknown fields are refused so a typo in a plugin is an error, not
 //! a silently missing value.
+//!
+//! What a result says, in the statutory-rules reference's terms:
+//! - [`Status`]: `met` only when something was actually done on time; a requirement that applies
+//!   but is not yet due is `upcoming` (or `due_soon` inside the look-ahead window), never `met`;
+//!   `warning` is for something to raise that is not itself a missed deadline (a placement change
+//!   with no review since, a local timescale passed).
+//! - [`Basis`]: `statutory`, `guidance`, or `local` for a timescale the law does not fix. A
+//!   `local` result's message names the timescale ("local timescale: 28 days", see
+//!   [`describe_local`]) and never reads like a statutory deadline; missing it is a `warning`,
+//!   never a `breach` ([`CheckInfo::status`]).
+//! - [`CheckResult::current`]: a recurring requirement (statutory reviews, health assessments,
+//!   SDQs, PEPs, pathway plans, carers' support and visits) gives one result per occurrence, so
+//!   the history stays visible and reports can count each deadline in the period it fell in.
+//!   `current` marks the results that say where things stand on the evaluation date: the next
+//!   (or overdue) occurrence of a recurring requirement, the one result of a standing requirement
+//!   (an IRO assigned now, a lead named), a data error to correct now. Results without it are
+//!   history: past occurrences, and requirements of periods of care or placements that are over.
+//! - `insufficient_data` names the missing field in its evidence (`missing_field`) and carries a
+//!   due date only when the rule fixes one independently of what is missing.
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::dates::{self, Calendar, DateError};
+use crate::record::{CareRecord, PeriodOfCare, Section};
 
-/// Whether a check enforces law or guidance.
+/// Whether a check enforces law, guidance, or a local timescale.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Basis {
@@ -18,6 +38,21 @@ pub enum Basis {
     Statutory,
     /// Statutory guidance or the 2017 expert working group: a failure is a practice concern.
     Guidance,
+    /// A timescale or threshold the law does not fix, taken from a setting (for example the
+    /// follow-up of a high SDQ score, default 28 days). Its messages say "local timescale: …";
+    /// passing it is a `warning`, never a `breach`.
+    Local,
+}
+
+impl Basis {
+    /// The name used in the JSON contract: `statutory`, `guidance` or `local`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Basis::Statutory => "statutory",
+            Basis::Guidance => "guidance",
+            Basis::Local => "local",
+        }
+    }
 }
 
 /// One check a policy produces.
@@ -60,19 +95,33 @@ impl Metadata {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
+    /// Something was actually done, on or before its deadline.
     Met,
+    /// The rule applies and nothing is done yet, but the deadline lies beyond the look-ahead
+    /// window. Never counted as compliance.
+    Upcoming,
+    /// Not yet late: the deadline is today or inside the look-ahead window.
     DueSoon,
+    /// The deadline passed without the event, or the event came late.
     Breach,
+    /// Something the IRO should raise that is not itself a missed deadline: a placement change
+    /// with no review since (CPPCR reg 32(2)), a local timescale passed, a borderline SDQ score
+    /// not followed up.
+    Warning,
     NotApplicable,
+    /// The record lacks what the rule needs; the evidence names the field (`missing_field`).
     InsufficientData,
 }
 
 impl Status {
+    /// The name used in the JSON contract, for example `due_soon`.
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Met => "met",
+            Status::Upcoming => "upcoming",
             Status::DueSoon => "due_soon",
             Status::Breach => "breach",
+            Status::Warning => "warning",
             Status::NotApplicable => "not_applicable",
             Status::InsufficientData => "insufficient_data",
         }
@@ -92,6 +141,14 @@ pub struct CheckResult {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub evidence: Vec<(String, String)>,
     pub citation: String,
+    /// This result says where the requirement stands on the evaluation date (see the module
+    /// documentation); results without it are history. Serialised only when true.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub current: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 impl CheckResult {
@@ -103,6 +160,12 @@ impl CheckResult {
 
     pub fn with_due(mut self, due: NaiveDate) -> Self {
         self.due = Some(due);
+        self
+    }
+
+    /// Marks the result as current (or not): where the requirement stands on the evaluation date.
+    pub fn with_current(mut self, current: bool) -> Self {
+        self.current = current;
         self
     }
 }
@@ -117,6 +180,12 @@ impl CheckInfo {
     /// practice concern.
     pub fn guidance(id: &str, title: &str, citation: &str) -> Self {
         Self::new(id, title, citation, Basis::Guidance)
+    }
+
+    /// A check of a timescale or threshold the law does not fix (a setting with a local default):
+    /// its messages say "local timescale: …" and passing it is a `warning`, never a `breach`.
+    pub fn local(id: &str, title: &str, citation: &str) -> Self {
+        Self::new(id, title, citation, Basis::Local)
     }
 
     fn new(id: &str, title: &str, citation: &str, basis: Basis) -> Self {
@@ -143,13 +212,91 @@ impl CheckInfo {
             message: message.into(),
             evidence: Vec::new(),
             citation: self.citation.clone(),
+            current: false,
         }
+    }
+
+    /// The status `timing` gives on this check: [`Timing::status`], except that a `local`
+    /// timescale passed (late or overdue) is a `warning`, not a `breach`: the law fixes no deadline.
+    pub fn status(&self, timing: Timing) -> Status {
+        match (self.basis, timing.status()) {
+            (Basis::Local, Status::Breach) => Status::Warning,
+            (_, status) => status,
+        }
+    }
+
+    /// A result for an event against its deadline: the status by [`CheckInfo::status`], the
+    /// message given, and the due date.
+    pub fn timed(
+        &self,
+        subject: impl Into<String>,
+        due: NaiveDate,
+        timing: Timing,
+        message: impl Into<String>,
+    ) -> CheckResult {
+        self.result(self.status(timing), subject, message)
+            .with_due(due)
     }
 
     /// An `insufficient-data` result naming the missing or unusable field.
     pub fn insufficient(&self, subject: impl Into<String>, field: &str, why: &str) -> CheckResult {
         self.result(Status::InsufficientData, subject, why.to_string())
             .with_evidence("missing_field", field)
+    }
+
+    /// One current `insufficient-data` result for each period of care that cannot be used: one
+    /// with no episodes (its start is unknown), or one starting after the evaluation date (a
+    /// data error, never evidence). No due date: none can be fixed without the start.
+    pub fn unusable_periods(&self, ctx: &Context, periods: &[PeriodOfCare]) -> Vec<CheckResult> {
+        let mut results = Vec::new();
+        for (i, period) in periods.iter().enumerate() {
+            let r = match period.start() {
+                None => self.insufficient(
+                    format!("period of care {}", i + 1),
+                    "periods_of_care[].episodes",
+                    "A period of care has no episodes, so its start date is unknown; add its episodes.",
+                ),
+                Some(start) if ctx.is_future(start) => self.insufficient(
+                    format!("period of care from {start}"),
+                    "periods_of_care[].episodes[].start",
+                    &format!(
+                        "A period of care is recorded as starting on {}, after the evaluation date {}; it is not counted until the date is corrected.",
+                        dates::format_long(start),
+                        dates::format_long(ctx.evaluation_date)
+                    ),
+                ),
+                Some(_) => continue,
+            };
+            results.push(r.with_current(true));
+        }
+        results
+    }
+
+    /// An `insufficient-data` result for a check whose evidence lies in `section`, which the
+    /// record's sources did not supply ([`CareRecord::supplied`]): not recorded is not
+    /// did-not-happen, so this is never a `breach`. The evidence names the section as the
+    /// missing field, and the sources that did supply the record. It is current (something to
+    /// put right now); a caller reporting on a period that is over may unmark it.
+    pub fn not_supplied(
+        &self,
+        subject: impl Into<String>,
+        record: &CareRecord,
+        section: Section,
+    ) -> CheckResult {
+        let sources = record
+            .provenance
+            .as_ref()
+            .map_or_else(|| "none".to_string(), |p| p.sources_text());
+        let label = section.label();
+        self.insufficient(
+            subject,
+            section.as_str(),
+            &format!(
+                "The record's sources ({sources}) do not supply {label}, so this cannot be checked; add {label} from the case record (not recorded does not mean not done)."
+            ),
+        )
+        .with_evidence("supplied_by", sources)
+        .with_current(true)
     }
 }
 
@@ -179,9 +326,12 @@ pub enum Timing {
 }
 
 impl Timing {
+    /// `met` only when the event happened on time; not yet due beyond the look-ahead window is
+    /// `upcoming`, never `met`.
     pub fn status(self) -> Status {
         match self {
-            Timing::OnTime { .. } | Timing::NotYetDue { .. } => Status::Met,
+            Timing::OnTime { .. } => Status::Met,
+            Timing::NotYetDue { .. } => Status::Upcoming,
             Timing::Late { .. } | Timing::Overdue { .. } => Status::Breach,
             Timing::DueSoon { .. } => Status::DueSoon,
         }
@@ -247,5 +397,182 @@ pub fn describe(what: &str, done_verb: &str, due: NaiveDate, timing: Timing) -> 
             "{what} is due by {due_text}, in {}.",
             dates::plural(days_left, "day")
         ),
+    }
+}
+
+/// As [`describe`], for a timescale the law does not fix: the sentence names the timescale
+/// ("local timescale: 28 days") and speaks of what is expected, never of a deadline missed, e.g.
+/// "First appointment for referral R1 has not been held: 10 days past 31 Mar 2025 (local
+/// timescale: 28 days)."
+pub fn describe_local(
+    what: &str,
+    done_verb: &str,
+    due: NaiveDate,
+    timing: Timing,
+    timescale: &str,
+) -> String {
+    let due_text = dates::format_long(due);
+    let body = match timing {
+        Timing::OnTime { done } => {
+            format!(
+                "was {done_verb} on {}, by {due_text}",
+                dates::format_long(done)
+            )
+        }
+        Timing::Late { done, days_late } => format!(
+            "was {done_verb} on {}, {} after {due_text}",
+            dates::format_long(done),
+            dates::plural(days_late, "day")
+        ),
+        Timing::Overdue { days_overdue } => format!(
+            "has not been {done_verb}: {} past {due_text}",
+            dates::plural(days_overdue, "day")
+        ),
+        Timing::DueSoon { days_left: 0 } => format!("is expected today, {due_text}"),
+        Timing::DueSoon { days_left } | Timing::NotYetDue { days_left } => format!(
+            "is expected by {due_text}, in {}",
+            dates::plural(days_left, "day")
+        ),
+    };
+    format!("{what} {body} (local timescale: {timescale}).")
+}
+
+/// "28 days", "20 working days": the length of a local timescale, as [`describe_local`] names it.
+pub fn timescale(n: u32, unit: &str) -> String {
+    dates::plural(i64::from(n), unit)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ymd;
+
+    fn context(evaluation_date: NaiveDate) -> Context {
+        Context {
+            evaluation_date,
+            look_ahead_days: 28,
+            calendar: Calendar::new([], ymd(2000, 1, 1), ymd(2040, 12, 31)),
+            settings: String::new(),
+        }
+    }
+
+    #[test]
+    fn not_yet_due_is_upcoming_never_met() {
+        // Due 31 Mar 2025. On 2 Mar, 29 days left: beyond the 28-day window, upcoming; on 3 Mar,
+        // 28 days left: due soon; on the day itself, due soon (due today); the day after, breach.
+        let due = ymd(2025, 3, 31);
+        assert_eq!(
+            context(ymd(2025, 3, 2)).timing(due, None).status(),
+            Status::Upcoming
+        );
+        assert_eq!(
+            context(ymd(2025, 3, 3)).timing(due, None).status(),
+            Status::DueSoon
+        );
+        assert_eq!(context(due).timing(due, None).status(), Status::DueSoon);
+        assert_eq!(
+            context(ymd(2025, 4, 1)).timing(due, None).status(),
+            Status::Breach
+        );
+        // Done on the deadline: met; a day after: breach.
+        let ctx = context(ymd(2025, 6, 1));
+        assert_eq!(ctx.timing(due, Some(due)).status(), Status::Met);
+        assert_eq!(
+            ctx.timing(due, Some(ymd(2025, 4, 1))).status(),
+            Status::Breach
+        );
+    }
+
+    #[test]
+    fn a_local_timescale_passed_is_a_warning() {
+        let local = CheckInfo::local("referral-seen", "Seen within 28 days", "HC 2016 para 84");
+        let statutory =
+            CheckInfo::statutory("first-review", "First review", "CPPCR 2010 reg 33(1)");
+        let ctx = context(ymd(2025, 4, 10));
+        let due = ymd(2025, 3, 31);
+        let overdue = ctx.timing(due, None);
+        assert_eq!(local.status(overdue), Status::Warning);
+        assert_eq!(statutory.status(overdue), Status::Breach);
+        let late = ctx.timing(due, Some(ymd(2025, 4, 1)));
+        assert_eq!(local.status(late), Status::Warning);
+        for timing in [
+            ctx.timing(ymd(2025, 4, 20), None),
+            ctx.timing(due, Some(due)),
+        ] {
+            assert_eq!(local.status(timing), statutory.status(timing));
+        }
+        let r = local.timed("referral R1", due, overdue, "m");
+        assert_eq!((r.status, r.due), (Status::Warning, Some(due)));
+        assert_eq!(local.basis.as_str(), "local");
+    }
+
+    #[test]
+    fn local_messages_name_the_timescale_and_no_deadline() {
+        // Referred 3 Mar 2025, 28 days: 31 Mar 2025.
+        let due = ymd(2025, 3, 31);
+        let what = "First appointment for referral R1";
+        let ctx = context(ymd(2025, 4, 10));
+        let ts = timescale(28, "day");
+        assert_eq!(ts, "28 days");
+        let cases = [
+            (
+                ctx.timing(due, None),
+                "First appointment for referral R1 has not been held: 10 days past 31 Mar 2025 (local timescale: 28 days).",
+            ),
+            (
+                ctx.timing(due, Some(ymd(2025, 4, 1))),
+                "First appointment for referral R1 was held on 1 Apr 2025, 1 day after 31 Mar 2025 (local timescale: 28 days).",
+            ),
+            (
+                ctx.timing(due, Some(due)),
+                "First appointment for referral R1 was held on 31 Mar 2025, by 31 Mar 2025 (local timescale: 28 days).",
+            ),
+            (
+                context(due).timing(due, None),
+                "First appointment for referral R1 is expected today, 31 Mar 2025 (local timescale: 28 days).",
+            ),
+            (
+                context(ymd(2025, 3, 21)).timing(due, None),
+                "First appointment for referral R1 is expected by 31 Mar 2025, in 10 days (local timescale: 28 days).",
+            ),
+        ];
+        for (timing, message) in cases {
+            let text = describe_local(what, "held", due, timing, &ts);
+            assert_eq!(text, message);
+            for deadline_word in ["due", "overdue", "late"] {
+                assert!(!text.contains(deadline_word), "{text}");
+            }
+        }
+    }
+
+    #[test]
+    fn current_and_new_statuses_cross_as_json() {
+        let info = CheckInfo::guidance("x", "X", "EWG 2017 rec 1");
+        let r = info.result(Status::Upcoming, "child", "m");
+        let text = serde_json::to_string(&r).unwrap();
+        assert!(!text.contains("current"), "{text}");
+        assert!(text.contains(r#""status":"upcoming""#), "{text}");
+        let r = info
+            .result(Status::Warning, "child", "m")
+            .with_current(true);
+        let text = serde_json::to_string(&r).unwrap();
+        assert!(text.contains(r#""current":true"#), "{text}");
+        assert_eq!(serde_json::from_str::<CheckResult>(&text).unwrap(), r);
+        for status in [
+            Status::Met,
+            Status::Upcoming,
+            Status::DueSoon,
+            Status::Breach,
+            Status::Warning,
+            Status::NotApplicable,
+            Status::InsufficientData,
+        ] {
+            let json = serde_json::to_string(&status).unwrap();
+            assert_eq!(json, format!("\"{}\"", status.as_str()));
+        }
+        for basis in [Basis::Statutory, Basis::Guidance, Basis::Local] {
+            let json = serde_json::to_string(&basis).unwrap();
+            assert_eq!(json, format!("\"{}\"", basis.as_str()));
+        }
     }
 }

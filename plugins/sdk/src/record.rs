@@ -6,6 +6,15 @@
 //! records are incomplete; a policy that needs a missing field reports `insufficient-data`
 //! naming it rather than guessing. The host's validation decides which fields a record must
 //! carry to be stored (see `host/src/records/validate.rs`).
+//!
+//! Provenance: a record may say which of its sections its sources supplied ([`Provenance`],
+//! sections named by [`Section`]). A section not listed is unknown, not empty: "not recorded is
+//! not did-not-happen", so a policy whose evidence lies there answers `insufficient_data` naming
+//! the section ([`CareRecord::supplied`], `CheckInfo::not_supplied`), never a breach. A record
+//! without provenance supplied everything, so records written before provenance stay valid; the
+//! schema version stays 1 (the field is optional). [`Section::SSDA903`] lists what the DfE
+//! return supplies: the child, periods of care, placements (dates, type, provider, postcode),
+//! review dates and participation, and the OC2 SDQ.
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -68,6 +77,30 @@ model! {
         pub education: Option<Education>,
         #[serde(default)]
         pub leaving_care: Option<LeavingCare>,
+        /// Which sections of the record its sources supplied, by which source and as of when.
+        /// Absent: everything was supplied (a record kept by hand, or written before provenance
+        /// existed). Present: only the sections listed are complete; every other section is
+        /// unknown, not empty ("not recorded is not did-not-happen"), and policies report
+        /// `insufficient_data` for checks whose evidence lies there.
+        #[serde(default)]
+        pub provenance: Option<Provenance>,
+    }
+
+    /// Where a record's sections came from (see [`CareRecord::supplied`]).
+    pub struct Provenance {
+        pub sections: Vec<SuppliedSection>,
+    }
+
+    /// One section of the record supplied by one source.
+    pub struct SuppliedSection {
+        pub section: Section,
+        /// The source, for example `ssda903` (the DfE children-looked-after return) or the name
+        /// of the case-management system.
+        pub source: String,
+        /// The date the source's data is complete to (for an SSDA903 return, 31 March of its
+        /// collection year).
+        #[serde(default)]
+        pub as_of: Option<NaiveDate>,
     }
 
     /// Who the child is and who is responsible for them.
@@ -202,7 +235,9 @@ model! {
         /// How the child's views were conveyed (SSDA903 REVIEW_CODE).
         #[serde(default)]
         pub participation: Option<Participation>,
-        /// Whether the child was asked who they wanted with them, and whom they chose (EWG 2017 rec 3).
+        /// Kept so older records stay valid; no built-in policy reads it. EWG 2017 rec 3 (who
+        /// the young person wants with them) concerns mental-health assessments, not reviews:
+        /// record it on `health.mental_health_assessments[].accompaniment`.
         #[serde(default)]
         pub accompaniment: Option<Accompaniment>,
         /// The mental-health item every review must include (EWG 2017 rec 11).
@@ -270,6 +305,10 @@ model! {
         pub date: NaiveDate,
         #[serde(default)]
         pub by: Option<String>,
+        /// Whether the young person was asked who they wanted with them at the assessment, and
+        /// whom they chose (EWG 2017 rec 3).
+        #[serde(default)]
+        pub accompaniment: Option<Accompaniment>,
     }
 
     pub struct MentalHealthReferral {
@@ -353,6 +392,77 @@ model! {
 }
 
 code_enum! {
+    /// A section of the care record, as provenance names it: the record's top-level parts, and
+    /// finer parts where a source supplies only some of one (`reviews.dates` without
+    /// `reviews.mental_health`, say). Listing a part supplies that part; listing a whole
+    /// (`health`) supplies every part of it.
+    pub enum Section {
+        #[serde(rename = "child")]
+        Child,
+        #[serde(rename = "periods_of_care")]
+        PeriodsOfCare,
+        /// All of `placements`: its three parts below.
+        #[serde(rename = "placements")]
+        Placements,
+        /// The placements themselves: id, dates, type, provider, setting, postcode, reason for change.
+        #[serde(rename = "placements.dates")]
+        PlacementDates,
+        /// Location authority, distance, emergency flag, notice to the area authority, director's approval.
+        #[serde(rename = "placements.out_of_area")]
+        PlacementOutOfArea,
+        /// Health commissioner and the named mental-health service.
+        #[serde(rename = "placements.health")]
+        PlacementHealth,
+        #[serde(rename = "iro_assignments")]
+        IroAssignments,
+        #[serde(rename = "virtual_mental_health_lead")]
+        VirtualMentalHealthLead,
+        /// All of `reviews`: its parts below.
+        #[serde(rename = "reviews")]
+        Reviews,
+        /// The reviews held, by date.
+        #[serde(rename = "reviews.dates")]
+        ReviewDates,
+        /// How the child's views were conveyed to each review (PN0-PN7).
+        #[serde(rename = "reviews.participation")]
+        ReviewParticipation,
+        /// Who chaired each review.
+        #[serde(rename = "reviews.chair")]
+        ReviewChair,
+        /// The mental-health item of each review (EWG 2017 rec 11).
+        #[serde(rename = "reviews.mental_health")]
+        ReviewMentalHealth,
+        /// Other items discussed at each review.
+        #[serde(rename = "reviews.items_discussed")]
+        ReviewItems,
+        /// All of `health`: its parts below.
+        #[serde(rename = "health")]
+        Health,
+        #[serde(rename = "health.assessments")]
+        HealthAssessments,
+        #[serde(rename = "health.dental_checks")]
+        DentalChecks,
+        #[serde(rename = "health.sdq")]
+        Sdq,
+        #[serde(rename = "health.mental_health_assessments")]
+        MentalHealthAssessments,
+        #[serde(rename = "health.mental_health_referrals")]
+        MentalHealthReferrals,
+        #[serde(rename = "caregivers")]
+        Caregivers,
+        /// All of `education`: its parts below.
+        #[serde(rename = "education")]
+        Education,
+        #[serde(rename = "education.school")]
+        School,
+        #[serde(rename = "education.designated_teacher")]
+        DesignatedTeacher,
+        #[serde(rename = "education.pep_reviews")]
+        PepReviews,
+        #[serde(rename = "leaving_care")]
+        LeavingCare,
+    }
+
     /// SSDA903 SEX, current codes.
     pub enum Sex {
         #[serde(rename = "M")]
@@ -448,7 +558,210 @@ impl MentalHealthOutcome {
     }
 }
 
+impl Section {
+    /// Every section, wholes and parts.
+    pub const ALL: [Section; 26] = [
+        Section::Child,
+        Section::PeriodsOfCare,
+        Section::Placements,
+        Section::PlacementDates,
+        Section::PlacementOutOfArea,
+        Section::PlacementHealth,
+        Section::IroAssignments,
+        Section::VirtualMentalHealthLead,
+        Section::Reviews,
+        Section::ReviewDates,
+        Section::ReviewParticipation,
+        Section::ReviewChair,
+        Section::ReviewMentalHealth,
+        Section::ReviewItems,
+        Section::Health,
+        Section::HealthAssessments,
+        Section::DentalChecks,
+        Section::Sdq,
+        Section::MentalHealthAssessments,
+        Section::MentalHealthReferrals,
+        Section::Caregivers,
+        Section::Education,
+        Section::School,
+        Section::DesignatedTeacher,
+        Section::PepReviews,
+        Section::LeavingCare,
+    ];
+
+    /// What the DfE SSDA903 return supplies: the child, periods of care (episodes), placements
+    /// (dates, type, provider, postcode), review dates and participation codes, and the OC2 SDQ.
+    /// Not IROs, health-assessment dates, dental checks, caregivers, the virtual mental health
+    /// lead, the mental-health item at reviews, out-of-area details, education or leaving care.
+    pub const SSDA903: [Section; 6] = [
+        Section::Child,
+        Section::PeriodsOfCare,
+        Section::PlacementDates,
+        Section::ReviewDates,
+        Section::ReviewParticipation,
+        Section::Sdq,
+    ];
+
+    /// The name provenance uses, for example `reviews.dates`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Section::Child => "child",
+            Section::PeriodsOfCare => "periods_of_care",
+            Section::Placements => "placements",
+            Section::PlacementDates => "placements.dates",
+            Section::PlacementOutOfArea => "placements.out_of_area",
+            Section::PlacementHealth => "placements.health",
+            Section::IroAssignments => "iro_assignments",
+            Section::VirtualMentalHealthLead => "virtual_mental_health_lead",
+            Section::Reviews => "reviews",
+            Section::ReviewDates => "reviews.dates",
+            Section::ReviewParticipation => "reviews.participation",
+            Section::ReviewChair => "reviews.chair",
+            Section::ReviewMentalHealth => "reviews.mental_health",
+            Section::ReviewItems => "reviews.items_discussed",
+            Section::Health => "health",
+            Section::HealthAssessments => "health.assessments",
+            Section::DentalChecks => "health.dental_checks",
+            Section::Sdq => "health.sdq",
+            Section::MentalHealthAssessments => "health.mental_health_assessments",
+            Section::MentalHealthReferrals => "health.mental_health_referrals",
+            Section::Caregivers => "caregivers",
+            Section::Education => "education",
+            Section::School => "education.school",
+            Section::DesignatedTeacher => "education.designated_teacher",
+            Section::PepReviews => "education.pep_reviews",
+            Section::LeavingCare => "leaving_care",
+        }
+    }
+
+    /// The section in words, for messages: "the health assessments".
+    pub fn label(self) -> &'static str {
+        match self {
+            Section::Child => "the child's details",
+            Section::PeriodsOfCare => "the periods of care",
+            Section::Placements => "the placements",
+            Section::PlacementDates => "the placements",
+            Section::PlacementOutOfArea => "the placements' out-of-area details",
+            Section::PlacementHealth => {
+                "the placements' health commissioner and mental-health service"
+            }
+            Section::IroAssignments => "the IRO assignments",
+            Section::VirtualMentalHealthLead => "the virtual mental health lead",
+            Section::Reviews => "the reviews",
+            Section::ReviewDates => "the review dates",
+            Section::ReviewParticipation => "the child's participation in reviews",
+            Section::ReviewChair => "who chaired each review",
+            Section::ReviewMentalHealth => "the mental-health item at reviews",
+            Section::ReviewItems => "the items discussed at reviews",
+            Section::Health => "the health record",
+            Section::HealthAssessments => "the health assessments",
+            Section::DentalChecks => "the dental checks",
+            Section::Sdq => "the SDQs",
+            Section::MentalHealthAssessments => "the mental-health assessments",
+            Section::MentalHealthReferrals => "the mental-health referrals",
+            Section::Caregivers => "the caregivers",
+            Section::Education => "the education details",
+            Section::School => "the school",
+            Section::DesignatedTeacher => "the designated teacher",
+            Section::PepReviews => "the PEP reviews",
+            Section::LeavingCare => "the leaving-care details",
+        }
+    }
+
+    /// The whole this section is a part of, if it is a part.
+    pub fn whole(self) -> Option<Section> {
+        match self {
+            Section::PlacementDates | Section::PlacementOutOfArea | Section::PlacementHealth => {
+                Some(Section::Placements)
+            }
+            Section::ReviewDates
+            | Section::ReviewParticipation
+            | Section::ReviewChair
+            | Section::ReviewMentalHealth
+            | Section::ReviewItems => Some(Section::Reviews),
+            Section::HealthAssessments
+            | Section::DentalChecks
+            | Section::Sdq
+            | Section::MentalHealthAssessments
+            | Section::MentalHealthReferrals => Some(Section::Health),
+            Section::School | Section::DesignatedTeacher | Section::PepReviews => {
+                Some(Section::Education)
+            }
+            _ => None,
+        }
+    }
+
+    /// The parts of a whole (empty for a part or an undivided section).
+    pub fn parts(self) -> impl Iterator<Item = Section> {
+        Section::ALL
+            .into_iter()
+            .filter(move |s| s.whole() == Some(self))
+    }
+}
+
+impl Provenance {
+    /// Provenance saying `source` supplied `sections`, complete as of `as_of`.
+    pub fn from_source(source: &str, as_of: Option<NaiveDate>, sections: &[Section]) -> Self {
+        Provenance {
+            sections: sections
+                .iter()
+                .map(|&section| SuppliedSection {
+                    section,
+                    source: source.to_string(),
+                    as_of,
+                })
+                .collect(),
+        }
+    }
+
+    fn lists(&self, section: Section) -> bool {
+        self.sections.iter().any(|s| s.section == section)
+    }
+
+    /// Whether `section` was supplied: it is listed, or the whole it is part of is, or (for a
+    /// whole) every one of its parts is.
+    pub fn supplies(&self, section: Section) -> bool {
+        self.lists(section)
+            || section.whole().is_some_and(|w| self.lists(w))
+            || (section.parts().next().is_some() && section.parts().all(|p| self.lists(p)))
+    }
+
+    /// The sources named, each with the latest date it is complete to, for messages:
+    /// "ssda903 as of 31 Mar 2025".
+    pub fn sources_text(&self) -> String {
+        let mut sources: Vec<(&str, Option<NaiveDate>)> = Vec::new();
+        for s in &self.sections {
+            match sources.iter_mut().find(|(name, _)| *name == s.source) {
+                Some((_, as_of)) => *as_of = (*as_of).max(s.as_of),
+                None => sources.push((s.source.as_str(), s.as_of)),
+            }
+        }
+        if sources.is_empty() {
+            return "none".into();
+        }
+        sources
+            .iter()
+            .map(|(name, as_of)| match as_of {
+                Some(d) => format!("{name} as of {}", crate::dates::format_long(*d)),
+                None => (*name).to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
 impl CareRecord {
+    /// Whether the record's sources supplied `section` (see [`Provenance::supplies`]). A record
+    /// without provenance supplied everything.
+    pub fn supplied(&self, section: Section) -> bool {
+        self.provenance.as_ref().is_none_or(|p| p.supplies(section))
+    }
+
+    /// The first of `sections` the record's sources did not supply, if any.
+    pub fn unsupplied(&self, sections: &[Section]) -> Option<Section> {
+        sections.iter().copied().find(|s| !self.supplied(*s))
+    }
+
     /// The period of care that contains `date`, if any.
     pub fn period_containing(&self, date: NaiveDate) -> Option<&PeriodOfCare> {
         self.periods_of_care.iter().find(|p| p.contains(date))
@@ -460,5 +773,122 @@ impl CareRecord {
             .iter()
             .filter(|a| a.from <= date && a.to.is_none_or(|to| to >= date))
             .max_by_key(|a| a.from)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ymd;
+
+    #[test]
+    fn a_record_without_provenance_supplied_everything() {
+        let r: CareRecord = serde_json::from_str(r#"{"schema_version": 1}"#).unwrap();
+        assert!(Section::ALL.iter().all(|s| r.supplied(*s)));
+        assert_eq!(r.unsupplied(&Section::ALL), None);
+    }
+
+    #[test]
+    fn ssda903_supplies_its_sections_and_no_others() {
+        let r: CareRecord = serde_json::from_str(
+            r#"{"provenance": {"sections": [
+                {"section": "child", "source": "ssda903", "as_of": "2025-03-31"},
+                {"section": "periods_of_care", "source": "ssda903", "as_of": "2025-03-31"},
+                {"section": "placements.dates", "source": "ssda903", "as_of": "2025-03-31"},
+                {"section": "reviews.dates", "source": "ssda903", "as_of": "2025-03-31"},
+                {"section": "reviews.participation", "source": "ssda903", "as_of": "2025-03-31"},
+                {"section": "health.sdq", "source": "ssda903", "as_of": "2025-03-31"}
+            ]}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            r.provenance,
+            Some(Provenance::from_source(
+                "ssda903",
+                Some(ymd(2025, 3, 31)),
+                &Section::SSDA903
+            ))
+        );
+        for s in Section::SSDA903 {
+            assert!(r.supplied(s), "{s:?}");
+        }
+        for s in [
+            Section::IroAssignments,
+            Section::HealthAssessments,
+            Section::DentalChecks,
+            Section::Caregivers,
+            Section::VirtualMentalHealthLead,
+            Section::ReviewMentalHealth,
+            Section::PlacementOutOfArea,
+            Section::PlacementHealth,
+            Section::Education,
+            Section::PepReviews,
+            Section::LeavingCare,
+            // Wholes with only some parts supplied are not supplied.
+            Section::Reviews,
+            Section::Health,
+            Section::Placements,
+        ] {
+            assert!(!r.supplied(s), "{s:?}");
+        }
+        assert_eq!(
+            r.unsupplied(&[
+                Section::PeriodsOfCare,
+                Section::ReviewDates,
+                Section::IroAssignments
+            ]),
+            Some(Section::IroAssignments)
+        );
+        assert_eq!(
+            r.provenance.as_ref().unwrap().sources_text(),
+            "ssda903 as of 31 Mar 2025"
+        );
+    }
+
+    #[test]
+    fn a_whole_supplies_its_parts_and_all_parts_make_the_whole() {
+        let p = Provenance::from_source("case-system", None, &[Section::Health]);
+        assert!(p.supplies(Section::Sdq));
+        assert!(p.supplies(Section::MentalHealthReferrals));
+        assert!(!p.supplies(Section::Reviews));
+        let parts: Vec<Section> = Section::Education.parts().collect();
+        assert_eq!(
+            parts,
+            [
+                Section::School,
+                Section::DesignatedTeacher,
+                Section::PepReviews
+            ]
+        );
+        let p = Provenance::from_source("school-system", Some(ymd(2025, 7, 18)), &parts);
+        assert!(p.supplies(Section::Education));
+        assert_eq!(p.sources_text(), "school-system as of 18 Jul 2025");
+        // Names round-trip and every part names its whole.
+        for s in Section::ALL {
+            let json = serde_json::to_string(&s).unwrap();
+            assert_eq!(json, format!("\"{}\"", s.as_str()));
+            if let Some(whole) = s.whole() {
+                assert!(
+                    s.as_str().starts_with(&format!("{}.", whole.as_str())),
+                    "{s:?}"
+                );
+            }
+        }
+        assert!(serde_json::from_str::<Section>(r#""reviews.chair""#).is_ok());
+        assert!(serde_json::from_str::<Section>(r#""reviews.accompaniment""#).is_err());
+    }
+
+    #[test]
+    fn schema_version_1_records_stay_valid() {
+        // A record as written before provenance, with an accompaniment at a review.
+        let r: CareRecord = serde_json::from_str(
+            r#"{"schema_version": 1, "reviews": [{"date": "2025-01-22",
+                "accompaniment": {"asked": true, "chosen": "aunt"}}],
+               "health": {"mental_health_assessments": [{"date": "2025-02-01", "by": "CAMHS"}]}}"#,
+        )
+        .unwrap();
+        assert_eq!(r.schema_version, SCHEMA_VERSION);
+        assert!(r.provenance.is_none());
+        assert_eq!(r.health.mental_health_assessments[0].accompaniment, None);
     }
 }

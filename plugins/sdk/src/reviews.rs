@@ -14,6 +14,9 @@
 //!   reported separately;
 //! - the schedule stops when the period ends before the next due date, or at the first review that
 //!   is still outstanding (the next clock runs only from a review actually held).
+//!
+//! The occurrences themselves are the SDK's general recurring requirement
+//! ([`crate::recurring::occurrences`]), which every other recurring check uses too.
 
 use chrono::NaiveDate;
 use schemars::JsonSchema;
@@ -21,6 +24,7 @@ use serde::Deserialize;
 
 use crate::dates::{self, Calendar, DateError};
 use crate::record::{CareRecord, PeriodOfCare};
+use crate::recurring;
 use crate::settings::{Settings, at_most};
 
 /// Intervals between reviews: the `statutory-review-timeliness` policy's settings. The defaults
@@ -144,38 +148,40 @@ fn period_schedule(
 ) -> PeriodSchedule {
     let start = period.start().expect("filtered to periods with a start");
     let end = period.end();
-    let mut in_period = held.iter().copied().filter(|d| period.contains(*d));
+    let in_period: Vec<NaiveDate> = held
+        .iter()
+        .copied()
+        .filter(|d| period.contains(*d))
+        .collect();
     let mut schedule = PeriodSchedule {
         start,
         end,
         reviews: Vec::new(),
         calendar_error: None,
     };
-    let mut due = match calendar.add_working_days(start, intervals.first_review_working_days) {
+    let first_due = match calendar.add_working_days(start, intervals.first_review_working_days) {
         Ok(due) => due,
         Err(e) => {
             schedule.calendar_error = Some(e);
             return schedule;
         }
     };
-    let mut number = 1;
     // The period ending before a review falls due means nothing more was owed.
-    while end.is_none_or(|e| e >= due) {
-        let held_on = in_period.next();
-        schedule.reviews.push(DueReview {
-            number,
-            due,
-            held: held_on,
-        });
-        let Some(held_on) = held_on else { break };
+    schedule.reviews = recurring::occurrences(first_due, &in_period, end, |number, held_on| {
         let months = if number == 1 {
             intervals.second_review_months
         } else {
             intervals.later_review_months
         };
-        due = dates::add_months(held_on, months);
-        number += 1;
-    }
+        dates::add_months(held_on, months)
+    })
+    .into_iter()
+    .map(|o| DueReview {
+        number: o.number,
+        due: o.due,
+        held: o.held,
+    })
+    .collect();
     schedule
 }
 

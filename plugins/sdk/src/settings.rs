@@ -61,9 +61,21 @@ pub fn reviews_from_at_latest(
     limit: NaiveDate,
     source: &str,
 ) -> Result<(), String> {
+    from_at_latest(name, value, limit, source, "reviews")
+}
+
+/// A bound check for the date from which a rule applies to `what` (reviews, assessments):
+/// `value` must be no later than the `limit` the `source` sets.
+pub fn from_at_latest(
+    name: &str,
+    value: NaiveDate,
+    limit: NaiveDate,
+    source: &str,
+    what: &str,
+) -> Result<(), String> {
     if value > limit {
         Err(format!(
-            "setting `{name}` is {value}, but {source} applies to reviews from {limit} at the latest: a local authority may tighten this figure, not loosen it"
+            "setting `{name}` is {value}, but {source} applies to {what} from {limit} at the latest: a local authority may tighten this figure, not loosen it"
         ))
     } else {
         Ok(())

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use crate::outcome::{CheckResult, Context};
 use crate::projection::Projection;
-use crate::record::CareRecord;
+use crate::record::{CareRecord, Provenance, Section};
 use crate::{Policy, describe, evaluate_json};
 
 /// A date for a hand-worked case; panics if there is no such day.
@@ -102,6 +102,67 @@ pub fn assert_reads_suffice_on_rich_record<P: Policy>(
     assert!(projected["child"].get("name").is_none());
     assert_ne!(projected, full);
     assert_reads_suffice::<P>(&context(evaluation_date), &full)
+}
+
+/// The date the SSDA903 provenance of [`ssda903_only`] is complete to: the end of the 2024-25
+/// collection year.
+pub fn ssda903_as_of() -> NaiveDate {
+    ymd(2025, 3, 31)
+}
+
+/// `record` as if it came from an SSDA903 return alone: its provenance says only the sections
+/// the return supplies ([`Section::SSDA903`]) were supplied, as of 31 Mar 2025. The other
+/// sections are unknown, whatever the record holds in them.
+pub fn ssda903_only(mut record: Value) -> Value {
+    let provenance = Provenance::from_source("ssda903", Some(ssda903_as_of()), &Section::SSDA903);
+    record["provenance"] = serde_json::to_value(provenance).expect("provenance serialises");
+    record
+}
+
+/// Asserts that every one of `results` is a current `insufficient_data` naming `section` as the
+/// missing field: what a check answers when the record's sources did not supply its evidence.
+pub fn assert_not_supplied(results: &[CheckResult], section: &str) {
+    assert!(!results.is_empty());
+    for r in results {
+        assert_eq!(
+            (r.status, r.current, evidence(r, "missing_field")),
+            (crate::Status::InsufficientData, true, Some(section)),
+            "{r:#?}"
+        );
+    }
+}
+
+/// Asserts that every result of a `local` check of `P` that speaks of its timescale (`met`,
+/// `upcoming`, `due_soon`, `warning`) names it ("local timescale: …") and reads like no
+/// statutory deadline (no "due by", "overdue" or "late"), and that none is a `breach`.
+pub fn assert_local_messages<P: Policy>(results: &[CheckResult]) {
+    let metadata = describe::<P>();
+    for r in results {
+        let Some(info) = metadata.check(&r.check) else {
+            panic!("undeclared check {}", r.check)
+        };
+        if info.basis != crate::Basis::Local {
+            continue;
+        }
+        assert_ne!(r.status, crate::Status::Breach, "{r:#?}");
+        if matches!(
+            r.status,
+            crate::Status::Met
+                | crate::Status::Upcoming
+                | crate::Status::DueSoon
+                | crate::Status::Warning
+        ) {
+            assert!(r.message.contains("local timescale: "), "{r:#?}");
+            for deadline in ["due by", "overdue", " late"] {
+                assert!(!r.message.contains(deadline), "{r:#?}");
+            }
+        }
+    }
+}
+
+/// The results marked current ([`CheckResult::current`]).
+pub fn current(results: &[CheckResult]) -> Vec<&CheckResult> {
+    results.iter().filter(|r| r.current).collect()
 }
 
 /// The value of the evidence item `key` on `result`, if it has one.

@@ -1,15 +1,21 @@
-//! Checks the shipped working-day calendar (`policies/calendars/england-and-wales.toml`)
-//! against rules worked out here, independently of the file. Every policy's deadlines depend on
-//! this list, so a missing or extra day would move deadlines silently.
-//!
-//! The independent computation: Easter by the anonymous Gregorian algorithm
-//! (Meeus/Jones/Butcher), the first/last Monday rules of the Banking and Financial Dealings
-//! Act 1971, the weekend substitute-day rules, and the moved and one-off days proclaimed
-//! between 2000 and 2027. The 2024-2027 rows must also equal the table in the statutory-rules
-//! reference word for word.
+//! Checks the shipped working-day calendar (`policies/calendars/england-and-wales.toml`). Every
+//! policy's deadlines depend on this list, so a missing or extra day would move deadlines
+//! silently. Four independent checks:
+//! - the file is exactly what the SDK's generator (`carecheck_sdk::bank_holidays`) writes
+//!   (run with `CARECHECK_REGENERATE_CALENDAR=1` to rewrite it after changing the generator);
+//! - the 2024-2027 rows equal the table in the statutory-rules reference word for word;
+//! - 2000-2027 equal the hand-checked list the file held before it was generated
+//!   (`tests/data/england-and-wales-2000-2027.txt`), names included;
+//! - every year equals rules worked out here, independently of the generator: Easter by the
+//!   anonymous Gregorian algorithm (Meeus/Jones/Butcher; the generator uses Lilius and
+//!   Clavius's computus), the first/last Monday rules of the Banking and Financial Dealings
+//!   Act 1971, the weekend substitute-day rules, and the moved and one-off days proclaimed.
 
 use std::collections::BTreeSet;
 
+use carecheck_sdk::calendar_file::{
+    CalendarFile as SdkCalendarFile, ENGLAND_AND_WALES_HEADER, generated_england_and_wales,
+};
 use carecheck_sdk::dates::{Calendar, parse_iso_date};
 use chrono::{Datelike, Days, NaiveDate, Weekday};
 use serde::Deserialize;
@@ -30,13 +36,21 @@ struct Day {
     name: String,
 }
 
+const PATH: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../policies/calendars/england-and-wales.toml"
+);
+
+/// The years the shipped file covers.
+const FIRST: i32 = 2000;
+const LAST: i32 = 2040;
+
+fn text() -> String {
+    std::fs::read_to_string(PATH).unwrap_or_else(|e| panic!("reading {PATH}: {e}"))
+}
+
 fn load() -> CalendarFile {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../policies/calendars/england-and-wales.toml"
-    );
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("reading {path}: {e}"));
-    toml::from_str(&text).unwrap_or_else(|e| panic!("parsing {path}: {e}"))
+    toml::from_str(&text()).unwrap_or_else(|e| panic!("parsing {PATH}: {e}"))
 }
 
 fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -166,11 +180,49 @@ fn easter_algorithm_matches_known_dates() {
 }
 
 #[test]
+fn the_shipped_file_is_the_generated_one() {
+    let generated = generated_england_and_wales().to_toml(ENGLAND_AND_WALES_HEADER);
+    if std::env::var_os("CARECHECK_REGENERATE_CALENDAR").is_some() {
+        std::fs::write(PATH, &generated).unwrap_or_else(|e| panic!("writing {PATH}: {e}"));
+    }
+    assert!(
+        text() == generated,
+        "{PATH} differs from the generator's output: regenerate it with CARECHECK_REGENERATE_CALENDAR=1 cargo test -p carecheck-sdk --features calendar-file --test calendar_data shipped_file"
+    );
+    // And it reads back as the same calendar through the SDK's own parser.
+    assert_eq!(
+        SdkCalendarFile::parse(&generated),
+        Ok(generated_england_and_wales())
+    );
+}
+
+#[test]
+fn years_2000_to_2027_equal_the_hand_checked_list() {
+    let fixture = include_str!("data/england-and-wales-2000-2027.txt");
+    let before: Vec<(String, String)> = fixture
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(|l| {
+            let (date, name) = l.split_once(' ').expect("date, space, name");
+            (date.to_string(), name.to_string())
+        })
+        .collect();
+    let now: Vec<(String, String)> = load()
+        .days
+        .into_iter()
+        .filter(|d| d.date.as_str() <= "2027-12-31")
+        .map(|d| (d.date, d.name))
+        .collect();
+    assert_eq!(now, before);
+    assert_eq!(before.len(), 230);
+}
+
+#[test]
 fn header_and_range() {
     let file = load();
     assert_eq!(file.name, "England and Wales");
-    assert_eq!(parse_iso_date(&file.from), Ok(ymd(2000, 1, 1)));
-    assert_eq!(parse_iso_date(&file.to), Ok(ymd(2027, 12, 31)));
+    assert_eq!(parse_iso_date(&file.from), Ok(ymd(FIRST, 1, 1)));
+    assert_eq!(parse_iso_date(&file.to), Ok(ymd(LAST, 12, 31)));
 }
 
 #[test]
@@ -200,7 +252,7 @@ fn every_year_matches_the_rules() {
         .into_iter()
         .filter(|&d| !is_weekend(d))
         .collect();
-    let expected: BTreeSet<NaiveDate> = (2000..=2027).flat_map(expected_year).collect();
+    let expected: BTreeSet<NaiveDate> = (FIRST..=LAST).flat_map(expected_year).collect();
     let missing: Vec<_> = expected.difference(&listed).collect();
     let extra: Vec<_> = listed.difference(&expected).collect();
     assert!(
@@ -208,7 +260,7 @@ fn every_year_matches_the_rules() {
         "missing from the file: {missing:?}; not expected: {extra:?}"
     );
     // Eight a year, plus the moved-and-one-off years: 2002 +1, 2011 +1, 2012 +1, 2022 +2, 2023 +1.
-    assert_eq!(listed.len(), 28 * 8 + 6);
+    assert_eq!(listed.len(), (LAST - FIRST + 1) as usize * 8 + 6);
 }
 
 #[test]
@@ -282,8 +334,8 @@ fn the_file_builds_a_calendar() {
     let file = load();
     let strings: Vec<String> = file.days.iter().map(|d| d.date.clone()).collect();
     let cal = Calendar::from_iso(&strings, &file.from, &file.to).unwrap();
-    assert_eq!(cal.from(), ymd(2000, 1, 1));
-    assert_eq!(cal.to(), ymd(2027, 12, 31));
+    assert_eq!(cal.from(), ymd(FIRST, 1, 1));
+    assert_eq!(cal.to(), ymd(LAST, 12, 31));
     // 2000-01-03 is the New Year's Day substitute; 2022-09-19 the state funeral.
     assert!(!cal.is_working_day(ymd(2000, 1, 3)));
     assert!(!cal.is_working_day(ymd(2022, 9, 19)));
@@ -294,7 +346,7 @@ fn the_file_builds_a_calendar() {
         Ok(253)
     );
     // Each year's working days equal its weekdays less the computed list.
-    for year in 2000..=2027 {
+    for year in FIRST..=LAST {
         let start = ymd(year, 1, 1);
         let end = ymd(year, 12, 31);
         let weekdays = start

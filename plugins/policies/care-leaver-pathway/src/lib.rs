@@ -1,54 +1,69 @@
-//! `care-leaver-pathway`: a young person leaving care has a pathway plan reviewed at least every
-//! six months, a personal adviser, and a plan that addresses their mental health.
+//! `care-leaver-pathway`: an eligible, relevant or former relevant young person has a pathway
+//! plan reviewed at least every six months, a personal adviser, and a plan that addresses their
+//! mental health.
 //!
-//! Sources: the Care Leavers (England) Regulations 2010 (the pathway plan is reviewed at least
-//! every 6 months); the Children Act 1989 s23CZB (inserted by the Children and Social Work Act
-//! 2017, in force 1 April 2018: a personal adviser for former relevant children up to age 25 on
-//! request), and the care leavers' mental health recommendations of the London survey (mental
+//! Sources: the Children Act 1989 Sch 2 para 19B, s23A, s23C and CPPCR 2010 reg 40 (who is a
+//! care leaver); the Care Leavers (England) Regulations 2010 (the pathway plan is reviewed at
+//! least every 6 months); the Children Act 1989 s23CZB (inserted by the Children and Social Work
+//! Act 2017, in force 1 April 2018: a personal adviser for former relevant children up to age 25
+//! on request), and the care leavers' mental health recommendations of the London survey (mental
 //! health addressed explicitly in plans for 0-25 services).
 //!
-//! Three checks, one result each (subject `pathway plan` or `personal adviser`):
-//! - `pathway-plan-review` (statutory): the next review is due `review_months` (6) after the
-//!   latest review recorded; with none recorded, `review_months` after the 16th birthday. The
-//!   status follows the timing (`met`, `due_soon`, `breach` once the due date has passed).
-//! - `personal-adviser` (statutory, s23CZB): a personal adviser is recorded for a care leaver.
+//! Who the checks apply to is worked out by the SDK (`carecheck_sdk::care_leavers`) from the date
+//! of birth and the periods of care, not from the leaving-care record or age alone: an *eligible*
+//! child (16 or 17, looked after, 13 weeks looked after since the 14th birthday ending after the
+//! 16th), a *relevant* child (16 or 17, left care while eligible) or a *former relevant* child
+//! (18 to 24, eligible or relevant before). Everyone else gets `not_applicable` with the reason:
+//! under 16, 25 or over, or not (yet) qualifying, with the day they will become eligible if they
+//! stay looked after. The SDK's readings (13 weeks = 91 days, short breaks left out, ...) are
+//! documented there.
+//!
+//! Three checks for a care leaver:
+//! - `pathway-plan-review` (statutory), a recurring requirement: one result per review owed. The
+//!   first is due `review_months` (6) after the young person became an eligible child; each
+//!   review held satisfies the next (on time `met`, late `breach`) and the next is due
+//!   `review_months` after it; the one not yet held is `upcoming`, `due_soon` or `breach`.
+//! - `personal-adviser` (statutory, s23CZB; subject `personal adviser`): a personal adviser is
+//!   recorded.
 //! - `plan-addresses-mental-health` (guidance): `plan_addresses_mental_health` is true (`met`);
 //!   false is a `breach`; not recorded is `insufficient_data`.
 //!
 //! Readings chosen where the reference is silent (a careful IRO's reading):
-//! - Who the policy applies to: a young person under 25 on the evaluation date (whole years,
-//!   `age_on`) who either has a leaving-care record (`leaving_care` present) or is 16 or over.
-//!   At 25 every check is `not_applicable`: s23CZB support runs "up to 25", i.e. until the 25th
-//!   birthday. A child under 16 with no leaving-care record is `not_applicable`. The policy does
-//!   not work out eligibility (13 weeks looked after since age 14) from the periods of care: the
-//!   reference ties the duty to age 16 and the leaving-care record.
-//! - Nothing changes at 17 or 18 for these checks: the six-monthly review and the plan's content
-//!   apply to eligible (16-17), relevant and former relevant young people alike, and a personal
-//!   adviser is required throughout.
-//! - The first review: with no review recorded the clock runs from the 16th birthday, so the
-//!   first review is due 6 months after it (the needs assessment and plan follow turning 16, and
-//!   the first six-monthly review is the latest point the record must show the plan being
-//!   reviewed). For a young person with a leaving-care record who is not yet 16, that due date
-//!   lies ahead. With no review recorded and no date of birth, the due date cannot be worked
-//!   out: `insufficient_data` naming `child.date_of_birth`.
-//! - Intervals run from the date the previous review happened (early or late), as for statutory
-//!   reviews; only the current interval is judged.
-//! - `personal-adviser` applies to a young person aged 16 to 24 with a leaving-care record. Under
-//!   16, or with no leaving-care record, it is `not_applicable` with the reason; with a
-//!   leaving-care record but no date of birth it is `insufficient_data`. The reference gives no
-//!   timescale, so a missing adviser is a `breach` with no due date.
-//! - A young person of 16 or over with no leaving-care record at all: the pathway plan review is
-//!   judged from the 16th birthday like any other (no review recorded), and whether the plan
-//!   addresses mental health is `insufficient_data` naming `leaving_care`.
-//! - A pathway plan review or adviser start date after the evaluation date is a data error. A
-//!   future review gets its own `insufficient_data` result (subject `pathway plan review <date>`)
-//!   and the interval is worked out from the other reviews; a future adviser start makes
-//!   `personal-adviser` `insufficient_data`.
+//! - The clock of the first review runs from the day the young person became eligible: a child
+//!   who came into care at 16½ is not told a review "was due" before they could qualify. Reviews
+//!   dated before that day do not count. Intervals run from the date the previous review
+//!   happened (early or late), as for statutory reviews; each review is its own result, the one
+//!   not yet held is `current`, earlier ones are history. Reviews due from the 25th birthday on
+//!   are not owed.
+//! - Nothing changes at 17, 18 or 21 for these checks: the six-monthly review and the plan's
+//!   content apply to eligible, relevant and former relevant young people alike (the reference
+//!   gives 6 months for relevant and former relevant children and "at each statutory review" for
+//!   eligible ones; the six-monthly reading is kept for all), and a personal adviser is required
+//!   throughout, to the 25th birthday (the record holds no "request" after 21, so one is assumed).
+//! - A care leaver with no leaving-care record at all: the pathway plan reviews are judged as
+//!   none recorded, no personal adviser is a `breach`, and whether the plan addresses mental
+//!   health is `insufficient_data` naming `leaving_care`.
+//! - The personal adviser and the plan's content are standing requirements: their results are
+//!   `current`. The reference gives no timescale for a personal adviser, so a missing adviser is
+//!   a `breach` with no due date.
+//! - A pathway plan review or adviser start date after the evaluation date is a data error,
+//!   never evidence. One cause gives one result: while a review is outstanding, the misdated
+//!   reviews are its result (`insufficient_data` naming `leaving_care.pathway_plan_reviews[]`,
+//!   with the due date fixed by the last review); otherwise one result of their own, with no due
+//!   date. A future adviser start makes `personal-adviser` `insufficient_data`.
+//! - Where the record cannot show whether the young person is a care leaver (no date of birth,
+//!   no period of care, a period without episodes), every check is `insufficient_data` naming
+//!   the field.
+//! - Provenance: the status needs the child's details and the periods of care; the checks need
+//!   the leaving-care section (`leaving_care`). An SSDA903 return supplies the first two but not
+//!   the third, so an SSDA903-only record of a care leaver gives `insufficient_data` naming
+//!   `leaving_care` on every check, never a breach.
 //! - A date of birth recorded as approximate is used as given and flagged in the evidence.
 
-use carecheck_sdk::dates::{add_months, age_on, birthday, format_long};
-use carecheck_sdk::outcome::describe;
-use carecheck_sdk::record::LeavingCare;
+use carecheck_sdk::care_leavers::{CareLeaverStatus, Unknown, care_leaver_status};
+use carecheck_sdk::dates::{age_on, birthday, format_long};
+use carecheck_sdk::record::{LeavingCare, Section};
+use carecheck_sdk::recurring;
 use carecheck_sdk::settings::{Settings, at_most};
 use carecheck_sdk::{
     About, CareRecord, CheckInfo, CheckResult, Context, NaiveDate, Policy, Status,
@@ -59,8 +74,6 @@ use serde::Deserialize;
 pub struct CareLeaverPathway;
 
 const REVIEW_MONTHS: u32 = 6;
-/// The age from which a young person is treated as leaving care without a leaving-care record.
-const LEAVING_CARE_AGE: u32 = 16;
 /// The age at which support ends (s23CZB: up to 25).
 const UPPER_AGE: u32 = 25;
 
@@ -124,11 +137,13 @@ impl Policy for CareLeaverPathway {
             id: "care-leaver-pathway",
             version: env!("CARGO_PKG_VERSION"),
             title: "Care leavers' pathway plans",
-            description: "For a young person leaving care (16 to 24, or with a leaving-care \
-                          record), checks six-monthly pathway plan reviews, a personal adviser, \
-                          and that the plan addresses their mental health.",
+            description: "For an eligible, relevant or former relevant young person (worked out \
+                          from the periods of care), checks six-monthly pathway plan reviews, a \
+                          personal adviser, and that the plan addresses their mental health.",
             author: "carecheck",
             citations: &[
+                "CA 1989 Sch 2 para 19B, s23A, s23C",
+                "CPPCR 2010 reg 40",
                 "Care Leavers (England) Regulations 2010",
                 "CA 1989 s23CZB",
                 "London survey recommendations on care leavers' mental health",
@@ -137,10 +152,14 @@ impl Policy for CareLeaverPathway {
             reads: &[
                 "/child/date_of_birth",
                 "/child/date_of_birth_approximate",
+                "/periods_of_care/*/episodes/*/start",
+                "/periods_of_care/*/episodes/*/end",
+                "/periods_of_care/*/episodes/*/legal_status",
                 "/leaving_care/pathway_plan_reviews",
                 "/leaving_care/personal_adviser/name",
                 "/leaving_care/personal_adviser/from",
                 "/leaving_care/plan_addresses_mental_health",
+                "/provenance",
             ],
             effective_from: NaiveDate::from_ymd_opt(2018, 4, 1).expect("valid date"),
         }
@@ -149,44 +168,40 @@ impl Policy for CareLeaverPathway {
     fn evaluate(ctx: &Context, record: &CareRecord, s: &PathwaySettings) -> Vec<CheckResult> {
         let checks = checks();
         let today = ctx.evaluation_date;
-        let dob = record.child.date_of_birth;
-        let leaving_care = record.leaving_care.as_ref();
-        let age = dob.map(|d| age_on(d, today));
         let all = |make: &dyn Fn(&CheckInfo) -> CheckResult| -> Vec<CheckResult> {
-            checks.iter().map(make).collect()
+            checks.iter().map(|c| make(c).with_current(true)).collect()
         };
-        match (age, leaving_care) {
-            (None, None) => {
-                return all(&|c| {
-                    c.insufficient(
-                        subject_of(c),
-                        "child.date_of_birth",
-                        "The date of birth is not recorded and there is no leaving-care record, so it cannot be told whether the care-leaver duties apply; record the date of birth.",
-                    )
-                });
+        let status = match care_leaver_status(record, today) {
+            Ok(status) => status,
+            Err(Unknown::NotSupplied(section)) => {
+                return all(&|c| c.not_supplied(subject_of(c), record, section));
             }
-            (Some(age), _) if age >= UPPER_AGE => {
-                let message = format!(
-                    "The young person is {age} on {}, and leaving-care support runs until the 25th birthday, so the care-leaver duties no longer apply.",
-                    format_long(today)
+            Err(Unknown::Missing(field)) => {
+                let why = format!(
+                    "It cannot be told whether the young person is an eligible, relevant or former relevant child without `{field}`; record it."
                 );
-                return all(&|c| c.result(Status::NotApplicable, subject_of(c), message.clone()));
+                return all(&|c| c.insufficient(subject_of(c), field, &why));
             }
-            (Some(age), None) if age < LEAVING_CARE_AGE => {
-                let message = format!(
-                    "The child is {age} on {} and has no leaving-care record, so the care-leaver duties do not apply yet.",
-                    format_long(today)
-                );
-                return all(&|c| c.result(Status::NotApplicable, subject_of(c), message.clone()));
-            }
-            _ => {}
+        };
+        let Some(kind) = status.label() else {
+            let why = not_applicable_reason(record, status, today);
+            return all(&|c| c.result(Status::NotApplicable, subject_of(c), why.clone()));
+        };
+        if !record.supplied(Section::LeavingCare) {
+            return all(&|c| c.not_supplied(subject_of(c), record, Section::LeavingCare));
         }
+        let eligible_since = status.eligible_since().expect("a care leaver was eligible");
+        let leaving_care = record.leaving_care.as_ref();
         let [review, adviser, mental_health] = &checks;
-        let mut results = Vec::new();
-        pathway_plan_review(ctx, review, leaving_care, dob, s, &mut results);
-        results.push(personal_adviser(ctx, adviser, leaving_care, age));
-        results.push(plan_addresses_mental_health(mental_health, leaving_care));
+        let mut results =
+            pathway_plan_reviews(ctx, review, record, leaving_care, eligible_since, s);
+        results.push(personal_adviser(ctx, adviser, leaving_care, kind).with_current(true));
+        results.push(plan_addresses_mental_health(mental_health, leaving_care).with_current(true));
+        let age = record.child.date_of_birth.map(|d| age_on(d, today));
         for r in &mut results {
+            r.evidence.push(("care_leaver".into(), kind.into()));
+            r.evidence
+                .push(("eligible_since".into(), eligible_since.to_string()));
             if let Some(age) = age {
                 r.evidence.push(("age".into(), age.to_string()));
             }
@@ -210,111 +225,91 @@ fn subject_of(check: &CheckInfo) -> &'static str {
     }
 }
 
-fn pathway_plan_review(
+/// Why the duties do not apply, for the statuses that are not a care leaver.
+fn not_applicable_reason(
+    record: &CareRecord,
+    status: CareLeaverStatus,
+    today: NaiveDate,
+) -> String {
+    let age = record.child.date_of_birth.map_or(0, |d| age_on(d, today));
+    let on = format_long(today);
+    match status {
+        CareLeaverStatus::Under16 => format!(
+            "The child is {age} on {on}, under 16, so the care-leaver duties do not apply yet."
+        ),
+        CareLeaverStatus::Aged25OrOver => format!(
+            "The young person is {age} on {on}, and leaving-care support runs until the 25th birthday, so the care-leaver duties no longer apply."
+        ),
+        CareLeaverStatus::NotQualified {
+            days_counted,
+            eligible_on,
+        } => {
+            let then = match eligible_on {
+                Some(day) => format!(
+                    "; if they stay looked after they become an eligible child on {}",
+                    format_long(day)
+                ),
+                None => String::new(),
+            };
+            format!(
+                "The young person is {age} on {on} and not an eligible, relevant or former relevant child: the periods of care give {days_counted} days looked after since the 14th birthday, and 13 weeks (91 days) ending after the 16th birthday are needed{then}."
+            )
+        }
+        _ => unreachable!("care leavers are handled by the checks"),
+    }
+}
+
+/// The pathway plan reviews owed since the young person became eligible, one result each.
+fn pathway_plan_reviews(
     ctx: &Context,
     info: &CheckInfo,
+    record: &CareRecord,
     leaving_care: Option<&LeavingCare>,
-    dob: Option<NaiveDate>,
+    eligible_since: NaiveDate,
     s: &PathwaySettings,
-    results: &mut Vec<CheckResult>,
-) {
-    let reviews: &[NaiveDate] = leaving_care.map_or(&[], |l| l.pathway_plan_reviews.as_slice());
-    let mut future: Vec<NaiveDate> = reviews
-        .iter()
-        .copied()
-        .filter(|d| ctx.is_future(*d))
-        .collect();
-    future.sort();
-    future.dedup();
-    for date in future {
-        results.push(
-            info.insufficient(
-                format!("pathway plan review {date}"),
-                "leaving_care.pathway_plan_reviews[]",
-                &format!(
-                    "A pathway plan review is dated {}, after the evaluation date {}; correct the date before it is counted.",
-                    format_long(date),
-                    format_long(ctx.evaluation_date)
-                ),
-            )
-            .with_evidence("recorded_date", date),
-        );
-    }
-    let latest = reviews.iter().copied().filter(|d| !ctx.is_future(*d)).max();
-    let (due, what) = match (latest, dob) {
-        (Some(last), _) => (
-            add_months(last, s.review_months),
-            format!(
-                "Next pathway plan review (last reviewed {})",
-                format_long(last)
-            ),
-        ),
-        (None, Some(dob)) => {
-            let sixteenth = birthday(dob, LEAVING_CARE_AGE);
-            (
-                add_months(sixteenth, s.review_months),
-                format!(
-                    "First pathway plan review, counted from the 16th birthday on {},",
-                    format_long(sixteenth)
-                ),
-            )
-        }
-        (None, None) => {
-            results.push(info.insufficient(
-                SUBJECT_PLAN,
-                "child.date_of_birth",
-                "No pathway plan review is recorded and the date of birth is missing, so the date the first review was due cannot be worked out; record the date of birth or the reviews held.",
-            ));
-            return;
-        }
+) -> Vec<CheckResult> {
+    let rows = leaving_care.map_or(&[][..], |l| l.pathway_plan_reviews.as_slice());
+    let until = record
+        .child
+        .date_of_birth
+        .and_then(|dob| birthday(dob, UPPER_AGE).pred_opt());
+    let every = recurring::Every::months_after(eligible_since, eligible_since, s.review_months)
+        .until(until);
+    let wording = recurring::Wording {
+        noun: "pathway plan review",
+        rows: "pathway plan review",
+        a_noun: "A pathway plan review",
+        field: "leaving_care.pathway_plan_reviews[]",
+        subject: SUBJECT_PLAN,
+        verb: "held",
     };
-    let timing = ctx.timing(due, None);
-    let mut result = info
-        .result(
-            timing.status(),
-            SUBJECT_PLAN,
-            describe(&what, "held", due, timing),
-        )
-        .with_due(due);
-    if let Some(last) = latest {
-        result = result.with_evidence("latest_review", last);
-    }
-    results.push(result);
+    recurring::every(
+        ctx,
+        info,
+        &wording,
+        rows.iter().copied(),
+        every,
+        |o| match o.after {
+            Some(after) => format!(
+                "Next pathway plan review (last reviewed {})",
+                format_long(after)
+            ),
+            None => format!(
+                "First pathway plan review, counted from becoming an eligible child on {},",
+                format_long(eligible_since)
+            ),
+        },
+    )
 }
 
 fn personal_adviser(
     ctx: &Context,
     info: &CheckInfo,
     leaving_care: Option<&LeavingCare>,
-    age: Option<u32>,
+    kind: &str,
 ) -> CheckResult {
-    let Some(lc) = leaving_care else {
-        return info.result(
-            Status::NotApplicable,
-            SUBJECT_ADVISER,
-            "There is no leaving-care record, so a personal adviser is not checked; if the young person is a care leaver, record their leaving-care details.",
-        );
-    };
-    let Some(age) = age else {
-        return info.insufficient(
-            SUBJECT_ADVISER,
-            "child.date_of_birth",
-            "The date of birth is not recorded, so it cannot be told whether the young person is old enough to need a personal adviser; record it.",
-        );
-    };
-    if age < LEAVING_CARE_AGE {
-        return info.result(
-            Status::NotApplicable,
-            SUBJECT_ADVISER,
-            format!(
-                "The child is {age} on {}, under 16, so a personal adviser is not yet required.",
-                format_long(ctx.evaluation_date)
-            ),
-        );
-    }
-    match lc
-        .personal_adviser
-        .as_ref()
+    match leaving_care
+        .and_then(|lc| lc.personal_adviser.as_ref())
         .filter(|a| !a.name.trim().is_empty())
     {
         None => info
@@ -322,7 +317,7 @@ fn personal_adviser(
                 Status::Breach,
                 SUBJECT_ADVISER,
                 format!(
-                    "No personal adviser is recorded for the young person, who is {age} and leaving care; allocate one."
+                    "No personal adviser is recorded for the young person, who is {kind}; allocate one."
                 ),
             )
             .with_evidence("missing_field", "leaving_care.personal_adviser"),

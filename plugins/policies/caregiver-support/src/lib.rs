@@ -9,12 +9,16 @@
 //! standards within 12 months of approval, 18 months for family and friends carers) and 21.8
 //! (a named supervising social worker; at least one unannounced visit a year).
 //!
-//! One result per check for every caregiver current on the evaluation date (`from` on or before
-//! it, `to` absent or on or after it), with subject `caregiver <id>`:
-//! - `wellbeing-support` (guidance, EWG rec 4): a wellbeing-support offer or contact within the
-//!   last `support_months` (default 12). The next is due `support_months` after the latest one
-//!   recorded, or after the day the caregiver began caring (`from`) when none is recorded; the
-//!   status follows the timing (`met`, `due_soon`, `breach` once the due date has passed).
+//! For every caregiver current on the evaluation date (`from` on or before it, `to` absent or on
+//! or after it), one result per check (per occurrence for the two recurring ones), with subject
+//! `caregiver <id>` (a past occurrence: `caregiver <id>, wellbeing support <date>` or
+//! `caregiver <id>, unannounced visit <date>`):
+//! - `wellbeing-support` (guidance, EWG rec 4), recurring: a wellbeing-support offer or contact at
+//!   least every `support_months` (default 12). The first is due `support_months` after the
+//!   latest one recorded on or before the day the caregiver began caring (`from`), or after
+//!   `from` when there is none; each later offer or contact satisfies the next (on time `met`,
+//!   late `breach`) and the next is due `support_months` after it; the one not yet made is
+//!   `upcoming`, `due_soon` or `breach`. One result per occurrence.
 //! - `local-offer` (guidance, EWG rec 5): the date the caregiver was told of the local offer is
 //!   recorded. No date: `breach`.
 //! - `mental-health-training` (guidance, EWG rec 6, NMS 20.3): training in children's mental
@@ -22,10 +26,9 @@
 //!   `family_and_friends_training_months` (18) for family and friends carers.
 //! - `supervising-social-worker` (guidance, NMS 21.8): foster and family and friends carers have
 //!   a named supervising social worker. None recorded: `breach`.
-//! - `unannounced-visit` (guidance, NMS 21.8): at least one unannounced visit in each year of
-//!   approval, read as one in the last `unannounced_visit_months` (12) once the carer has been
-//!   approved that long. The next visit is due 12 months after the latest visit on or after
-//!   approval, or 12 months after approval when there has been none.
+//! - `unannounced-visit` (guidance, NMS 21.8), recurring: at least one unannounced visit in each
+//!   year of approval, read as one within `unannounced_visit_months` (12) of the previous visit,
+//!   the first within 12 months of approval. One result per occurrence, as above.
 //!
 //! A record with no caregiver current on the evaluation date gives one `not_applicable` result per
 //! check (subject `record`).
@@ -45,9 +48,9 @@
 //!   after they began caring for the child (`from`), the same period the fostering standard
 //!   gives a newly approved carer.
 //! - Training completed before approval (for example during assessment) counts as on time.
-//! - Wellbeing support is the carer's own, not tied to one child: an offer or contact recorded
-//!   before the caregiver began caring for this child still counts, and the clock runs from it.
-//!   An offer and a contact count alike.
+//! - Wellbeing support is the carer's own, not tied to one child: the latest offer or contact
+//!   recorded before the caregiver began caring for this child still counts, and the first
+//!   clock runs from it. An offer and a contact count alike.
 //! - Unannounced visits before the approval date were not supervisory visits of an approved carer
 //!   and do not count. The interval is rolling (12 months from the last visit), which is what
 //!   "one in the last 12 months" means on any evaluation date.
@@ -57,17 +60,25 @@
 //!   saying what to record.
 //! - Any date recorded as evidence (a support offer or contact, a visit, the local-offer date, the
 //!   training date, the approval date) that falls after the evaluation date is a data error:
-//!   `insufficient_data` naming the field. For single dates the check's result is that
-//!   `insufficient_data`; for rows in a list (support, visits) the row gets its own
-//!   `insufficient_data` result (subject `caregiver <id>, <row> <date>`) and the check is worked out
-//!   from the other rows. A caregiver whose `from` is after the evaluation date is not current and
-//!   is not judged.
+//!   `insufficient_data` naming the field, never evidence. For single dates the check's result is
+//!   that `insufficient_data`. For rows in a list (support, visits) one cause gives one result:
+//!   while an occurrence is outstanding the misdated rows are its result (with the due date the
+//!   earlier rows fix), otherwise one result of their own (subject `caregiver <id>, <row> <date>`).
+//!   Data errors carry no other due date. A caregiver whose `from` is after the evaluation date is
+//!   not current and is not judged.
+//! - `current`: the next wellbeing support and visit of each caregiver (earlier ones are
+//!   history), the local offer and the supervising social worker (standing requirements), and
+//!   mental health training until it is completed (a completed training is history).
+//! - Provenance: every check needs the caregivers section (`caregivers`). An SSDA903 return does
+//!   not supply it, so an SSDA903-only record gives one `insufficient_data` per check naming
+//!   `caregivers`, never a breach: not recorded is not did-not-happen.
 //! - A foster or family and friends carer with no approval date cannot be timed:
 //!   `insufficient_data` naming `caregivers[].approval_date` for the training and visit checks.
 
 use carecheck_sdk::dates::{add_months, format_long};
 use carecheck_sdk::outcome::describe;
-use carecheck_sdk::record::{Caregiver, CaregiverKind, WellbeingSupportKind};
+use carecheck_sdk::record::{Caregiver, CaregiverKind, Section, WellbeingSupportKind};
+use carecheck_sdk::recurring::{self, Every, Occurrence, Wording};
 use carecheck_sdk::settings::{Settings, at_most};
 use carecheck_sdk::{
     About, CareRecord, CheckInfo, CheckResult, Context, NaiveDate, Policy, Status,
@@ -207,6 +218,7 @@ impl Policy for CaregiverSupport {
                 "/caregivers/*/wellbeing_support/*/kind",
                 "/caregivers/*/told_of_local_offer",
                 "/caregivers/*/mental_health_training_completed",
+                "/provenance",
             ],
             effective_from: NaiveDate::from_ymd_opt(2017, 11, 1).expect("valid date"),
         }
@@ -215,6 +227,12 @@ impl Policy for CaregiverSupport {
     fn evaluate(ctx: &Context, record: &CareRecord, s: &CaregiverSettings) -> Vec<CheckResult> {
         let checks = checks();
         let today = ctx.evaluation_date;
+        if !record.supplied(Section::Caregivers) {
+            return checks
+                .iter()
+                .map(|c| c.not_supplied("record", record, Section::Caregivers))
+                .collect();
+        }
         let current: Vec<&Caregiver> = record
             .caregivers
             .iter()
@@ -227,17 +245,23 @@ impl Policy for CaregiverSupport {
             );
             return checks
                 .iter()
-                .map(|c| c.result(Status::NotApplicable, "record", message.clone()))
+                .map(|c| {
+                    c.result(Status::NotApplicable, "record", message.clone())
+                        .with_current(true)
+                })
                 .collect();
         }
         let [wellbeing, local_offer, training, ssw, visit] = &checks;
         let mut results = Vec::new();
         for c in current {
-            wellbeing_support(ctx, wellbeing, c, s, &mut results);
-            results.push(local_offer_result(ctx, local_offer, c));
-            results.push(training_result(ctx, training, c, s));
-            results.push(supervising_social_worker(ssw, c));
-            unannounced_visit(ctx, visit, c, s, &mut results);
+            results.extend(wellbeing_support(ctx, wellbeing, c, s));
+            results.push(local_offer_result(ctx, local_offer, c).with_current(true));
+            let training = training_result(ctx, training, c, s);
+            let done = matches!(training.status, Status::Met | Status::Breach)
+                && c.mental_health_training_completed.is_some();
+            results.push(training.with_current(!done));
+            results.push(supervising_social_worker(ssw, c).with_current(true));
+            results.extend(unannounced_visit(ctx, visit, c, s));
         }
         results
     }
@@ -296,72 +320,76 @@ fn future_date_error(
     .with_evidence("recorded_date", date)
 }
 
+/// A caregiver's recurring requirement ([`recurring::every`]), its results about the caregiver:
+/// `wording` is (noun, the noun starting a sentence, field, verb).
+fn carer_series(
+    ctx: &Context,
+    info: &CheckInfo,
+    c: &Caregiver,
+    (noun, a_noun, field, verb): (&str, &str, &str, &str),
+    dates: impl IntoIterator<Item = NaiveDate>,
+    every: Every,
+    what: impl Fn(&Occurrence) -> String,
+) -> Vec<CheckResult> {
+    let subject = subject(c);
+    let rows = format!("caregiver {}, {noun}", c.id);
+    let wording = Wording {
+        noun,
+        rows: &rows,
+        a_noun,
+        field,
+        subject: &subject,
+        verb,
+    };
+    recurring::every(ctx, info, &wording, dates, every, what)
+}
+
 fn wellbeing_support(
     ctx: &Context,
     info: &CheckInfo,
     c: &Caregiver,
     s: &CaregiverSettings,
-    results: &mut Vec<CheckResult>,
-) {
+) -> Vec<CheckResult> {
     let name = label(c);
-    let mut future: Vec<NaiveDate> = c
+    // The clock starts from the latest support on or before the day caring began, if any.
+    let before = c
         .wellbeing_support
         .iter()
-        .map(|w| w.date)
-        .filter(|d| ctx.is_future(*d))
-        .collect();
-    future.sort();
-    future.dedup();
-    for date in future {
-        results.push(future_date_error(
-            ctx,
-            info,
-            format!("caregiver {}, wellbeing support {date}", c.id),
-            "caregivers[].wellbeing_support[].date",
-            &format!("a wellbeing support entry for {name}"),
-            date,
-        ));
-    }
-    let latest = c
-        .wellbeing_support
-        .iter()
-        .filter(|w| !ctx.is_future(w.date))
+        .filter(|w| w.date <= c.from && !ctx.is_future(w.date))
         .max_by_key(|w| (w.date, w.kind == WellbeingSupportKind::Contact));
-    let (due, what) = match latest {
-        Some(w) => {
-            let kind = match w.kind {
+    let kind_on = |date: NaiveDate| {
+        c.wellbeing_support
+            .iter()
+            .filter(|w| w.date == date)
+            .max_by_key(|w| w.kind == WellbeingSupportKind::Contact)
+            .map_or("an offer", |w| match w.kind {
                 WellbeingSupportKind::Offer => "an offer",
                 WellbeingSupportKind::Contact => "a contact",
-            };
-            (
-                add_months(w.date, s.support_months),
-                format!(
-                    "Next wellbeing support for {name} (last {kind} on {})",
-                    format_long(w.date)
-                ),
-            )
-        }
-        None => (
-            add_months(c.from, s.support_months),
-            format!(
+            })
+    };
+    let anchor = before.map_or(c.from, |w| w.date);
+    let after_from = c.from.succ_opt().unwrap_or(c.from);
+    let every = Every::months_after(anchor, after_from, s.support_months);
+    let a_noun = format!("A wellbeing support entry for {name}");
+    let field = "caregivers[].wellbeing_support[].date";
+    let wording = ("wellbeing support", a_noun.as_str(), field, "offered");
+    let dates = c.wellbeing_support.iter().map(|w| w.date);
+    carer_series(ctx, info, c, wording, dates, every, |o| {
+        match o.after.or(before.map(|w| w.date)) {
+            Some(last) => format!(
+                "Next wellbeing support for {name} (last {} on {})",
+                kind_on(last),
+                format_long(last)
+            ),
+            None => format!(
                 "Wellbeing support for {name} (none recorded since caring began on {})",
                 format_long(c.from)
             ),
-        ),
-    };
-    let timing = ctx.timing(due, None);
-    let mut result = info
-        .result(
-            timing.status(),
-            subject(c),
-            describe(&what, "offered", due, timing),
-        )
-        .with_due(due)
-        .with_evidence("caregiver_from", c.from);
-    if let Some(w) = latest {
-        result = result.with_evidence("latest_support", w.date);
-    }
-    results.push(result);
+        }
+    })
+    .into_iter()
+    .map(|r| r.with_evidence("caregiver_from", c.from))
+    .collect()
 }
 
 fn local_offer_result(ctx: &Context, info: &CheckInfo, c: &Caregiver) -> CheckResult {
@@ -423,27 +451,10 @@ fn training_result(
             } else {
                 s.family_and_friends_training_months
             };
-            match c.approval_date {
-                None => {
-                    return info.insufficient(
-                        subject(c),
-                        "caregivers[].approval_date",
-                        &format!(
-                            "No approval date is recorded for {name}, so the deadline for mental health training cannot be worked out; record the approval date."
-                        ),
-                    );
-                }
-                Some(approved) if ctx.is_future(approved) => {
-                    return future_date_error(
-                        ctx,
-                        info,
-                        subject(c),
-                        "caregivers[].approval_date",
-                        &format!("the approval of {name}"),
-                        approved,
-                    );
-                }
-                Some(approved) => (approved, "approved", months),
+            let why = "the deadline for mental health training cannot be worked out";
+            match approval(ctx, info, c, why) {
+                Ok(approved) => (approved, "approved", months),
+                Err(e) => return *e,
             }
         }
     };
@@ -520,102 +531,78 @@ fn supervising_social_worker(info: &CheckInfo, c: &Caregiver) -> CheckResult {
     }
 }
 
+/// The carer's approval date, or the `insufficient_data` result saying it is missing (so `why`)
+/// or dated after the evaluation date.
+fn approval(
+    ctx: &Context,
+    info: &CheckInfo,
+    c: &Caregiver,
+    why: &str,
+) -> Result<NaiveDate, Box<CheckResult>> {
+    let name = label(c);
+    match c.approval_date {
+        None => Err(Box::new(info.insufficient(
+            subject(c),
+            "caregivers[].approval_date",
+            &format!(
+                "No approval date is recorded for {name}, so {why}; record the approval date."
+            ),
+        ))),
+        Some(approved) if ctx.is_future(approved) => Err(Box::new(future_date_error(
+            ctx,
+            info,
+            subject(c),
+            "caregivers[].approval_date",
+            &format!("the approval of {name}"),
+            approved,
+        ))),
+        Some(approved) => Ok(approved),
+    }
+}
+
 fn unannounced_visit(
     ctx: &Context,
     info: &CheckInfo,
     c: &Caregiver,
     s: &CaregiverSettings,
-    results: &mut Vec<CheckResult>,
-) {
+) -> Vec<CheckResult> {
     let name = label(c);
     if !is_fostering(c.kind) {
-        results.push(info.result(
-            Status::NotApplicable,
-            subject(c),
-            format!(
-                "{} is not a foster or family and friends carer, so the fostering standard on unannounced visits does not apply.",
-                sentence(&name)
-            ),
-        ));
-        return;
-    }
-    let mut future: Vec<NaiveDate> = c
-        .unannounced_visits
-        .iter()
-        .copied()
-        .filter(|d| ctx.is_future(*d))
-        .collect();
-    future.sort();
-    future.dedup();
-    for date in future {
-        results.push(future_date_error(
-            ctx,
-            info,
-            format!("caregiver {}, unannounced visit {date}", c.id),
-            "caregivers[].unannounced_visits[]",
-            &format!("an unannounced visit to {name}"),
-            date,
-        ));
-    }
-    let approved = match c.approval_date {
-        None => {
-            results.push(info.insufficient(
+        return vec![
+            info.result(
+                Status::NotApplicable,
                 subject(c),
-                "caregivers[].approval_date",
-                &format!(
-                    "No approval date is recorded for {name}, so the year of approval within which an unannounced visit is due cannot be worked out; record the approval date."
+                format!(
+                    "{} is not a foster or family and friends carer, so the fostering standard on unannounced visits does not apply.",
+                    sentence(&name)
                 ),
-            ));
-            return;
-        }
-        Some(approved) if ctx.is_future(approved) => {
-            results.push(future_date_error(
-                ctx,
-                info,
-                subject(c),
-                "caregivers[].approval_date",
-                &format!("the approval of {name}"),
-                approved,
-            ));
-            return;
-        }
-        Some(approved) => approved,
-    };
-    let latest = c
-        .unannounced_visits
-        .iter()
-        .copied()
-        .filter(|d| *d >= approved && !ctx.is_future(*d))
-        .max();
-    let (due, what) = match latest {
-        Some(last) => (
-            add_months(last, s.unannounced_visit_months),
-            format!(
-                "Next unannounced visit to {name} (last visited {})",
-                format_long(last)
-            ),
-        ),
-        None => (
-            add_months(approved, s.unannounced_visit_months),
-            format!(
-                "First unannounced visit to {name} (approved {})",
-                format_long(approved)
-            ),
-        ),
-    };
-    let timing = ctx.timing(due, None);
-    let mut result = info
-        .result(
-            timing.status(),
-            subject(c),
-            describe(&what, "made", due, timing),
-        )
-        .with_due(due)
-        .with_evidence("approval_date", approved);
-    if let Some(last) = latest {
-        result = result.with_evidence("latest_visit", last);
+            )
+            .with_current(true),
+        ];
     }
-    results.push(result);
+    let why = "the year of approval within which an unannounced visit is due cannot be worked out";
+    let approved = match approval(ctx, info, c, why) {
+        Ok(approved) => approved,
+        Err(e) => return vec![e.with_current(true)],
+    };
+    let every = Every::months_after(approved, approved, s.unannounced_visit_months);
+    let a_noun = format!("An unannounced visit to {name}");
+    let field = "caregivers[].unannounced_visits[]";
+    let wording = ("unannounced visit", a_noun.as_str(), field, "made");
+    let dates = c.unannounced_visits.iter().copied();
+    carer_series(ctx, info, c, wording, dates, every, |o| match o.after {
+        Some(last) => format!(
+            "Next unannounced visit to {name} (last visited {})",
+            format_long(last)
+        ),
+        None => format!(
+            "First unannounced visit to {name} (approved {})",
+            format_long(approved)
+        ),
+    })
+    .into_iter()
+    .map(|r| r.with_evidence("approval_date", approved))
+    .collect()
 }
 
 carecheck_sdk::export_policy!(CaregiverSupport);

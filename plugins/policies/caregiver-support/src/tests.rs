@@ -3,8 +3,8 @@
 
 use super::*;
 use carecheck_sdk::testing::{
-    assert_reads_suffice, context, context_with_settings, evidence, one_about, run, run_with,
-    trimmed, ymd,
+    assert_not_supplied, assert_reads_suffice, context, context_with_settings, current, evidence,
+    of, one_about, run, run_with, ssda903_only, trimmed, ymd,
 };
 use carecheck_sdk::{Basis, describe, evaluate_json, validate_settings};
 use serde_json::{Value, json};
@@ -35,8 +35,39 @@ fn good_foster() -> Value {
 #[test]
 fn a_foster_carer_with_everything_in_order() {
     let r = run::<CaregiverSupport>(ymd(2025, 6, 10), with_caregivers(json!([good_foster()])));
-    assert_eq!(r.len(), 5);
-    assert!(r.iter().all(|x| x.status == Status::Met), "{r:#?}");
+    // Caring since 15 Jan 2024, no support before it: the first support was due 15 Jan 2025
+    // (met by the contact of 1 May 2024), the second 1 May 2025 (met by the offer of
+    // 1 Dec 2024), the third 1 Dec 2025. Approved 31 Aug 2023: the first visit was due
+    // 31 Aug 2024 (met 1 Jul 2024), the second 1 Jul 2025 (met 1 Mar 2025), the third
+    // 1 Mar 2026. Three results each, and one each for the other three checks.
+    assert_eq!(r.len(), 9);
+    let dues =
+        |check: &str| -> Vec<Option<NaiveDate>> { of(&r, check).iter().map(|x| x.due).collect() };
+    assert_eq!(
+        dues("wellbeing-support"),
+        [
+            Some(ymd(2025, 1, 15)),
+            Some(ymd(2025, 5, 1)),
+            Some(ymd(2025, 12, 1))
+        ]
+    );
+    assert_eq!(
+        dues("unannounced-visit"),
+        [
+            Some(ymd(2024, 8, 31)),
+            Some(ymd(2025, 7, 1)),
+            Some(ymd(2026, 3, 1))
+        ]
+    );
+    // Current: the next support and visit, the local offer and the social worker; the
+    // training, completed, is history.
+    assert_eq!(current(&r).len(), 4);
+    // Done or not yet due (upcoming, not met: the next support and visit lie ahead).
+    assert!(
+        r.iter()
+            .all(|x| matches!(x.status, Status::Met | Status::Upcoming)),
+        "{r:#?}"
+    );
     // Latest support 1 Dec 2024 + 12 months = 1 Dec 2025; from 10 Jun 2025 that is
     // 20 (rest of June) + 31 + 31 + 30 + 31 + 30 + 1 = 174 days away.
     let w = one_about(&r, "wellbeing-support", "caregiver C1");
@@ -144,7 +175,7 @@ fn residential_adoptive_and_special_guardian_caregivers() {
     assert_eq!(r.len(), 15);
     // Residential: training due 12 months after caring began (1 Jan 2026), not yet due.
     let t = one_about(&r, "mental-health-training", "caregiver C3");
-    assert_eq!(t.status, Status::Met);
+    assert_eq!(t.status, Status::Upcoming);
     assert_eq!(t.due, Some(ymd(2026, 1, 1)));
     assert_eq!(
         t.message,
@@ -210,7 +241,7 @@ fn wellbeing_support_overdue_the_day_after() {
     let r = run::<CaregiverSupport>(ymd(2024, 6, 10), with_caregivers(json!([c])));
     let w = one_about(&r, "wellbeing-support", "caregiver C1");
     assert_eq!(w.due, Some(ymd(2024, 12, 20)));
-    assert_eq!(w.status, Status::Met);
+    assert_eq!(w.status, Status::Upcoming);
 }
 
 #[test]
@@ -239,7 +270,7 @@ fn unannounced_visits_each_year_of_approval() {
     let r = run::<CaregiverSupport>(ymd(2024, 12, 1), with_caregivers(carer(json!([]))));
     assert_eq!(
         one_about(&r, "unannounced-visit", "caregiver C1").status,
-        Status::Met
+        Status::Upcoming
     );
     // Last visit 10 Jun 2024: due 10 Jun 2025, due today on 10 Jun, a breach the day after.
     let r = run::<CaregiverSupport>(
@@ -292,8 +323,12 @@ fn missing_supervising_social_worker_and_approval_date() {
 
 #[test]
 fn future_dated_rows_are_data_errors() {
-    // Evaluated 10 Jun 2025: a support offer on 1 Jul 2025 and a visit on 12 Jun 2025 are data
-    // errors with their own results; the checks are worked out from the other rows.
+    // Evaluated 10 Jun 2025. Caring since 15 Jan 2024 with no support before it: the first
+    // support was due 15 Jan 2025 and the offer of 1 Jun 2024 met it; the next was due
+    // 1 Jun 2025. An offer dated 1 Jul 2025 may be that one: one cause, one result, the
+    // outstanding support as insufficient_data, keeping its due date. Likewise the visits:
+    // approved 31 Aug 2023, visited 1 May 2024 (met the first, due 31 Aug 2024), the next due
+    // 1 May 2025; a visit dated 12 Jun 2025 is that occurrence's data error.
     let mut c = good_foster();
     c["wellbeing_support"] = json!([
         {"date": "2025-07-01", "kind": "offer"},
@@ -303,34 +338,30 @@ fn future_dated_rows_are_data_errors() {
     c["told_of_local_offer"] = json!("2025-06-11");
     c["mental_health_training_completed"] = json!("2025-12-01");
     let r = run::<CaregiverSupport>(ymd(2025, 6, 10), with_caregivers(json!([c])));
-    let w = one_about(
-        &r,
-        "wellbeing-support",
-        "caregiver C1, wellbeing support 2025-07-01",
-    );
-    assert_eq!(w.status, Status::InsufficientData);
+    let w = of(&r, "wellbeing-support");
+    assert_eq!(w.len(), 2);
     assert_eq!(
-        w.message,
-        "A wellbeing support entry for foster carer C1 is dated 1 Jul 2025, after the evaluation date 10 Jun 2025; correct the date before it is counted."
+        (w[0].status, w[0].due),
+        (Status::Met, Some(ymd(2025, 1, 15)))
     );
-    // The remaining offer, 1 Jun 2024, was due again by 1 Jun 2025: overdue.
+    assert_eq!(w[0].subject, "caregiver C1, wellbeing support 2024-06-01");
     assert_eq!(
-        one_about(&r, "wellbeing-support", "caregiver C1").status,
-        Status::Breach
+        (w[1].status, w[1].due),
+        (Status::InsufficientData, Some(ymd(2025, 6, 1)))
     );
-    let v = one_about(
-        &r,
-        "unannounced-visit",
-        "caregiver C1, unannounced visit 2025-06-12",
+    assert_eq!(
+        w[1].message,
+        "A wellbeing support entry for foster carer C1 is dated 1 Jul 2025, after the evaluation date 10 Jun 2025; correct the date before it is counted: until then it cannot be told whether the wellbeing support due by 1 Jun 2025 was offered."
+    );
+    assert!(w[1].current);
+    let v = one_about(&r, "unannounced-visit", "caregiver C1");
+    assert_eq!(
+        (v.status, v.due),
+        (Status::InsufficientData, Some(ymd(2025, 5, 1)))
     );
     assert_eq!(
         evidence(v, "missing_field"),
         Some("caregivers[].unannounced_visits[]")
-    );
-    // Last real visit 1 May 2024: due 1 May 2025, overdue.
-    assert_eq!(
-        one_about(&r, "unannounced-visit", "caregiver C1").status,
-        Status::Breach
     );
     let l = one_about(&r, "local-offer", "caregiver C1");
     assert_eq!(l.status, Status::InsufficientData);
@@ -450,5 +481,42 @@ fn the_declared_reads_are_enough() {
     let trimmed = trimmed::<CaregiverSupport>(&full);
     assert!(trimmed.get("child").is_none());
     let a = assert_reads_suffice::<CaregiverSupport>(&context(ymd(2025, 6, 10)), &full);
-    assert_eq!(a.len(), 10);
+    // Nine for the foster carer (above), five for the residential caregiver.
+    assert_eq!(a.len(), 14);
+}
+
+/// An SSDA903 return supplies no caregivers: every check is `insufficient_data` naming
+/// `caregivers`, never a breach, however the record's caregivers look.
+#[test]
+fn an_ssda903_only_record_cannot_show_caregivers() {
+    let record = ssda903_only(with_caregivers(json!([good_foster()])));
+    let r = assert_reads_suffice::<CaregiverSupport>(&context(ymd(2025, 6, 10)), &record);
+    assert_eq!(r.len(), 5);
+    assert_not_supplied(&r, "caregivers");
+}
+
+/// 31 Aug + 12 months = 31 Aug; a visit on the due date itself is on time; 29 Feb approvals.
+#[test]
+fn visits_due_on_awkward_dates() {
+    // Approved Thu 29 Feb 2024 + 12 months = 28 Feb 2025 (2025 is a common year); visited on
+    // 28 Feb 2025 itself: met; the next due 28 Feb 2026; on 1 Mar 2026, 1 day overdue.
+    let carer = json!([{
+        "id": "C1", "kind": "foster", "from": "2024-03-01",
+        "approval_date": "2024-02-29", "supervising_social_worker": "SSW-1",
+        "unannounced_visits": ["2025-02-28"]
+    }]);
+    let r = run::<CaregiverSupport>(ymd(2026, 3, 1), with_caregivers(carer));
+    let v = of(&r, "unannounced-visit");
+    assert_eq!(
+        (v[0].status, v[0].due),
+        (Status::Met, Some(ymd(2025, 2, 28)))
+    );
+    assert_eq!(
+        (v[1].status, v[1].due),
+        (Status::Breach, Some(ymd(2026, 2, 28)))
+    );
+    assert_eq!(
+        v[1].message,
+        "Next unannounced visit to foster carer C1 (last visited 28 Feb 2025) was due by 28 Feb 2026 and is 1 day overdue."
+    );
 }

@@ -1,5 +1,6 @@
-//! `education-mental-health`: a looked-after child of school age has a designated teacher trained
-//! in looked-after pupils' mental health, and a personal education plan reviewed every term.
+//! `education-mental-health`: a looked-after child at school has a designated teacher trained
+//! in looked-after pupils' mental health, and a child of compulsory school age a personal
+//! education plan reviewed every term.
 //!
 //! Sources: the Children and Young Persons Act 2008 s20 (the governing body of every maintained
 //! school designates a member of staff as the designated teacher for looked-after pupils); the
@@ -9,50 +10,65 @@
 //! looked-after children" (DfE, February 2018): the personal education plan (PEP) is reviewed each
 //! school term.
 //!
-//! For a child in a period of care on the evaluation date and of compulsory school age on it,
-//! three checks, one result each:
+//! For a child in a period of care on the evaluation date, three checks:
 //! - `designated-teacher` (statutory, CYPA 2008 s20; subject `designated teacher`): a designated
-//!   teacher is recorded.
+//!   teacher is recorded. It applies to every looked-after child at school, whatever their age:
+//!   a child with a school recorded, or of compulsory school age.
 //! - `designated-teacher-trained` (guidance, EWG rec 12; subject `designated teacher`): the
-//!   designated teacher's mental health training is recorded.
-//! - `pep-review` (guidance, 2018 guidance; subject `personal education plan`): no more than
-//!   `pep_months` (default 4) between PEP reviews. The next review is due `pep_months` after the
-//!   latest one in the current period of care, or after the period began when there is none; the
-//!   status follows the timing (`met`, `due_soon`, `breach` once the due date has passed).
+//!   designated teacher's mental health training is recorded. Same scope.
+//! - `pep-review` (guidance, 2018 guidance; subject `personal education plan`): a recurring
+//!   requirement for a child of compulsory school age, one result per PEP review owed in the
+//!   current period of care: each is due `pep_months` (default 4) after the previous review, the
+//!   first `pep_months` after the later of the period's start and the start of compulsory school
+//!   age; each review held satisfies the next (on time `met`, late `breach`), and the one not yet
+//!   held is `upcoming`, `due_soon` or `breach` by the timing.
 //!
 //! Readings chosen where the reference is silent (a careful IRO's reading):
-//! - Compulsory school age is taken as age 5 to 15 inclusive on the evaluation date (whole years,
-//!   `age_on`). This is a proxy. In law a child becomes of compulsory school age on the prescribed
-//!   day (31 Dec, 31 Mar or 31 Aug) after their fifth birthday, so the proxy starts up to a term
-//!   early; and they remain of that age until the last Friday in June of the school year in which
-//!   they turn 16, so the proxy stops early for Year 11 pupils who have turned 16 (often most of
-//!   Year 11). The record holds no school year, so an IRO should still check the PEPs of Year 11
-//!   pupils aged 16 by hand. Children outside the proxy get `not_applicable` for every check.
-//! - "Termly" is read, as the reference says, as no more than 4 months between reviews. Only the
-//!   current interval is judged: a gap earlier in the period is history, not a present breach.
-//! - The clock runs from the later of the start of the current period of care and the child's
-//!   fifth birthday (the rule does not reach younger children): the next review is due
-//!   `pep_months` after the latest review in the period or after that start, whichever is later.
-//!   Reviews from an earlier period of care do not count; an early-years review before the fifth
-//!   birthday does not move the first school-age review earlier.
+//! - Compulsory school age is worked out from the date of birth by the SDK
+//!   (`carecheck_sdk::school_age`, Education Act 1996 s8): from the first 31 March, 31 August or
+//!   31 December on or after the 5th birthday to the last Friday in June of the school year in
+//!   which the child turns 16. A Year 11 pupil who has turned 16 is therefore still checked until
+//!   that Friday; a child of 16 after it is not. No whole-years proxy.
+//! - "Termly" is read, as the reference says, as no more than 4 months between reviews. Reviews
+//!   are judged against the interval from the previous one; each is its own result (a gap earlier
+//!   in the period stays in the history, the review not yet held is `current`).
+//! - The clock runs from the later of the start of the current period of care and the start of
+//!   compulsory school age (the rule does not reach younger children), and the series stops at
+//!   the end of compulsory school age: a review that would fall due after it is not owed (when
+//!   even the first is not, one `not_applicable` result says so). Reviews
+//!   from an earlier period of care do not count; an early-years review before compulsory school
+//!   age does not move the first school-age review earlier.
 //! - A child not in a period of care on the evaluation date gets `not_applicable`; a record with
 //!   no period of care at all, or no date of birth, gives `insufficient_data` naming the field.
 //!   A date of birth recorded as approximate is used as given and flagged in the evidence.
-//! - A record with no `education` section for a child of school age gives `insufficient_data`
-//!   naming `education` for each check: the record says nothing about their schooling. Inside an
-//!   education section, a missing designated teacher or training is a `breach`.
+//! - A child outside compulsory school age with no school recorded gets `not_applicable` for the
+//!   designated-teacher checks (not recorded as at school); with a school recorded (a reception
+//!   pupil of 4, a sixth-former of 17) they apply. `pep-review` is `not_applicable` outside
+//!   compulsory school age.
+//! - A record with no `education` section for a child of compulsory school age gives
+//!   `insufficient_data` naming `education` for each check: the record says nothing about their
+//!   schooling. Inside an education section, a missing designated teacher or training is a
+//!   `breach`.
 //! - The designated teacher's training has no timescale in the reference, so there is no due date.
 //!   With no designated teacher recorded, the training check is `insufficient_data` naming
 //!   `education.designated_teacher` (the missing teacher itself is the `designated-teacher`
-//!   breach).
-//! - A PEP review or training date after the evaluation date is a data error. A future PEP review
-//!   gets its own `insufficient_data` result (subject `PEP review <date>`) and the interval is
-//!   worked out from the other reviews; a future training date makes the training check
-//!   `insufficient_data`.
+//!   breach). The designated-teacher results are `current` (standing requirements).
+//! - A PEP review dated after the evaluation date is a data error, never evidence. One cause gives
+//!   one result: while a PEP review is outstanding, the misdated rows are its result
+//!   (`insufficient_data` naming `education.pep_reviews[]`, with the due date fixed by the last
+//!   review); otherwise one result of their own. A training date after the evaluation date makes
+//!   the training check `insufficient_data`. Data errors carry no other due date.
+//! - Provenance: the checks need the periods of care and the child's details; the
+//!   designated-teacher checks need the school and the designated teacher
+//!   (`education.school`, `education.designated_teacher`), the PEP check the PEP reviews
+//!   (`education.pep_reviews`). An SSDA903 return supplies none of the education sections, so
+//!   an SSDA903-only record gives `insufficient_data` naming them (never a breach) wherever a
+//!   check applies.
 
-use carecheck_sdk::dates::{add_months, age_on, birthday, format_long};
-use carecheck_sdk::outcome::describe;
-use carecheck_sdk::record::Education;
+use carecheck_sdk::dates::{age_on, format_long};
+use carecheck_sdk::record::{Education, PeriodOfCare, Section};
+use carecheck_sdk::recurring;
+use carecheck_sdk::school_age::{CompulsorySchoolAge, compulsory_school_age};
 use carecheck_sdk::settings::{Settings, at_most};
 use carecheck_sdk::{
     About, CareRecord, CheckInfo, CheckResult, Context, NaiveDate, Policy, Status,
@@ -63,9 +79,6 @@ use serde::Deserialize;
 pub struct EducationMentalHealth;
 
 const PEP_MONTHS: u32 = 4;
-/// The proxy for compulsory school age: these ages, inclusive, on the evaluation date.
-const SCHOOL_AGE_FROM: u32 = 5;
-const SCHOOL_AGE_TO: u32 = 15;
 
 /// Settings. A local authority may shorten the PEP interval, never lengthen it.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
@@ -127,9 +140,10 @@ impl Policy for EducationMentalHealth {
             id: "education-mental-health",
             version: env!("CARGO_PKG_VERSION"),
             title: "Education and mental health",
-            description: "For a looked-after child of school age, checks that the school has a \
-                          designated teacher trained in looked-after pupils' mental health needs \
-                          and that the personal education plan is reviewed each term.",
+            description: "For a looked-after child at school, checks that the school has a \
+                          designated teacher trained in looked-after pupils' mental health needs, \
+                          and for a child of compulsory school age that the personal education \
+                          plan is reviewed each term.",
             author: "carecheck",
             citations: &[
                 "CYPA 2008 s20",
@@ -146,6 +160,7 @@ impl Policy for EducationMentalHealth {
                 "/education/designated_teacher/name",
                 "/education/designated_teacher/mental_health_training",
                 "/education/pep_reviews",
+                "/provenance",
             ],
             effective_from: NaiveDate::from_ymd_opt(2018, 2, 1).expect("valid date"),
         }
@@ -157,26 +172,27 @@ impl Policy for EducationMentalHealth {
         let all_insufficient = |field: &str, why: &str| -> Vec<CheckResult> {
             checks
                 .iter()
-                .map(|c| c.insufficient(subject_of(c), field, why))
+                .map(|c| c.insufficient(subject_of(c), field, why).with_current(true))
                 .collect()
         };
-        let all_not_applicable = |why: &str| -> Vec<CheckResult> {
-            checks
+        if let Some(section) = record.unsupplied(&[Section::PeriodsOfCare, Section::Child]) {
+            return checks
                 .iter()
-                .map(|c| c.result(Status::NotApplicable, subject_of(c), why))
-                .collect()
-        };
+                .map(|c| c.not_supplied(subject_of(c), record, section))
+                .collect();
+        }
         if record.periods_of_care.is_empty() {
             return all_insufficient(
                 "periods_of_care",
                 "The record has no period of care, so it cannot be told whether the child is looked after; add the episodes of care.",
             );
         }
-        let Some(period_start) = record.period_containing(today).and_then(|p| p.start()) else {
-            return all_not_applicable(&format!(
+        let Some(period) = record.period_containing(today) else {
+            let why = format!(
                 "The child is not in a period of care on {}, so the looked-after education duties do not apply.",
                 format_long(today)
-            ));
+            );
+            return checks.iter().map(|c| not_applicable(c, &why)).collect();
         };
         let Some(dob) = record.child.date_of_birth else {
             return all_insufficient(
@@ -185,26 +201,10 @@ impl Policy for EducationMentalHealth {
             );
         };
         let age = age_on(dob, today);
-        if !(SCHOOL_AGE_FROM..=SCHOOL_AGE_TO).contains(&age) {
-            return all_not_applicable(&format!(
-                "The child is {age} on {}, outside compulsory school age (taken as 5 to 15), so the school duties are not checked.",
-                format_long(today)
-            ));
-        }
-        let Some(education) = &record.education else {
-            return all_insufficient(
-                "education",
-                &format!(
-                    "No education details are recorded for the child, who is {age} and of compulsory school age; record the school, designated teacher and PEP reviews."
-                ),
-            );
-        };
+        let csa = compulsory_school_age(dob);
         let [teacher, trained, pep] = &checks;
-        let mut results = vec![
-            designated_teacher(teacher, education),
-            teacher_trained(ctx, trained, education),
-        ];
-        pep_reviews(ctx, pep, education, period_start, dob, s, &mut results);
+        let mut results = teacher_checks(ctx, record, teacher, trained, &csa, age);
+        results.extend(pep_reviews(ctx, record, pep, period, &csa, age, s));
         for r in &mut results {
             r.evidence.push(("age".into(), age.to_string()));
             if record.child.date_of_birth_approximate {
@@ -213,6 +213,69 @@ impl Policy for EducationMentalHealth {
             }
         }
         results
+    }
+}
+
+fn not_applicable(check: &CheckInfo, why: &str) -> CheckResult {
+    check
+        .result(Status::NotApplicable, subject_of(check), why)
+        .with_current(true)
+}
+
+/// "from 31 Aug 2014 to 27 Jun 2025", for messages.
+fn csa_text(csa: &CompulsorySchoolAge) -> String {
+    format!(
+        "compulsory school age runs from {} to {}",
+        format_long(csa.start),
+        format_long(csa.end)
+    )
+}
+
+/// The two designated-teacher checks: for a child at school (a school recorded) or of
+/// compulsory school age, whatever their age.
+fn teacher_checks(
+    ctx: &Context,
+    record: &CareRecord,
+    teacher: &CheckInfo,
+    trained: &CheckInfo,
+    csa: &CompulsorySchoolAge,
+    age: u32,
+) -> Vec<CheckResult> {
+    let today = ctx.evaluation_date;
+    let in_csa = csa.contains(today);
+    let both = [teacher, trained];
+    if let Some(section) = record.unsupplied(&[Section::School, Section::DesignatedTeacher]) {
+        return both
+            .map(|c| c.not_supplied(SUBJECT_TEACHER, record, section))
+            .to_vec();
+    }
+    let education = record.education.as_ref();
+    let at_school = education.is_some_and(|e| e.school.is_some());
+    match education {
+        Some(education) if in_csa || at_school => vec![
+            designated_teacher(teacher, education),
+            teacher_trained(ctx, trained, education),
+        ],
+        None if in_csa => both
+            .map(|c| {
+                c.insufficient(
+                    SUBJECT_TEACHER,
+                    "education",
+                    &format!(
+                        "No education details are recorded for the child, who is {age} and of compulsory school age; record the school, designated teacher and PEP reviews."
+                    ),
+                )
+                .with_current(true)
+            })
+            .to_vec(),
+        _ => {
+            let why = format!(
+                "The child is {age} on {} and not of compulsory school age ({}), and no school is recorded, so the designated-teacher duties are not checked.",
+                format_long(today),
+                csa_text(csa)
+            );
+            both.map(|c| not_applicable(c, &why)).to_vec()
+        }
     }
 }
 
@@ -248,7 +311,7 @@ fn named_teacher(education: &Education) -> Option<&carecheck_sdk::record::Design
 
 fn designated_teacher(info: &CheckInfo, education: &Education) -> CheckResult {
     let school = school_text(education);
-    match named_teacher(education) {
+    let r = match named_teacher(education) {
         Some(t) => info
             .result(
                 Status::Met,
@@ -265,18 +328,21 @@ fn designated_teacher(info: &CheckInfo, education: &Education) -> CheckResult {
                 ),
             )
             .with_evidence("missing_field", "education.designated_teacher"),
-    }
+    };
+    r.with_current(true)
 }
 
 fn teacher_trained(ctx: &Context, info: &CheckInfo, education: &Education) -> CheckResult {
     let Some(t) = named_teacher(education) else {
-        return info.insufficient(
-            SUBJECT_TEACHER,
-            "education.designated_teacher",
-            "No designated teacher is recorded, so their mental health training cannot be checked; record the designated teacher first.",
-        );
+        return info
+            .insufficient(
+                SUBJECT_TEACHER,
+                "education.designated_teacher",
+                "No designated teacher is recorded, so their mental health training cannot be checked; record the designated teacher first.",
+            )
+            .with_current(true);
     };
-    match t.mental_health_training {
+    let r = match t.mental_health_training {
         Some(date) if ctx.is_future(date) => info
             .insufficient(
                 SUBJECT_TEACHER,
@@ -308,76 +374,76 @@ fn teacher_trained(ctx: &Context, info: &CheckInfo, education: &Education) -> Ch
                 "missing_field",
                 "education.designated_teacher.mental_health_training",
             ),
-    }
+    };
+    r.with_current(true)
 }
 
+/// The PEP reviews of the current period, one result per review owed, for a child of
+/// compulsory school age.
 fn pep_reviews(
     ctx: &Context,
+    record: &CareRecord,
     info: &CheckInfo,
-    education: &Education,
-    period_start: NaiveDate,
-    dob: NaiveDate,
+    period: &PeriodOfCare,
+    csa: &CompulsorySchoolAge,
+    age: u32,
     s: &EducationSettings,
-    results: &mut Vec<CheckResult>,
-) {
-    let mut future: Vec<NaiveDate> = education
-        .pep_reviews
-        .iter()
-        .copied()
-        .filter(|d| ctx.is_future(*d))
-        .collect();
-    future.sort();
-    future.dedup();
-    for date in future {
-        results.push(
+) -> Vec<CheckResult> {
+    let today = ctx.evaluation_date;
+    if !csa.contains(today) {
+        return vec![not_applicable(
+            info,
+            &format!(
+                "The child is {age} on {} and not of compulsory school age ({}), so PEP reviews are not checked.",
+                format_long(today),
+                csa_text(csa)
+            ),
+        )];
+    }
+    if !record.supplied(Section::PepReviews) {
+        return vec![info.not_supplied(SUBJECT_PEP, record, Section::PepReviews)];
+    }
+    let Some(education) = &record.education else {
+        return vec![
             info.insufficient(
-                format!("PEP review {date}"),
-                "education.pep_reviews[]",
+                SUBJECT_PEP,
+                "education",
                 &format!(
-                    "A PEP review is dated {}, after the evaluation date {}; correct the date before it is counted.",
-                    format_long(date),
-                    format_long(ctx.evaluation_date)
+                    "No education details are recorded for the child, who is {age} and of compulsory school age; record the school, designated teacher and PEP reviews."
                 ),
             )
-            .with_evidence("recorded_date", date),
-        );
-    }
-    let fifth_birthday = birthday(dob, SCHOOL_AGE_FROM);
-    let clock_start = period_start.max(fifth_birthday);
-    let latest = education
-        .pep_reviews
-        .iter()
-        .copied()
-        .filter(|d| *d >= period_start && !ctx.is_future(*d))
-        .max();
-    let what = match latest {
-        Some(last) if last >= clock_start => {
-            format!("Next PEP review (last reviewed {})", format_long(last))
-        }
-        _ if fifth_birthday > period_start => format!(
-            "First PEP review since the child turned 5 on {}",
-            format_long(fifth_birthday)
+            .with_current(true),
+        ];
+    };
+    let period_start = period
+        .start()
+        .expect("a period containing a date has a start");
+    let clock_start = period_start.max(csa.start);
+    let every = recurring::Every::months_after(clock_start, clock_start, s.pep_months)
+        .until(Some(period.end().map_or(csa.end, |end| end.min(csa.end))));
+    let wording = recurring::Wording {
+        noun: "PEP review",
+        rows: "PEP review",
+        a_noun: "A PEP review",
+        field: "education.pep_reviews[]",
+        subject: SUBJECT_PEP,
+        verb: "held",
+    };
+    let rows = education.pep_reviews.iter().copied();
+    recurring::every(ctx, info, &wording, rows, every, |o| match o.after {
+        Some(after) => format!("Next PEP review (last reviewed {})", format_long(after)),
+        None if csa.start > period_start => format!(
+            "First PEP review since compulsory school age began on {}",
+            format_long(csa.start)
         ),
-        _ => format!(
+        None => format!(
             "First PEP review of the period of care that began on {}",
             format_long(period_start)
         ),
-    };
-    let from = latest.map_or(clock_start, |last| last.max(clock_start));
-    let due = add_months(from, s.pep_months);
-    let timing = ctx.timing(due, None);
-    let mut result = info
-        .result(
-            timing.status(),
-            SUBJECT_PEP,
-            describe(&what, "held", due, timing),
-        )
-        .with_due(due)
-        .with_evidence("period_start", period_start);
-    if let Some(last) = latest {
-        result = result.with_evidence("latest_pep_review", last);
-    }
-    results.push(result);
+    })
+    .into_iter()
+    .map(|r| r.with_evidence("period_start", period_start))
+    .collect()
 }
 
 carecheck_sdk::export_policy!(EducationMentalHealth);

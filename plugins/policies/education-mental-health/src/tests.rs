@@ -3,7 +3,8 @@
 
 use super::*;
 use carecheck_sdk::testing::{
-    assert_reads_suffice, context, context_with_settings, evidence, one_about, run, trimmed, ymd,
+    assert_not_supplied, assert_reads_suffice, context, context_with_settings, current, evidence,
+    of, one_about, run, ssda903_only, trimmed, ymd,
 };
 use carecheck_sdk::{Basis, describe, evaluate_json, validate_settings};
 use serde_json::{Value, json};
@@ -33,7 +34,24 @@ fn good_education() -> Value {
 fn a_ten_year_old_with_a_pep_review_due_soon() {
     // Age 10 on 10 Jun 2025. Latest PEP review 14 Feb 2025 + 4 months = 14 Jun 2025: 4 days left.
     let r = run::<EducationMentalHealth>(ymd(2025, 6, 10), child(good_education()));
-    assert_eq!(r.len(), 3);
+    // Two designated-teacher results and one per PEP review owed since 29 Feb 2024: due
+    // 29 Jun 2024 (held 20 Jun), 20 Oct 2024 (held 15 Oct), 15 Feb 2025 (held 14 Feb), all met,
+    // and the next.
+    assert_eq!(r.len(), 6);
+    let history: Vec<(Status, Option<NaiveDate>)> = of(&r, "pep-review")
+        .iter()
+        .map(|x| (x.status, x.due))
+        .collect();
+    assert_eq!(
+        history,
+        [
+            (Status::Met, Some(ymd(2024, 6, 29))),
+            (Status::Met, Some(ymd(2024, 10, 20))),
+            (Status::Met, Some(ymd(2025, 2, 15))),
+            (Status::DueSoon, Some(ymd(2025, 6, 14))),
+        ]
+    );
+    assert_eq!(current(&r).len(), 3);
     let t = one_about(&r, "designated-teacher", "designated teacher");
     assert_eq!(t.status, Status::Met);
     assert_eq!(
@@ -95,36 +113,19 @@ fn thirty_first_of_october_plus_four_months_is_29_february() {
 }
 
 #[test]
-fn a_child_turning_five() {
-    // Born 12 Jan 2020, looked after since 1 May 2023, an early-years PEP review on 1 Dec 2024.
+fn a_child_starting_compulsory_school_age() {
+    // Born 12 Jan 2020: 5 on 12 Jan 2025, so of compulsory school age from the next prescribed
+    // day, 31 Mar 2025 (not from the birthday). Looked after since 1 May 2023, in reception at
+    // Elm Infants, with an early-years PEP review on 1 Dec 2024.
     let v = json!({
         "child": {"date_of_birth": "2020-01-12"},
         "periods_of_care": [{"episodes": [{"start": "2023-05-01"}]}],
         "education": {"school": {"name": "Elm Infants"}, "pep_reviews": ["2024-12-01"]}
     });
-    // 11 Jan 2025: still 4, outside the proxy.
+    // 11 Jan 2025: 4 and not of compulsory school age, but at school: the designated-teacher
+    // checks apply (no age cut-off); the PEP check does not.
     let r = run::<EducationMentalHealth>(ymd(2025, 1, 11), v.clone());
     assert_eq!(r.len(), 3);
-    assert!(r.iter().all(|x| x.status == Status::NotApplicable));
-    assert_eq!(
-        r[0].message,
-        "The child is 4 on 11 Jan 2025, outside compulsory school age (taken as 5 to 15), so the school duties are not checked."
-    );
-    // 12 Jan 2025: 5. The clock runs from the fifth birthday, not the early-years review:
-    // 12 Jan + 4 months = 12 May 2025, 120 days away: met by timing.
-    let r = run::<EducationMentalHealth>(ymd(2025, 1, 12), v.clone());
-    let p = one_about(&r, "pep-review", "personal education plan");
-    assert_eq!(p.status, Status::Met);
-    assert_eq!(p.due, Some(ymd(2025, 5, 12)));
-    // 20 Apr 2025: 22 days left.
-    let r = run::<EducationMentalHealth>(ymd(2025, 4, 20), v);
-    let p = one_about(&r, "pep-review", "personal education plan");
-    assert_eq!(p.status, Status::DueSoon);
-    assert_eq!(
-        p.message,
-        "First PEP review since the child turned 5 on 12 Jan 2025 is due by 12 May 2025, in 22 days."
-    );
-    // No designated teacher at all: a breach, and the training cannot be checked.
     let t = one_about(&r, "designated-teacher", "designated teacher");
     assert_eq!(t.status, Status::Breach);
     assert_eq!(
@@ -137,21 +138,109 @@ fn a_child_turning_five() {
         evidence(tr, "missing_field"),
         Some("education.designated_teacher")
     );
+    // Compulsory school age ends on the last Friday in June of the school year in which the
+    // child turns 16 (12 Jan 2036): 30 Jun 2036 is a Monday, so Fri 27 Jun 2036.
+    let p = one_about(&r, "pep-review", "personal education plan");
+    assert_eq!(p.status, Status::NotApplicable);
+    assert_eq!(
+        p.message,
+        "The child is 4 on 11 Jan 2025 and not of compulsory school age (compulsory school age runs from 31 Mar 2025 to 27 Jun 2036), so PEP reviews are not checked."
+    );
+    // 30 Mar 2025: 5, but still not of compulsory school age.
+    let r = run::<EducationMentalHealth>(ymd(2025, 3, 30), v.clone());
+    assert_eq!(
+        one_about(&r, "pep-review", "personal education plan").status,
+        Status::NotApplicable
+    );
+    // 31 Mar 2025: the clock starts, not from the early-years review: first PEP review due
+    // 31 Mar + 4 months = 31 Jul 2025. On 20 Apr 2025 that is 10 + 31 + 30 + 31 = 102 days
+    // away: upcoming, never met.
+    let r = run::<EducationMentalHealth>(ymd(2025, 4, 20), v);
+    let p = one_about(&r, "pep-review", "personal education plan");
+    assert_eq!(p.status, Status::Upcoming);
+    assert_eq!(p.due, Some(ymd(2025, 7, 31)));
+    assert_eq!(
+        p.message,
+        "First PEP review since compulsory school age began on 31 Mar 2025 is due by 31 Jul 2025, in 102 days."
+    );
 }
 
+/// Born 10 Jun 2009: 16 on 10 Jun 2025, in the school year 1 Sep 2024 - 31 Aug 2025, so of
+/// compulsory school age to its last Friday in June, 27 Jun 2025 (30 Jun 2025 is a Monday).
 #[test]
-fn a_child_turning_sixteen() {
-    // Born 10 Jun 2009: 15 on 9 Jun 2025 (checked), 16 on 10 Jun 2025 (outside the proxy).
+fn a_year_11_pupil_who_has_turned_16_is_still_checked_until_the_last_friday_in_june() {
     let mut v = child(good_education());
     v["child"]["date_of_birth"] = json!("2009-06-10");
-    let r = run::<EducationMentalHealth>(ymd(2025, 6, 9), v.clone());
+    // 16 on 10 Jun 2025 and the last review on 14 Feb 2025: the next is due 14 Jun 2025.
+    let r = run::<EducationMentalHealth>(ymd(2025, 6, 10), v.clone());
+    let p = one_about(&r, "pep-review", "personal education plan");
+    assert_eq!((p.status, p.due), (Status::DueSoon, Some(ymd(2025, 6, 14))));
+    // Fri 27 Jun 2025, the last day: still checked (and overdue by 13 days).
+    let r = run::<EducationMentalHealth>(ymd(2025, 6, 27), v.clone());
+    let p = one_about(&r, "pep-review", "personal education plan");
+    assert_eq!(p.status, Status::Breach);
+    assert!(p.message.ends_with("is 13 days overdue."), "{}", p.message);
+    // Sat 28 Jun 2025: no longer of compulsory school age. Still at Oak Primary by the record,
+    // so the designated-teacher checks still apply; the PEP check does not.
+    let r = run::<EducationMentalHealth>(ymd(2025, 6, 28), v);
+    let p = one_about(&r, "pep-review", "personal education plan");
+    assert_eq!(p.status, Status::NotApplicable);
     assert_eq!(
         one_about(&r, "designated-teacher", "designated teacher").status,
         Status::Met
     );
+}
+
+/// Born 31 Aug 2009 and 1 Sep 2009: a day apart, ten months apart in leaving compulsory school
+/// age (27 Jun 2025 and 26 Jun 2026). Evaluated 1 Sep 2025, a day before the autumn term.
+#[test]
+fn born_31_august_or_1_september() {
+    let record = |dob: &str| {
+        json!({
+            "child": {"date_of_birth": dob},
+            "periods_of_care": [{"episodes": [{"start": "2024-09-02"}]}],
+            "education": {"designated_teacher": {"name": "Mr C Khan"}, "pep_reviews": ["2025-07-10"]}
+        })
+    };
+    let r = run::<EducationMentalHealth>(ymd(2025, 9, 1), record("2009-08-31"));
+    assert_eq!(
+        one_about(&r, "pep-review", "personal education plan").status,
+        Status::NotApplicable
+    );
+    let r = run::<EducationMentalHealth>(ymd(2025, 9, 1), record("2009-09-01"));
+    let p = one_about(&r, "pep-review", "personal education plan");
+    // 10 Jul 2025 + 4 months = 10 Nov 2025, 70 days after 1 Sep: upcoming.
+    assert_eq!(
+        (p.status, p.due),
+        (Status::Upcoming, Some(ymd(2025, 11, 10)))
+    );
+}
+
+/// The designated teacher is for every looked-after child at school: a sixth-former of 17 with
+/// a school recorded is checked; a 17-year-old with no school recorded is not. Born 1 Mar 2008:
+/// 5 on 1 Mar 2013, so compulsory school age from 31 Mar 2013; 16 on 1 Mar 2024, so to the last
+/// Friday in June 2024 (30 Jun 2024 is a Sunday): 28 Jun 2024.
+#[test]
+fn the_designated_teacher_has_no_age_cut_off() {
+    let mut v = child(good_education());
+    v["child"]["date_of_birth"] = json!("2008-03-01");
+    let r = run::<EducationMentalHealth>(ymd(2025, 6, 10), v.clone());
+    assert_eq!(
+        one_about(&r, "designated-teacher", "designated teacher").status,
+        Status::Met
+    );
+    assert_eq!(
+        one_about(&r, "pep-review", "personal education plan").status,
+        Status::NotApplicable
+    );
+    v["education"]["school"] = Value::Null;
     let r = run::<EducationMentalHealth>(ymd(2025, 6, 10), v);
-    assert!(r.iter().all(|x| x.status == Status::NotApplicable));
-    assert_eq!(r[2].subject, "personal education plan");
+    let t = one_about(&r, "designated-teacher", "designated teacher");
+    assert_eq!(t.status, Status::NotApplicable);
+    assert_eq!(
+        t.message,
+        "The child is 17 on 10 Jun 2025 and not of compulsory school age (compulsory school age runs from 31 Mar 2013 to 28 Jun 2024), and no school is recorded, so the designated-teacher duties are not checked."
+    );
 }
 
 #[test]
@@ -175,37 +264,51 @@ fn a_new_period_of_care_restarts_the_pep_clock() {
         p.message,
         "First PEP review of the period of care that began on 3 Mar 2025 is due by 3 Jul 2025, in 23 days."
     );
-    assert_eq!(evidence(p, "latest_pep_review"), None);
+    assert_eq!(evidence(p, "previous"), None);
 }
 
 #[test]
 fn future_dated_rows_are_data_errors() {
+    // Looked after from 29 Feb 2024: the first PEP review was due 29 Jun 2024 and none is
+    // recorded until 14 Feb 2025 (late); the next is due 14 Jun 2025. A review dated
+    // 1 Jul 2025 (after the evaluation date, 10 Jun) may be it: one cause, one result, that
+    // outstanding review as insufficient_data with its due date.
     let mut e = good_education();
     e["pep_reviews"] = json!(["2025-02-14", "2025-07-01"]);
     e["designated_teacher"]["mental_health_training"] = json!("2025-09-01");
     let r = run::<EducationMentalHealth>(ymd(2025, 6, 10), child(e));
     assert_eq!(r.len(), 4);
-    let f = one_about(&r, "pep-review", "PEP review 2025-07-01");
+    let peps = of(&r, "pep-review");
+    assert_eq!((peps[0].status, peps[0].current), (Status::Breach, false));
+    let f = peps[1];
     assert_eq!(f.status, Status::InsufficientData);
+    assert_eq!(f.due, Some(ymd(2025, 6, 14)));
+    assert!(f.current);
     assert_eq!(
         evidence(f, "missing_field"),
         Some("education.pep_reviews[]")
     );
     assert_eq!(
         f.message,
-        "A PEP review is dated 1 Jul 2025, after the evaluation date 10 Jun 2025; correct the date before it is counted."
-    );
-    // The interval is worked out from 14 Feb 2025, ignoring the future row.
-    assert_eq!(
-        one_about(&r, "pep-review", "personal education plan").due,
-        Some(ymd(2025, 6, 14))
+        "A PEP review is dated 1 Jul 2025, after the evaluation date 10 Jun 2025; correct the date before it is counted: until then it cannot be told whether the PEP review due by 14 Jun 2025 was held."
     );
     let tr = one_about(&r, "designated-teacher-trained", "designated teacher");
-    assert_eq!(tr.status, Status::InsufficientData);
+    assert_eq!((tr.status, tr.due), (Status::InsufficientData, None));
     assert_eq!(
         evidence(tr, "missing_field"),
         Some("education.designated_teacher.mental_health_training")
     );
+}
+
+/// An SSDA903 return supplies no education details: for a child of compulsory school age,
+/// every check is `insufficient_data` naming what is missing, never a breach.
+#[test]
+fn an_ssda903_only_record_cannot_show_education() {
+    let record = ssda903_only(child(json!(null)));
+    let r = assert_reads_suffice::<EducationMentalHealth>(&context(ymd(2025, 6, 10)), &record);
+    assert_eq!(r.len(), 3);
+    assert_not_supplied(&r[..2], "education.school");
+    assert_not_supplied(&r[2..], "education.pep_reviews");
 }
 
 #[test]
@@ -299,5 +402,28 @@ fn the_declared_reads_are_enough() {
     assert!(trimmed.get("health").is_none());
     assert!(trimmed["child"].get("upn").is_none());
     let a = assert_reads_suffice::<EducationMentalHealth>(&context(ymd(2025, 6, 10)), &full);
-    assert_eq!(a.len(), 3);
+    assert_eq!(a.len(), 6);
+}
+
+/// Born 1 Dec 2009: 16 on 1 Dec 2025, of compulsory school age to the last Friday in June of the
+/// school year ending 31 Aug 2026, Fri 26 Jun 2026. Looked after from 1 May 2026, the first PEP
+/// review would fall due on 1 Sep 2026, after compulsory school age ends: none is owed, and the
+/// result says so rather than nothing.
+#[test]
+fn a_pep_review_that_would_fall_due_after_school_age_is_not_owed() {
+    let v = json!({
+        "child": {"date_of_birth": "2009-12-01"},
+        "periods_of_care": [{"episodes": [{"start": "2026-05-01"}]}],
+        "education": {"school": {"name": "Ash High"}, "designated_teacher": {"name": "Ms D Lee"}}
+    });
+    let r = run::<EducationMentalHealth>(ymd(2026, 5, 10), v);
+    let p = one_about(&r, "pep-review", "personal education plan");
+    assert_eq!(
+        (p.status, p.due, p.current),
+        (Status::NotApplicable, None, true)
+    );
+    assert_eq!(
+        p.message,
+        "No PEP review is owed: the first would fall due on 1 Sep 2026, after the requirement ends on 26 Jun 2026."
+    );
 }

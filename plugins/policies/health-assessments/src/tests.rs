@@ -2,7 +2,8 @@
 
 use super::*;
 use carecheck_sdk::testing::{
-    assert_reads_suffice_on_rich_record, context, context_with_settings, of, one, run, ymd,
+    assert_not_supplied, assert_reads_suffice, assert_reads_suffice_on_rich_record, context,
+    context_with_settings, current, of, one, run, ssda903_only, ymd,
 };
 use carecheck_sdk::{Basis, describe, evaluate_json, validate_settings};
 use serde_json::{Value, json};
@@ -17,6 +18,16 @@ fn record(dob: Option<&str>, periods: Value, assessments: Value) -> Value {
         "periods_of_care": periods,
         "health": { "assessments": assessments },
     })
+}
+
+/// The results on a child born `dob`, in one open period from `start`, with these assessments.
+fn run_open(date: NaiveDate, dob: &str, start: &str, assessments: Value) -> Vec<CheckResult> {
+    run::<HealthAssessments>(date, record(Some(dob), open_from(start), assessments))
+}
+
+/// (status, due, current) of a result, for compact assertions.
+fn sdc(r: &CheckResult) -> (Status, Option<NaiveDate>, bool) {
+    (r.status, r.due, r.current)
 }
 
 fn open_from(start: &str) -> Value {
@@ -38,13 +49,11 @@ fn review(date: &str) -> Value {
 /// 13-17 Jan = 13-17; Mon 20 = 18, Tue 21 = 19, Wed 22 Jan 2025 = 20.
 #[test]
 fn initial_on_the_last_day_and_the_day_after_across_christmas() {
-    let results = run::<HealthAssessments>(
+    let results = run_open(
         ymd(2025, 2, 1),
-        record(
-            Some("2015-01-01"),
-            open_from("2024-12-20"),
-            json!([initial("2025-01-22")]),
-        ),
+        "2015-01-01",
+        "2024-12-20",
+        json!([initial("2025-01-22")]),
     );
     let r = one(&results, INITIAL);
     assert_eq!(r.status, Status::Met);
@@ -55,13 +64,11 @@ fn initial_on_the_last_day_and_the_day_after_across_christmas() {
         "Initial health assessment for the period of care from 20 Dec 2024 was due by 22 Jan 2025 and was held on 22 Jan 2025."
     );
 
-    let results = run::<HealthAssessments>(
+    let results = run_open(
         ymd(2025, 2, 1),
-        record(
-            Some("2015-01-01"),
-            open_from("2024-12-20"),
-            json!([initial("2025-01-23")]),
-        ),
+        "2015-01-01",
+        "2024-12-20",
+        json!([initial("2025-01-23")]),
     );
     let r = one(&results, INITIAL);
     assert_eq!(r.status, Status::Breach);
@@ -89,7 +96,7 @@ fn initial_not_yet_held() {
         ymd(2024, 12, 20),
         record(None, open_from("2024-12-20"), json!([])),
     );
-    assert_eq!(one(&results, INITIAL).status, Status::Met);
+    assert_eq!(one(&results, INITIAL).status, Status::Upcoming);
     // 22 Jan to 1 Feb is 10 days overdue.
     let results = run::<HealthAssessments>(
         ymd(2025, 2, 1),
@@ -231,6 +238,18 @@ fn each_period_needs_its_own_initial_assessment() {
         r.message,
         "No health assessment is recorded yet in the period of care from 20 Dec 2024, so the review clock has not started (see the initial health assessment result)."
     );
+    // Only the open period's outstanding items are current: its overdue initial assessment and
+    // its review clock. Period 1 is history; its first review assessment was due
+    // 20 Jan 2024, after the period ended on 30 Jun 2023, so none was owed and its series gives
+    // no result (as the review schedule does).
+    let now: Vec<(&str, Status)> = current(&results)
+        .iter()
+        .map(|r| (r.check.as_str(), r.status))
+        .collect();
+    assert_eq!(
+        now,
+        [(INITIAL, Status::Breach), (REVIEW, Status::NotApplicable)]
+    );
 }
 
 #[test]
@@ -258,16 +277,14 @@ fn turning_five_exactly_on_last_plus_six_months() {
     // Last (initial) assessment 15 Sep 2024; + 6 months = 15 Mar 2025.
     // Born 15 Mar 2020: 5 on 15 Mar 2025, so not "still under 5": 12 months, due 15 Sep 2025.
     // 1 Mar to 15 Sep 2025: 30 + 30 + 31 + 30 + 31 + 31 + 15 = 198 days.
-    let results = run::<HealthAssessments>(
+    let results = run_open(
         ymd(2025, 3, 1),
-        record(
-            Some("2020-03-15"),
-            open_from("2024-09-02"),
-            json!([initial("2024-09-15")]),
-        ),
+        "2020-03-15",
+        "2024-09-02",
+        json!([initial("2024-09-15")]),
     );
     let r = one(&results, REVIEW);
-    assert_eq!(r.status, Status::Met);
+    assert_eq!(r.status, Status::Upcoming);
     assert_eq!(r.due, Some(ymd(2025, 9, 15)));
     assert_eq!(r.subject, "health assessment due 2025-09-15");
     assert_eq!(
@@ -311,25 +328,63 @@ fn turning_five_the_day_after_last_plus_six_months() {
 }
 
 #[test]
-fn the_latest_assessment_restarts_the_clock() {
-    // Born 16 Mar 2020; review assessment 10 Mar 2025 (early); + 6 months = 10 Sep 2025, when the
-    // child is 5: 12 months applies, due 10 Mar 2026.
-    let results = run::<HealthAssessments>(
+fn the_latest_assessment_restarts_the_clock_and_each_occurrence_is_a_result() {
+    // Born 16 Mar 2020. Initial 15 Sep 2024; + 6 months = 15 Mar 2025, when the child is still
+    // 4: the first review assessment was due 15 Mar 2025, held early on 10 Mar 2025 (met).
+    // 10 Mar 2025 + 6 months = 10 Sep 2025, when the child is 5: 12 months applies, the next is
+    // due 10 Mar 2026 (upcoming, current).
+    let results = run_open(
         ymd(2025, 6, 1),
-        record(
-            Some("2020-03-16"),
-            open_from("2024-09-02"),
-            json!([review("2025-03-10"), initial("2024-09-15")]),
-        ),
+        "2020-03-16",
+        "2024-09-02",
+        json!([review("2025-03-10"), initial("2024-09-15")]),
     );
-    let r = one(&results, REVIEW);
+    let reviews = of(&results, REVIEW);
+    assert_eq!(reviews.len(), 2);
+    assert_eq!(
+        sdc(reviews[0]),
+        (Status::Met, Some(ymd(2025, 3, 15)), false)
+    );
+    assert_eq!(reviews[0].subject, "health assessment 2025-03-10");
+    assert_eq!(
+        reviews[0].message,
+        "Review health assessment (every 6 months while under 5, after the initial assessment on 15 Sep 2024) was due by 15 Mar 2025 and was held on 10 Mar 2025."
+    );
+    let r = reviews[1];
     assert_eq!(r.due, Some(ymd(2026, 3, 10)));
-    assert_eq!(r.status, Status::Met);
+    assert_eq!(r.status, Status::Upcoming);
+    assert!(r.current);
     assert!(
         r.message
-            .contains("after the review assessment on 10 Mar 2025"),
+            .contains("(every 12 months from age 5, after the review assessment on 10 Mar 2025)"),
         "{}",
         r.message
+    );
+    // The initial assessment is held, so the review series is what is current now.
+    assert!(!one(&results, INITIAL).current);
+}
+
+/// A late review assessment stays a breach in the history, and the clock runs from it.
+#[test]
+fn a_late_review_assessment_is_history_once_the_next_is_set() {
+    // Born 1 Jun 2015 (over 5 throughout). Initial 10 Jun 2023; review due 10 Jun 2024, held
+    // 1 Jul 2024 (21 days late); the next due 1 Jul 2025, 30 days after 1 Jun 2025: upcoming.
+    let results = run_open(
+        ymd(2025, 6, 1),
+        "2015-06-01",
+        "2023-06-05",
+        json!([initial("2023-06-10"), review("2024-07-01")]),
+    );
+    let reviews = of(&results, REVIEW);
+    assert_eq!(reviews[0].status, Status::Breach);
+    assert_eq!(
+        reviews[0].message,
+        "Review health assessment (every 12 months from age 5, after the initial assessment on 10 Jun 2023) was due by 10 Jun 2024 and was held on 1 Jul 2024, 21 days late."
+    );
+    assert!(!reviews[0].current);
+    assert_eq!(
+        sdc(reviews[1]),
+        (Status::Upcoming, Some(ymd(2025, 7, 1)), true)
     );
 }
 
@@ -409,33 +464,59 @@ fn missing_date_of_birth() {
 
 #[test]
 fn future_dated_assessments_are_data_errors() {
-    let results = run::<HealthAssessments>(
+    // Evaluated 1 Mar 2025. A review assessment dated 10 Mar 2025 may be the one due
+    // 15 Mar 2025 (6 months after the initial of 15 Sep 2024; born 16 Mar 2020, still 4 then):
+    // one result, that occurrence as insufficient_data, keeping its due date. An initial
+    // assessment dated 1 Apr 2025, when the period's initial was held: a data error of its own,
+    // with no due date.
+    let results = run_open(
         ymd(2025, 3, 1),
-        record(
-            Some("2020-03-16"),
-            open_from("2024-09-02"),
-            json!([
-                initial("2024-09-15"),
-                review("2025-03-10"),
-                initial("2025-04-01")
-            ]),
-        ),
+        "2020-03-16",
+        "2024-09-02",
+        json!([
+            initial("2024-09-15"),
+            review("2025-03-10"),
+            initial("2025-04-01")
+        ]),
     );
     let review_results = of(&results, REVIEW);
-    assert_eq!(review_results.len(), 2);
+    assert_eq!(review_results.len(), 1);
     let error = review_results[0];
     assert_eq!(error.status, Status::InsufficientData);
-    assert_eq!(error.subject, "health assessment 2025-03-10");
+    assert_eq!(error.due, Some(ymd(2025, 3, 15)));
+    assert_eq!(error.subject, "health assessment due 2025-03-15");
     assert_eq!(
         error.message,
-        "A review health assessment is dated 10 Mar 2025, after the evaluation date 1 Mar 2025; it is not counted until the date is corrected."
+        "A review health assessment is dated 10 Mar 2025, after the evaluation date 1 Mar 2025; correct the date before it is counted: until then it cannot be told whether the review health assessment due by 15 Mar 2025 was held."
     );
-    // Not used: the clock still runs from 15 Sep 2024.
-    assert_eq!(review_results[1].due, Some(ymd(2025, 3, 15)));
+    assert!(error.current);
     let initial = of(&results, INITIAL);
     assert_eq!(initial.len(), 2);
-    assert_eq!(initial[0].status, Status::InsufficientData);
-    assert_eq!(initial[1].status, Status::Met);
+    assert_eq!(initial[0].status, Status::Met);
+    assert_eq!(
+        (initial[1].status, initial[1].due),
+        (Status::InsufficientData, None)
+    );
+    assert_eq!(initial[1].subject, "health assessment 2025-04-01");
+}
+
+/// One cause, one result: the only initial assessment is misdated, so the period's initial
+/// assessment (due Wed 22 Jan 2025, 20 working days after Fri 20 Dec 2024) is that data error,
+/// not also a breach.
+#[test]
+fn a_misdated_initial_assessment_is_the_initial_result() {
+    let results = run_open(
+        ymd(2025, 2, 1),
+        "2015-01-01",
+        "2024-12-20",
+        json!([initial("2025-02-10")]),
+    );
+    let r = one(&results, INITIAL);
+    assert_eq!(r.status, Status::InsufficientData);
+    assert_eq!(r.due, Some(ymd(2025, 1, 22)));
+    assert!(r.current);
+    assert_eq!(one(&results, REVIEW).status, Status::NotApplicable);
+    assert_eq!(results.len(), 2);
 }
 
 #[test]
@@ -456,8 +537,8 @@ fn missing_or_bad_periods() {
     assert_eq!(one(&results, REVIEW).status, Status::NotApplicable);
     // Beyond the calendar.
     let results = run::<HealthAssessments>(
-        ymd(2027, 12, 31),
-        record(None, open_from("2027-12-20"), json!([])),
+        ymd(2040, 12, 31),
+        record(None, open_from("2040-12-20"), json!([])),
     );
     let r = one(&results, INITIAL);
     assert_eq!(r.status, Status::InsufficientData);
@@ -529,4 +610,24 @@ fn metadata() {
 fn the_declared_reads_are_enough() {
     let from_full = assert_reads_suffice_on_rich_record::<HealthAssessments>(ymd(2025, 6, 1));
     assert!(!from_full.is_empty());
+}
+
+// Provenance and current -------------------------------------------------------------------------
+
+/// An SSDA903 return supplies no health-assessment dates: the record cannot show them, so both
+/// checks are `insufficient_data` naming `health.assessments`, never a breach. The initial
+/// deadline (20 working days after Fri 20 Dec 2024: Wed 22 Jan 2025) is fixed by the period's
+/// start alone and kept.
+#[test]
+fn an_ssda903_only_record_cannot_show_health_assessments() {
+    let rec = ssda903_only(record(
+        Some("2015-01-01"),
+        open_from("2024-12-20"),
+        json!([]),
+    ));
+    let results = assert_reads_suffice::<HealthAssessments>(&context(ymd(2025, 6, 1)), &rec);
+    assert_eq!(results.len(), 2);
+    assert_not_supplied(&results, "health.assessments");
+    assert_eq!(one(&results, INITIAL).due, Some(ymd(2025, 1, 22)));
+    assert_eq!(one(&results, REVIEW).due, None);
 }

@@ -15,7 +15,7 @@
 //!   (from `carecheck_sdk::reviews::schedule`, the same schedule `statutory-review-timeliness`
 //!   reports, 20 working days after the period starts): before that date the status follows
 //!   [`Context::timing`] (`met` if an IRO is already in place, otherwise `due_soon` inside the
-//!   look-ahead window and `met` beyond it); after it, an IRO in force on the due date is `met`, an
+//!   look-ahead window and `upcoming` beyond it); after it, an IRO in force on the due date is `met`, an
 //!   IRO assigned later is `breach` ("N days late"), none is `breach` ("N days overdue").
 //! - `iro-assigned-now` (CA 1989 s25A(1), (3)): for a child in a period of care open on the
 //!   evaluation date, an IRO assignment in force on the evaluation date is `met`; none is `breach`,
@@ -47,14 +47,25 @@
 //! - A period of care with no episodes, or starting after the evaluation date, gets
 //!   `insufficient_data` on `iro-before-first-review`; a record with no period of care gets
 //!   `insufficient_data` on both checks; counting beyond the working-day calendar gets
-//!   `insufficient_data` naming the calendar.
+//!   `insufficient_data` naming the calendar. None of these carries a due date: none is fixed
+//!   without what is missing.
+//! - `current`: `iro-assigned-now` is the standing answer, always current; for
+//!   `iro-before-first-review`, the result of the open period while its first review has not
+//!   been held. Once that review is held the verdict on it is history, as are ended periods.
+//!   Data errors are current.
+//! - Provenance: the checks need the periods of care, the review dates (`reviews.dates`) and the
+//!   IRO assignments (`iro_assignments`). An SSDA903 return supplies no IRO assignments, so an
+//!   SSDA903-only record gives `insufficient_data` naming `iro_assignments` (never a breach):
+//!   one per period on `iro-before-first-review`, carrying the first review's due date (fixed by
+//!   the period's start alone), and one on `iro-assigned-now`.
 //!
 //! Settings: `first_review_working_days` (default 20, CPPCR reg 33(1)), the deadline of the first
 //! review and therefore of the initial appointment; it may be shortened, never lengthened.
 
 use carecheck_sdk::dates::{self, format_long};
 use carecheck_sdk::outcome::describe;
-use carecheck_sdk::record::{IroAssignment, PeriodOfCare};
+use carecheck_sdk::record::{IroAssignment, PeriodOfCare, Section};
+use carecheck_sdk::recurring;
 use carecheck_sdk::reviews::{self, Intervals};
 use carecheck_sdk::settings::{Settings, at_most};
 use carecheck_sdk::{
@@ -133,6 +144,7 @@ impl Policy for IroAppointed {
                 "/iro_assignments/*/iro_id",
                 "/iro_assignments/*/from",
                 "/iro_assignments/*/to",
+                "/provenance",
             ],
             effective_from: NaiveDate::from_ymd_opt(2011, 4, 1).expect("valid date"),
         }
@@ -142,11 +154,20 @@ impl Policy for IroAppointed {
         let [before, now] = checks();
         let eval = ctx.evaluation_date;
         let mut results = Vec::new();
+        if !record.supplied(Section::PeriodsOfCare) {
+            return [&before, &now]
+                .map(|c| c.not_supplied("record", record, Section::PeriodsOfCare))
+                .to_vec();
+        }
+        let missing = record.unsupplied(&[Section::IroAssignments, Section::ReviewDates]);
 
         // Data errors in the assignments: reported, never used.
         let mut valid: Vec<&IroAssignment> = Vec::new();
         for a in &record.iro_assignments {
             let subject = format!("IRO assignment {} from {}", a.iro_id, a.from);
+            if missing.is_some() {
+                break;
+            }
             if ctx.is_future(a.from) {
                 results.push(
                     now.insufficient(
@@ -159,19 +180,22 @@ impl Policy for IroAppointed {
                             format_long(eval)
                         ),
                     )
-                    .with_due(eval),
+                    .with_current(true),
                 );
             } else if let Some(to) = a.to.filter(|to| *to < a.from) {
-                results.push(now.insufficient(
-                    subject,
-                    "iro_assignments[].to",
-                    &format!(
-                        "IRO {}'s assignment is recorded as ending on {}, before it starts on {}; the assignment is not counted until the dates are corrected.",
-                        a.iro_id,
-                        format_long(to),
-                        format_long(a.from)
-                    ),
-                ));
+                results.push(
+                    now.insufficient(
+                        subject,
+                        "iro_assignments[].to",
+                        &format!(
+                            "IRO {}'s assignment is recorded as ending on {}, before it starts on {}; the assignment is not counted until the dates are corrected.",
+                            a.iro_id,
+                            format_long(to),
+                            format_long(a.from)
+                        ),
+                    )
+                    .with_current(true),
+                );
             } else {
                 valid.push(a);
             }
@@ -179,34 +203,19 @@ impl Policy for IroAppointed {
 
         if record.periods_of_care.is_empty() {
             let why = "The record has no period of care, so it cannot be told when an IRO was needed; add the episodes of care.";
-            results.push(before.insufficient("record", "periods_of_care", why));
-            results.push(now.insufficient("record", "periods_of_care", why));
+            results.push(
+                before
+                    .insufficient("record", "periods_of_care", why)
+                    .with_current(true),
+            );
+            results.push(
+                now.insufficient("record", "periods_of_care", why)
+                    .with_current(true),
+            );
             return results;
         }
 
-        for period in &record.periods_of_care {
-            match period.start() {
-                None => results.push(before.insufficient(
-                    "period of care",
-                    "periods_of_care[].episodes",
-                    "A period of care has no episodes, so its start date is unknown; add its episodes.",
-                )),
-                Some(start) if ctx.is_future(start) => results.push(
-                    before
-                        .insufficient(
-                            format!("period of care from {start}"),
-                            "periods_of_care[].episodes[].start",
-                            &format!(
-                                "A period of care is recorded as starting on {}, after the evaluation date {}; it is not counted until the date is corrected.",
-                                format_long(start),
-                                format_long(eval)
-                            ),
-                        )
-                        .with_due(eval),
-                ),
-                Some(_) => {}
-            }
-        }
+        results.extend(before.unusable_periods(ctx, &record.periods_of_care));
 
         let intervals = Intervals {
             first_review_working_days: s.first_review_working_days,
@@ -217,13 +226,7 @@ impl Policy for IroAppointed {
         let schedules = reviews::schedule(record, eval, &ctx.calendar, intervals);
 
         // Reviews actually held (not future-dated), oldest first.
-        let mut held: Vec<NaiveDate> = record
-            .reviews
-            .iter()
-            .map(|r| r.date)
-            .filter(|d| !ctx.is_future(*d))
-            .collect();
-        held.sort();
+        let (held, _) = recurring::split_future(ctx, record.reviews.iter().map(|r| r.date));
 
         // `schedule` keeps the periods with a known start on or before the evaluation date, in order.
         let periods: Vec<&PeriodOfCare> = record
@@ -247,31 +250,39 @@ impl Policy for IroAppointed {
                     Ok(due) => due,
                     Err(e) => {
                         let why = format!("The first review's due date cannot be counted: {e}.");
-                        results.push(before.insufficient("calendar", "calendar", &why));
-                        if period.contains(eval) {
+                        let open = period.contains(eval);
+                        results.push(
+                            before
+                                .insufficient("calendar", "calendar", &why)
+                                .with_current(open),
+                        );
+                        if open {
                             now_blocked = Some(now.insufficient("calendar", "calendar", &why));
                         }
                         continue;
                     }
                 },
             };
-            if period.contains(eval) {
+            let open = period.contains(eval);
+            if open {
                 current = Some((start, due, first_held));
             }
-            results.push(before_first_review(
-                ctx,
-                &before,
-                &valid,
-                start,
-                schedule.end,
-                due,
-                first_held,
-            ));
+            let result = match missing {
+                Some(section) => before
+                    .not_supplied(format!("period of care from {start}"), record, section)
+                    .with_due(due)
+                    .with_evidence("period_start", start),
+                None => {
+                    before_first_review(ctx, &before, &valid, start, schedule.end, due, first_held)
+                }
+            };
+            results.push(result.with_current(open && (missing.is_some() || first_held.is_none())));
         }
 
-        results.push(match (current, now_blocked) {
-            (_, Some(blocked)) => blocked,
-            (None, None) => now
+        let now_result = match (current, now_blocked, missing) {
+            (_, Some(blocked), _) => blocked,
+            (Some(_), None, Some(section)) => now.not_supplied("child", record, section),
+            (None, None, _) => now
                 .result(
                     Status::NotApplicable,
                     "child",
@@ -281,10 +292,11 @@ impl Policy for IroAppointed {
                     ),
                 )
                 .with_evidence("evaluation_date", eval),
-            (Some((start, due, first_held)), None) => {
+            (Some((start, due, first_held)), None, None) => {
                 assigned_now(ctx, &now, &valid, start, due, first_held)
             }
-        });
+        };
+        results.push(now_result.with_current(true));
         results
     }
 }

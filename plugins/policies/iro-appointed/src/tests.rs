@@ -2,7 +2,8 @@
 
 use super::*;
 use carecheck_sdk::testing::{
-    assert_reads_suffice_on_rich_record, context, context_with_settings, of, one, run, ymd,
+    assert_not_supplied, assert_reads_suffice, assert_reads_suffice_on_rich_record, context,
+    context_with_settings, current, of, one, run, ssda903_only, ymd,
 };
 use carecheck_sdk::{Basis, describe, evaluate_json, validate_settings};
 use serde_json::{Value, json};
@@ -125,8 +126,8 @@ fn first_review_not_held_and_not_yet_due() {
 
     // On the day the period starts the deadline is 33 days away: beyond the look-ahead, met.
     let results = run::<IroAppointed>(ymd(2024, 12, 20), christmas_record(&[], json!([])));
-    assert_eq!(one(&results, BEFORE).status, Status::Met);
-    assert_eq!(one(&results, NOW).status, Status::Met);
+    assert_eq!(one(&results, BEFORE).status, Status::Upcoming);
+    assert_eq!(one(&results, NOW).status, Status::Upcoming);
 
     // An IRO already in place before the due date.
     let results = run::<IroAppointed>(
@@ -358,6 +359,9 @@ fn future_dated_rows_are_data_errors() {
             .evidence
             .contains(&("missing_field".into(), "iro_assignments[].from".into()))
     );
+    // A data error fixes no deadline, and is something to correct now.
+    assert_eq!(now[0].due, None);
+    assert!(now[0].current);
     assert_eq!(now[1].status, Status::Breach);
     // The future-dated review is not taken as the first review either.
     let before = one(&results, BEFORE);
@@ -417,10 +421,10 @@ fn missing_periods_of_care() {
 
 #[test]
 fn counting_beyond_the_calendar_is_insufficient_data() {
-    // 20 working days from 20 Dec 2027 run past 31 Dec 2027, the calendar's last day.
+    // 20 working days from 20 Dec 2040 run past 31 Dec 2040, the calendar's last day.
     let results = run::<IroAppointed>(
-        ymd(2027, 12, 31),
-        json!({ "periods_of_care": [{ "episodes": [{ "start": "2027-12-20" }] }] }),
+        ymd(2040, 12, 31),
+        json!({ "periods_of_care": [{ "episodes": [{ "start": "2040-12-20" }] }] }),
     );
     assert_eq!(results.len(), 2);
     assert!(results.iter().all(|r| r.status == Status::InsufficientData));
@@ -483,4 +487,45 @@ fn unreadable_record_is_an_error_not_a_panic() {
 fn the_declared_reads_are_enough() {
     let from_full = assert_reads_suffice_on_rich_record::<IroAppointed>(ymd(2025, 6, 1));
     assert!(!from_full.is_empty());
+}
+
+// Current and provenance -----------------------------------------------------------------------
+
+/// Before the open period's first review is held, both results are current; once it is held,
+/// the verdict on it is history and only `iro-assigned-now` is current. Ended periods are history.
+#[test]
+fn what_is_current() {
+    let results = run::<IroAppointed>(ymd(2025, 1, 10), christmas_record(&[], json!([])));
+    assert_eq!(current(&results).len(), 2);
+    let results = run::<IroAppointed>(
+        ymd(2025, 2, 1),
+        christmas_record(
+            &["2025-01-22"],
+            json!([{ "iro_id": "I1", "from": "2025-01-06" }]),
+        ),
+    );
+    let now = current(&results);
+    assert_eq!(now.len(), 1);
+    assert_eq!(now[0].check, NOW);
+    assert!(!one(&results, BEFORE).current);
+}
+
+/// An SSDA903 return supplies the periods and review dates but no IRO assignments: not
+/// recorded is not did-not-happen, so both checks are `insufficient_data` naming
+/// `iro_assignments`, never a breach. The first review's due date (Fri 20 Dec 2024 + 20
+/// working days = Wed 22 Jan 2025, fixed by the period's start alone) is kept.
+#[test]
+fn an_ssda903_only_record_cannot_show_the_iro() {
+    let record = ssda903_only(christmas_record(&["2025-01-22"], json!([])));
+    let results = assert_reads_suffice::<IroAppointed>(&context(ymd(2025, 6, 1)), &record);
+    assert_eq!(results.len(), 2);
+    assert_not_supplied(&results, "iro_assignments");
+    assert_eq!(one(&results, BEFORE).due, Some(ymd(2025, 1, 22)));
+    assert_eq!(one(&results, NOW).due, None);
+    // Without provenance the same record is a breach on both counts: the IROs are known absent.
+    let results = run::<IroAppointed>(
+        ymd(2025, 6, 1),
+        christmas_record(&["2025-01-22"], json!([])),
+    );
+    assert!(results.iter().all(|r| r.status == Status::Breach));
 }

@@ -1,28 +1,40 @@
-//! `mental-health-access`: no looked-after child waits for a mental-health service, and a move
-//! must never make the wait longer.
+//! `mental-health-access`: no looked-after child waits for a mental-health service, a move must
+//! never make the wait longer, and the young person says who they want with them at a
+//! mental-health assessment.
 //!
-//! The rule: "a child should never be refused a mental health service because the placement is
+//! The rules: "a child should never be refused a mental health service because the placement is
 //! short-term or unplanned" (statutory guidance "Promoting the health and well-being of
 //! looked-after children", 2015), and no looked-after child should wait for services because of a
 //! move (House of Commons Education Committee, "Mental health and well-being of looked-after
-//! children", April 2016, para 84). The reference sets the default as a seed recommendation: flag
-//! a mental-health referral still not seen 28 days after it was made.
+//! children", April 2016, para 84). The law fixes no waiting time: the reference sets a local
+//! default, flag a mental-health referral still not seen 28 days after it was made. And the
+//! young person may say who they want with them at mental health assessments, which is recorded
+//! (EWG 2017 rec 3; the reference: "it concerns assessments, not reviews").
 //!
-//! One check, `referral-seen` (guidance), with one result per referral in
+//! `referral-seen` (basis `local`), one result per referral in
 //! `health.mental_health_referrals`:
-//! - the first appointment is due `wait_days` calendar days after the referral date (default 28;
-//!   a local authority may shorten it, never lengthen it). Seen on or before that day: `met`;
-//!   seen after it: `breach` (with the days late); not yet seen and the day has passed: `breach`;
-//!   not yet seen and the day is within the look-ahead window: `due_soon`, otherwise `met`.
+//! - the first appointment is expected `wait_days` calendar days after the referral date (default
+//!   28; a local authority may shorten it, never lengthen it). Seen on or before that day: `met`;
+//!   seen after it, or not yet seen once the day has passed: `warning` (a local timescale passed
+//!   is not a missed statutory deadline); not yet seen and the day is within the look-ahead
+//!   window: `due_soon`, otherwise `upcoming`. Every message says "local timescale: 28 days" and
+//!   speaks of what is expected, never of a deadline.
 //! - "made worse by a move": when a placement started after the referral date and on or before
 //!   the first-seen date (or, while the child is still waiting, the evaluation date), the result
 //!   carries `moved_while_waiting` = that placement's id and `moved_on` = its start, and the
-//!   message says so. It is the same check, not a separate breach.
+//!   message says so. It is the same check, not a separate result.
+//!
+//! `assessment-accompaniment` (guidance, EWG 2017 rec 3), one result per mental-health
+//! assessment (`health.mental_health_assessments`) dated on or after the setting
+//! `accompaniment_from` (default 2018-01-01): `accompaniment.asked` true `met`; false or not
+//! recorded `breach`; a child under 4 on the assessment date `not_applicable` (this needs
+//! `child.date_of_birth`; without it, and without a record that the young person was asked, the
+//! result is `insufficient_data` naming it).
 //!
 //! Readings chosen where the reference is silent (a careful IRO's reading):
 //! - The wait is counted in calendar days, not working days: the reference's figure is "28 days",
-//!   and a child's wait does not pause for bank holidays. The deadline is the referral date plus
-//!   `wait_days` (referred 3 Mar, due 31 Mar); the referral day itself does not count.
+//!   and a child's wait does not pause for bank holidays. The expected date is the referral date
+//!   plus `wait_days` (referred 3 Mar, expected by 31 Mar); the referral day itself does not count.
 //! - The clock runs from the referral date, not the date the service accepted the referral: a
 //!   service that sits on a referral before accepting it is part of the wait the child experiences.
 //!   The `accepted` field is therefore not read.
@@ -31,18 +43,33 @@
 //!   appointment and is not reported. Only moves already made by the evaluation date count. When
 //!   the child moved more than once while waiting, the first move is named and
 //!   `moves_while_waiting` gives the count.
-//! - A late appointment stays a `breach` for that referral: the record shows the child waited
-//!   longer than they should have. Each referral is judged on its own.
+//! - A late appointment stays a `warning` for that referral: the record shows the child waited
+//!   longer than the local timescale. Each referral is judged on its own.
+//! - `current`: a referral still waiting (and any data error) is current; a referral whose child
+//!   has been seen is history. For accompaniment, the latest assessment's result is current.
 //! - A referral dated after the evaluation date, a first-seen date after the evaluation date, or
 //!   a first-seen date before the referral date are data errors: `insufficient_data` naming the
-//!   field, never evidence either way.
-//! - A record with no referral gives one `not_applicable` result, so a checklist shows the check
-//!   was considered.
+//!   field, never evidence either way. Mental-health assessments dated after the evaluation date
+//!   are one data error on `assessment-accompaniment` (this policy reports misdated referrals and
+//!   assessments; `sdq` only leaves them out). Data errors carry no due date.
+//! - `accompaniment_from` defaults to 1 Jan 2018, the first full year after the November 2017
+//!   recommendations; a local authority may bring it earlier, never later. Several assessment
+//!   rows on the same date are one assessment, asked before not asked before nothing recorded.
+//!   A young person recorded as asked is `met` whatever their age; the under-4 test uses the date
+//!   of birth, and an approximate one is used as given and flagged in the evidence.
+//! - A record with no referral, or no assessment in scope, gives one `not_applicable` result
+//!   per check (subject `record`), so a checklist shows the check was considered.
+//! - Provenance: `referral-seen` needs the referrals (`health.mental_health_referrals`) supplied,
+//!   `assessment-accompaniment` the assessments (`health.mental_health_assessments`); without
+//!   them, one `insufficient_data` per check, never a breach. Without the placements
+//!   (`placements.dates`) the wait is still judged, but moves cannot be told: the evidence says
+//!   `moves_not_supplied`.
 
-use carecheck_sdk::dates::{format_long, plural};
-use carecheck_sdk::outcome::{Timing, describe};
-use carecheck_sdk::record::{MentalHealthReferral, Placement};
-use carecheck_sdk::settings::{Settings, at_most};
+use carecheck_sdk::dates::{self, format_long, plural};
+use carecheck_sdk::outcome::{Timing, describe_local, timescale};
+use carecheck_sdk::record::{Accompaniment, MentalHealthReferral, Placement, Section};
+use carecheck_sdk::recurring;
+use carecheck_sdk::settings::{Settings, at_most, from_at_latest};
 use carecheck_sdk::{
     About, CareRecord, CheckInfo, CheckResult, Context, NaiveDate, Policy, Status,
 };
@@ -52,22 +79,33 @@ use serde::Deserialize;
 
 pub struct MentalHealthAccess;
 
-/// The reference's figure: a referral still unseen after 28 days is flagged.
+/// The reference's local default: a referral still unseen after 28 days is flagged.
 pub const WAIT_DAYS: u32 = 28;
 
-/// Settings. A local authority may shorten the wait, never lengthen it.
+/// The default `accompaniment_from`: 1 Jan 2018, the first full year after EWG 2017.
+pub fn default_accompaniment_from() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2018, 1, 1).expect("valid date")
+}
+
+/// Settings. A local authority may shorten the wait and check assessments from an earlier date,
+/// never the reverse.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct AccessSettings {
-    /// Calendar days after a mental-health referral by which the child must have been seen
-    /// (HC 2016 para 84 and the seed recommendation: 28).
+    /// Calendar days after a mental-health referral by which the child is expected to have been
+    /// seen (a local timescale: HC 2016 para 84 and the seed recommendation, default 28).
     pub wait_days: u32,
+    /// Mental-health assessments on or after this date must record whether the young person was
+    /// asked who they wanted with them (default 2018-01-01, the first full year after the EWG's
+    /// November 2017 recommendations).
+    pub accompaniment_from: NaiveDate,
 }
 
 impl Default for AccessSettings {
     fn default() -> Self {
         Self {
             wait_days: WAIT_DAYS,
+            accompaniment_from: default_accompaniment_from(),
         }
     }
 }
@@ -83,16 +121,29 @@ impl Settings for AccessSettings {
         if self.wait_days == 0 {
             return Err("setting `wait_days` must be at least 1".into());
         }
-        Ok(())
+        from_at_latest(
+            "accompaniment_from",
+            self.accompaniment_from,
+            default_accompaniment_from(),
+            "EWG 2017 rec 3",
+            "mental-health assessments",
+        )
     }
 }
 
-fn checks() -> [CheckInfo; 1] {
-    [CheckInfo::guidance(
-        "referral-seen",
-        "Mental-health referral seen within 28 days, whatever the placement",
-        "HC 2016 para 84; Promoting the health and well-being of looked-after children (2015)",
-    )]
+fn checks() -> [CheckInfo; 2] {
+    [
+        CheckInfo::local(
+            "referral-seen",
+            "Mental-health referral seen within the local timescale (default 28 days), whatever the placement",
+            "HC 2016 para 84; Promoting the health and well-being of looked-after children (2015)",
+        ),
+        CheckInfo::guidance(
+            "assessment-accompaniment",
+            "The young person was asked who they wanted with them at each mental-health assessment",
+            "EWG 2017 rec 3",
+        ),
+    ]
 }
 
 impl Policy for MentalHealthAccess {
@@ -105,41 +156,68 @@ impl Policy for MentalHealthAccess {
             version: env!("CARGO_PKG_VERSION"),
             title: "No wait for mental-health services",
             description: "Checks that every mental-health referral led to a first appointment \
-                          within 28 days, and says when a placement move came while the child \
-                          was waiting.",
+                          within the local timescale (28 days by default), says when a placement \
+                          move came while the child was waiting, and that the young person was \
+                          asked who they wanted with them at each mental-health assessment.",
             author: "carecheck",
             citations: &[
                 "HC 2016 para 84",
                 "Promoting the health and well-being of looked-after children (statutory guidance, 2015)",
+                "EWG 2017 rec 3",
             ],
             checks: checks().to_vec(),
             reads: &[
+                "/child/date_of_birth",
+                "/child/date_of_birth_approximate",
                 "/health/mental_health_referrals/*/id",
                 "/health/mental_health_referrals/*/service",
                 "/health/mental_health_referrals/*/referred",
                 "/health/mental_health_referrals/*/first_seen",
+                "/health/mental_health_assessments/*/date",
+                "/health/mental_health_assessments/*/accompaniment/asked",
                 "/placements/*/id",
                 "/placements/*/start",
+                "/provenance",
             ],
             effective_from: NaiveDate::from_ymd_opt(2015, 3, 1).expect("valid date"),
         }
     }
 
     fn evaluate(ctx: &Context, record: &CareRecord, s: &AccessSettings) -> Vec<CheckResult> {
-        let [seen] = checks();
-        let referrals = &record.health.mental_health_referrals;
-        if referrals.is_empty() {
-            return vec![seen.result(
+        let [seen, accompaniment] = checks();
+        let mut results = referrals(ctx, &seen, record, s);
+        results.extend(assessments(ctx, &accompaniment, record, s));
+        results
+    }
+}
+
+fn referrals(
+    ctx: &Context,
+    info: &CheckInfo,
+    record: &CareRecord,
+    s: &AccessSettings,
+) -> Vec<CheckResult> {
+    if !record.supplied(Section::MentalHealthReferrals) {
+        return vec![info.not_supplied("record", record, Section::MentalHealthReferrals)];
+    }
+    let referrals = &record.health.mental_health_referrals;
+    if referrals.is_empty() {
+        return vec![
+            info.result(
                 Status::NotApplicable,
                 "record",
                 "No mental-health referral is recorded for the child, so there is no wait to check.",
-            )];
-        }
-        referrals
-            .iter()
-            .map(|r| referral_result(ctx, &seen, r, &record.placements, s))
-            .collect()
+            )
+            .with_current(true),
+        ];
     }
+    let placements = record
+        .supplied(Section::PlacementDates)
+        .then_some(record.placements.as_slice());
+    referrals
+        .iter()
+        .map(|r| referral_result(ctx, info, r, placements, s))
+        .collect()
 }
 
 fn referral_label(r: &MentalHealthReferral) -> String {
@@ -154,50 +232,52 @@ fn referral_result(
     ctx: &Context,
     info: &CheckInfo,
     r: &MentalHealthReferral,
-    placements: &[Placement],
+    placements: Option<&[Placement]>,
     s: &AccessSettings,
 ) -> CheckResult {
     let subject = format!("referral {}", r.id);
     let label = referral_label(r);
+    let data_error = |field: &str, message: String, date: NaiveDate, key: &str| {
+        info.insufficient(subject.clone(), field, &message)
+            .with_evidence(key, date)
+            .with_current(true)
+    };
     if ctx.is_future(r.referred) {
-        return info
-            .insufficient(
-                subject,
-                "health.mental_health_referrals[].referred",
-                &format!(
-                    "The {label} is dated {}, after the evaluation date {}; correct the referral date so the wait can be checked.",
-                    format_long(r.referred),
-                    format_long(ctx.evaluation_date)
-                ),
-            )
-            .with_evidence("referred", r.referred);
+        return data_error(
+            "health.mental_health_referrals[].referred",
+            format!(
+                "The {label} is dated {}, after the evaluation date {}; correct the referral date so the wait can be checked.",
+                format_long(r.referred),
+                format_long(ctx.evaluation_date)
+            ),
+            r.referred,
+            "referred",
+        );
     }
     match r.first_seen {
         Some(seen) if ctx.is_future(seen) => {
-            return info
-                .insufficient(
-                    subject,
-                    "health.mental_health_referrals[].first_seen",
-                    &format!(
-                        "The {label} records a first appointment on {}, after the evaluation date {}; correct the date so the wait can be checked.",
-                        format_long(seen),
-                        format_long(ctx.evaluation_date)
-                    ),
-                )
-                .with_evidence("first_seen", seen);
+            return data_error(
+                "health.mental_health_referrals[].first_seen",
+                format!(
+                    "The {label} records a first appointment on {}, after the evaluation date {}; correct the date so the wait can be checked.",
+                    format_long(seen),
+                    format_long(ctx.evaluation_date)
+                ),
+                seen,
+                "first_seen",
+            );
         }
         Some(seen) if seen < r.referred => {
-            return info
-                .insufficient(
-                    subject,
-                    "health.mental_health_referrals[].first_seen",
-                    &format!(
-                        "The {label} records a first appointment on {}, before the referral was made on {}; correct the dates so the wait can be checked.",
-                        format_long(seen),
-                        format_long(r.referred)
-                    ),
-                )
-                .with_evidence("first_seen", seen);
+            return data_error(
+                "health.mental_health_referrals[].first_seen",
+                format!(
+                    "The {label} records a first appointment on {}, before the referral was made on {}; correct the dates so the wait can be checked.",
+                    format_long(seen),
+                    format_long(r.referred)
+                ),
+                seen,
+                "first_seen",
+            );
         }
         _ => {}
     }
@@ -210,11 +290,12 @@ fn referral_result(
         "First appointment for {label} (referred {})",
         format_long(r.referred)
     );
-    let mut message = describe(&what, "held", due, timing);
+    let mut message = describe_local(&what, "held", due, timing, &timescale(s.wait_days, "day"));
 
     // Moves after the referral day, up to the first appointment (or today while still waiting).
     let window_end = r.first_seen.unwrap_or(ctx.evaluation_date);
     let mut moves: Vec<&Placement> = placements
+        .unwrap_or_default()
         .iter()
         .filter(|p| p.start > r.referred && p.start <= window_end)
         .collect();
@@ -223,26 +304,23 @@ fn referral_result(
         let moved = format!("placement {} on {}", first.id, format_long(first.start));
         let clause = match timing {
             Timing::OnTime { .. } => {
-                format!("; the child was seen in time despite a move to {moved}.")
+                format!(" The child was seen in time despite a move to {moved}.")
             }
             Timing::DueSoon { .. } | Timing::NotYetDue { .. } => format!(
-                "; the child moved to {moved} while waiting, so make sure the referral has followed them."
+                " The child moved to {moved} while waiting, so make sure the referral has followed them."
             ),
             Timing::Late { .. } | Timing::Overdue { .. } => {
-                format!("; the wait was made worse by a move to {moved}.")
+                format!(" The wait was made worse by a move to {moved}.")
             }
         };
-        if message.ends_with('.') {
-            message.pop();
-        }
         message.push_str(&clause);
     }
 
     let mut result = info
-        .result(timing.status(), subject, message)
-        .with_due(due)
+        .timed(subject, due, timing, message)
         .with_evidence("referred", r.referred)
-        .with_evidence("service", r.service.trim());
+        .with_evidence("service", r.service.trim())
+        .with_current(r.first_seen.is_none());
     if let Some(seen) = r.first_seen {
         result = result.with_evidence("first_seen", seen);
     }
@@ -251,9 +329,13 @@ fn referral_result(
             result = result.with_evidence("late_by", plural(days_late, "day"));
         }
         Timing::Overdue { days_overdue } => {
-            result = result.with_evidence("overdue_by", plural(days_overdue, "day"));
+            result =
+                result.with_evidence("waiting_beyond_timescale_by", plural(days_overdue, "day"));
         }
         _ => {}
+    }
+    if placements.is_none() {
+        result = result.with_evidence("moves_not_supplied", Section::PlacementDates.as_str());
     }
     if let Some(first) = moves.first() {
         result = result
@@ -264,6 +346,132 @@ fn referral_result(
         }
     }
     result
+}
+
+/// `assessment-accompaniment`: one result per assessment from `accompaniment_from`.
+fn assessments(
+    ctx: &Context,
+    info: &CheckInfo,
+    record: &CareRecord,
+    s: &AccessSettings,
+) -> Vec<CheckResult> {
+    if !record.supplied(Section::MentalHealthAssessments) {
+        return vec![info.not_supplied("record", record, Section::MentalHealthAssessments)];
+    }
+    let eval = ctx.evaluation_date;
+    // One entry per assessment date: the best record of whether the young person was asked.
+    let (held, future) = recurring::by_day(
+        ctx,
+        record
+            .health
+            .mental_health_assessments
+            .iter()
+            .map(|a| (a.date, a.accompaniment.as_ref())),
+        asked_rank,
+    );
+    let mut results: Vec<CheckResult> = recurring::misdated(
+        ctx,
+        info,
+        "mental-health assessment",
+        "A mental-health assessment",
+        "health.mental_health_assessments[].date",
+        &future,
+    )
+    .into_iter()
+    .collect();
+    let in_scope: Vec<(NaiveDate, Option<&Accompaniment>)> = held
+        .into_iter()
+        .filter(|(d, _)| *d >= s.accompaniment_from)
+        .collect();
+    if in_scope.is_empty() && future.is_empty() {
+        results.push(
+            info.result(
+                Status::NotApplicable,
+                "record",
+                format!(
+                    "No mental-health assessment dated from {} to {} is recorded, so there is no assessment to check.",
+                    format_long(s.accompaniment_from),
+                    format_long(eval)
+                ),
+            )
+            .with_evidence("accompaniment_from", s.accompaniment_from)
+            .with_current(true),
+        );
+    }
+    let latest = in_scope.last().map(|(d, _)| *d);
+    let dob = record.child.date_of_birth;
+    for (date, accompaniment) in in_scope {
+        let when = format_long(date);
+        let subject = format!("mental-health assessment {date}");
+        let asked = accompaniment.map(|a| a.asked);
+        let r = match (asked, dob) {
+            (Some(true), _) => info
+                .result(
+                    Status::Met,
+                    subject,
+                    format!(
+                        "The young person was asked who they wanted with them at the mental-health assessment on {when}."
+                    ),
+                )
+                .with_evidence("asked", true),
+            (_, None) => info.insufficient(
+                subject,
+                "child.date_of_birth",
+                &format!(
+                    "The child's date of birth is not recorded, so it cannot be told whether the child was old enough to be asked who they wanted with them at the mental-health assessment on {when}; add the date of birth."
+                ),
+            ),
+            (asked, Some(dob)) => {
+                let age = dates::age_on(dob, date);
+                let r = if age < 4 {
+                    info.result(
+                        Status::NotApplicable,
+                        subject,
+                        format!(
+                            "The child was under 4 at the mental-health assessment on {when}, so was not expected to be asked who they wanted with them."
+                        ),
+                    )
+                } else if asked == Some(false) {
+                    info.result(
+                        Status::Breach,
+                        subject,
+                        format!(
+                            "The young person was not asked who they wanted with them at the mental-health assessment on {when}; ask them before the next assessment and record their choice."
+                        ),
+                    )
+                } else {
+                    info.result(
+                        Status::Breach,
+                        subject,
+                        format!(
+                            "The mental-health assessment on {when} does not record whether the young person was asked who they wanted with them; ask them before the next assessment and record their choice."
+                        ),
+                    )
+                };
+                let mut r = r.with_evidence("age_on_assessment", age);
+                if let Some(asked) = asked {
+                    r = r.with_evidence("asked", asked);
+                }
+                if record.child.date_of_birth_approximate {
+                    r = r.with_evidence("date_of_birth_approximate", true);
+                }
+                r
+            }
+        };
+        results.push(
+            r.with_evidence("assessment_date", date)
+                .with_current(Some(date) == latest),
+        );
+    }
+    results
+}
+
+fn asked_rank(a: Option<&Accompaniment>) -> u8 {
+    match a {
+        None => 0,
+        Some(a) if !a.asked => 1,
+        Some(_) => 2,
+    }
 }
 
 carecheck_sdk::export_policy!(MentalHealthAccess);

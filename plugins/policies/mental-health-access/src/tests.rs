@@ -1,11 +1,16 @@
-//! Hand-worked cases. Waits are calendar days: referred D, first appointment due D + 28.
+//! Hand-worked cases. Waits are calendar days: referred D, first appointment expected by D + 28
+//! (a local timescale: passing it is a warning, never a breach).
 
 use super::*;
 use carecheck_sdk::testing::{
-    assert_reads_suffice, care_record, context, context_with_settings, evidence, run, ymd,
+    assert_local_messages, assert_reads_suffice, care_record, context, context_with_settings,
+    current, evidence, of, run, ssda903_only, ymd,
 };
 use carecheck_sdk::{Basis, describe, evaluate_json, validate_settings};
 use serde_json::{Value, json};
+
+const SEEN: &str = "referral-seen";
+const ASKED: &str = "assessment-accompaniment";
 
 fn referral(id: &str, referred: &str, first_seen: Option<&str>) -> Value {
     json!({"id": id, "service": "CAMHS", "referred": referred, "first_seen": first_seen})
@@ -15,10 +20,28 @@ fn with_referrals(referrals: Vec<Value>, placements: Value) -> Value {
     json!({"health": {"mental_health_referrals": referrals}, "placements": placements})
 }
 
+/// The `referral-seen` results on `record`.
+fn seen(date: NaiveDate, record: Value) -> Vec<CheckResult> {
+    run::<MentalHealthAccess>(date, record)
+        .into_iter()
+        .filter(|r| r.check == SEEN)
+        .collect()
+}
+
+/// The `assessment-accompaniment` results on `record`.
+fn asked(date: NaiveDate, record: Value) -> Vec<CheckResult> {
+    run::<MentalHealthAccess>(date, record)
+        .into_iter()
+        .filter(|r| r.check == ASKED)
+        .collect()
+}
+
+// referral-seen: a local timescale ------------------------------------------------------------
+
 #[test]
 fn seen_on_the_last_day_is_met() {
     // Referred Mon 3 Mar 2025; + 28 days = Mon 31 Mar 2025; seen 31 Mar: on time.
-    let r = run::<MentalHealthAccess>(
+    let r = seen(
         ymd(2025, 4, 10),
         with_referrals(
             vec![referral("R1", "2025-03-03", Some("2025-03-31"))],
@@ -26,82 +49,90 @@ fn seen_on_the_last_day_is_met() {
         ),
     );
     assert_eq!(r.len(), 1);
-    assert_eq!(r[0].check, "referral-seen");
     assert_eq!(r[0].status, Status::Met);
     assert_eq!(r[0].due, Some(ymd(2025, 3, 31)));
     assert_eq!(r[0].subject, "referral R1");
     assert_eq!(
         r[0].message,
-        "First appointment for referral R1 to CAMHS (referred 3 Mar 2025) was due by 31 Mar 2025 and was held on 31 Mar 2025."
+        "First appointment for referral R1 to CAMHS (referred 3 Mar 2025) was held on 31 Mar 2025, by 31 Mar 2025 (local timescale: 28 days)."
     );
     assert_eq!(evidence(&r[0], "moved_while_waiting"), None);
+    // Seen: history, not current.
+    assert!(!r[0].current);
 }
 
 #[test]
-fn seen_the_day_after_is_a_breach() {
-    // Due 31 Mar 2025; seen Tue 1 Apr: 1 day late.
-    let r = run::<MentalHealthAccess>(
+fn seen_the_day_after_is_a_warning_not_a_breach() {
+    // Expected by 31 Mar 2025; seen Tue 1 Apr: 1 day beyond the local timescale.
+    let r = seen(
         ymd(2025, 4, 10),
         with_referrals(
             vec![referral("R1", "2025-03-03", Some("2025-04-01"))],
             json!([]),
         ),
     );
-    assert_eq!(r[0].status, Status::Breach);
+    assert_eq!(r[0].status, Status::Warning);
     assert_eq!(
         r[0].message,
-        "First appointment for referral R1 to CAMHS (referred 3 Mar 2025) was due by 31 Mar 2025 and was held on 1 Apr 2025, 1 day late."
+        "First appointment for referral R1 to CAMHS (referred 3 Mar 2025) was held on 1 Apr 2025, 1 day after 31 Mar 2025 (local timescale: 28 days)."
     );
     assert_eq!(evidence(&r[0], "late_by"), Some("1 day"));
 }
 
 #[test]
-fn still_waiting_after_the_deadline_is_a_breach() {
-    // Due 31 Mar 2025; evaluated 10 Apr 2025 and not seen: 10 days overdue.
-    let r = run::<MentalHealthAccess>(
+fn still_waiting_beyond_the_timescale_is_a_warning() {
+    // Expected by 31 Mar 2025; evaluated 10 Apr 2025 and not seen: 10 days beyond.
+    let r = seen(
         ymd(2025, 4, 10),
         with_referrals(vec![referral("R1", "2025-03-03", None)], json!([])),
     );
-    assert_eq!(r[0].status, Status::Breach);
+    assert_eq!(r[0].status, Status::Warning);
     assert_eq!(
         r[0].message,
-        "First appointment for referral R1 to CAMHS (referred 3 Mar 2025) was due by 31 Mar 2025 and is 10 days overdue."
+        "First appointment for referral R1 to CAMHS (referred 3 Mar 2025) has not been held: 10 days past 31 Mar 2025 (local timescale: 28 days)."
     );
-    // On the deadline itself it is due today, not yet late.
-    let r = run::<MentalHealthAccess>(
+    assert_eq!(
+        evidence(&r[0], "waiting_beyond_timescale_by"),
+        Some("10 days")
+    );
+    // Still waiting: current.
+    assert!(r[0].current);
+    // On the last day itself it is expected today, not yet beyond.
+    let r = seen(
         ymd(2025, 3, 31),
         with_referrals(vec![referral("R1", "2025-03-03", None)], json!([])),
     );
     assert_eq!(r[0].status, Status::DueSoon);
     assert_eq!(
         r[0].message,
-        "First appointment for referral R1 to CAMHS (referred 3 Mar 2025) is due today (31 Mar 2025)."
+        "First appointment for referral R1 to CAMHS (referred 3 Mar 2025) is expected today, 31 Mar 2025 (local timescale: 28 days)."
     );
 }
 
 #[test]
 fn still_waiting_inside_the_window() {
-    // Referred 20 Mar 2025, due 17 Apr; on 25 Mar, 23 days left: inside the 28-day look-ahead.
+    // Referred 20 Mar 2025, expected by 17 Apr; on 25 Mar, 23 days left: inside the 28-day
+    // look-ahead.
     let v = with_referrals(vec![referral("R1", "2025-03-20", None)], json!([]));
-    let r = run::<MentalHealthAccess>(ymd(2025, 3, 25), v.clone());
+    let r = seen(ymd(2025, 3, 25), v.clone());
     assert_eq!(r[0].status, Status::DueSoon);
     assert_eq!(r[0].due, Some(ymd(2025, 4, 17)));
     assert_eq!(
         r[0].message,
-        "First appointment for referral R1 to CAMHS (referred 20 Mar 2025) is due by 17 Apr 2025, in 23 days."
+        "First appointment for referral R1 to CAMHS (referred 20 Mar 2025) is expected by 17 Apr 2025, in 23 days (local timescale: 28 days)."
     );
-    // A 7-day look-ahead: 23 days left is not yet due soon, so met by timing.
+    // A 7-day look-ahead: 23 days left is not yet due soon, so upcoming.
     let mut ctx = context(ymd(2025, 3, 25));
     ctx.look_ahead_days = 7;
     let r = MentalHealthAccess::evaluate(&ctx, &care_record(v), &AccessSettings::default());
-    assert_eq!(r[0].status, Status::Met);
+    assert_eq!(r[0].status, Status::Upcoming);
 }
 
 #[test]
 fn bank_holidays_do_not_extend_a_calendar_day_wait() {
-    // Referred Fri 20 Dec 2024: 11 days to 31 Dec, then 17 into January = 28: due Fri 17 Jan 2025,
-    // although Christmas Day, Boxing Day and New Year's Day fall inside the wait.
-    let r = run::<MentalHealthAccess>(
+    // Referred Fri 20 Dec 2024: 11 days to 31 Dec, then 17 into January = 28: expected by
+    // Fri 17 Jan 2025, although Christmas Day, Boxing Day and New Year's Day fall inside.
+    let r = seen(
         ymd(2025, 1, 20),
         with_referrals(
             vec![referral("R1", "2024-12-20", Some("2025-01-17"))],
@@ -111,7 +142,7 @@ fn bank_holidays_do_not_extend_a_calendar_day_wait() {
     assert_eq!(r[0].due, Some(ymd(2025, 1, 17)));
     assert_eq!(r[0].status, Status::Met);
     // Referred Thu 1 Feb 2024 (a leap year): + 28 days = Thu 29 Feb 2024.
-    let r = run::<MentalHealthAccess>(
+    let r = seen(
         ymd(2024, 3, 5),
         with_referrals(
             vec![referral("R2", "2024-02-01", Some("2024-03-01"))],
@@ -119,37 +150,37 @@ fn bank_holidays_do_not_extend_a_calendar_day_wait() {
         ),
     );
     assert_eq!(r[0].due, Some(ymd(2024, 2, 29)));
-    assert_eq!(r[0].status, Status::Breach);
+    assert_eq!(r[0].status, Status::Warning);
     assert_eq!(
         r[0].message,
-        "First appointment for referral R2 to CAMHS (referred 1 Feb 2024) was due by 29 Feb 2024 and was held on 1 Mar 2024, 1 day late."
+        "First appointment for referral R2 to CAMHS (referred 1 Feb 2024) was held on 1 Mar 2024, 1 day after 29 Feb 2024 (local timescale: 28 days)."
     );
 }
 
 #[test]
 fn a_move_while_waiting_is_named() {
-    // Referred 3 Mar 2025; moved to P2 on 10 Mar; still waiting on 10 Apr: 10 days overdue.
+    // Referred 3 Mar 2025; moved to P2 on 10 Mar; still waiting on 10 Apr: 10 days beyond.
     let placements = json!([
         {"id": "P1", "start": "2024-06-01"},
         {"id": "P2", "start": "2025-03-10"}
     ]);
-    let r = run::<MentalHealthAccess>(
+    let r = seen(
         ymd(2025, 4, 10),
         with_referrals(vec![referral("R1", "2025-03-03", None)], placements),
     );
-    assert_eq!(r[0].status, Status::Breach);
+    assert_eq!(r[0].status, Status::Warning);
     assert_eq!(evidence(&r[0], "moved_while_waiting"), Some("P2"));
     assert_eq!(evidence(&r[0], "moved_on"), Some("2025-03-10"));
     assert_eq!(
         r[0].message,
-        "First appointment for referral R1 to CAMHS (referred 3 Mar 2025) was due by 31 Mar 2025 and is 10 days overdue; the wait was made worse by a move to placement P2 on 10 Mar 2025."
+        "First appointment for referral R1 to CAMHS (referred 3 Mar 2025) has not been held: 10 days past 31 Mar 2025 (local timescale: 28 days). The wait was made worse by a move to placement P2 on 10 Mar 2025."
     );
 }
 
 #[test]
 fn a_move_while_still_inside_the_window() {
-    // Referred 20 Mar 2025, moved to P3 on 24 Mar, evaluated 25 Mar: due soon, and the move is named.
-    let r = run::<MentalHealthAccess>(
+    // Referred 20 Mar 2025, moved to P3 on 24 Mar, evaluated 25 Mar: due soon, and the move named.
+    let r = seen(
         ymd(2025, 3, 25),
         with_referrals(
             vec![referral("R1", "2025-03-20", None)],
@@ -160,14 +191,14 @@ fn a_move_while_still_inside_the_window() {
     assert_eq!(evidence(&r[0], "moved_while_waiting"), Some("P3"));
     assert_eq!(
         r[0].message,
-        "First appointment for referral R1 to CAMHS (referred 20 Mar 2025) is due by 17 Apr 2025, in 23 days; the child moved to placement P3 on 24 Mar 2025 while waiting, so make sure the referral has followed them."
+        "First appointment for referral R1 to CAMHS (referred 20 Mar 2025) is expected by 17 Apr 2025, in 23 days (local timescale: 28 days). The child moved to placement P3 on 24 Mar 2025 while waiting, so make sure the referral has followed them."
     );
 }
 
 #[test]
 fn a_move_seen_in_time_and_several_moves() {
     // Two moves (P2 on 5 Mar, P3 on 20 Mar) before the appointment on 28 Mar: met, first move named.
-    let r = run::<MentalHealthAccess>(
+    let r = seen(
         ymd(2025, 4, 10),
         with_referrals(
             vec![referral("R1", "2025-03-03", Some("2025-03-28"))],
@@ -182,7 +213,7 @@ fn a_move_seen_in_time_and_several_moves() {
     assert_eq!(evidence(&r[0], "moves_while_waiting"), Some("2"));
     assert_eq!(
         r[0].message,
-        "First appointment for referral R1 to CAMHS (referred 3 Mar 2025) was due by 31 Mar 2025 and was held on 28 Mar 2025; the child was seen in time despite a move to placement P2 on 5 Mar 2025."
+        "First appointment for referral R1 to CAMHS (referred 3 Mar 2025) was held on 28 Mar 2025, by 31 Mar 2025 (local timescale: 28 days). The child was seen in time despite a move to placement P2 on 5 Mar 2025."
     );
 }
 
@@ -194,7 +225,7 @@ fn moves_outside_the_wait_are_not_counted() {
         {"id": "P1", "start": "2025-03-03"},
         {"id": "P2", "start": "2025-04-02"}
     ]);
-    let r = run::<MentalHealthAccess>(
+    let r = seen(
         ymd(2025, 4, 10),
         with_referrals(
             vec![referral("R1", "2025-03-03", Some("2025-04-01"))],
@@ -202,7 +233,7 @@ fn moves_outside_the_wait_are_not_counted() {
         ),
     );
     assert_eq!(evidence(&r[0], "moved_while_waiting"), None);
-    let r = run::<MentalHealthAccess>(
+    let r = seen(
         ymd(2025, 3, 25),
         with_referrals(
             vec![referral("R1", "2025-03-20", None)],
@@ -214,7 +245,7 @@ fn moves_outside_the_wait_are_not_counted() {
 
 #[test]
 fn future_dated_rows_are_data_errors() {
-    let r = run::<MentalHealthAccess>(
+    let r = seen(
         ymd(2025, 4, 10),
         with_referrals(
             vec![
@@ -226,7 +257,10 @@ fn future_dated_rows_are_data_errors() {
         ),
     );
     assert_eq!(r.len(), 3);
-    assert!(r.iter().all(|x| x.status == Status::InsufficientData));
+    assert!(
+        r.iter()
+            .all(|x| x.status == Status::InsufficientData && x.due.is_none() && x.current)
+    );
     assert_eq!(
         evidence(&r[0], "missing_field"),
         Some("health.mental_health_referrals[].referred")
@@ -251,7 +285,7 @@ fn future_dated_rows_are_data_errors() {
 
 #[test]
 fn no_referral_is_not_applicable() {
-    let r = run::<MentalHealthAccess>(ymd(2025, 4, 10), json!({}));
+    let r = seen(ymd(2025, 4, 10), json!({}));
     assert_eq!(r.len(), 1);
     assert_eq!(r[0].status, Status::NotApplicable);
     assert_eq!(r[0].subject, "record");
@@ -259,7 +293,7 @@ fn no_referral_is_not_applicable() {
 
 #[test]
 fn each_referral_is_judged_on_its_own() {
-    let r = run::<MentalHealthAccess>(
+    let r = seen(
         ymd(2025, 4, 10),
         with_referrals(
             vec![
@@ -270,11 +304,214 @@ fn each_referral_is_judged_on_its_own() {
         ),
     );
     assert_eq!(r.len(), 2);
-    // R1: due 7 Feb 2024, seen 1 Mar 2024: 23 days late. R2: due 17 Apr 2025, 7 days left.
-    assert_eq!(r[0].status, Status::Breach);
+    // R1: expected by 7 Feb 2024, seen 1 Mar 2024: 23 days beyond (history). R2: expected by
+    // 17 Apr 2025, 7 days left (current).
+    assert_eq!((r[0].status, r[0].current), (Status::Warning, false));
     assert_eq!(evidence(&r[0], "late_by"), Some("23 days"));
-    assert_eq!(r[1].status, Status::DueSoon);
+    assert_eq!((r[1].status, r[1].current), (Status::DueSoon, true));
 }
+
+// assessment-accompaniment (EWG 2017 rec 3, moved here from reviews) -------------------------
+
+/// Born 10 May 2012 (12 throughout 2025), with these mental-health assessments.
+fn assessed(assessments: Value) -> Value {
+    json!({
+        "child": { "date_of_birth": "2012-05-10" },
+        "health": { "mental_health_assessments": assessments },
+    })
+}
+
+#[test]
+fn accompaniment_asked_not_asked_and_missing() {
+    let r = asked(
+        ymd(2025, 6, 1),
+        assessed(json!([
+            { "date": "2025-01-22", "by": "CAMHS", "accompaniment": { "asked": true, "chosen": "foster carer" } },
+            { "date": "2025-03-04", "accompaniment": { "asked": false } },
+            { "date": "2025-05-20" },
+        ])),
+    );
+    assert_eq!(r.len(), 3);
+    assert_eq!(r[0].status, Status::Met);
+    assert_eq!(
+        r[0].message,
+        "The young person was asked who they wanted with them at the mental-health assessment on 22 Jan 2025."
+    );
+    assert_eq!(r[0].subject, "mental-health assessment 2025-01-22");
+    assert_eq!(r[1].status, Status::Breach);
+    assert_eq!(
+        r[1].message,
+        "The young person was not asked who they wanted with them at the mental-health assessment on 4 Mar 2025; ask them before the next assessment and record their choice."
+    );
+    assert_eq!(r[2].status, Status::Breach);
+    assert_eq!(
+        r[2].message,
+        "The mental-health assessment on 20 May 2025 does not record whether the young person was asked who they wanted with them; ask them before the next assessment and record their choice."
+    );
+    // Only the latest assessment is current.
+    assert_eq!(
+        current(&r)
+            .iter()
+            .map(|x| x.subject.as_str())
+            .collect::<Vec<_>>(),
+        ["mental-health assessment 2025-05-20"]
+    );
+    assert!(r.iter().all(|x| x.due.is_none()));
+}
+
+#[test]
+fn reviews_are_not_asked_about_accompaniment_any_more() {
+    // A record with thirteen reviews since 2018 and no assessment: one not_applicable, not a
+    // result per review.
+    let reviews: Vec<Value> = (2018..=2024)
+        .flat_map(|y| {
+            [
+                json!({"date": format!("{y}-01-15")}),
+                json!({"date": format!("{y}-07-15")}),
+            ]
+        })
+        .take(13)
+        .collect();
+    let results = run::<MentalHealthAccess>(
+        ymd(2025, 6, 1),
+        json!({"child": {"date_of_birth": "2012-05-10"}, "reviews": reviews}),
+    );
+    let a = of(&results, ASKED);
+    assert_eq!(a.len(), 1);
+    assert_eq!(a[0].status, Status::NotApplicable);
+    assert_eq!(
+        a[0].message,
+        "No mental-health assessment dated from 1 Jan 2018 to 1 Jun 2025 is recorded, so there is no assessment to check."
+    );
+}
+
+#[test]
+fn accompaniment_under_four_and_the_fourth_birthday() {
+    // Born 29 Feb 2020: in 2024 (a leap year) the fourth birthday is 29 Feb 2024 itself.
+    let record = |date: &str| {
+        json!({
+            "child": { "date_of_birth": "2020-02-29" },
+            "health": { "mental_health_assessments": [{ "date": date }] },
+        })
+    };
+    let r = asked(ymd(2024, 6, 1), record("2024-02-28"));
+    assert_eq!(r[0].status, Status::NotApplicable);
+    assert_eq!(
+        r[0].message,
+        "The child was under 4 at the mental-health assessment on 28 Feb 2024, so was not expected to be asked who they wanted with them."
+    );
+    let r = asked(ymd(2024, 6, 1), record("2024-02-29"));
+    assert_eq!(r[0].status, Status::Breach);
+    assert_eq!(evidence(&r[0], "age_on_assessment"), Some("4"));
+}
+
+#[test]
+fn accompaniment_needs_the_date_of_birth_unless_the_young_person_was_asked() {
+    let r = asked(
+        ymd(2025, 6, 1),
+        json!({ "health": { "mental_health_assessments": [
+            { "date": "2025-03-04" },
+            { "date": "2025-05-20", "accompaniment": { "asked": true } },
+        ] } }),
+    );
+    assert_eq!(r[0].status, Status::InsufficientData);
+    assert_eq!(
+        evidence(&r[0], "missing_field"),
+        Some("child.date_of_birth")
+    );
+    assert_eq!(r[1].status, Status::Met);
+    // An approximate date of birth is used and flagged.
+    let r = asked(
+        ymd(2025, 6, 1),
+        json!({
+            "child": { "date_of_birth": "2015-07-01", "date_of_birth_approximate": true },
+            "health": { "mental_health_assessments": [{ "date": "2025-03-04" }] },
+        }),
+    );
+    assert_eq!(evidence(&r[0], "date_of_birth_approximate"), Some("true"));
+}
+
+#[test]
+fn accompaniment_from_setting_and_same_day_rows() {
+    // 31 Dec 2017 is before the default; only the 2018 assessment is checked.
+    let record = assessed(json!([
+        { "date": "2017-12-31" },
+        { "date": "2018-01-01" },
+        { "date": "2018-01-01", "accompaniment": { "asked": true } },
+    ]));
+    let r = asked(ymd(2018, 6, 1), record.clone());
+    assert_eq!(r.len(), 1);
+    assert_eq!(r[0].subject, "mental-health assessment 2018-01-01");
+    // The two rows of 1 Jan 2018 are one assessment, and the better record (asked) is used.
+    assert_eq!(r[0].status, Status::Met);
+    let c = context_with_settings(ymd(2018, 6, 1), r#"{"accompaniment_from": "2017-11-01"}"#);
+    let results = evaluate_json::<MentalHealthAccess>(&c, &record.to_string()).expect("evaluates");
+    assert_eq!(of(&results, ASKED).len(), 2);
+}
+
+/// One cause, one result: the only assessment is misdated, so the data error is the only result.
+#[test]
+fn a_future_dated_assessment_is_one_data_error() {
+    let r = asked(
+        ymd(2025, 6, 1),
+        assessed(json!([{ "date": "2025-07-01", "accompaniment": { "asked": true } }])),
+    );
+    assert_eq!(r.len(), 1);
+    assert_eq!(r[0].status, Status::InsufficientData);
+    assert_eq!(r[0].due, None);
+    assert_eq!(
+        r[0].message,
+        "A mental-health assessment is dated 1 Jul 2025, after the evaluation date 1 Jun 2025; correct the date before it is counted."
+    );
+}
+
+// Provenance ---------------------------------------------------------------------------------
+
+/// An SSDA903 return supplies no referrals or mental-health assessments: both checks say the
+/// record cannot show them, never a breach, and the placements it does supply are no evidence
+/// of anything on their own.
+#[test]
+fn an_ssda903_only_record_cannot_show_referrals_or_assessments() {
+    let record = with_referrals(
+        vec![referral("R1", "2025-03-03", None)],
+        json!([{"id": "P2", "start": "2025-03-10"}]),
+    );
+    let results = assert_reads_suffice::<MentalHealthAccess>(
+        &context(ymd(2025, 4, 10)),
+        &ssda903_only(record),
+    );
+    assert_eq!(results.len(), 2);
+    assert!(results.iter().all(|r| r.status == Status::InsufficientData));
+    assert_eq!(
+        evidence(&results[0], "missing_field"),
+        Some("health.mental_health_referrals")
+    );
+    assert_eq!(
+        evidence(&results[1], "missing_field"),
+        Some("health.mental_health_assessments")
+    );
+}
+
+/// Referrals supplied but not the placements: the wait is judged, the moves cannot be told.
+#[test]
+fn referrals_without_placements_are_judged_without_moves() {
+    let mut record = with_referrals(
+        vec![referral("R1", "2025-03-03", None)],
+        json!([{"id": "P2", "start": "2025-03-10"}]),
+    );
+    record["provenance"] = json!({"sections": [
+        {"section": "health", "source": "case-system", "as_of": "2025-04-09"}
+    ]});
+    let r = assert_reads_suffice::<MentalHealthAccess>(&context(ymd(2025, 4, 10)), &record);
+    assert_eq!(r[0].status, Status::Warning);
+    assert_eq!(evidence(&r[0], "moved_while_waiting"), None);
+    assert_eq!(
+        evidence(&r[0], "moves_not_supplied"),
+        Some("placements.dates")
+    );
+}
+
+// Settings and metadata ----------------------------------------------------------------------
 
 #[test]
 fn settings_may_tighten_but_not_loosen() {
@@ -285,7 +522,13 @@ fn settings_may_tighten_but_not_loosen() {
     assert!(err.contains("at most 28"), "{err}");
     assert!(validate_settings::<MentalHealthAccess>(r#"{"wait_days": 0}"#).is_err());
     assert!(validate_settings::<MentalHealthAccess>(r#"{"waitdays": 14}"#).is_err());
-    // A 14-day wait: referred 3 Mar 2025, due 17 Mar; seen 20 Mar is 3 days late.
+    let err = validate_settings::<MentalHealthAccess>(r#"{"accompaniment_from": "2019-01-01"}"#)
+        .unwrap_err();
+    assert!(
+        err.contains("applies to mental-health assessments from 2018-01-01 at the latest"),
+        "{err}"
+    );
+    // A 14-day wait: referred 3 Mar 2025, expected by 17 Mar; seen 20 Mar is 3 days after.
     let mut ctx = context_with_settings(ymd(2025, 4, 10), r#"{"wait_days": 14}"#);
     let v = with_referrals(
         vec![referral("R1", "2025-03-03", Some("2025-03-20"))],
@@ -293,7 +536,12 @@ fn settings_may_tighten_but_not_loosen() {
     );
     let r = evaluate_json::<MentalHealthAccess>(&ctx, &v.to_string()).expect("evaluates");
     assert_eq!(r[0].due, Some(ymd(2025, 3, 17)));
-    assert_eq!(r[0].status, Status::Breach);
+    assert_eq!(r[0].status, Status::Warning);
+    assert!(
+        r[0].message.ends_with("(local timescale: 14 days)."),
+        "{}",
+        r[0].message
+    );
     ctx.settings = r#"{"wait_days": 40}"#.into();
     assert!(evaluate_json::<MentalHealthAccess>(&ctx, &v.to_string()).is_err());
 }
@@ -303,20 +551,21 @@ fn metadata_is_complete() {
     let m = describe::<MentalHealthAccess>();
     assert_eq!(m.id, "mental-health-access");
     assert_eq!(m.author, "carecheck");
-    assert_eq!(m.checks.len(), 1);
-    assert_eq!(
-        m.check("referral-seen").map(|c| c.basis),
-        Some(Basis::Guidance)
-    );
+    let bases: Vec<(&str, Basis)> = m.checks.iter().map(|c| (c.id.as_str(), c.basis)).collect();
+    assert_eq!(bases, [(SEEN, Basis::Local), (ASKED, Basis::Guidance)]);
     let schema: Value = serde_json::from_str(&m.settings_schema).expect("schema is JSON");
     assert_eq!(schema["properties"]["wait_days"]["default"], json!(28));
+    assert_eq!(
+        schema["properties"]["accompaniment_from"]["default"],
+        json!("2018-01-01")
+    );
 }
 
 #[test]
 fn the_declared_reads_are_enough() {
     // A full record with fields the policy does not read; the host removes them.
     let full = json!({
-        "child": {"id": "C1", "responsible_authority": "E09000001", "name": "Not read"},
+        "child": {"id": "C1", "responsible_authority": "E09000001", "name": "Not read", "date_of_birth": "2012-05-10"},
         "placements": [
             {"id": "P1", "start": "2024-06-01", "provider": "X", "postcode": "AB1 2CD"},
             {"id": "P2", "start": "2025-03-10", "location_authority": "E09000002"}
@@ -326,11 +575,33 @@ fn the_declared_reads_are_enough() {
             "mental_health_referrals": [
                 {"id": "R1", "service": "CAMHS", "referred": "2025-03-03", "accepted": "2025-03-05"},
                 {"id": "R2", "service": "CAMHS", "referred": "2024-09-01", "first_seen": "2024-09-20"}
-            ]
+            ],
+            "mental_health_assessments": [{"date": "2025-03-20", "by": "CAMHS", "accompaniment": {"asked": true, "chosen": "aunt"}}]
         }
     });
     let ctx = context(ymd(2025, 4, 10));
     let a = assert_reads_suffice::<MentalHealthAccess>(&ctx, &full);
     assert_eq!(evidence(&a[0], "moved_while_waiting"), Some("P2"));
+    assert_eq!(of(&a, ASKED)[0].status, Status::Met);
     assert!(evaluate_json::<MentalHealthAccess>(&ctx, "not json").is_err());
+}
+
+/// Every wait, whatever its timing, names the local timescale and never reads like a statutory
+/// deadline: referred 3 Mar 2025, expected by 31 Mar 2025 (local, 28 days).
+#[test]
+fn waits_read_as_local_timescales() {
+    for (date, seen) in [
+        (ymd(2025, 3, 3), None),
+        (ymd(2025, 3, 20), None),
+        (ymd(2025, 3, 31), None),
+        (ymd(2025, 4, 10), None),
+        (ymd(2025, 4, 10), Some("2025-03-31")),
+        (ymd(2025, 4, 10), Some("2025-04-01")),
+    ] {
+        let record = with_referrals(
+            vec![referral("R1", "2025-03-03", seen)],
+            json!([{"id": "P2", "start": "2025-03-10"}]),
+        );
+        assert_local_messages::<MentalHealthAccess>(&run::<MentalHealthAccess>(date, record));
+    }
 }

@@ -23,8 +23,12 @@
 //!   `director_approved` on or before the start. `distant` false (an adjoining authority):
 //!   `not_applicable`; not recorded: `insufficient_data`.
 //! - `health-commissioner-recorded` (guidance, Who Pays?): a health commissioner is recorded.
-//! - `mental-health-service-named` (guidance, HC 2016 paras 81-84): a mental health service is
-//!   assigned within `service_working_days` (20) working days of the start.
+//! - `mental-health-service-named` (basis `local`; HC 2016 paras 81-84): a mental health service
+//!   is assigned within `service_working_days` (20) working days of the start. The guidance asks
+//!   that the record name who is responsible and that no child wait because of a move, but fixes
+//!   no timescale: 20 working days is a local default, so the message says "local timescale:
+//!   20 working days" and a service named later, or not yet named after it, is a `warning`,
+//!   never a `breach`.
 //!
 //! When no placement is in scope, or every placement in scope is inside the responsible
 //! authority, each check gives one `not_applicable` result (subject `record`), not one per
@@ -47,7 +51,7 @@
 //! - `health-commissioner-recorded` has no timescale in the guidance: no commissioner recorded for
 //!   an out-of-area placement in scope is a `breach`, with no due date.
 //! - A mental health service named before the placement started is on time. When the placement
-//!   ended before the service was due to be named and none was named, nothing was owed:
+//!   ended before the local timescale ran out and none was named, nothing was owed:
 //!   `not_applicable` (a short placement still gets the notification checks).
 //! - A notification, approval or assignment dated after the evaluation date is a data error:
 //!   `insufficient_data` naming the field, never evidence. A placement starting after the
@@ -56,10 +60,20 @@
 //!   the calendar rather than a guess.
 //! - `emergency_notification_working_days` and `service_working_days` may be shortened, to 0 at
 //!   the least (0 means by the start day itself); neither may be lengthened.
+//! - `current`: the results for a placement current on the evaluation date; a placement that has
+//!   ended (checked because it began in the last 12 months) is history. Data errors and the
+//!   record-wide results are current. Data errors carry no due date.
+//! - Provenance: the checks need the placements (`placements.dates`), their out-of-area details
+//!   (`placements.out_of_area`: location authority, distance, emergency, notice, approval), for
+//!   the last two checks their health details (`placements.health`), and the child's details
+//!   (the responsible authority). An SSDA903 return supplies the placements but not the
+//!   out-of-area details, so when a placement is in scope an SSDA903-only record gives one
+//!   `insufficient_data` per check naming `placements.out_of_area`, never a breach. With no
+//!   placement in scope the checks are `not_applicable` whatever the provenance.
 
 use carecheck_sdk::dates::format_long;
-use carecheck_sdk::outcome::describe;
-use carecheck_sdk::record::Placement;
+use carecheck_sdk::outcome::{describe, describe_local, timescale};
+use carecheck_sdk::record::{Placement, Section};
 use carecheck_sdk::settings::{Settings, at_most};
 use carecheck_sdk::{
     About, CareRecord, CheckInfo, CheckResult, Context, NaiveDate, Policy, Status,
@@ -130,9 +144,9 @@ fn checks() -> [CheckInfo; 4] {
             "Responsible health commissioner recorded for an out-of-area placement",
             "NHS England, Who Pays? (responsible commissioner guidance)",
         ),
-        CheckInfo::guidance(
+        CheckInfo::local(
             "mental-health-service-named",
-            "Mental health service named within 20 working days of an out-of-area placement",
+            "Mental health service named within the local timescale (default 20 working days) of an out-of-area placement",
             "HC 2016 paras 81-84",
         ),
     ]
@@ -172,6 +186,7 @@ impl Policy for OutOfAreaResponsibility {
                 "/placements/*/health_commissioner",
                 "/placements/*/mental_health_service/service",
                 "/placements/*/mental_health_service/assigned",
+                "/provenance",
             ],
             effective_from: NaiveDate::from_ymd_opt(2014, 1, 27).expect("valid date"),
         }
@@ -180,6 +195,12 @@ impl Policy for OutOfAreaResponsibility {
     fn evaluate(ctx: &Context, record: &CareRecord, s: &OutOfAreaSettings) -> Vec<CheckResult> {
         let checks = checks();
         let today = ctx.evaluation_date;
+        if !record.supplied(Section::PlacementDates) {
+            return checks
+                .iter()
+                .map(|c| c.not_supplied("record", record, Section::PlacementDates))
+                .collect();
+        }
         let window_start = today
             .checked_sub_months(Months::new(LOOK_BACK_MONTHS))
             .unwrap_or(NaiveDate::MIN);
@@ -193,7 +214,7 @@ impl Policy for OutOfAreaResponsibility {
         let each = |status: Status, subject: &str, message: &str| -> Vec<CheckResult> {
             checks
                 .iter()
-                .map(|c| c.result(status, subject, message))
+                .map(|c| c.result(status, subject, message).with_current(true))
                 .collect()
         };
         if in_scope.is_empty() {
@@ -206,6 +227,12 @@ impl Policy for OutOfAreaResponsibility {
                 ),
             );
         }
+        if let Some(section) = record.unsupplied(&[Section::Child, Section::PlacementOutOfArea]) {
+            return checks
+                .iter()
+                .map(|c| c.not_supplied("record", record, section))
+                .collect();
+        }
         let Some(responsible) = non_empty(Some(&record.child.responsible_authority)) else {
             return checks
                 .iter()
@@ -215,23 +242,29 @@ impl Policy for OutOfAreaResponsibility {
                         "child.responsible_authority",
                         "The child's responsible authority is not recorded, so it cannot be told whether any placement is out of area; record the responsible authority.",
                     )
+                    .with_current(true)
                 })
                 .collect();
         };
+        let health_missing = record.unsupplied(&[Section::PlacementHealth]);
         let [notified, distant, commissioner, service] = &checks;
         let mut results = Vec::new();
         for p in in_scope {
             let subject = format!("placement {}", p.id);
+            let open = p.end.is_none_or(|e| e >= today);
             let Some(location) = non_empty(p.location_authority.as_deref()) else {
                 for c in &checks {
-                    results.push(c.insufficient(
-                        subject.clone(),
-                        "placements[].location_authority",
-                        &format!(
-                            "The local authority placement {} is in is not recorded, so it cannot be told whether the placement is out of area; record its location authority.",
-                            p.id
-                        ),
-                    ));
+                    results.push(
+                        c.insufficient(
+                            subject.clone(),
+                            "placements[].location_authority",
+                            &format!(
+                                "The local authority placement {} is in is not recorded, so it cannot be told whether the placement is out of area; record its location authority.",
+                                p.id
+                            ),
+                        )
+                        .with_current(true),
+                    );
                 }
                 continue;
             };
@@ -239,14 +272,25 @@ impl Policy for OutOfAreaResponsibility {
                 continue;
             }
             let base = |r: CheckResult| {
+                let current = open || r.status == Status::InsufficientData;
                 r.with_evidence("location_authority", location)
                     .with_evidence("responsible_authority", responsible)
                     .with_evidence("placement_start", p.start)
+                    .with_current(current)
             };
             results.push(base(notification(ctx, notified, p, location, s)));
             results.push(base(distant_approval(ctx, distant, p, location)));
-            results.push(base(commissioner_recorded(commissioner, p, location)));
-            results.push(base(service_named(ctx, service, p, s)));
+            match health_missing {
+                Some(section) => {
+                    for c in [commissioner, service] {
+                        results.push(base(c.not_supplied(subject.clone(), record, section)));
+                    }
+                }
+                None => {
+                    results.push(base(commissioner_recorded(commissioner, p, location)));
+                    results.push(base(service_named(ctx, service, p, s)));
+                }
+            }
         }
         if results.is_empty() {
             return each(
@@ -297,7 +341,7 @@ fn calendar_error(
         format!("placement {}", p.id),
         "calendar",
         &format!(
-            "The deadline for {what} for placement {} cannot be counted: {e}.",
+            "The date for {what} for placement {} cannot be counted: {e}.",
             p.id
         ),
     )
@@ -470,10 +514,11 @@ fn service_named(
                 Status::NotApplicable,
                 subject,
                 format!(
-                    "Placement {} ended on {}, before a mental health service was due to be named by {}.",
+                    "Placement {} ended on {}, before the local timescale for naming a mental health service ran out on {} (local timescale: {}).",
                     p.id,
                     format_long(end),
-                    format_long(due)
+                    format_long(due),
+                    timescale(s.service_working_days, "working day")
                 ),
             )
             .with_due(due);
@@ -484,13 +529,13 @@ fn service_named(
         p.id,
         format_long(p.start)
     );
-    let mut result = info
-        .result(
-            timing.status(),
-            subject,
-            describe(&what, "done", due, timing),
-        )
-        .with_due(due);
+    let timescale = timescale(s.service_working_days, "working day");
+    let mut result = info.timed(
+        subject,
+        due,
+        timing,
+        describe_local(&what, "done", due, timing, &timescale),
+    );
     if let Some(a) = assignment {
         result = result
             .with_evidence("mental_health_service", a.service.trim())

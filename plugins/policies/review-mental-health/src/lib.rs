@@ -25,15 +25,22 @@
 //!   most complete mental-health item among them is the one checked (an item with an outcome and
 //!   actions, before one with an outcome only, before `not-discussed`, before none).
 //! - An action is a non-blank sentence; blank strings do not count.
-//! - A review dated after the evaluation date is a data error: one `insufficient_data` result on
-//!   `mental-health-reviewed` naming it, and it is not checked.
-//! - No deadline is involved, so results carry no `due` (except data errors, which carry the
-//!   evaluation date, as elsewhere).
-
-use std::collections::BTreeMap;
+//! - Each review is its own result for each check; the latest review's are `current` (where
+//!   things stand: did the last review consider the child's mental health?), earlier ones are
+//!   history.
+//! - Reviews dated after the evaluation date are a data error: one `insufficient_data` result on
+//!   `mental-health-reviewed` naming `reviews[].date` (current), and they are not checked. One
+//!   cause gives one result: when the only reviews are misdated, there is no "no review to
+//!   check" result besides.
+//! - Provenance: both checks need the review dates and the mental-health item
+//!   (`reviews.dates`, `reviews.mental_health`). An SSDA903 return supplies the dates but not the
+//!   item, so an SSDA903-only record gives one `insufficient_data` per check naming
+//!   `reviews.mental_health`, never a breach: not recorded is not did-not-happen.
+//! - No deadline is involved, so results carry no `due`, data errors included.
 
 use carecheck_sdk::dates::{self, format_long};
-use carecheck_sdk::record::{MentalHealthItem, MentalHealthOutcome};
+use carecheck_sdk::record::{MentalHealthItem, MentalHealthOutcome, Section};
+use carecheck_sdk::recurring;
 use carecheck_sdk::settings::{Settings, reviews_from_at_latest};
 use carecheck_sdk::{
     About, CareRecord, CheckInfo, CheckResult, Context, NaiveDate, Policy, Status,
@@ -107,6 +114,7 @@ impl Policy for ReviewMentalHealth {
                 "/reviews/*/date",
                 "/reviews/*/mental_health/outcome",
                 "/reviews/*/mental_health/actions",
+                "/provenance",
             ],
             effective_from: default_from(),
         }
@@ -115,41 +123,36 @@ impl Policy for ReviewMentalHealth {
     fn evaluate(ctx: &Context, record: &CareRecord, s: &MentalHealthSettings) -> Vec<CheckResult> {
         let [reviewed, actions] = checks();
         let eval = ctx.evaluation_date;
+        if let Some(section) =
+            record.unsupplied(&[Section::ReviewDates, Section::ReviewMentalHealth])
+        {
+            return [&reviewed, &actions]
+                .map(|c| c.not_supplied("record", record, section))
+                .to_vec();
+        }
         let mut results = Vec::new();
 
         // One entry per review date: the most complete item recorded that day.
-        let mut by_date: BTreeMap<NaiveDate, Option<&MentalHealthItem>> = BTreeMap::new();
-        for review in &record.reviews {
-            let item = review.mental_health.as_ref();
-            let entry = by_date.entry(review.date).or_insert(item);
-            if completeness(item) > completeness(*entry) {
-                *entry = item;
-            }
-        }
+        let (held, future) = recurring::by_day(
+            ctx,
+            record
+                .reviews
+                .iter()
+                .map(|r| (r.date, r.mental_health.as_ref())),
+            completeness,
+        );
+        results.extend(recurring::misdated(
+            ctx,
+            &reviewed,
+            "review",
+            "A review",
+            "reviews[].date",
+            &future,
+        ));
+        let in_scope: Vec<(NaiveDate, Option<&MentalHealthItem>)> =
+            held.into_iter().filter(|(d, _)| *d >= s.from).collect();
 
-        for date in by_date.keys().filter(|d| ctx.is_future(**d)) {
-            results.push(
-                reviewed
-                    .insufficient(
-                        format!("review {date}"),
-                        "reviews[].date",
-                        &format!(
-                            "A review is dated {}, after the evaluation date {}; it is not checked until the date is corrected.",
-                            format_long(*date),
-                            format_long(eval)
-                        ),
-                    )
-                    .with_due(eval),
-            );
-        }
-
-        let in_scope: Vec<(NaiveDate, Option<&MentalHealthItem>)> = by_date
-            .iter()
-            .filter(|(d, _)| **d >= s.from && !ctx.is_future(**d))
-            .map(|(d, i)| (*d, *i))
-            .collect();
-
-        if in_scope.is_empty() {
+        if in_scope.is_empty() && future.is_empty() {
             let why = format!(
                 "No review dated from {} to {} is recorded, so there is no review to check.",
                 format_long(s.from),
@@ -158,17 +161,21 @@ impl Policy for ReviewMentalHealth {
             for info in [&reviewed, &actions] {
                 results.push(
                     info.result(Status::NotApplicable, "record", why.clone())
-                        .with_evidence("from", s.from),
+                        .with_evidence("from", s.from)
+                        .with_current(true),
                 );
             }
             return results;
         }
 
+        let latest = in_scope.last().map(|(d, _)| *d);
         for (date, item) in in_scope {
             let when = format_long(date);
             let subject = format!("review {date}");
             let with_item = |r: CheckResult| -> CheckResult {
-                let r = r.with_evidence("review_date", date);
+                let r = r
+                    .with_evidence("review_date", date)
+                    .with_current(Some(date) == latest);
                 match item {
                     Some(i) => r.with_evidence("outcome", i.outcome.label()).with_evidence(
                         "actions",

@@ -2,7 +2,8 @@
 
 use super::*;
 use carecheck_sdk::testing::{
-    assert_reads_suffice_on_rich_record, context_with_settings, of, run, run_with, ymd,
+    assert_reads_suffice, assert_reads_suffice_on_rich_record, context, context_with_settings,
+    current, evidence, of, run, run_with, ssda903_only, ymd,
 };
 use carecheck_sdk::{Basis, describe, evaluate_json, validate_settings};
 use serde_json::{Value, json};
@@ -175,8 +176,10 @@ fn future_dated_review_is_a_data_error() {
     assert_eq!(error.subject, "review 2025-06-02");
     assert_eq!(
         error.message,
-        "A review is dated 2 Jun 2025, after the evaluation date 1 Jun 2025; it is not checked until the date is corrected."
+        "A review is dated 2 Jun 2025, after the evaluation date 1 Jun 2025; correct the date before it is counted."
     );
+    assert_eq!(error.due, None);
+    assert!(error.current);
     assert!(
         error
             .evidence
@@ -269,4 +272,68 @@ fn metadata() {
 fn the_declared_reads_are_enough() {
     let from_full = assert_reads_suffice_on_rich_record::<ReviewMentalHealth>(ymd(2025, 6, 1));
     assert!(!from_full.is_empty());
+}
+
+/// One cause, one result: the only review is misdated, so there is one data error and no
+/// "no review to check" on either check besides.
+#[test]
+fn only_a_future_dated_review_gives_one_result() {
+    let results = run::<ReviewMentalHealth>(
+        ymd(2025, 6, 1),
+        with_reviews(
+            json!([{ "date": "2025-06-02", "mental_health": { "outcome": "needs-met" } }]),
+        ),
+    );
+    assert_eq!(results.len(), 1);
+    assert_eq!(results[0].check, REVIEWED);
+    assert_eq!(results[0].status, Status::InsufficientData);
+    assert_eq!(results[0].subject, "review 2025-06-02");
+}
+
+/// Each review is its own pair of results; the latest review's pair is current, so a breach at
+/// an older review is history once a later review considered the child's mental health.
+#[test]
+fn the_latest_review_is_current() {
+    let results = run::<ReviewMentalHealth>(
+        ymd(2025, 6, 1),
+        with_reviews(json!([
+            { "date": "2024-09-10" },
+            { "date": "2025-03-04", "mental_health": { "outcome": "not-met", "actions": ["Refer to CAMHS"] } },
+        ])),
+    );
+    assert_eq!(results.len(), 4);
+    let now = current(&results);
+    assert_eq!(now.len(), 2);
+    assert!(
+        now.iter()
+            .all(|r| r.subject == "review 2025-03-04" && r.status == Status::Met)
+    );
+    let old = of(&results, REVIEWED)[0];
+    assert_eq!((old.status, old.current), (Status::Breach, false));
+}
+
+/// An SSDA903 return supplies review dates but not the mental-health item: the record cannot
+/// show whether the reviews considered the child's mental health, so each check is
+/// `insufficient_data` naming the section, never a breach.
+#[test]
+fn an_ssda903_only_record_cannot_show_the_mental_health_item() {
+    let record = ssda903_only(with_reviews(json!([
+        { "date": "2025-01-22" },
+        { "date": "2025-03-04" },
+    ])));
+    let results = assert_reads_suffice::<ReviewMentalHealth>(&context(ymd(2025, 6, 1)), &record);
+    assert_eq!(results.len(), 2);
+    for r in &results {
+        assert_eq!(r.status, Status::InsufficientData);
+        assert_eq!(evidence(r, "missing_field"), Some("reviews.mental_health"));
+        assert_eq!(
+            evidence(r, "supplied_by"),
+            Some("ssda903 as of 31 Mar 2025")
+        );
+        assert!(r.current);
+    }
+    assert_eq!(
+        results[0].message,
+        "The record's sources (ssda903 as of 31 Mar 2025) do not supply the mental-health item at reviews, so this cannot be checked; add the mental-health item at reviews from the case record (not recorded does not mean not done)."
+    );
 }

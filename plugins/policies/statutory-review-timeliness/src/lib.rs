@@ -1,4 +1,5 @@
-//! `statutory-review-timeliness`: every statutory review held on time (CPPCR 2010 reg 33).
+//! `statutory-review-timeliness`: every statutory review held on time (CPPCR 2010 reg 33), and
+//! every placement change considered at a review since (reg 32(2)).
 //!
 //! One result per review the regulations required, in order, for every period of care: the
 //! first within 20 working days of the child becoming looked after (reg 33(1)), the second not
@@ -11,19 +12,52 @@
 //! Readings specific to this policy:
 //! - held on or before the due date: `met`; held after it: `breach` (the late review still counts
 //!   and the next clock runs from it); not held and the due date passed while the period was open:
-//!   `breach`; not yet due: `due_soon` within the look-ahead window, otherwise `met`;
-//! - a review dated after the evaluation date is reported as `insufficient_data` naming it;
+//!   `breach`; not yet due: `due_soon` within the look-ahead window, otherwise `upcoming`;
+//! - every review is its own result and keeps its due date. The last review of the period of
+//!   care open on the evaluation date (the one outstanding, or the last owed) is `current`;
+//!   earlier reviews, and every review of a period that has ended, are history;
+//! - a review dated after the evaluation date is a data error, never evidence. One cause gives
+//!   one result: while the open period has a review outstanding, that review's result is the
+//!   `insufficient_data` naming `reviews[].date` (with its due date, which the schedule fixes
+//!   without the misdated row), not a data error and a breach besides. Otherwise (no period open)
+//!   the misdated rows get one `review-date-valid` result, with no due date;
 //! - a record with no period of care gives one `insufficient_data` result naming the field;
-//! - counting that reaches beyond the working-day calendar gives `insufficient_data` naming the calendar.
+//!   a period with no episodes, or starting after the evaluation date, likewise (no due date);
+//! - counting that reaches beyond the working-day calendar gives `insufficient_data` naming the
+//!   calendar (no due date: it is the due date that cannot be counted);
+//! - provenance: the reviews are judged only when the record's sources supplied the periods of
+//!   care and the review dates (`reviews.dates`). Without the periods, one `insufficient_data`
+//!   result; without the review dates, one per period, carrying the first review's due date
+//!   (fixed by the period's start alone), never a breach: not recorded is not did-not-happen.
+//!
+//! `placement-change-reviewed` (statutory, CPPCR 2010 reg 32(2)): a significant change to the
+//! care plan must be considered at a review; a placement move is not itself a reg 33 trigger
+//! (reference, ambiguity 4), so a move with no review since is a `warning`, never a `breach`.
+//! Readings:
+//! - a placement change is a placement (`placements[]`) starting inside the period of care open
+//!   on the evaluation date, after the day the period began (the first placement of a period is
+//!   not a change), on or before the evaluation date. Only the open period is checked: a move in
+//!   a period that has ended can no longer be brought to a review;
+//! - a review on or after the day of the move (up to the evaluation date) counts as the change
+//!   having been considered: `met`. None: `warning`, with the next review's due date in the
+//!   message when the schedule has one. No deadline is involved, so no `due`;
+//! - `current`: every move not yet reviewed, and the latest move; earlier reviewed moves are
+//!   history. No move in the open period: one `not_applicable`; no period open: one
+//!   `not_applicable`;
+//! - it needs the placements (`placements.dates`), the periods and the review dates supplied.
 
 use carecheck_sdk::dates::format_long;
 use carecheck_sdk::outcome::describe;
-use carecheck_sdk::reviews::{self, Intervals, ordinal};
-use carecheck_sdk::{About, CareRecord, CheckInfo, CheckResult, Context, NaiveDate, Policy};
+use carecheck_sdk::record::Section;
+use carecheck_sdk::recurring;
+use carecheck_sdk::reviews::{self, Intervals, PeriodSchedule, ordinal};
+use carecheck_sdk::{
+    About, CareRecord, CheckInfo, CheckResult, Context, NaiveDate, Policy, Status,
+};
 
 pub struct StatutoryReviewTimeliness;
 
-fn checks() -> [CheckInfo; 4] {
+fn checks() -> [CheckInfo; 5] {
     [
         CheckInfo::statutory(
             "first-review",
@@ -45,6 +79,11 @@ fn checks() -> [CheckInfo; 4] {
             "Review dates are not in the future",
             "CPPCR 2010 reg 33",
         ),
+        CheckInfo::statutory(
+            "placement-change-reviewed",
+            "A placement change is considered at a review (a move with no review since is a warning)",
+            "CPPCR 2010 reg 32(2)",
+        ),
     ]
 }
 
@@ -58,36 +97,31 @@ impl Policy for StatutoryReviewTimeliness {
             version: env!("CARGO_PKG_VERSION"),
             title: "Statutory reviews on time",
             description: "Checks that the first, second and every later statutory review of each \
-                          period of care was held by its deadline.",
+                          period of care was held by its deadline, and flags a placement change \
+                          with no review since.",
             author: "carecheck",
-            citations: &["CPPCR 2010 reg 33"],
+            citations: &["CPPCR 2010 reg 33", "CPPCR 2010 reg 32(2)"],
             checks: checks().to_vec(),
             reads: &[
                 "/periods_of_care/*/episodes/*/start",
                 "/periods_of_care/*/episodes/*/end",
                 "/reviews/*/date",
+                "/placements/*/id",
+                "/placements/*/start",
+                "/provenance",
             ],
             effective_from: NaiveDate::from_ymd_opt(2011, 4, 1).expect("valid date"),
         }
     }
 
     fn evaluate(ctx: &Context, record: &CareRecord, intervals: &Intervals) -> Vec<CheckResult> {
-        let [first, second, later, date_valid] = checks();
+        let checks = checks();
+        let [first, _, _, _, moves] = &checks;
         let mut results = Vec::new();
-        for date in reviews::future_reviews(record, ctx.evaluation_date) {
-            results.push(
-                date_valid
-                    .insufficient(
-                        format!("review {date}"),
-                        "reviews[].date",
-                        &format!(
-                            "A review is dated {}, after the evaluation date {}; it is not counted until the date is corrected.",
-                            format_long(date),
-                            format_long(ctx.evaluation_date)
-                        ),
-                    )
-                    .with_due(ctx.evaluation_date),
-            );
+        if !record.supplied(Section::PeriodsOfCare) {
+            results.push(first.not_supplied("record", record, Section::PeriodsOfCare));
+            results.push(moves.not_supplied("record", record, Section::PeriodsOfCare));
+            return results;
         }
         if record.periods_of_care.is_empty() {
             results.push(
@@ -97,91 +131,241 @@ impl Policy for StatutoryReviewTimeliness {
                         "periods_of_care",
                         "The record has no period of care, so no review deadline can be worked out; add the episodes of care.",
                     )
-                    .with_due(ctx.evaluation_date),
+                    .with_current(true),
             );
             return results;
         }
-        for (i, period) in record.periods_of_care.iter().enumerate() {
-            match period.start() {
-                None => results.push(
-                    first
-                        .insufficient(
-                            format!("period of care {}", i + 1),
-                            "periods_of_care[].episodes",
-                            "A period of care has no episodes, so its review deadlines cannot be worked out; add its episodes.",
-                        )
-                        .with_due(ctx.evaluation_date),
-                ),
-                Some(start) if ctx.is_future(start) => results.push(
-                    first
-                        .insufficient(
-                            format!("period of care from {start}"),
-                            "periods_of_care[].episodes[].start",
-                            &format!(
-                                "A period of care is dated to start on {}, after the evaluation date {}; it is not counted until the date is corrected.",
-                                format_long(start),
-                                format_long(ctx.evaluation_date)
-                            ),
-                        )
-                        .with_due(ctx.evaluation_date),
-                ),
-                Some(_) => {}
+        results.extend(first.unusable_periods(ctx, &record.periods_of_care));
+        let schedules = reviews::schedule(record, ctx.evaluation_date, &ctx.calendar, *intervals);
+        if record.supplied(Section::ReviewDates) {
+            results.extend(review_results(ctx, record, &checks, &schedules));
+        } else {
+            for s in &schedules {
+                results.push(reviews_not_supplied(ctx, record, first, s));
             }
         }
-        for period in reviews::schedule(record, ctx.evaluation_date, &ctx.calendar, *intervals) {
-            let period_text = format!("period of care from {}", format_long(period.start));
-            for due_review in &period.reviews {
-                let info = match due_review.number {
-                    1 => &first,
-                    2 => &second,
-                    _ => &later,
-                };
-                let timing = ctx.timing(due_review.due, due_review.held);
-                let what = format!("{} review ({period_text})", ordinal(due_review.number));
-                let subject = match due_review.held {
-                    Some(held) => format!("review {held}"),
-                    None => format!("review due {}", due_review.due),
-                };
-                // A review missed in a period that has since ended stays a breach, but it is not
-                // "overdue" any more: nothing can be held now.
-                let message = match (due_review.held, period.end) {
-                    (None, Some(end))
-                        if end < ctx.evaluation_date && due_review.due < ctx.evaluation_date =>
-                    {
-                        format!(
-                            "{what} was due by {} and was not held before the period of care ended on {}.",
-                            format_long(due_review.due),
-                            format_long(end)
-                        )
-                    }
-                    _ => describe(&what, "held", due_review.due, timing),
-                };
-                let mut result = info
-                    .result(timing.status(), subject, message)
-                    .with_due(due_review.due)
-                    .with_evidence("period_start", period.start);
-                if let Some(held) = due_review.held {
-                    result = result.with_evidence("held", held);
-                }
-                results.push(result);
-            }
-            if let Some(e) = &period.calendar_error {
-                results.push(
-                    first
-                        .insufficient(
-                            format!("period of care from {}", period.start),
-                            "calendar",
-                            &format!(
-                                "Review deadlines for the {period_text} cannot be counted: {e}."
-                            ),
-                        )
-                        .with_due(ctx.evaluation_date),
-                );
-            }
-        }
-        debug_assert!(results.iter().all(|r| r.due.is_some()));
+        results.extend(placement_changes(ctx, record, moves, &schedules));
         results
     }
+}
+
+fn is_open(ctx: &Context, schedule: &PeriodSchedule) -> bool {
+    schedule.end.is_none_or(|end| end >= ctx.evaluation_date)
+}
+
+fn period_text(schedule: &PeriodSchedule) -> String {
+    format!("period of care from {}", format_long(schedule.start))
+}
+
+/// The review dates were not supplied: one result per period, with the first review's due date.
+fn reviews_not_supplied(
+    ctx: &Context,
+    record: &CareRecord,
+    first: &CheckInfo,
+    schedule: &PeriodSchedule,
+) -> CheckResult {
+    let r = first
+        .not_supplied(
+            format!("period of care from {}", schedule.start),
+            record,
+            Section::ReviewDates,
+        )
+        .with_evidence("period_start", schedule.start)
+        .with_current(is_open(ctx, schedule));
+    match schedule.reviews.first() {
+        Some(review) => r.with_due(review.due),
+        None => r,
+    }
+}
+
+fn review_results(
+    ctx: &Context,
+    record: &CareRecord,
+    checks: &[CheckInfo; 5],
+    schedules: &[PeriodSchedule],
+) -> Vec<CheckResult> {
+    let [first, second, later, date_valid, _] = checks;
+    let mut results = Vec::new();
+    let future = reviews::future_reviews(record, ctx.evaluation_date);
+    let mut future_reported = future.is_empty();
+    for period in schedules {
+        let period_text = period_text(period);
+        let open = is_open(ctx, period);
+        for (i, due_review) in period.reviews.iter().enumerate() {
+            let info = match due_review.number {
+                1 => first,
+                2 => second,
+                _ => later,
+            };
+            let last = i + 1 == period.reviews.len();
+            let what = format!("{} review ({period_text})", ordinal(due_review.number));
+            if open && last && due_review.held.is_none() && !future_reported {
+                let pending = format!(
+                    "the {} review of the {period_text}, due by {}, was held",
+                    ordinal(due_review.number).to_lowercase(),
+                    format_long(due_review.due)
+                );
+                results.push(
+                    recurring::future_error(
+                        ctx,
+                        info,
+                        format!("review due {}", due_review.due),
+                        "reviews[].date",
+                        "A review",
+                        &future,
+                        Some(&pending),
+                    )
+                    .with_due(due_review.due)
+                    .with_evidence("period_start", period.start),
+                );
+                future_reported = true;
+                continue;
+            }
+            let timing = ctx.timing(due_review.due, due_review.held);
+            let subject = match due_review.held {
+                Some(held) => format!("review {held}"),
+                None => format!("review due {}", due_review.due),
+            };
+            // A review missed in a period that has since ended stays a breach, but it is not
+            // "overdue" any more: nothing can be held now.
+            let message = match (due_review.held, period.end) {
+                (None, Some(end)) if !open && due_review.due < ctx.evaluation_date => format!(
+                    "{what} was due by {} and was not held before the period of care ended on {}.",
+                    format_long(due_review.due),
+                    format_long(end)
+                ),
+                _ => describe(&what, "held", due_review.due, timing),
+            };
+            let mut result = info
+                .timed(subject, due_review.due, timing, message)
+                .with_evidence("period_start", period.start)
+                .with_current(open && last);
+            if let Some(held) = due_review.held {
+                result = result.with_evidence("held", held);
+            }
+            results.push(result);
+        }
+        if let Some(e) = &period.calendar_error {
+            results.push(
+                first
+                    .insufficient(
+                        format!("period of care from {}", period.start),
+                        "calendar",
+                        &format!("Review deadlines for the {period_text} cannot be counted: {e}."),
+                    )
+                    .with_current(open),
+            );
+        }
+    }
+    if !future_reported {
+        results.extend(recurring::misdated(
+            ctx,
+            date_valid,
+            "review",
+            "A review",
+            "reviews[].date",
+            &future,
+        ));
+    }
+    results
+}
+
+/// `placement-change-reviewed`: each move in the open period, reviewed since or not.
+fn placement_changes(
+    ctx: &Context,
+    record: &CareRecord,
+    info: &CheckInfo,
+    schedules: &[PeriodSchedule],
+) -> Vec<CheckResult> {
+    let eval = ctx.evaluation_date;
+    if let Some(section) = record.unsupplied(&[Section::PlacementDates, Section::ReviewDates]) {
+        return vec![info.not_supplied("record", record, section)];
+    }
+    let Some((period, schedule)) = record
+        .periods_of_care
+        .iter()
+        .filter(|p| p.start().is_some_and(|s| s <= eval))
+        .zip(schedules)
+        .find(|(p, _)| p.contains(eval))
+    else {
+        return vec![
+            info.result(
+                Status::NotApplicable,
+                "child",
+                format!(
+                    "The child is not in a period of care on {}, so no placement change needs a review.",
+                    format_long(eval)
+                ),
+            )
+            .with_current(true),
+        ];
+    };
+    let mut moves: Vec<(&str, NaiveDate)> = record
+        .placements
+        .iter()
+        .filter(|p| p.start > schedule.start && p.start <= eval && period.contains(p.start))
+        .map(|p| (p.id.as_str(), p.start))
+        .collect();
+    moves.sort_by_key(|(id, start)| (*start, *id));
+    if moves.is_empty() {
+        return vec![
+            info.result(
+                Status::NotApplicable,
+                "child",
+                format!(
+                    "No placement change is recorded in the {} up to {}.",
+                    period_text(schedule),
+                    format_long(eval)
+                ),
+            )
+            .with_evidence("period_start", schedule.start)
+            .with_current(true),
+        ];
+    }
+    let (held, _) = recurring::split_future(ctx, record.reviews.iter().map(|r| r.date));
+    let next_due = schedule
+        .reviews
+        .iter()
+        .find(|r| r.held.is_none())
+        .map(|r| r.due);
+    let latest = moves.last().map(|(_, start)| *start);
+    moves
+        .into_iter()
+        .map(|(id, moved)| {
+            let subject = format!("placement {id} from {moved}");
+            let moved_text = format_long(moved);
+            let since = held.iter().copied().find(|d| *d >= moved);
+            let r = match since {
+                Some(review) => info
+                    .result(
+                        Status::Met,
+                        subject,
+                        format!(
+                            "A review was held on {} after the child moved to placement {id} on {moved_text}.",
+                            format_long(review)
+                        ),
+                    )
+                    .with_evidence("review_since", review)
+                    .with_current(Some(moved) == latest),
+                None => {
+                    let next = next_due.map_or_else(String::new, |due| {
+                        format!(" (the next review is due by {})", format_long(due))
+                    });
+                    info.result(
+                        Status::Warning,
+                        subject,
+                        format!(
+                            "The child moved to placement {id} on {moved_text} and no review has been held since{next}; a significant change to the care plan must be considered at a review, so ask the IRO whether to bring the review forward."
+                        ),
+                    )
+                    .with_current(true)
+                }
+            };
+            r.with_evidence("placement_id", id)
+                .with_evidence("moved_on", moved)
+                .with_evidence("period_start", schedule.start)
+        })
+        .collect()
 }
 
 carecheck_sdk::export_policy!(StatutoryReviewTimeliness);

@@ -1,15 +1,26 @@
-//! Hand-worked cases for `statutory-review-timeliness` (CPPCR 2010 reg 33) and the SDK schedule
-//! it reports (`carecheck_sdk::reviews`). Working days use the shipped England and Wales calendar.
-//!
+//! Hand-worked cases for `statutory-review-timeliness` (CPPCR 2010 reg 33 and reg 32(2)) and the
+//! SDK schedule it reports (`carecheck_sdk::reviews`). Working days use the shipped England and
+//! Wales calendar.
 
 use carecheck_sdk::calendar_file::england_and_wales;
 use carecheck_sdk::reviews::{self, Intervals};
 use carecheck_sdk::testing::{
-    assert_reads_suffice_on_rich_record, care_record, context, context_with_settings, run, ymd,
+    assert_reads_suffice, assert_reads_suffice_on_rich_record, care_record, context,
+    context_with_settings, current, evidence, of, run as run_all, ssda903_only, ymd,
 };
 use carecheck_sdk::{CheckResult, NaiveDate, Status, describe, evaluate_json, validate_settings};
 use serde_json::{Value, json};
 use statutory_review_timeliness::StatutoryReviewTimeliness;
+
+const MOVES: &str = "placement-change-reviewed";
+
+/// The review results (every check but `placement-change-reviewed`, tested on its own below).
+fn run<P: carecheck_sdk::Policy>(date: NaiveDate, record: Value) -> Vec<CheckResult> {
+    run_all::<P>(date, record)
+        .into_iter()
+        .filter(|r| r.check != MOVES)
+        .collect()
+}
 
 /// One open period from `start` with reviews on `reviews`.
 fn open(start: &str, reviews: &[&str]) -> Value {
@@ -46,7 +57,7 @@ fn first_review_due_twenty_working_days_across_christmas_and_new_year() {
     assert_eq!(r.check, "first-review");
     assert_eq!(r.due, Some(ymd(2025, 1, 22)));
     // 20 Dec 2024 to 22 Jan 2025 is 33 days: beyond the 28-day look-ahead, so met (not yet due).
-    assert_eq!(r.status, Status::Met);
+    assert_eq!(r.status, Status::Upcoming);
     assert_eq!(r.subject, "review due 2025-01-22");
     assert_eq!(
         r.message,
@@ -156,7 +167,7 @@ fn due_soon_within_the_28_day_look_ahead() {
     );
     // 24 Dec is 29 days before: not yet due, met.
     let results = run::<StatutoryReviewTimeliness>(ymd(2024, 12, 24), open("2024-12-20", &[]));
-    assert_eq!(results[0].status, Status::Met);
+    assert_eq!(results[0].status, Status::Upcoming);
     // On the due date itself: due today.
     let results = run::<StatutoryReviewTimeliness>(ymd(2025, 1, 22), open("2024-12-20", &[]));
     assert_eq!(results[0].status, Status::DueSoon);
@@ -223,7 +234,7 @@ fn later_review_six_months_after_31_august_2023_is_29_february_2024() {
             row("first-review", Status::Met, ymd(2023, 6, 13)),
             row("second-review", Status::Met, ymd(2023, 9, 1)),
             // 15 Jan to 29 Feb 2024: 16 + 29 = 45 days, beyond the look-ahead.
-            row("later-review", Status::Met, ymd(2024, 2, 29)),
+            row("later-review", Status::Upcoming, ymd(2024, 2, 29)),
         ]
     );
     assert_eq!(
@@ -269,7 +280,7 @@ fn an_early_review_resets_the_clock() {
         [
             row("first-review", Status::Met, ymd(2025, 1, 22)),
             row("second-review", Status::Met, ymd(2025, 4, 10)),
-            row("later-review", Status::Met, ymd(2025, 9, 1)),
+            row("later-review", Status::Upcoming, ymd(2025, 9, 1)),
         ]
     );
 }
@@ -294,12 +305,12 @@ fn a_late_review_runs_the_next_clock_from_the_late_date() {
 }
 
 #[test]
-fn not_yet_due_is_met() {
+fn not_yet_due_is_upcoming() {
     // Second review due 22 Apr 2025 (22 Jan + 3 months). From 1 Feb 2025: 28 days to 1 Mar,
-    // 59 to 1 Apr, 80 to 22 Apr: beyond the look-ahead, so met.
+    // 59 to 1 Apr, 80 to 22 Apr: beyond the look-ahead, so upcoming (not met).
     let results =
         run::<StatutoryReviewTimeliness>(ymd(2025, 2, 1), open("2024-12-20", &["2025-01-22"]));
-    assert_eq!(results[1].status, Status::Met);
+    assert_eq!(results[1].status, Status::Upcoming);
     assert_eq!(
         results[1].message,
         "Second review (period of care from 20 Dec 2024) is due by 22 Apr 2025, in 80 days."
@@ -373,40 +384,37 @@ fn a_placement_change_inside_a_period_keeps_one_clock() {
         summary(&results),
         [
             row("first-review", Status::Met, ymd(2025, 1, 22)),
-            row("second-review", Status::Met, ymd(2025, 4, 22)),
+            row("second-review", Status::Upcoming, ymd(2025, 4, 22)),
         ]
     );
 }
 
 // Data errors and settings -------------------------------------------------------------------
 
+/// One cause, one result: the only review is dated 1 Mar 2025, after the evaluation date
+/// 1 Feb 2025. The first review (due 22 Jan 2025 from the period's start alone) may be that
+/// misdated row, so its result is the data error, with its due date, not also a breach.
 #[test]
-fn a_future_dated_review_is_insufficient_data_and_not_used_for_timing() {
+fn a_future_dated_review_is_one_insufficient_data_result_on_the_outstanding_review() {
     let results =
         run::<StatutoryReviewTimeliness>(ymd(2025, 2, 1), open("2024-12-20", &["2025-03-01"]));
     assert_eq!(
         summary(&results),
-        [
-            row(
-                "review-date-valid",
-                Status::InsufficientData,
-                ymd(2025, 2, 1)
-            ),
-            row("first-review", Status::Breach, ymd(2025, 1, 22)),
-        ]
+        [row(
+            "first-review",
+            Status::InsufficientData,
+            ymd(2025, 1, 22)
+        )]
     );
     let error = &results[0];
-    assert_eq!(error.subject, "review 2025-03-01");
+    assert_eq!(error.subject, "review due 2025-01-22");
     assert_eq!(
         error.message,
-        "A review is dated 1 Mar 2025, after the evaluation date 1 Feb 2025; it is not counted until the date is corrected."
+        "A review is dated 1 Mar 2025, after the evaluation date 1 Feb 2025; correct the date before it is counted: until then it cannot be told whether the first review of the period of care from 20 Dec 2024, due by 22 Jan 2025, was held."
     );
-    assert!(
-        error
-            .evidence
-            .contains(&("missing_field".into(), "reviews[].date".into()))
-    );
-    assert!(results[1].message.ends_with("is 10 days overdue."));
+    assert_eq!(evidence(error, "missing_field"), Some("reviews[].date"));
+    assert_eq!(evidence(error, "recorded_date"), Some("2025-03-01"));
+    assert!(error.current);
     // The SDK agrees: listed as future, and the schedule holds nothing.
     let record = care_record(open("2024-12-20", &["2025-03-01"]));
     assert_eq!(
@@ -416,6 +424,47 @@ fn a_future_dated_review_is_insufficient_data_and_not_used_for_timing() {
     let calendar = england_and_wales().calendar();
     let schedule = reviews::schedule(&record, ymd(2025, 2, 1), &calendar, Intervals::default());
     assert_eq!(schedule[0].reviews[0].held, None);
+
+    // With the first review held on 22 Jan 2025, the misdated row stands for the second review,
+    // due 22 Apr 2025 (3 months on): the first is met and the second insufficient, still dated.
+    let results = run::<StatutoryReviewTimeliness>(
+        ymd(2025, 2, 1),
+        open("2024-12-20", &["2025-01-22", "2025-03-01"]),
+    );
+    assert_eq!(
+        summary(&results),
+        [
+            row("first-review", Status::Met, ymd(2025, 1, 22)),
+            row("second-review", Status::InsufficientData, ymd(2025, 4, 22)),
+        ]
+    );
+}
+
+/// With no period of care open there is no outstanding review to attach the error to: the
+/// misdated row gets its own `review-date-valid` result, with no due date (none is fixed).
+#[test]
+fn a_future_dated_review_after_care_ended_is_its_own_data_error() {
+    let results = run::<StatutoryReviewTimeliness>(
+        ymd(2025, 6, 1),
+        json!({
+            "periods_of_care": [{ "episodes": [{ "start": "2024-12-20", "end": "2025-03-01" }] }],
+            "reviews": [{ "date": "2025-01-15" }, { "date": "2025-07-01" }],
+        }),
+    );
+    let errors = of(&results, "review-date-valid");
+    assert_eq!(errors.len(), 1);
+    assert_eq!(errors[0].due, None);
+    assert_eq!(errors[0].subject, "review 2025-07-01");
+    assert!(errors[0].current);
+    assert_eq!(
+        summary(
+            &of(&results, "first-review")
+                .into_iter()
+                .cloned()
+                .collect::<Vec<_>>()
+        ),
+        [row("first-review", Status::Met, ymd(2025, 1, 22))]
+    );
 }
 
 #[test]
@@ -424,13 +473,11 @@ fn no_period_of_care_is_insufficient_data() {
         ymd(2025, 2, 1),
         json!({ "reviews": [{ "date": "2025-01-22" }] }),
     );
+    // No due date: none can be fixed without the missing periods.
+    assert_eq!(results.len(), 1);
     assert_eq!(
-        summary(&results),
-        [row(
-            "first-review",
-            Status::InsufficientData,
-            ymd(2025, 2, 1)
-        )]
+        (results[0].status, results[0].due),
+        (Status::InsufficientData, None)
     );
     assert!(
         results[0]
@@ -441,12 +488,12 @@ fn no_period_of_care_is_insufficient_data() {
 
 #[test]
 fn counting_past_the_calendar_is_insufficient_data() {
-    let results = run::<StatutoryReviewTimeliness>(ymd(2027, 12, 31), open("2027-12-20", &[]));
+    let results = run::<StatutoryReviewTimeliness>(ymd(2040, 12, 31), open("2040-12-20", &[]));
     assert_eq!(results.len(), 1);
     assert_eq!(results[0].status, Status::InsufficientData);
     assert!(
         results[0].message.starts_with(
-            "Review deadlines for the period of care from 20 Dec 2027 cannot be counted:"
+            "Review deadlines for the period of care from 20 Dec 2040 cannot be counted:"
         ),
         "{}",
         results[0].message
@@ -508,7 +555,8 @@ fn metadata_names_every_check_it_reports() {
             "first-review",
             "second-review",
             "later-review",
-            "review-date-valid"
+            "review-date-valid",
+            MOVES
         ]
     );
     let results = run::<StatutoryReviewTimeliness>(
@@ -543,18 +591,18 @@ fn a_review_missed_in_an_ended_period_is_not_overdue_forever() {
 }
 
 /// One period whose first-review deadline runs past the calendar (a period starting in late
-/// December 2027) gets an `insufficient_data` result of its own; the earlier period's late review
+/// December 2040) gets an `insufficient_data` result of its own; the earlier period's late review
 /// is still reported.
 #[test]
 fn a_calendar_error_in_one_period_leaves_the_others() {
     let record = json!({
         "periods_of_care": [
             { "episodes": [{ "start": "2024-12-20", "end": "2025-06-30" }] },
-            { "episodes": [{ "start": "2027-12-20" }] },
+            { "episodes": [{ "start": "2040-12-20" }] },
         ],
         "reviews": [{ "date": "2025-01-30" }],
     });
-    let results = run::<StatutoryReviewTimeliness>(ymd(2027, 12, 31), record);
+    let results = run::<StatutoryReviewTimeliness>(ymd(2040, 12, 31), record);
     // Expected: period 1's first review reported as a breach (8 days late) alongside the
     // insufficient_data result for period 2.
     assert!(
@@ -588,4 +636,213 @@ fn the_declared_reads_are_enough() {
     // A record with every section filled, trimmed as the host trims it, gives the same results.
     let results = assert_reads_suffice_on_rich_record::<StatutoryReviewTimeliness>(ymd(2025, 6, 1));
     assert!(!results.is_empty());
+}
+
+// Current and history --------------------------------------------------------------------------
+
+/// Each review is its own result; only the last of the open period is current. A period that
+/// has ended is history throughout, its missed review included.
+#[test]
+fn the_next_review_of_the_open_period_is_current_and_the_rest_history() {
+    // Period 1 (8 Jan to 28 Jun 2024): first review 1 Feb 2024 (due 5 Feb), second due
+    // 1 May 2024, never held. Period 2 from 20 Dec 2024: first review 15 Jan 2025 (due
+    // 22 Jan), second due 15 Apr 2025 (3 months on): on 1 Mar 2025, 45 days away, upcoming.
+    let record = json!({
+        "periods_of_care": [
+            { "episodes": [{ "start": "2024-01-08", "end": "2024-06-28" }] },
+            { "episodes": [{ "start": "2024-12-20" }] },
+        ],
+        "reviews": [{ "date": "2024-02-01" }, { "date": "2025-01-15" }],
+    });
+    let results = run::<StatutoryReviewTimeliness>(ymd(2025, 3, 1), record);
+    assert_eq!(
+        summary(&results),
+        [
+            row("first-review", Status::Met, ymd(2024, 2, 5)),
+            row("second-review", Status::Breach, ymd(2024, 5, 1)),
+            row("first-review", Status::Met, ymd(2025, 1, 22)),
+            row("second-review", Status::Upcoming, ymd(2025, 4, 15)),
+        ]
+    );
+    let now = current(&results);
+    assert_eq!(now.len(), 1);
+    assert_eq!(now[0].subject, "review due 2025-04-15");
+    // Every result keeps its due date.
+    assert!(results.iter().all(|r| r.due.is_some()));
+}
+
+// Provenance -------------------------------------------------------------------------------------
+
+/// An SSDA903 return supplies the periods of care, the review dates and the placements: an
+/// SSDA903-only record is judged exactly as a full one, and the declared reads carry the
+/// provenance.
+#[test]
+fn an_ssda903_only_record_is_judged_in_full() {
+    let record = open("2024-12-20", &["2025-01-22"]);
+    let full = run_all::<StatutoryReviewTimeliness>(ymd(2025, 2, 1), record.clone());
+    let ssda903 = assert_reads_suffice::<StatutoryReviewTimeliness>(
+        &context(ymd(2025, 2, 1)),
+        &ssda903_only(record),
+    );
+    assert_eq!(full, ssda903);
+}
+
+/// Sources that do not supply the review dates: not recorded is not did-not-happen. One
+/// `insufficient_data` per period, with the first review's due date (fixed by the period's
+/// start: Fri 20 Dec 2024 + 20 working days = Wed 22 Jan 2025), never a breach.
+#[test]
+fn review_dates_not_supplied_are_insufficient_data_not_breaches() {
+    let mut record = open("2024-12-20", &[]);
+    record["provenance"] = json!({"sections": [
+        {"section": "periods_of_care", "source": "case-system", "as_of": "2025-05-31"}
+    ]});
+    let results = run_all::<StatutoryReviewTimeliness>(ymd(2025, 6, 1), record.clone());
+    assert!(results.iter().all(|r| r.status == Status::InsufficientData));
+    let r = one_of(&results, "first-review");
+    assert_eq!(r.due, Some(ymd(2025, 1, 22)));
+    assert_eq!(evidence(r, "missing_field"), Some("reviews.dates"));
+    assert_eq!(
+        r.message,
+        "The record's sources (case-system as of 31 May 2025) do not supply the review dates, so this cannot be checked; add the review dates from the case record (not recorded does not mean not done)."
+    );
+    let moves = one_of(&results, MOVES);
+    assert_eq!(evidence(moves, "missing_field"), Some("placements.dates"));
+    // Without the periods of care nothing can be scheduled.
+    record["provenance"] = json!({"sections": [{"section": "reviews", "source": "case-system"}]});
+    let results = run_all::<StatutoryReviewTimeliness>(ymd(2025, 6, 1), record);
+    assert!(
+        results
+            .iter()
+            .all(|r| r.status == Status::InsufficientData && r.due.is_none())
+    );
+    assert_eq!(
+        evidence(&results[0], "missing_field"),
+        Some("periods_of_care")
+    );
+}
+
+fn one_of<'a>(results: &'a [CheckResult], check: &str) -> &'a CheckResult {
+    let found = of(results, check);
+    assert_eq!(found.len(), 1, "{check}: {results:#?}");
+    found[0]
+}
+
+// Placement change with no review since (CPPCR reg 32(2)) -----------------------------------------
+
+/// Looked after from Fri 20 Dec 2024 in P1; moved to P2 on Fri 31 Jan 2025. First review held
+/// on its due date, Wed 22 Jan 2025; the second is due 22 Apr 2025 (3 months on).
+fn moved(reviews: &[&str]) -> Value {
+    let mut record = open("2024-12-20", reviews);
+    record["placements"] = json!([
+        { "id": "P1", "start": "2024-12-20", "end": "2025-01-31" },
+        { "id": "P2", "start": "2025-01-31" },
+    ]);
+    record
+}
+
+#[test]
+fn a_move_with_no_review_since_is_a_warning() {
+    let results = run_all::<StatutoryReviewTimeliness>(ymd(2025, 3, 10), moved(&["2025-01-22"]));
+    let r = one_of(&results, MOVES);
+    assert_eq!(r.status, Status::Warning);
+    assert_eq!(r.subject, "placement P2 from 2025-01-31");
+    assert_eq!(r.due, None);
+    assert!(r.current);
+    assert_eq!(
+        r.message,
+        "The child moved to placement P2 on 31 Jan 2025 and no review has been held since (the next review is due by 22 Apr 2025); a significant change to the care plan must be considered at a review, so ask the IRO whether to bring the review forward."
+    );
+    assert_eq!(evidence(r, "moved_on"), Some("2025-01-31"));
+    // P1 began with the period: not a change.
+    assert!(results.iter().all(|r| !r.subject.contains("P1")));
+}
+
+#[test]
+fn a_review_on_the_day_of_the_move_or_after_it_considers_the_change() {
+    // A review on Fri 31 Jan 2025, the day of the move: met.
+    let results = run_all::<StatutoryReviewTimeliness>(
+        ymd(2025, 3, 10),
+        moved(&["2025-01-22", "2025-01-31"]),
+    );
+    let r = one_of(&results, MOVES);
+    assert_eq!(r.status, Status::Met);
+    assert_eq!(
+        r.message,
+        "A review was held on 31 Jan 2025 after the child moved to placement P2 on 31 Jan 2025."
+    );
+    // The latest move stays current although it was reviewed.
+    assert!(r.current);
+    // The day before the move does not count; a review dated after the evaluation date does
+    // not count either (it is a data error, not evidence).
+    let results = run_all::<StatutoryReviewTimeliness>(
+        ymd(2025, 3, 10),
+        moved(&["2025-01-22", "2025-01-30", "2025-03-11"]),
+    );
+    assert_eq!(one_of(&results, MOVES).status, Status::Warning);
+}
+
+/// Period from Mon 8 Jan 2024; first review Thu 1 Feb 2024; a move on Thu 29 Feb 2024 (leap
+/// day); the second review is due 1 May 2024. Evaluated 1 Mar 2024: a warning. A second move on
+/// 15 Mar 2024 after a review on 14 Mar: the first move is history (met), the second current.
+#[test]
+fn two_moves_each_their_own_result() {
+    let record = |reviews: &[&str]| {
+        let mut r = open("2024-01-08", reviews);
+        r["placements"] = json!([
+            { "id": "A", "start": "2024-01-08" },
+            { "id": "B", "start": "2024-02-29" },
+            { "id": "C", "start": "2024-03-15" },
+        ]);
+        r
+    };
+    let results = run_all::<StatutoryReviewTimeliness>(ymd(2024, 3, 1), record(&["2024-02-01"]));
+    let r = one_of(&results, MOVES);
+    assert_eq!(r.subject, "placement B from 2024-02-29");
+    assert!(
+        r.message.contains("(the next review is due by 1 May 2024)"),
+        "{}",
+        r.message
+    );
+    let results = run_all::<StatutoryReviewTimeliness>(
+        ymd(2024, 3, 20),
+        record(&["2024-02-01", "2024-03-14"]),
+    );
+    let moves = of(&results, MOVES);
+    assert_eq!(moves.len(), 2);
+    assert_eq!((moves[0].status, moves[0].current), (Status::Met, false));
+    assert_eq!((moves[1].status, moves[1].current), (Status::Warning, true));
+    // After the second review the next is due 14 Sep 2024 (6 months after 14 Mar).
+    assert!(
+        moves[1].message.contains("due by 14 Sep 2024"),
+        "{}",
+        moves[1].message
+    );
+}
+
+#[test]
+fn moves_outside_the_open_period_are_not_checked() {
+    // The period ended on 28 Jun 2024 after a move on 1 Mar 2024 with no review since: the
+    // child is not looked after on 1 Feb 2025, so nothing can be brought to a review.
+    let record = json!({
+        "periods_of_care": [{ "episodes": [{ "start": "2024-01-08", "end": "2024-06-28" }] }],
+        "placements": [{ "id": "A", "start": "2024-01-08" }, { "id": "B", "start": "2024-03-01" }],
+        "reviews": [{ "date": "2024-02-01" }],
+    });
+    let results = run_all::<StatutoryReviewTimeliness>(ymd(2025, 2, 1), record);
+    let r = one_of(&results, MOVES);
+    assert_eq!(r.status, Status::NotApplicable);
+    assert_eq!(
+        r.message,
+        "The child is not in a period of care on 1 Feb 2025, so no placement change needs a review."
+    );
+    // A move after the evaluation date is not yet a move; only the first placement: no change.
+    let mut record = moved(&["2025-01-22"]);
+    record["placements"][1]["start"] = json!("2025-03-11");
+    let results = run_all::<StatutoryReviewTimeliness>(ymd(2025, 3, 10), record);
+    let r = one_of(&results, MOVES);
+    assert_eq!(r.status, Status::NotApplicable);
+    assert_eq!(
+        r.message,
+        "No placement change is recorded in the period of care from 20 Dec 2024 up to 10 Mar 2025."
+    );
 }

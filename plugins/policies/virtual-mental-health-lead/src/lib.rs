@@ -24,9 +24,15 @@
 //! - A lead recorded as starting (`from`) after the evaluation date was not in post on it: that
 //!   is a data error, `insufficient_data` naming `virtual_mental_health_lead.from`, never evidence
 //!   of a lead. A lead with no `from` date is taken as in post.
+//! - The result is the standing answer for the child, always `current`.
+//! - Provenance: the check needs the periods of care and the lead
+//!   (`virtual_mental_health_lead`). An SSDA903 return does not supply the lead, so for a child
+//!   in care an SSDA903-only record gives `insufficient_data` naming `virtual_mental_health_lead`,
+//!   never a breach: not recorded is not did-not-happen.
 //! - There are no figures to tighten: the settings object is empty and rejects unknown keys.
 
 use carecheck_sdk::dates::format_long;
+use carecheck_sdk::record::Section;
 use carecheck_sdk::settings::Settings;
 use carecheck_sdk::{
     About, CareRecord, CheckInfo, CheckResult, Context, NaiveDate, Policy, Status,
@@ -70,6 +76,7 @@ impl Policy for VirtualMentalHealthLead {
                 "/periods_of_care/*/episodes/*/end",
                 "/virtual_mental_health_lead/name",
                 "/virtual_mental_health_lead/from",
+                "/provenance",
             ],
             effective_from: NaiveDate::from_ymd_opt(2017, 11, 1).expect("valid date"),
         }
@@ -77,33 +84,44 @@ impl Policy for VirtualMentalHealthLead {
 
     fn evaluate(ctx: &Context, record: &CareRecord, _s: &LeadSettings) -> Vec<CheckResult> {
         let [lead_named] = checks();
-        let today = ctx.evaluation_date;
-        if record.periods_of_care.is_empty() {
-            return vec![lead_named.insufficient(
+        vec![lead_result(ctx, record, &lead_named).with_current(true)]
+    }
+}
+
+fn lead_result(ctx: &Context, record: &CareRecord, lead_named: &CheckInfo) -> CheckResult {
+    let today = ctx.evaluation_date;
+    if !record.supplied(Section::PeriodsOfCare) {
+        return lead_named.not_supplied("child", record, Section::PeriodsOfCare);
+    }
+    if record.periods_of_care.is_empty() {
+        return lead_named.insufficient(
                 "child",
                 "periods_of_care",
                 "The record has no period of care, so it cannot be told whether the child is looked after; add the episodes of care.",
-            )];
-        }
-        let Some(period) = record.period_containing(today) else {
-            return vec![lead_named.result(
+            );
+    }
+    let Some(period) = record.period_containing(today) else {
+        return lead_named.result(
                 Status::NotApplicable,
                 "child",
                 format!(
                     "The child is not in a period of care on {}, so no virtual mental health lead is required.",
                     format_long(today)
                 ),
-            )];
-        };
-        let since = period
-            .start()
-            .map(|start| format!(" since {}", format_long(start)))
-            .unwrap_or_default();
-        let lead = record
-            .virtual_mental_health_lead
-            .as_ref()
-            .filter(|l| !l.name.trim().is_empty());
-        let mut result = match lead {
+            );
+    };
+    if !record.supplied(Section::VirtualMentalHealthLead) {
+        return lead_named.not_supplied("child", record, Section::VirtualMentalHealthLead);
+    }
+    let since = period
+        .start()
+        .map(|start| format!(" since {}", format_long(start)))
+        .unwrap_or_default();
+    let lead = record
+        .virtual_mental_health_lead
+        .as_ref()
+        .filter(|l| !l.name.trim().is_empty());
+    let mut result = match lead {
             None => lead_named
                 .result(
                     Status::Breach,
@@ -145,11 +163,10 @@ impl Policy for VirtualMentalHealthLead {
                     .with_evidence("virtual_mental_health_lead", l.name.trim()),
             },
         };
-        if let Some(start) = period.start() {
-            result = result.with_evidence("period_start", start);
-        }
-        vec![result]
+    if let Some(start) = period.start() {
+        result = result.with_evidence("period_start", start);
     }
+    result
 }
 
 carecheck_sdk::export_policy!(VirtualMentalHealthLead);

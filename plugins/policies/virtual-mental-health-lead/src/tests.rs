@@ -1,7 +1,9 @@
 //! Hand-worked cases: is the child in a period of care on the evaluation date, and is a lead named?
 
 use super::*;
-use carecheck_sdk::testing::{assert_reads_suffice, context, evidence, run, trimmed, ymd};
+use carecheck_sdk::testing::{
+    assert_not_supplied, assert_reads_suffice, context, evidence, run, ssda903_only, trimmed, ymd,
+};
 use carecheck_sdk::{Basis, describe, validate_settings};
 use serde_json::{Value, json};
 
@@ -132,4 +134,21 @@ fn the_declared_reads_are_enough() {
     assert!(trimmed.get("placements").is_none());
     let a = assert_reads_suffice::<VirtualMentalHealthLead>(&context(ymd(2025, 6, 10)), &full);
     assert_eq!(a[0].status, Status::Met);
+}
+
+/// An SSDA903 return does not supply the lead: for a child in care, `insufficient_data` naming
+/// `virtual_mental_health_lead`, never a breach; for a child not in care, still not applicable.
+#[test]
+fn an_ssda903_only_record_cannot_show_the_lead() {
+    let ctx = context(ymd(2025, 6, 10));
+    let r = assert_reads_suffice::<VirtualMentalHealthLead>(
+        &ctx,
+        &ssda903_only(json!({"periods_of_care": periods()})),
+    );
+    assert_not_supplied(&r, "virtual_mental_health_lead");
+    let ended =
+        json!({"periods_of_care": [{"episodes": [{"start": "2020-01-06", "end": "2021-03-31"}]}]});
+    let r = assert_reads_suffice::<VirtualMentalHealthLead>(&ctx, &ssda903_only(ended));
+    assert_eq!(r[0].status, Status::NotApplicable);
+    assert!(r[0].current);
 }
