@@ -133,6 +133,22 @@ pub struct TestApp {
 
 pub const AUTHORITY: &str = "E10000001";
 
+/// The built-in policies, in the shipped pack's order.
+pub const POLICIES: [&str; 12] = [
+    "statutory-review-timeliness",
+    "iro-appointed",
+    "review-mental-health",
+    "child-voice",
+    "health-assessments",
+    "sdq",
+    "mental-health-access",
+    "caregiver-support",
+    "out-of-area-responsibility",
+    "virtual-mental-health-lead",
+    "education-mental-health",
+    "care-leaver-pathway",
+];
+
 impl TestApp {
     /// An app on `db` with the statutory-review-timeliness plugin loaded.
     pub async fn new(db: Db) -> Self {

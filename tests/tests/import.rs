@@ -140,3 +140,78 @@ async fn the_fake_return_imports_completely_twice_over_and_gets_review_results()
         first.created
     );
 }
+
+/// The checks whose evidence an SSDA903 return carries: review dates and participation, and
+/// the OC2 SDQ. Every other check reads sections the return never supplies.
+const SUPPORTED_BY_THE_RETURN: [(&str, &str); 6] = [
+    ("statutory-review-timeliness", "first-review"),
+    ("statutory-review-timeliness", "second-review"),
+    ("statutory-review-timeliness", "later-review"),
+    ("statutory-review-timeliness", "review-date-valid"),
+    ("child-voice", "views-conveyed"),
+    ("sdq", "sdq-annual"),
+];
+
+#[tokio::test(flavor = "multi_thread")]
+async fn no_breach_comes_from_data_the_return_does_not_carry() {
+    let plugins: Vec<(&str, &str)> = carecheck_tests::POLICIES.iter().map(|p| (*p, "")).collect();
+    let t = TestApp::with_plugins(Db::Sqlite, &plugins).await;
+    let options = ImportOptions {
+        authority: "E10000001".into(),
+        collection_year: 2018,
+        import_date: NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
+        max_rows: carecheck_ssda903::DEFAULT_MAX_ROWS,
+    };
+    let summary = imports::import_ssda903(
+        &t.state.store,
+        &t.state.due_dates,
+        read_folder(&fake_data()).unwrap(),
+        &options,
+        &carecheck::access::Actor::operator("test"),
+        |_, _| {},
+    )
+    .await
+    .unwrap();
+    assert!(summary.created > 2000, "{}", summary.created);
+    let mut breaches = std::collections::BTreeMap::<(String, String), u64>::new();
+    let mut insufficient = 0u64;
+    let run = runs::run(
+        &t.state.store,
+        &t.state.policies,
+        options.import_date,
+        &Scope::default(),
+        &carecheck::access::Actor::operator("test"),
+        2,
+        |_, outcomes| {
+            for o in outcomes {
+                for r in &o.results {
+                    match r.status.as_str() {
+                        "breach" => {
+                            *breaches
+                                .entry((o.policy.clone(), r.check.clone()))
+                                .or_default() += 1
+                        }
+                        "insufficient_data" => insufficient += 1,
+                        _ => {}
+                    }
+                }
+            }
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(run.errors, 0);
+    let unsupported: Vec<_> = breaches
+        .iter()
+        .filter(|((policy, check), _)| {
+            !SUPPORTED_BY_THE_RETURN.contains(&(policy.as_str(), check.as_str()))
+        })
+        .collect();
+    assert!(
+        unsupported.is_empty(),
+        "breaches about data the return does not carry: {unsupported:?}"
+    );
+    // The return's own evidence still gives breaches, and the rest is said to be missing.
+    assert!(breaches.values().sum::<u64>() > 1000, "{breaches:?}");
+    assert!(insufficient > 2675, "{insufficient}");
+}

@@ -9,23 +9,8 @@ use carecheck::access::Actor;
 use carecheck::demo::Generator;
 use carecheck::records::{Submission, Writer};
 use carecheck::runs::{self, Scope};
-use carecheck_tests::{Db, TestApp, root};
+use carecheck_tests::{Db, POLICIES, TestApp, root};
 use chrono::NaiveDate;
-
-const POLICIES: [&str; 12] = [
-    "statutory-review-timeliness",
-    "iro-appointed",
-    "review-mental-health",
-    "child-voice",
-    "health-assessments",
-    "sdq",
-    "mental-health-access",
-    "caregiver-support",
-    "out-of-area-responsibility",
-    "virtual-mental-health-lead",
-    "education-mental-health",
-    "care-leaver-pathway",
-];
 
 async fn statutory_app() -> TestApp {
     let plugins: Vec<(&str, &str)> = POLICIES.iter().map(|p| (*p, "")).collect();
@@ -64,6 +49,7 @@ async fn the_shipped_pack_loads_all_twelve_policies_with_citations() {
         .map(|p| p["metadata"]["id"].as_str().unwrap())
         .collect();
     assert_eq!(listed, POLICIES);
+    let mut bases = BTreeSet::new();
     for p in policies.as_array().unwrap() {
         assert!(
             !p["metadata"]["citations"].as_array().unwrap().is_empty(),
@@ -71,12 +57,19 @@ async fn the_shipped_pack_loads_all_twelve_policies_with_citations() {
         );
         for check in p["metadata"]["checks"].as_array().unwrap() {
             assert!(!check["citation"].as_str().unwrap().is_empty(), "{check}");
+            let basis = check["basis"].as_str().unwrap();
             assert!(
-                ["statutory", "guidance"].contains(&check["basis"].as_str().unwrap()),
+                ["statutory", "guidance", "local"].contains(&basis),
                 "{check}"
             );
+            bases.insert(basis.to_string());
         }
     }
+    // Timescales the law does not fix say so.
+    assert_eq!(
+        bases.into_iter().collect::<Vec<_>>(),
+        ["guidance", "local", "statutory"]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -121,6 +114,15 @@ async fn demo_data_breaches_every_policy_and_a_run_replays_exactly() {
         summary.errors, 0,
         "no built-in policy may fail on valid records"
     );
+    // Not yet due is `upcoming`, never `met`; something to raise that is no missed deadline is
+    // a `warning`: the demo data has both.
+    let all: BTreeSet<&String> = statuses.values().flatten().collect();
+    for status in ["upcoming", "warning", "due_soon", "met", "breach"] {
+        assert!(
+            all.contains(&status.to_string()),
+            "no {status} in the demo data ({all:?})"
+        );
+    }
     for policy in POLICIES {
         let seen = statuses
             .get(policy)

@@ -94,7 +94,11 @@ pub async fn dispatch(command: Command, mut config: Config) -> Result<Finished> 
             let options = carecheck_ssda903::ImportOptions {
                 authority,
                 collection_year: year,
-                import_date: as_of.unwrap_or_else(|| chrono::Utc::now().date_naive()),
+                import_date: match as_of {
+                    Some(date) => date,
+                    None => crate::imports::collection_year_end(year)
+                        .with_context(|| format!("{year} is not a collection year"))?,
+                },
                 max_rows: carecheck_ssda903::DEFAULT_MAX_ROWS,
             };
             import(AppState::build(config).await?, &path, options, errors).await
@@ -361,6 +365,10 @@ async fn import(
     let mut brief = summary.clone();
     brief.problems.clear();
     println!("{}", serde_json::to_string_pretty(&brief)?);
+    eprintln!(
+        "read as of {} (rows dated after it are errors; --as-of changes it)",
+        summary.as_of
+    );
     eprintln!(
         "{} problems reported{}",
         summary.problems.len(),

@@ -140,7 +140,8 @@ pub enum ImportCommand {
         /// Write every problem to this CSV file.
         #[arg(long)]
         errors: Option<PathBuf>,
-        /// Date rows are checked against (default today).
+        /// Date the return is read as of: rows dated after it are errors (default 31 March of
+        /// the collection year, so the same files always give the same result).
         #[arg(long)]
         as_of: Option<NaiveDate>,
     },

@@ -107,6 +107,7 @@ impl<'a> Generator<'a> {
             caregivers: Vec::new(),
             education: None,
             leaving_care: None,
+            provenance: None,
         };
         // Care starts some time after birth and at least a few weeks before today.
         let earliest = dob + Days::new(14);
@@ -344,10 +345,7 @@ impl<'a> Generator<'a> {
                         Participation::PN6,
                     ])
                 }),
-                accompaniment: (age >= 4).then(|| Accompaniment {
-                    asked: self.chance(0.95),
-                    chosen: None,
-                }),
+                accompaniment: None,
                 mental_health: self
                     .chance(0.95)
                     .then_some(MentalHealthItem { outcome, actions }),

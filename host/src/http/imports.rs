@@ -28,6 +28,8 @@ pub struct ImportQuery {
     pub authority: String,
     /// The collection year, as the year it ends (31 March).
     pub year: i32,
+    /// The date the return is read as of (default 31 March of the collection year).
+    pub as_of: Option<chrono::NaiveDate>,
 }
 
 /// Imports an SSDA903 return: the CSV files (any names) or one XML file as multipart parts.
@@ -76,7 +78,12 @@ pub async fn import_ssda903_route(
     let options = ImportOptions {
         authority: q.authority.clone(),
         collection_year: q.year,
-        import_date: state.today(),
+        import_date: match q.as_of {
+            Some(date) => date,
+            None => crate::imports::collection_year_end(q.year).ok_or_else(|| {
+                ApiError::BadRequest("year must be the collection year, e.g. 2026".into())
+            })?,
+        },
         max_rows: carecheck_ssda903::DEFAULT_MAX_ROWS,
     };
     let actor = principal.actor();

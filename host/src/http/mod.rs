@@ -65,11 +65,26 @@ impl AppState {
                 .review_intervals()
                 .map_err(|e| anyhow::anyhow!("review intervals: {e}"))?,
         };
-        Ok(Self {
+        let state = Self {
             store,
             policies: Arc::new(policies),
             config: Arc::new(config),
             due_dates: Arc::new(due_dates),
+        };
+        if let Some(warning) = state.calendar_warning() {
+            tracing::warn!("{warning}");
+        }
+        Ok(state)
+    }
+
+    /// A warning when the pack's bank-holiday calendar ends within a year: past its end, no
+    /// working-day deadline can be counted and checks answer `insufficient_data`.
+    pub fn calendar_warning(&self) -> Option<String> {
+        let ends = self.due_dates.calendar.to();
+        (ends < self.today() + chrono::Days::new(365)).then(|| {
+            format!(
+                "the bank-holiday calendar ends on {ends}, within a year: extend it (policies/calendars/) before deadlines run past it"
+            )
         })
     }
 
@@ -171,10 +186,14 @@ async fn metrics(State(state): State<AppState>) -> String {
     state.policies.runtime().metrics().render()
 }
 
-/// Readiness: the database answers and the policy pack is loaded.
-async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
+/// Readiness: the database answers and the policy pack is loaded; a calendar about to run out
+/// is reported in the detail.
+async fn readyz(State(state): State<AppState>) -> (StatusCode, String) {
     match state.store.ping().await {
-        Ok(()) if !state.policies.plugins.is_empty() => (StatusCode::OK, "ready"),
-        _ => (StatusCode::SERVICE_UNAVAILABLE, "not ready"),
+        Ok(()) if !state.policies.plugins.is_empty() => match state.calendar_warning() {
+            Some(warning) => (StatusCode::OK, format!("ready; warning: {warning}")),
+            None => (StatusCode::OK, "ready".into()),
+        },
+        _ => (StatusCode::SERVICE_UNAVAILABLE, "not ready".into()),
     }
 }

@@ -23,8 +23,12 @@ pub struct ImportProblem {
     pub reason: String,
 }
 
-#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ImportSummary {
+    /// The date the return was read as of: rows dated after it are errors. By default the end
+    /// of the collection year (31 March), so the same files always give the same result.
+    #[schema(value_type = String, format = Date)]
+    pub as_of: chrono::NaiveDate,
     pub rows_read: u64,
     pub rows_rejected: u64,
     pub warnings: u64,
@@ -59,6 +63,12 @@ impl From<StoreError> for ImportError {
     }
 }
 
+/// The date a return for `collection_year` is read as of unless the caller says otherwise: the
+/// end of the collection year, 31 March.
+pub fn collection_year_end(collection_year: i32) -> Option<chrono::NaiveDate> {
+    chrono::NaiveDate::from_ymd_opt(collection_year, 3, 31)
+}
+
 /// Children merged and written per transaction.
 const BATCH: usize = 500;
 
@@ -82,7 +92,13 @@ pub async fn import_ssda903(
         rows_rejected: parsed.rows_rejected as u64,
         children_in_return: parsed.children.len() as u64,
         problems_total: parsed.problems.len() as u64,
-        ..Default::default()
+        as_of: options.import_date,
+        warnings: 0,
+        created: 0,
+        updated: 0,
+        unchanged: 0,
+        children_rejected: 0,
+        problems: Vec::with_capacity(parsed.problems.len()),
     };
     for p in &parsed.problems {
         if p.severity == Severity::Warning {

@@ -13,9 +13,10 @@ pub struct ResultRow {
     pub child_id: String,
     pub policy: String,
     pub check: String,
-    /// met, due_soon, breach, not_applicable, insufficient_data, or error (the plugin failed).
+    /// met, upcoming, due_soon, breach, warning, not_applicable, insufficient_data, or error
+    /// (the plugin failed).
     pub status: String,
-    /// statutory or guidance.
+    /// statutory, guidance or local.
     pub basis: String,
     pub due: Option<String>,
     pub subject: String,
@@ -45,10 +46,7 @@ pub fn rows(policies: &PolicySet, key: &ChildKey, outcomes: &[PolicyOutcome]) ->
         for r in &outcome.results {
             let basis = metadata
                 .and_then(|m| m.check(&r.check))
-                .map_or("-", |c| match c.basis {
-                    carecheck_sdk::Basis::Statutory => "statutory",
-                    carecheck_sdk::Basis::Guidance => "guidance",
-                });
+                .map_or("-", |c| c.basis.as_str());
             rows.push(ResultRow {
                 authority: key.authority.clone(),
                 child_id: key.child_id.clone(),

@@ -2,7 +2,9 @@
 
 use std::collections::HashMap;
 
-use carecheck_sdk::record::{CareRecord, Child, Health, Placement, SCHEMA_VERSION};
+use carecheck_sdk::record::{
+    CareRecord, Child, Health, Placement, Provenance, SCHEMA_VERSION, Section,
+};
 use chrono::NaiveDate;
 
 use crate::ImportedChild;
@@ -24,7 +26,14 @@ use crate::ImportedChild;
 /// Untouched: the name, placements entered by hand, caregivers, IRO assignments, the virtual
 /// mental-health lead, health assessments, dental checks, other SDQs, mental-health
 /// assessments and referrals, education and leaving care.
+///
+/// Provenance: a new record says the return supplied only the sections it covers
+/// ([`Section::SSDA903`]), complete to 31 March of the collection year, so no check reads a
+/// section the return never carries as "did not happen". A record that already lists its
+/// sources has the return's entries replaced by this return's; a record without provenance was
+/// supplied whole by its author and stays so.
 pub fn merge(existing: Option<CareRecord>, imported: &ImportedChild) -> CareRecord {
+    let existed = existing.is_some();
     let mut record = existing.unwrap_or_else(|| CareRecord {
         schema_version: SCHEMA_VERSION,
         child: Child::default(),
@@ -37,7 +46,22 @@ pub fn merge(existing: Option<CareRecord>, imported: &ImportedChild) -> CareReco
         caregivers: Vec::new(),
         education: None,
         leaving_care: None,
+        provenance: None,
     });
+    let supplied = Provenance::from_source(
+        SOURCE,
+        Some(imported.collection_year_end),
+        &Section::SSDA903,
+    );
+    record.provenance = match record.provenance.take() {
+        None if existed => None,
+        None => Some(supplied),
+        Some(mut earlier) => {
+            earlier.sections.retain(|s| s.source != SOURCE);
+            earlier.sections.extend(supplied.sections);
+            Some(earlier)
+        }
+    };
 
     let from = &imported.child;
     let child = &mut record.child;
@@ -108,6 +132,9 @@ pub fn merge(existing: Option<CareRecord>, imported: &ImportedChild) -> CareReco
 
     record
 }
+
+/// How provenance names this source.
+const SOURCE: &str = "ssda903";
 
 /// `"<child>-<yyyy-mm-dd>"`: the id [`crate::parse`] gives a placement.
 fn is_return_placement_id(id: &str, child: &str) -> bool {

@@ -73,6 +73,11 @@ impl Generator<'_> {
                             .push(MentalHealthAssessment {
                                 date: when,
                                 by: Some("CAMHS".into()),
+                                // Most young people are asked who they want with them.
+                                accompaniment: Some(Accompaniment {
+                                    asked: self.chance(0.85),
+                                    chosen: None,
+                                }),
                             });
                     }
                 }
