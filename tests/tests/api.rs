@@ -1041,3 +1041,21 @@ async fn a_broken_upload_still_says_what_was_committed() {
         assert_eq!(t.versions().await, 6, "{db:?}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_list_longer_than_the_schema_allows_is_refused_by_pointer() {
+    let t = TestApp::new(Db::Sqlite).await;
+    let max = carecheck_sdk::record::MAX_ITEMS;
+    let mut body = record("C1", "IRO-1");
+    let reviews: Vec<Value> = (0..=max)
+        .map(|i| json!({"date": (chrono::NaiveDate::from_ymd_opt(2015, 1, 1).unwrap() + chrono::Days::new(i as u64 * 10)).to_string()}))
+        .collect();
+    body["reviews"] = json!(reviews);
+    let (status, reply) = t.put_json(C1, &t.admin, &body).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{reply}");
+    assert_eq!(reply["problems"][0]["path"], "/reviews", "{reply}");
+    assert_eq!(t.versions().await, 0);
+    // At the limit it is accepted.
+    body["reviews"] = json!(reviews[..max]);
+    assert_eq!(t.put_json(C1, &t.admin, &body).await.0, StatusCode::CREATED);
+}

@@ -215,3 +215,47 @@ async fn a_pack_with_settings_that_loosen_the_law_refuses_to_load() {
             .is_ok()
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_policy_evaluates_the_largest_record_the_schema_allows() {
+    let t = statutory_app().await;
+    let max = carecheck_sdk::record::MAX_ITEMS;
+    // Born 2008, looked after since 2008, a review every month and a bit: the most reviews,
+    // health assessments and SDQs a record may hold.
+    let day = |i: usize| {
+        (NaiveDate::from_ymd_opt(2008, 3, 1).unwrap() + chrono::Days::new(i as u64 * 30))
+            .to_string()
+    };
+    let mut record = carecheck_tests::record("BIG", "IRO-1");
+    record["child"]["date_of_birth"] = serde_json::json!("2008-01-15");
+    record["periods_of_care"] =
+        serde_json::json!([{"episodes": [{"start": "2008-02-01", "placement_id": "P1"}]}]);
+    record["placements"] = serde_json::json!([{"id": "P1", "start": "2008-02-01"}]);
+    record["iro_assignments"] = serde_json::json!([{"iro_id": "IRO-1", "from": "2008-02-01"}]);
+    record["reviews"] = (0..max)
+        .map(|i| serde_json::json!({"date": day(i)}))
+        .collect();
+    record["health"] = serde_json::json!({
+        "assessments": (0..max).map(|i| serde_json::json!({"kind": if i == 0 { "initial" } else { "review" }, "date": day(i)})).collect::<Vec<_>>(),
+        "dental_checks": (0..max).map(day).collect::<Vec<_>>(),
+        "sdq": (0..max).map(|i| serde_json::json!({"date": day(i), "score": 18})).collect::<Vec<_>>(),
+    });
+    let (status, reply) = t
+        .put_json("/api/v1/children/E10000001/BIG", &t.admin, &record)
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{reply}");
+    let (status, checklist) = t
+        .get(
+            "/api/v1/children/E10000001/BIG/checklist?as_of=2026-11-23",
+            &t.admin,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{checklist}");
+    let errors: Vec<&serde_json::Value> = checklist["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["status"] == "error")
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}");
+}

@@ -22,6 +22,12 @@ use serde::{Deserialize, Serialize};
 /// The version of the care-record schema this SDK reads and the host publishes.
 pub const SCHEMA_VERSION: u32 = 1;
 
+/// The most items any list in a record may hold. A child looked after from birth to 18 has
+/// about 40 statutory reviews; this leaves room for decades of history while keeping every
+/// policy's work on one record well inside its fuel limit (a record with 60,000 reviews once
+/// passed validation and ran several policies out of fuel).
+pub const MAX_ITEMS: usize = 200;
+
 /// Generates the derive list once: serde always, JSON Schema when the host asks for it.
 macro_rules! model {
     ($($item:item)*) => {
@@ -55,23 +61,28 @@ model! {
         pub child: Child,
         /// Periods of care, oldest first. A child can be looked after more than once.
         #[serde(default)]
+        #[cfg_attr(feature = "schema", schemars(length(max = MAX_ITEMS)))]
         pub periods_of_care: Vec<PeriodOfCare>,
         /// Placements, oldest first.
         #[serde(default)]
+        #[cfg_attr(feature = "schema", schemars(length(max = MAX_ITEMS)))]
         pub placements: Vec<Placement>,
         /// Independent reviewing officers assigned to the child over time.
         #[serde(default)]
+        #[cfg_attr(feature = "schema", schemars(length(max = MAX_ITEMS)))]
         pub iro_assignments: Vec<IroAssignment>,
         /// The authority's virtual mental health lead overseeing this child's mental health (EWG 2017 rec 1).
         #[serde(default)]
         pub virtual_mental_health_lead: Option<NamedLead>,
         /// Statutory reviews of the child's case, in any order.
         #[serde(default)]
+        #[cfg_attr(feature = "schema", schemars(length(max = MAX_ITEMS)))]
         pub reviews: Vec<Review>,
         #[serde(default)]
         pub health: Health,
         /// The people caring for the child day to day.
         #[serde(default)]
+        #[cfg_attr(feature = "schema", schemars(length(max = MAX_ITEMS)))]
         pub caregivers: Vec<Caregiver>,
         #[serde(default)]
         pub education: Option<Education>,
@@ -88,6 +99,7 @@ model! {
 
     /// Where a record's sections came from (see [`CareRecord::supplied`]).
     pub struct Provenance {
+        #[cfg_attr(feature = "schema", schemars(length(max = MAX_ITEMS)))]
         pub sections: Vec<SuppliedSection>,
     }
 
@@ -133,6 +145,7 @@ model! {
     /// A continuous time looked after, made of one or more consecutive episodes.
     pub struct PeriodOfCare {
         /// Episodes in date order; each starts the day the previous one ended.
+        #[cfg_attr(feature = "schema", schemars(length(max = MAX_ITEMS)))]
         pub episodes: Vec<Episode>,
     }
 
@@ -245,6 +258,7 @@ model! {
         pub mental_health: Option<MentalHealthItem>,
         /// Other items discussed, as short titles.
         #[serde(default)]
+        #[cfg_attr(feature = "schema", schemars(length(max = MAX_ITEMS)))]
         pub items_discussed: Vec<String>,
     }
 
@@ -259,6 +273,7 @@ model! {
         pub outcome: MentalHealthOutcome,
         /// Actions agreed, each a short sentence.
         #[serde(default)]
+        #[cfg_attr(feature = "schema", schemars(length(max = MAX_ITEMS)))]
         pub actions: Vec<String>,
     }
 
@@ -266,16 +281,21 @@ model! {
     #[derive(Default)]
     pub struct Health {
         #[serde(default)]
+        #[cfg_attr(feature = "schema", schemars(length(max = MAX_ITEMS)))]
         pub assessments: Vec<HealthAssessment>,
         #[serde(default)]
+        #[cfg_attr(feature = "schema", schemars(length(max = MAX_ITEMS)))]
         pub dental_checks: Vec<NaiveDate>,
         /// Strengths and Difficulties Questionnaires.
         #[serde(default)]
+        #[cfg_attr(feature = "schema", schemars(length(max = MAX_ITEMS)))]
         pub sdq: Vec<Sdq>,
         /// Comprehensive mental-health assessments.
         #[serde(default)]
+        #[cfg_attr(feature = "schema", schemars(length(max = MAX_ITEMS)))]
         pub mental_health_assessments: Vec<MentalHealthAssessment>,
         #[serde(default)]
+        #[cfg_attr(feature = "schema", schemars(length(max = MAX_ITEMS)))]
         pub mental_health_referrals: Vec<MentalHealthReferral>,
     }
 
@@ -337,9 +357,11 @@ model! {
         pub supervising_social_worker: Option<String>,
         /// Unannounced supervisory visits (Fostering NMS 21.8).
         #[serde(default)]
+        #[cfg_attr(feature = "schema", schemars(length(max = MAX_ITEMS)))]
         pub unannounced_visits: Vec<NaiveDate>,
         /// Support offered to or received by the carer for their own wellbeing (EWG 2017 rec 4).
         #[serde(default)]
+        #[cfg_attr(feature = "schema", schemars(length(max = MAX_ITEMS)))]
         pub wellbeing_support: Vec<WellbeingSupport>,
         /// Date the carer was told of the local offer of services (EWG 2017 rec 5).
         #[serde(default)]
@@ -363,6 +385,7 @@ model! {
         pub designated_teacher: Option<DesignatedTeacher>,
         /// Dates the personal education plan was reviewed.
         #[serde(default)]
+        #[cfg_attr(feature = "schema", schemars(length(max = MAX_ITEMS)))]
         pub pep_reviews: Vec<NaiveDate>,
     }
 
@@ -382,6 +405,7 @@ model! {
     pub struct LeavingCare {
         /// Dates the pathway plan was reviewed.
         #[serde(default)]
+        #[cfg_attr(feature = "schema", schemars(length(max = MAX_ITEMS)))]
         pub pathway_plan_reviews: Vec<NaiveDate>,
         #[serde(default)]
         pub personal_adviser: Option<NamedLead>,
