@@ -40,8 +40,9 @@ pub struct ImportSummary {
     pub children_rejected: u64,
     /// How many problems were found in all.
     pub problems_total: u64,
-    /// Every problem, or over the API only the first [`PROBLEMS_IN_RESPONSE`] (the CLI writes
-    /// them all to its `--errors` file).
+    /// The problems listed: the parser keeps the first 100,000 (`problems_total` counts them
+    /// all); the CLI writes these to its `--errors` file, the API answers with the first
+    /// [`PROBLEMS_IN_RESPONSE`].
     pub problems: Vec<ImportProblem>,
 }
 
@@ -91,7 +92,7 @@ pub async fn import_ssda903(
         rows_read: parsed.rows_read as u64,
         rows_rejected: parsed.rows_rejected as u64,
         children_in_return: parsed.children.len() as u64,
-        problems_total: parsed.problems.len() as u64,
+        problems_total: (parsed.problems.len() + parsed.problems_omitted) as u64,
         as_of: options.import_date,
         warnings: 0,
         created: 0,

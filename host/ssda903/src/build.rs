@@ -725,6 +725,7 @@ pub(crate) fn build(mut input: Input, options: &ImportOptions, mut sink: Sink<'_
         }
     }
 
+    let omitted = sink.omitted;
     let mut problems = sink.problems;
     problems.sort_by_key(|(src, p)| (*src, p.line));
     let names = sink.names;
@@ -734,6 +735,7 @@ pub(crate) fn build(mut input: Input, options: &ImportOptions, mut sink: Sink<'_
         rows_read,
         rows_rejected,
         rows_with_warnings,
+        problems_omitted: omitted,
         tables: input
             .tables
             .into_iter()

@@ -41,7 +41,11 @@ pub struct ImportOptions {
 }
 
 /// The default for [`ImportOptions::max_rows`]: a large authority's return has under 100,000.
-pub const DEFAULT_MAX_ROWS: usize = 2_000_000;
+pub const DEFAULT_MAX_ROWS: usize = 500_000;
+
+/// Problems kept in memory and listed; beyond this they are only counted
+/// ([`Parsed::problems_omitted`]), so a file that is wrong on every row cannot exhaust memory.
+pub const MAX_PROBLEMS: usize = 100_000;
 
 /// XML elements nested deeper than this are refused: an SSDA903 return nests four deep.
 pub const MAX_XML_DEPTH: usize = 32;
@@ -194,6 +198,8 @@ pub struct Parsed {
     pub rows_read: usize,
     /// Rows with at least one error: nothing from them was imported.
     pub rows_rejected: usize,
+    /// Problems found beyond the first [`MAX_PROBLEMS`]: counted, not listed.
+    pub problems_omitted: usize,
     /// Rows imported with at least one warning (and no error). `rows_read - rows_rejected` were accepted.
     pub rows_with_warnings: usize,
     /// Each recognised (file, table); an XML file appears once per table it holds.
@@ -228,6 +234,7 @@ pub fn parse(files: &[InputFile], options: &ImportOptions) -> Parsed {
     let mut sink = Sink {
         names: files.iter().map(|f| f.name.as_str()).collect(),
         problems: Vec::new(),
+        omitted: 0,
     };
     let mut input = Input {
         max_rows: options.max_rows,
@@ -294,13 +301,24 @@ impl Input {
     }
 }
 
-/// Collects problems, remembering the file index for ordering.
+/// Collects problems, remembering the file index for ordering; past [`MAX_PROBLEMS`] it only
+/// counts them.
 pub(crate) struct Sink<'a> {
     pub names: Vec<&'a str>,
     pub problems: Vec<(usize, Problem)>,
+    /// Problems found beyond [`MAX_PROBLEMS`], counted but not kept.
+    pub omitted: usize,
 }
 
 impl Sink<'_> {
+    fn keep(&mut self, src: usize, problem: Problem) {
+        if self.problems.len() < MAX_PROBLEMS {
+            self.problems.push((src, problem));
+        } else {
+            self.omitted += 1;
+        }
+    }
+
     /// A problem about a file (or a line of it) rather than a table row.
     pub fn file(
         &mut self,
@@ -320,7 +338,7 @@ impl Sink<'_> {
             kind,
             reason,
         };
-        self.problems.push((src, problem));
+        self.keep(src, problem);
     }
 
     /// A problem about a row (and one of its cells when `col` is given). Returns the status
@@ -359,7 +377,7 @@ impl Sink<'_> {
             kind,
             reason,
         };
-        self.problems.push((row.src, problem));
+        self.keep(row.src, problem);
         match severity {
             Severity::Error => ERR,
             Severity::Warning => WARN,

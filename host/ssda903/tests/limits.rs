@@ -71,3 +71,29 @@ fn rows_beyond_the_cap_are_not_read() {
     assert_eq!(capped[0].line, 7);
     assert_eq!(parsed.rows_read, 15);
 }
+
+#[test]
+fn problems_past_the_cap_are_counted_not_kept() {
+    use carecheck_ssda903::MAX_PROBLEMS;
+    // One child in the header; every review row names a child who is not there.
+    let header = "CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB\nC1,1,01/02/2015,WBRI,,,\n";
+    let extra = 25;
+    let reviews = "CHILD,DOB,REVIEW,REVIEW_CODE\n".to_string()
+        + &(0..MAX_PROBLEMS + extra)
+            .map(|i| format!("Z{i},01/02/2015,01/03/2017,PN1\n"))
+            .collect::<String>();
+    let files = [
+        InputFile {
+            name: "header.csv".into(),
+            bytes: header.into(),
+        },
+        InputFile {
+            name: "reviews.csv".into(),
+            bytes: reviews.into_bytes(),
+        },
+    ];
+    let parsed = parse(&files, &options());
+    assert_eq!(parsed.problems.len(), MAX_PROBLEMS);
+    assert_eq!(parsed.problems_omitted, extra);
+    assert!(parsed.problems.iter().all(|p| p.kind == K::UnknownChild));
+}
