@@ -1059,3 +1059,56 @@ async fn a_list_longer_than_the_schema_allows_is_refused_by_pointer() {
     body["reviews"] = json!(reviews[..max]);
     assert_eq!(t.put_json(C1, &t.admin, &body).await.0, StatusCode::CREATED);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn readiness_warns_when_the_calendar_runs_out_within_a_year() {
+    use tower::ServiceExt;
+    let ready = |calendar_ends: chrono::NaiveDate| async move {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("calendar.toml"),
+            format!(
+                "name = \"short\"\nfrom = \"2020-01-01\"\nto = \"{calendar_ends}\"\n\n[[days]]\ndate = \"2020-12-25\"\nname = \"Christmas Day\"\n"
+            ),
+        )
+        .unwrap();
+        let pack = dir.path().join("pack.toml");
+        std::fs::write(
+            &pack,
+            format!(
+                "name = \"short\"\ncalendar = \"calendar.toml\"\n\n[[plugins]]\npath = {:?}\n",
+                carecheck_tests::plugin_path("statutory-review-timeliness")
+                    .display()
+                    .to_string()
+            ),
+        )
+        .unwrap();
+        let url = format!("sqlite://{}", dir.path().join("r.db").display());
+        let config = carecheck_tests::config(dir.path(), url.clone(), pack);
+        let store = carecheck::store::Store::open(&url, 1).await.unwrap();
+        let state = carecheck::AppState::with_store(config, store)
+            .await
+            .unwrap();
+        let response = carecheck::app(state)
+            .oneshot(
+                axum::http::Request::get("/readyz")
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        let body = http_body_util::BodyExt::collect(response.into_body())
+            .await
+            .unwrap()
+            .to_bytes();
+        String::from_utf8(body.to_vec()).unwrap()
+    };
+    let today = chrono::Utc::now().date_naive();
+    let soon = ready(today + chrono::Days::new(200)).await;
+    assert!(
+        soon.starts_with("ready; warning: the bank-holiday calendar ends on"),
+        "{soon}"
+    );
+    assert_eq!(ready(today + chrono::Days::new(400)).await, "ready");
+}
