@@ -56,8 +56,11 @@ pub struct ServerLimits {
     /// A connection on which no byte moves either way for this long, while no request is being
     /// worked on, is closed (slow readers and stalled uploads).
     pub idle_timeout_ms: u64,
-    /// Connections open at once; past it a new connection gets `503` and is closed.
+    /// Connections open at once; past it new connections wait in the kernel's listen queue.
     pub max_connections: usize,
+    /// Connections one client address may hold at once (0: no limit); past it a new connection
+    /// from that address is closed at once, so one client cannot take every slot.
+    pub max_connections_per_ip: usize,
     pub rate_limit: RateLimits,
 }
 
@@ -90,6 +93,7 @@ impl Default for ServerLimits {
             header_timeout_ms: 10_000,
             idle_timeout_ms: 60_000,
             max_connections: 512,
+            max_connections_per_ip: 256,
             rate_limit: RateLimits::default(),
         }
     }
@@ -226,6 +230,11 @@ impl Config {
         {
             return Err(ConfigError(
                 "server.header_timeout_ms, server.idle_timeout_ms and server.max_connections must be above zero".into(),
+            ));
+        }
+        if server.max_connections > 1_000_000 {
+            return Err(ConfigError(
+                "server.max_connections must be at most 1,000,000".into(),
             ));
         }
         if server.rate_limit.burst == 0 {

@@ -77,6 +77,17 @@ fn sample(text: &str, name_and_labels: &str) -> u64 {
 /// A request head that never ends, as in the connection-exhaustion finding.
 const HALF_SENT: &[u8] = b"GET / HTTP/1.1\r\nHost:x\r\n";
 
+/// `count` connections from 127.0.0.1, each with a request head that never ends.
+async fn half_sent(served: &Served, count: usize) -> Vec<TcpStream> {
+    let mut sockets = Vec::with_capacity(count);
+    for _ in 0..count {
+        let mut socket = TcpStream::connect(served.addr).await.unwrap();
+        socket.write_all(HALF_SENT).await.unwrap();
+        sockets.push(socket);
+    }
+    sockets
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn half_sent_requests_cannot_exhaust_the_listener() {
     const CAP: usize = 8;
@@ -87,12 +98,7 @@ async fn half_sent_requests_cannot_exhaust_the_listener() {
     })
     .await;
     let served = t.serve().await;
-    let mut slow = Vec::with_capacity(SLOW);
-    for _ in 0..SLOW {
-        let mut socket = TcpStream::connect(served.addr).await.unwrap();
-        socket.write_all(HALF_SENT).await.unwrap();
-        slow.push(socket);
-    }
+    let mut slow = half_sent(&served, SLOW).await;
     // The listener takes at most CAP of them at once; the rest wait in the kernel's queue.
     let metrics_of = t.state.edge.clone();
     let mut peak = 0;
@@ -144,6 +150,67 @@ async fn half_sent_requests_cannot_exhaust_the_listener() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn one_address_cannot_take_every_connection() {
+    const PER_IP: usize = 4;
+    const SLOW: usize = PER_IP + 2;
+    let t = app_with(Db::Sqlite, |c| {
+        c.server.max_connections = 16;
+        c.server.max_connections_per_ip = PER_IP;
+        // Long enough that no connection here ends by timing out.
+        c.server.header_timeout_ms = 120_000;
+    })
+    .await;
+    let served = t.serve().await;
+    // Half-sent requests from 127.0.0.1: it holds its cap and its further connections are closed.
+    let mut slow = half_sent(&served, SLOW).await;
+    let edge = t.state.edge.clone();
+    let refused = tokio::time::timeout(BOUND, async {
+        loop {
+            let text = edge.metrics.render_without_eof();
+            if sample(
+                &text,
+                "carecheck_http_connections_dropped_total{reason=\"address_cap\"}",
+            ) >= (SLOW - PER_IP) as u64
+            {
+                return edge.metrics.open_connections();
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await;
+    assert_eq!(
+        refused.ok(),
+        Some(PER_IP as i64),
+        "127.0.0.1 should hold exactly {PER_IP} connections"
+    );
+    // Another address is served meanwhile (loopback, from 127.0.0.2 to 127.0.0.1).
+    let other = reqwest::Client::builder()
+        .no_proxy()
+        .timeout(BOUND)
+        .local_address(std::net::IpAddr::from([127, 0, 0, 2]))
+        .build()
+        .unwrap();
+    let r = other.get(served.url("/healthz")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    // 127.0.0.1 itself is refused until one of its connections closes.
+    assert!(client().get(served.url("/healthz")).send().await.is_err());
+    // The last two were the ones refused: closing one more frees a place (and the other
+    // address's kept-alive connection goes too, so the count is 127.0.0.1's alone).
+    drop((r, other));
+    slow.truncate(PER_IP - 1);
+    let freed = tokio::time::timeout(BOUND, async {
+        while edge.metrics.open_connections() >= PER_IP as i64 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await;
+    assert!(freed.is_ok(), "a closed connection was still counted");
+    let r = client().get(served.url("/healthz")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    served.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn idle_connections_are_closed() {
     let t = app_with(Db::Sqlite, |c| {
         // The header timeout is long here, so the idle timeout is what closes them.
@@ -181,24 +248,73 @@ async fn idle_connections_are_closed() {
     served.stop().await.unwrap();
 }
 
+/// Reads from `socket` until `marker` has arrived; fails past [`BOUND`].
+async fn read_until(socket: &mut TcpStream, marker: &str) -> String {
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 4096];
+    tokio::time::timeout(BOUND, async {
+        while !String::from_utf8_lossy(&seen).contains(marker) {
+            let n = socket.read(&mut buf).await.unwrap();
+            assert!(
+                n > 0,
+                "closed before {marker:?}: {}",
+                String::from_utf8_lossy(&seen)
+            );
+            seen.extend_from_slice(&buf[..n]);
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("no {marker:?} within {BOUND:?}"));
+    String::from_utf8_lossy(&seen).into_owned()
+}
+
 #[tokio::test(flavor = "multi_thread")]
-async fn shutdown_finishes_and_returns_with_clients_connected() {
-    let t = app_with(Db::Sqlite, |_| {}).await;
+async fn shutdown_finishes_requests_in_flight_and_drops_the_rest() {
+    let t = app_with(Db::Sqlite, |c| {
+        // Long, so that only the shutdown can close the half-sent request below.
+        c.server.header_timeout_ms = 120_000;
+    })
+    .await;
     let served = t.serve().await;
     let http = client();
     // A kept-alive connection from a real client, and one that sent half a request.
-    assert_eq!(
-        http.get(served.url("/healthz"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        StatusCode::OK
-    );
-    let mut half = TcpStream::connect(served.addr).await.unwrap();
-    half.write_all(HALF_SENT).await.unwrap();
-    served.stop().await.unwrap();
+    let r = http.get(served.url("/healthz")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let mut half = half_sent(&served, 1).await.remove(0);
+    // A write in flight: its handler is reading the body (the server has said 100 Continue).
+    let body = record("C1", "IRO-1").to_string();
+    let mut writing = TcpStream::connect(served.addr).await.unwrap();
+    writing
+        .write_all(
+            format!(
+                "PUT /api/v1/children/E10000001/C1 HTTP/1.1\r\nHost: x\r\n\
+                 Authorization: Bearer {}\r\nContent-Type: application/json\r\n\
+                 Content-Length: {}\r\nExpect: 100-continue\r\n\r\n",
+                t.admin,
+                body.len()
+            )
+            .as_bytes(),
+        )
+        .await
+        .unwrap();
+    read_until(&mut writing, "100 Continue\r\n\r\n").await;
+    let addr = served.addr;
+    let stopping = tokio::spawn(served.stop());
+    // Once the listener is gone the shutdown has begun; then the body is sent.
+    let listener_gone = tokio::time::timeout(BOUND, async {
+        while TcpStream::connect(addr).await.is_ok() {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await;
+    assert!(listener_gone.is_ok(), "the server kept accepting");
+    writing.write_all(body.as_bytes()).await.unwrap();
+    let answer = read_until(&mut writing, "\r\n\r\n").await;
+    assert!(answer.starts_with("HTTP/1.1 201"), "{answer}");
+    stopping.await.unwrap().unwrap();
     assert!(closed_by_server(&mut half).await);
+    assert!(closed_by_server(&mut writing).await);
+    assert_eq!(t.versions().await, 1);
 }
 
 /// A token's id with a wrong secret: what someone who saw the id in a log could send.

@@ -60,6 +60,8 @@ pub enum Dropped {
     HeaderTimeout,
     /// Nothing moved for the idle timeout.
     Idle,
+    /// Its address already held `server.max_connections_per_ip` connections.
+    AddressCap,
 }
 
 impl Dropped {
@@ -67,6 +69,7 @@ impl Dropped {
         match self {
             Dropped::HeaderTimeout => "header_timeout",
             Dropped::Idle => "idle",
+            Dropped::AddressCap => "address_cap",
         }
     }
 }
@@ -99,7 +102,7 @@ impl Default for EdgeMetrics {
         registry.register("connections", "Connections open now", connections.clone());
         registry.register(
             "connections_dropped",
-            "Connections the server closed, by reason (header_timeout, idle)",
+            "Connections the server closed, by reason (header_timeout, idle, address_cap)",
             dropped.clone(),
         );
         Self {

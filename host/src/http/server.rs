@@ -5,6 +5,8 @@
 //! - **Connection cap** (`server.max_connections`): a connection is accepted only when a slot is
 //!   free; the others wait in the kernel's listen queue, in order, and are served as slots free
 //!   up. File descriptors are never exhausted by clients.
+//! - **Per-address cap** (`server.max_connections_per_ip`): a connection from an address that
+//!   already holds that many is closed at once, so one client cannot take every slot.
 //! - **Header timeout** (`server.header_timeout_ms`): the time a client has to send a whole
 //!   request head, counted from when the server starts waiting for one (a new connection, or the
 //!   end of the previous response on a kept-alive one), and to finish a TLS handshake. A client
@@ -14,13 +16,15 @@
 //!   connection open and sends nothing, or stops reading its response) is closed. A handler
 //!   reading a slow body is bounded by the request timeout instead.
 
+use std::collections::HashMap;
+use std::convert::Infallible;
 use std::future::Future;
 use std::io;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
 use std::pin::Pin;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -61,6 +65,10 @@ pub async fn serve_on(
     let slots =
         u32::try_from(limits.max_connections).context("server.max_connections is too large")?;
     let free = Arc::new(Semaphore::new(slots as usize));
+    let per_address = Arc::new(PerAddress {
+        cap: limits.max_connections_per_ip,
+        open: Mutex::default(),
+    });
     let stop = CancellationToken::new();
     let forget = {
         let edge = edge.clone();
@@ -88,6 +96,11 @@ pub async fn serve_on(
                 }
             },
         };
+        let Some(address_slot) = per_address.admit(peer.ip()) else {
+            edge.metrics.dropped(Dropped::AddressCap);
+            tracing::debug!(remote_addr = %peer.ip(), "connection refused: its address holds its cap");
+            continue;
+        };
         let _ = stream.set_nodelay(true);
         let connection = Connection {
             router: router.clone(),
@@ -98,7 +111,7 @@ pub async fn serve_on(
         };
         let acceptor = acceptor.clone();
         tokio::spawn(async move {
-            let _slot = slot;
+            let _slots = (slot, address_slot);
             connection.run(stream, acceptor).await;
         });
     }
@@ -108,6 +121,45 @@ pub async fn serve_on(
     // Every slot back: every connection has closed.
     let _all = free.acquire_many(slots).await;
     Ok(())
+}
+
+/// Connections open per client address, up to a cap (0: none).
+struct PerAddress {
+    cap: usize,
+    open: Mutex<HashMap<IpAddr, usize>>,
+}
+
+/// One connection counted against its address until dropped.
+struct AddressSlot(Option<(Arc<PerAddress>, IpAddr)>);
+
+impl PerAddress {
+    fn admit(self: &Arc<Self>, ip: IpAddr) -> Option<AddressSlot> {
+        if self.cap == 0 {
+            return Some(AddressSlot(None));
+        }
+        let mut open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
+        let count = open.entry(ip).or_default();
+        if *count >= self.cap {
+            return None;
+        }
+        *count += 1;
+        Some(AddressSlot(Some((self.clone(), ip))))
+    }
+}
+
+impl Drop for AddressSlot {
+    fn drop(&mut self) {
+        let Some((table, ip)) = self.0.take() else {
+            return;
+        };
+        let mut open = table.open.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(count) = open.get_mut(&ip) {
+            *count -= 1;
+            if *count == 0 {
+                open.remove(&ip);
+            }
+        }
+    }
 }
 
 /// An accept that failed: a client that gave up in the queue is nothing; anything else (such
@@ -197,12 +249,18 @@ impl Connection {
         let handling = activity.clone();
         let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
             request.extensions_mut().insert(ConnectInfo(peer));
-            let busy = handling.begin();
+            let handler = handling.begin(Phase::Handling);
+            let exchange = handling.begin(Phase::Exchange);
             let router = router.clone();
             async move {
-                let response = router.oneshot(request.map(Body::new)).await;
-                drop(busy);
-                response
+                let response = router.oneshot(request.map(Body::new)).await?;
+                drop(handler);
+                Ok::<_, Infallible>(response.map(|body| {
+                    Body::new(Tracked {
+                        body,
+                        _exchange: exchange,
+                    })
+                }))
             }
         });
         let connection = hyper::server::conn::http1::Builder::new()
@@ -224,6 +282,10 @@ impl Connection {
                     return;
                 }
                 () = self.stop.cancelled(), if !stopping => {
+                    if !activity.exchanging() {
+                        // Waiting for a request (or in the middle of its head): nothing to finish.
+                        return;
+                    }
                     // Finish the request in flight, take no other.
                     connection.as_mut().graceful_shutdown();
                     stopping = true;
@@ -243,16 +305,30 @@ impl Connection {
 struct Activity {
     start: Instant,
     last_ms: AtomicU64,
-    busy: AtomicUsize,
+    /// Requests whose handler is running.
+    handling: AtomicUsize,
+    /// Requests whose handler is running or whose response is still being sent.
+    exchanging: AtomicUsize,
 }
 
-/// A request being handled, counted until dropped.
-struct Busy(Arc<Activity>);
+#[derive(Clone, Copy)]
+enum Phase {
+    Handling,
+    Exchange,
+}
+
+/// A request in one phase, counted until dropped.
+struct Busy {
+    activity: Arc<Activity>,
+    phase: Phase,
+}
 
 impl Drop for Busy {
     fn drop(&mut self) {
-        self.0.touch();
-        self.0.busy.fetch_sub(1, Ordering::SeqCst);
+        self.activity.touch();
+        self.activity
+            .counter(self.phase)
+            .fetch_sub(1, Ordering::SeqCst);
     }
 }
 
@@ -261,7 +337,15 @@ impl Activity {
         Self {
             start: Instant::now(),
             last_ms: AtomicU64::new(0),
-            busy: AtomicUsize::new(0),
+            handling: AtomicUsize::new(0),
+            exchanging: AtomicUsize::new(0),
+        }
+    }
+
+    fn counter(&self, phase: Phase) -> &AtomicUsize {
+        match phase {
+            Phase::Handling => &self.handling,
+            Phase::Exchange => &self.exchanging,
         }
     }
 
@@ -270,22 +354,56 @@ impl Activity {
         self.last_ms.fetch_max(now, Ordering::SeqCst);
     }
 
-    fn begin(self: &Arc<Self>) -> Busy {
-        self.busy.fetch_add(1, Ordering::SeqCst);
+    fn begin(self: &Arc<Self>, phase: Phase) -> Busy {
+        self.counter(phase).fetch_add(1, Ordering::SeqCst);
         self.touch();
-        Busy(self.clone())
+        Busy {
+            activity: self.clone(),
+            phase,
+        }
     }
 
-    /// When the connection becomes idle if nothing moves in the meantime.
+    fn exchanging(&self) -> bool {
+        self.exchanging.load(Ordering::SeqCst) > 0
+    }
+
+    /// When the connection becomes idle if nothing moves in the meantime. A response being
+    /// sent does not stop it: a client that stops reading is idle.
     fn idle_deadline(&self, idle: Duration) -> Instant {
-        if self.busy.load(Ordering::SeqCst) > 0 {
+        if self.handling.load(Ordering::SeqCst) > 0 {
             return Instant::now() + idle;
         }
         self.start + Duration::from_millis(self.last_ms.load(Ordering::SeqCst)) + idle
     }
 
     fn is_idle(&self, idle: Duration) -> bool {
-        self.busy.load(Ordering::SeqCst) == 0 && Instant::now() >= self.idle_deadline(idle)
+        self.handling.load(Ordering::SeqCst) == 0 && Instant::now() >= self.idle_deadline(idle)
+    }
+}
+
+/// A response body, its exchange counted until it has been sent (or abandoned).
+struct Tracked {
+    body: Body,
+    _exchange: Busy,
+}
+
+impl hyper::body::Body for Tracked {
+    type Data = axum::body::Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<hyper::body::Frame<Self::Data>, Self::Error>>> {
+        Pin::new(&mut self.body).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        self.body.size_hint()
     }
 }
 
