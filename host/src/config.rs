@@ -39,6 +39,74 @@ pub struct Config {
     pub database_max_connections: u32,
     /// Days a new or rotated API token lives before it expires.
     pub token_lifetime_days: u32,
+    /// The listener's timeouts, connection cap and rate limits.
+    pub server: ServerLimits,
+    /// HTTPS served by carecheck itself (both paths, or neither for plain HTTP behind a proxy).
+    pub tls: TlsConfig,
+}
+
+/// What the listener allows one client, each figure independent of the others.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerLimits {
+    /// Time a client has to send a whole request head (request line and headers), counted from
+    /// when the server starts waiting for it: on a new connection, or after the previous
+    /// response on a kept-alive one. Also bounds the TLS handshake.
+    pub header_timeout_ms: u64,
+    /// A connection on which no byte moves either way for this long, while no request is being
+    /// worked on, is closed (slow readers and stalled uploads).
+    pub idle_timeout_ms: u64,
+    /// Connections open at once; past it new connections wait in the kernel's listen queue.
+    pub max_connections: usize,
+    /// Connections one client address may hold at once (0: no limit); past it a new connection
+    /// from that address is closed at once, so one client cannot take every slot.
+    pub max_connections_per_ip: usize,
+    pub rate_limit: RateLimits,
+}
+
+/// Request rates, each a token bucket refilled at the given rate and holding `burst` requests;
+/// `0` turns a limit off. Past a limit the answer is `429` with `Retry-After`.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct RateLimits {
+    /// API requests per minute from one client address.
+    pub per_ip_per_minute: u32,
+    /// API requests per minute by one authenticated token.
+    pub per_token_per_minute: u32,
+    /// Requests a client may make at once above the steady rate.
+    pub burst: u32,
+}
+
+/// PEM files for HTTPS.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct TlsConfig {
+    /// The certificate chain, leaf first.
+    pub cert_path: Option<PathBuf>,
+    /// The private key (PKCS#8, PKCS#1 or SEC1).
+    pub key_path: Option<PathBuf>,
+}
+
+impl Default for ServerLimits {
+    fn default() -> Self {
+        Self {
+            header_timeout_ms: 10_000,
+            idle_timeout_ms: 60_000,
+            max_connections: 512,
+            max_connections_per_ip: 256,
+            rate_limit: RateLimits::default(),
+        }
+    }
+}
+
+impl Default for RateLimits {
+    fn default() -> Self {
+        Self {
+            per_ip_per_minute: 1_200,
+            per_token_per_minute: 600,
+            burst: 60,
+        }
+    }
 }
 
 /// Limits on every policy evaluation, each independent of the others.
@@ -92,6 +160,8 @@ impl Default for Config {
             limits: PluginLimits::default(),
             database_max_connections: 8,
             token_lifetime_days: crate::access::tokens::DEFAULT_LIFETIME_DAYS,
+            server: ServerLimits::default(),
+            tls: TlsConfig::default(),
         }
     }
 }
@@ -153,6 +223,31 @@ impl Config {
                 "limits.fuel, limits.deadline_ms and limits.memory_bytes must be above zero".into(),
             ));
         }
+        let server = &self.server;
+        if server.header_timeout_ms == 0
+            || server.idle_timeout_ms == 0
+            || server.max_connections == 0
+        {
+            return Err(ConfigError(
+                "server.header_timeout_ms, server.idle_timeout_ms and server.max_connections must be above zero".into(),
+            ));
+        }
+        if server.max_connections > 1_000_000 {
+            return Err(ConfigError(
+                "server.max_connections must be at most 1,000,000".into(),
+            ));
+        }
+        if server.rate_limit.burst == 0 {
+            return Err(ConfigError(
+                "server.rate_limit.burst must be above zero (set a rate to 0 to turn it off)"
+                    .into(),
+            ));
+        }
+        if self.tls.cert_path.is_some() != self.tls.key_path.is_some() {
+            return Err(ConfigError(
+                "tls.cert_path and tls.key_path go together: set both for HTTPS, or neither".into(),
+            ));
+        }
         Ok(())
     }
 
@@ -169,20 +264,68 @@ impl Config {
 mod tests {
     use super::*;
 
+    // figment's jail returns its own (large) error type.
+    #[allow(clippy::result_large_err)]
     #[test]
     fn unknown_keys_are_rejected_with_their_name() {
-        let dir = std::env::temp_dir().join(format!("cc-config-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("carecheck.toml");
-        std::fs::write(&path, "listen = \"127.0.0.1:9000\"\nlisten_port = 9\n").unwrap();
-        let err = Config::load_from(&path).unwrap_err().to_string();
-        assert!(err.contains("listen_port"), "{err}");
-        std::fs::write(&path, "[limits]\nfuel = 10\n").unwrap();
-        let config = Config::load_from(&path).unwrap();
-        assert_eq!(config.limits.fuel, 10);
-        assert_eq!(
-            config.limits.deadline_ms,
-            PluginLimits::default().deadline_ms
-        );
+        // In a jail: other tests set CARECHECK_* variables.
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "carecheck.toml",
+                "listen = \"127.0.0.1:9000\"\nlisten_port = 9\n",
+            )?;
+            let err = Config::load_from(Path::new("carecheck.toml"))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("listen_port"), "{err}");
+            jail.create_file("carecheck.toml", "[limits]\nfuel = 10\n")?;
+            let config = Config::load_from(Path::new("carecheck.toml")).unwrap();
+            assert_eq!(config.limits.fuel, 10);
+            assert_eq!(
+                config.limits.deadline_ms,
+                PluginLimits::default().deadline_ms
+            );
+            jail.create_file("carecheck.toml", "[server.rate_limit]\nper_ip = 10\n")?;
+            let err = Config::load_from(Path::new("carecheck.toml"))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("per_ip"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[allow(clippy::result_large_err)]
+    #[test]
+    fn tls_and_listener_settings_come_from_the_environment() {
+        figment::Jail::expect_with(|jail| {
+            let absent = Path::new("absent.toml");
+            let config = Config::load_from(absent).unwrap();
+            assert_eq!(config.tls, TlsConfig::default());
+            assert_eq!(config.server, ServerLimits::default());
+            jail.set_env("CARECHECK_TLS__CERT_PATH", "/etc/carecheck/cert.pem");
+            let err = Config::load_from(absent).unwrap_err().to_string();
+            assert!(err.contains("tls.key_path"), "{err}");
+            jail.set_env("CARECHECK_TLS__KEY_PATH", "/etc/carecheck/key.pem");
+            jail.set_env("CARECHECK_SERVER__HEADER_TIMEOUT_MS", "2500");
+            jail.set_env("CARECHECK_SERVER__MAX_CONNECTIONS", "9");
+            jail.set_env("CARECHECK_SERVER__RATE_LIMIT__PER_TOKEN_PER_MINUTE", "0");
+            let config = Config::load_from(absent).unwrap();
+            assert_eq!(
+                config.tls.cert_path.as_deref(),
+                Some(Path::new("/etc/carecheck/cert.pem"))
+            );
+            assert_eq!(
+                config.tls.key_path.as_deref(),
+                Some(Path::new("/etc/carecheck/key.pem"))
+            );
+            assert_eq!(config.server.header_timeout_ms, 2_500);
+            assert_eq!(config.server.max_connections, 9);
+            assert_eq!(config.server.rate_limit.per_token_per_minute, 0);
+            assert_eq!(config.server.rate_limit.burst, RateLimits::default().burst);
+            jail.set_env("CARECHECK_SERVER__MAX_CONNECTIONS", "0");
+            let err = Config::load_from(absent).unwrap_err().to_string();
+            assert!(err.contains("max_connections"), "{err}");
+            Ok(())
+        });
     }
 }

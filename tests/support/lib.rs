@@ -156,13 +156,22 @@ impl TestApp {
     }
 
     pub async fn with_plugins(db: Db, plugins: &[(&str, &str)]) -> Self {
+        Self::with_config(db, plugins, |_| {}).await
+    }
+
+    /// An app whose test configuration `tweak` adjusts first.
+    pub async fn with_config(
+        db: Db,
+        plugins: &[(&str, &str)],
+        tweak: impl FnOnce(&mut Config),
+    ) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let url = fresh_database(db, dir.path()).await;
         let pack = write_pack(dir.path(), plugins);
         let store = Store::open(&url, 4).await.unwrap();
-        let state = AppState::with_store(config(dir.path(), url, pack), store)
-            .await
-            .unwrap();
+        let mut config = config(dir.path(), url, pack);
+        tweak(&mut config);
+        let state = AppState::with_store(config, store).await.unwrap();
         let token = |role, authorities: &[&str], iro: Option<&str>| {
             let store = state.store.clone();
             let authorities: Vec<String> = authorities.iter().map(|a| a.to_string()).collect();
@@ -259,11 +268,49 @@ impl TestApp {
         .await
     }
 
+    /// Serves the app on a real listener on 127.0.0.1 (an unused port), as `carecheck serve`
+    /// does, until [`Served::stop`].
+    pub async fn serve(&self) -> Served {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(carecheck::http::server::serve_on(
+            listener,
+            self.state.clone(),
+            async move {
+                let _ = stopped.await;
+            },
+        ));
+        Served { addr, stop, task }
+    }
+
     /// Counts stored record versions, to prove a rejected request wrote nothing.
     pub async fn versions(&self) -> i64 {
         carecheck::records::queries::count_versions(&self.state.store)
             .await
             .unwrap()
+    }
+}
+
+/// A server started by [`TestApp::serve`].
+pub struct Served {
+    pub addr: std::net::SocketAddr,
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+impl Served {
+    /// `http://127.0.0.1:PORT` followed by `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// Signals shutdown and waits (at most 30 s) for the server to finish.
+    pub async fn stop(self) -> anyhow::Result<()> {
+        let _ = self.stop.send(());
+        tokio::time::timeout(std::time::Duration::from_secs(30), self.task)
+            .await
+            .map_err(|_| anyhow::anyhow!("the server did not stop within 30 s"))??
     }
 }
 

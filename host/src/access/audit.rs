@@ -17,7 +17,11 @@ pub struct Actor {
     pub id: String,
     pub role: String,
     pub remote_addr: Option<String>,
+    /// The id the server gave the request.
     pub request_id: Option<String>,
+    /// The client's own id for the request, if it sent a well-formed one (never trusted as the
+    /// request id: filed beside it).
+    pub client_request_id: Option<String>,
 }
 
 /// What became of an audited action.
@@ -79,6 +83,7 @@ impl Actor {
             role: role.to_string(),
             remote_addr,
             request_id,
+            client_request_id: None,
         }
     }
 
@@ -89,6 +94,7 @@ impl Actor {
             role: "operator".into(),
             remote_addr: None,
             request_id: None,
+            client_request_id: None,
         }
     }
 
@@ -141,8 +147,8 @@ pub async fn insert(
     let at = now();
     for chunk in entries.chunks(100) {
         let sql = format!(
-            "INSERT INTO audit_log (at, actor, role, action, authority, child_id, outcome, remote_addr, request_id) VALUES {}",
-            values_placeholders(chunk.len(), 9)
+            "INSERT INTO audit_log (at, actor, role, action, authority, child_id, outcome, remote_addr, request_id, client_request_id) VALUES {}",
+            values_placeholders(chunk.len(), 10)
         );
         let mut query = sqlx::query(&sql);
         for e in chunk {
@@ -155,7 +161,8 @@ pub async fn insert(
                 .bind(&e.child_id)
                 .bind(e.outcome.as_str())
                 .bind(&e.actor.remote_addr)
-                .bind(&e.actor.request_id);
+                .bind(&e.actor.request_id)
+                .bind(&e.actor.client_request_id);
         }
         query.execute(&mut **tx).await?;
     }

@@ -68,7 +68,10 @@ pub struct Principal {
     pub authorities: Option<Vec<String>>,
     pub iro_id: Option<String>,
     pub remote_addr: Option<String>,
+    /// The id the server gave the request.
     pub request_id: Option<String>,
+    /// The client's own request id, if well-formed.
+    pub client_request_id: Option<String>,
 }
 
 impl Principal {
@@ -100,11 +103,14 @@ impl Principal {
 
     /// This caller as the actor of everything it does, audited under one name.
     pub fn actor(&self) -> Actor {
-        Actor::token(
-            &self.token_id,
-            self.role.as_str(),
-            self.remote_addr.clone(),
-            self.request_id.clone(),
-        )
+        Actor {
+            client_request_id: self.client_request_id.clone(),
+            ..Actor::token(
+                &self.token_id,
+                self.role.as_str(),
+                self.remote_addr.clone(),
+                self.request_id.clone(),
+            )
+        }
     }
 }

@@ -358,5 +358,6 @@ pub async fn authenticate(store: &Store, presented: &str) -> Result<Option<Princ
         iro_id: info.iro_id,
         remote_addr: None,
         request_id: None,
+        client_request_id: None,
     }))
 }

@@ -1,23 +1,54 @@
 //! `carecheck serve`: the API on its listening address until Ctrl-C or SIGTERM, finishing the
-//! requests in flight before it stops.
+//! requests in flight before it stops. The listener itself (connection cap, timeouts, TLS) is
+//! [`crate::http::server::serve_on`].
 
 use anyhow::{Context, Result};
 
-use crate::{AppState, app};
+use crate::AppState;
+use crate::http::server::serve_on;
 
 pub async fn serve(state: AppState) -> Result<()> {
-    let listener = tokio::net::TcpListener::bind(state.config.listen)
+    let config = state.config.clone();
+    let listener = tokio::net::TcpListener::bind(config.listen)
         .await
-        .with_context(|| format!("listening on {}", state.config.listen))?;
-    tracing::info!(address = %state.config.listen, policies = state.policies.plugins.len(), "serving");
-    axum::serve(
-        listener,
-        app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await?;
+        .with_context(|| format!("listening on {}", config.listen))?;
+    let scheme = if config.tls.cert_path.is_some() {
+        "https"
+    } else {
+        "http"
+    };
+    warn_if_too_few_file_descriptors(config.server.max_connections);
+    tracing::info!(
+        address = %config.listen,
+        scheme,
+        max_connections = config.server.max_connections,
+        policies = state.policies.plugins.len(),
+        "serving"
+    );
+    serve_on(listener, state, shutdown_signal()).await?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Connections past the process's open-file limit would fail to be accepted: says so at start.
+fn warn_if_too_few_file_descriptors(max_connections: usize) {
+    // Database connections, plugin files and logs need some descriptors of their own.
+    const SPARE: usize = 64;
+    let soft_limit = std::fs::read_to_string("/proc/self/limits")
+        .ok()
+        .and_then(|limits| {
+            limits
+                .lines()
+                .find(|l| l.starts_with("Max open files"))
+                .and_then(|l| l.split_whitespace().nth(3)?.parse::<usize>().ok())
+        });
+    if let Some(limit) = soft_limit.filter(|limit| max_connections + SPARE > *limit) {
+        tracing::warn!(
+            max_connections,
+            open_file_limit = limit,
+            "server.max_connections is too close to the open-file limit: raise the limit (ulimit -n, LimitNOFILE=) or lower server.max_connections"
+        );
+    }
 }
 
 async fn shutdown_signal() {

@@ -8,11 +8,12 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
+use super::rate_limit::Limited;
 use crate::access::Forbidden;
 use crate::access::tokens::TokenError;
 use crate::imports::ImportError;
 use crate::plugins::UploadError;
-use crate::problem::Problem;
+use crate::problem::{Problem, bounded};
 use crate::records::RecordError;
 use crate::runs::RunError;
 use crate::store::StoreError;
@@ -44,6 +45,8 @@ pub enum ApiError {
         message: String,
         report: serde_json::Value,
     },
+    #[error("too many requests: try again in {retry_after_secs} s")]
+    TooManyRequests { retry_after_secs: u64 },
     #[error("internal error")]
     Internal(#[from] anyhow::Error),
 }
@@ -57,6 +60,17 @@ pub struct ErrorBody {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
     pub committed: Option<serde_json::Value>,
+}
+
+/// Most problems a `422` lists; past it, one more problem says how many were left out.
+pub const MAX_PROBLEMS: usize = 100;
+
+impl From<Limited> for ApiError {
+    fn from(limited: Limited) -> Self {
+        ApiError::TooManyRequests {
+            retry_after_secs: limited.retry_after_secs,
+        }
+    }
 }
 
 impl From<Forbidden> for ApiError {
@@ -134,23 +148,39 @@ impl IntoResponse for ApiError {
             ApiError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::PartialUpload { status, .. } => *status,
+            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Internal(e) => {
                 tracing::error!(error = %format!("{e:#}"), "internal error");
                 StatusCode::INTERNAL_SERVER_ERROR
             }
         };
-        let problems = match self {
-            ApiError::Invalid(ref p) => p.clone(),
-            _ => Vec::new(),
+        let error = bounded(&self.to_string());
+        let retry_after = match &self {
+            ApiError::TooManyRequests { retry_after_secs } => Some(*retry_after_secs),
+            _ => None,
         };
         let committed = match &self {
             ApiError::PartialUpload { report, .. } => Some(report.clone()),
             _ => None,
         };
+        let problems = match self {
+            ApiError::Invalid(mut p) => {
+                if p.len() > MAX_PROBLEMS {
+                    let left_out = p.len() - (MAX_PROBLEMS - 1);
+                    p.truncate(MAX_PROBLEMS - 1);
+                    p.push(Problem::new(
+                        "",
+                        format!("{left_out} more problems were left out: correct these first"),
+                    ));
+                }
+                p
+            }
+            _ => Vec::new(),
+        };
         let mut response = (
             status,
             Json(ErrorBody {
-                error: self.to_string(),
+                error,
                 problems,
                 committed,
             }),
@@ -160,6 +190,12 @@ impl IntoResponse for ApiError {
             response.headers_mut().insert(
                 axum::http::header::WWW_AUTHENTICATE,
                 axum::http::HeaderValue::from_static("Bearer"),
+            );
+        }
+        if let Some(secs) = retry_after {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(secs),
             );
         }
         response

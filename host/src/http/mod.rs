@@ -3,13 +3,17 @@
 //! domain modules know nothing of HTTP.
 
 pub mod auth;
+pub mod edge;
 pub mod error;
 mod imports;
+pub mod metrics;
 pub mod openapi;
 mod plugins;
+pub mod rate_limit;
 mod records;
 mod reports;
 mod runs;
+pub mod server;
 mod tokens;
 
 use std::sync::Arc;
@@ -17,10 +21,10 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, FromRequestParts, Path, State};
+use axum::http::StatusCode;
 use axum::http::request::Parts;
-use axum::http::{HeaderName, StatusCode};
+use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::get;
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
@@ -31,6 +35,7 @@ use crate::plugins::runtime::Runtime;
 use crate::records::DueDates;
 use crate::store::{ChildKey, Keyed, Store};
 use crate::telemetry;
+use edge::Edge;
 use error::ApiError;
 
 /// Everything a request handler needs, cheap to clone. The CLI builds the same state.
@@ -41,6 +46,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// The loaded pack's calendar and review intervals, for deriving due dates on write.
     pub due_dates: Arc<DueDates>,
+    /// The rate limiter and the edge metrics (failed sign-ins, refusals, connections).
+    pub edge: Arc<Edge>,
 }
 
 impl AppState {
@@ -68,6 +75,7 @@ impl AppState {
         let state = Self {
             store,
             policies: Arc::new(policies),
+            edge: Arc::new(Edge::new(&config)),
             config: Arc::new(config),
             due_dates: Arc::new(due_dates),
         };
@@ -94,9 +102,10 @@ impl AppState {
     }
 }
 
-/// The whole HTTP application.
+/// The whole HTTP application. Outermost first: the request ids, the access log, the JSON shape
+/// for every error, the request span, the body limit; API routes add the per-address rate limit
+/// (health checks and metrics are not limited: the connection cap and timeouts cover them).
 pub fn app(state: AppState) -> Router {
-    let request_id = HeaderName::from_static("x-request-id");
     // Ordinary requests get a deadline; bulk uploads, imports and whole runs stream or compute
     // for as long as they need (each bounded by its own size limit).
     let timed = Router::new()
@@ -114,15 +123,19 @@ pub fn app(state: AppState) -> Router {
         .merge(records::upload_routes())
         .merge(runs::long_routes())
         .merge(imports::routes(&state.config));
+    let api = timed
+        .merge(long)
+        .layer(from_fn_with_state(state.clone(), rate_limit::per_ip));
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
-        .nest("/api/v1", timed.merge(long))
+        .nest("/api/v1", api)
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
         .layer(TraceLayer::new_for_http().make_span_with(telemetry::RequestSpan))
-        .layer(PropagateRequestIdLayer::new(request_id.clone()))
-        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .layer(from_fn(edge::json_errors))
+        .layer(from_fn_with_state(state.clone(), edge::access_log))
+        .layer(from_fn(edge::request_ids))
         .with_state(state)
 }
 
@@ -181,9 +194,11 @@ async fn healthz() -> &'static str {
     "ok"
 }
 
-/// Plugin metrics in the Prometheus text format (counts only, nothing about any child).
+/// Edge and plugin metrics in the Prometheus text format (counts only, nothing about any child).
 async fn metrics(State(state): State<AppState>) -> String {
-    state.policies.runtime().metrics().render()
+    let mut out = state.edge.metrics.render_without_eof();
+    out.push_str(&state.policies.runtime().metrics().render());
+    out
 }
 
 /// Readiness: the database answers and the policy pack is loaded; a calendar about to run out
