@@ -9,10 +9,9 @@ use chrono::NaiveDate;
 
 use super::output::{Format, ResultWriter};
 use super::serve::serve;
-use super::{Command, Finished, ImportCommand, TokenCommand};
+use super::{Command, Finished, ImportCommand};
 use crate::AppState;
 use crate::access::Actor;
-use crate::access::tokens;
 use crate::config::Config;
 use crate::demo::{self, Generator};
 use crate::records::{ChildFilter, Submission, Writer, queries, strict_json};
@@ -62,7 +61,7 @@ pub async fn dispatch(command: Command, mut config: Config) -> Result<Finished> 
             out,
         } => generate(&config, children, seed, &authority, as_of, out),
         Command::Load { file } => load(AppState::build(config).await?, &file).await,
-        Command::Token { command } => token(&config, command).await,
+        Command::Token { command } => super::tokens::run(&config, command).await,
         Command::Check {
             as_of,
             child,
@@ -191,52 +190,6 @@ async fn load(state: AppState, file: &Path) -> Result<Finished> {
     } else {
         Finished::Partial
     })
-}
-
-async fn token(config: &Config, command: TokenCommand) -> Result<Finished> {
-    let store = Store::open(&config.database_url, 1).await?;
-    match command {
-        TokenCommand::Create {
-            role,
-            authority,
-            iro,
-            label,
-        } => {
-            let request = tokens::TokenRequest {
-                role,
-                authorities: authority,
-                iro_id: iro,
-                label,
-                lifetime_days: config.token_lifetime_days,
-            };
-            let token = tokens::create_as(&store, &request).await?;
-            println!("{}", token.token);
-            eprintln!(
-                "token {} created for role {}, valid for {} days; it is shown only this once",
-                token.id,
-                role.as_str(),
-                config.token_lifetime_days
-            );
-        }
-        TokenCommand::List => {
-            for token in tokens::list(&store, None).await? {
-                println!("{}", serde_json::to_string(&token)?);
-            }
-        }
-        TokenCommand::Rotate { id } => {
-            let token = tokens::rotate(&store, &id, config.token_lifetime_days, None).await?;
-            println!("{}", token.token);
-            eprintln!(
-                "token {id} revoked and replaced by {}; the new secret is shown only this once",
-                token.id
-            );
-        }
-        TokenCommand::Revoke { id } => {
-            tokens::revoke(&store, &id, None).await?;
-            eprintln!("token {id} revoked");
-        }
-    }
-    Ok(Finished::Complete)
 }
 
 async fn check(

@@ -10,6 +10,7 @@
 mod commands;
 mod output;
 mod serve;
+mod tokens;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
