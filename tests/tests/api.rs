@@ -993,8 +993,29 @@ async fn two_editors_cannot_silently_overwrite_each_other() {
         let (status, headers, _) = put(b, Some("\"v2\"")).await;
         assert_eq!(status, StatusCode::OK, "{db:?}");
         assert_eq!(headers["etag"], "\"v3\"");
-        let (status, _, _) = put(first, Some("v3")).await;
+        let (status, _, _) = put(first.clone(), Some("v3")).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{db:?}");
+        // If-Match on a child that does not exist yet: nothing to match.
+        let mut other = first;
+        other["child"]["id"] = json!("C2");
+        let (status, _, reply) = t
+            .call_with_headers(
+                Method::PUT,
+                "/api/v1/children/E10000001/C2",
+                Some(&t.admin),
+                Some(Body::from(other.to_string())),
+                "application/json",
+                &[("if-match", "\"v1\"")],
+            )
+            .await;
+        assert_eq!(status, StatusCode::PRECONDITION_FAILED, "{db:?} {reply}");
+        assert!(
+            reply["error"]
+                .as_str()
+                .unwrap()
+                .starts_with("there is no such record yet"),
+            "{reply}"
+        );
     }
 }
 

@@ -35,7 +35,10 @@ pub enum RecordError {
     #[error("{0}")]
     Conflict(String),
     /// The writer's `If-Match` names a version that is no longer the current one.
-    #[error("the record is at version {}, not the version {wanted} this write was based on; read it again and reapply the change", current.map_or("none".to_string(), |c| c.to_string()))]
+    #[error("{}, not the version {wanted} this write was based on; read it again and reapply the change", match current {
+        Some(version) => format!("the record is at version {version}"),
+        None => "there is no such record yet".to_string(),
+    })]
     Stale { wanted: i64, current: Option<i64> },
     #[error(transparent)]
     Store(#[from] StoreError),
