@@ -80,35 +80,16 @@ impl<'a> Generator<'a> {
         let id = format!("D{:06}", self.next_id);
         let age_days = self.rng.random_range(60..(18 * 365 - 30));
         let dob = self.as_of - Days::new(age_days);
-        let mut record = CareRecord {
-            schema_version: SCHEMA_VERSION,
-            child: Child {
-                id: id.clone(),
-                responsible_authority: self.authority.clone(),
-                name: Some(format!("{} {}", self.pick(GIVEN), self.pick(FAMILY))),
-                date_of_birth: Some(dob),
-                date_of_birth_approximate: false,
-                sex: Some(self.pick(&[
-                    Sex::Male,
-                    Sex::Female,
-                    Sex::Male,
-                    Sex::Female,
-                    Sex::Unknown,
-                ])),
-                legal_status: Some(self.pick(&["C2", "C2", "J2", "V2", "E1"]).to_string()),
-                upn: None,
-            },
-            periods_of_care: Vec::new(),
-            placements: Vec::new(),
-            iro_assignments: Vec::new(),
-            virtual_mental_health_lead: None,
-            reviews: Vec::new(),
-            health: Health::default(),
-            caregivers: Vec::new(),
-            education: None,
-            leaving_care: None,
-            provenance: None,
-        };
+        let mut record = CareRecord::new(Child {
+            id: id.clone(),
+            responsible_authority: self.authority.clone(),
+            name: Some(format!("{} {}", self.pick(GIVEN), self.pick(FAMILY))),
+            date_of_birth: Some(dob),
+            date_of_birth_approximate: false,
+            sex: Some(self.pick(&[Sex::Male, Sex::Female, Sex::Male, Sex::Female, Sex::Unknown])),
+            legal_status: Some(self.pick(&["C2", "C2", "J2", "V2", "E1"]).to_string()),
+            upn: None,
+        });
         // Care starts some time after birth and at least a few weeks before today.
         let earliest = dob + Days::new(14);
         let span = (self.as_of - earliest).num_days().max(30) as u64;

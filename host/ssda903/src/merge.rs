@@ -2,9 +2,7 @@
 
 use std::collections::HashMap;
 
-use carecheck_sdk::record::{
-    CareRecord, Child, Health, Placement, Provenance, SCHEMA_VERSION, Section,
-};
+use carecheck_sdk::record::{CareRecord, Child, Placement, Provenance, Section};
 use chrono::NaiveDate;
 
 use crate::ImportedChild;
@@ -34,20 +32,7 @@ use crate::ImportedChild;
 /// supplied whole by its author and stays so.
 pub fn merge(existing: Option<CareRecord>, imported: &ImportedChild) -> CareRecord {
     let existed = existing.is_some();
-    let mut record = existing.unwrap_or_else(|| CareRecord {
-        schema_version: SCHEMA_VERSION,
-        child: Child::default(),
-        periods_of_care: Vec::new(),
-        placements: Vec::new(),
-        iro_assignments: Vec::new(),
-        virtual_mental_health_lead: None,
-        reviews: Vec::new(),
-        health: Health::default(),
-        caregivers: Vec::new(),
-        education: None,
-        leaving_care: None,
-        provenance: None,
-    });
+    let mut record = existing.unwrap_or_else(|| CareRecord::new(Child::default()));
     let supplied = Provenance::from_source(
         SOURCE,
         Some(imported.collection_year_end),

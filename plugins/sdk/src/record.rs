@@ -775,6 +775,24 @@ impl Provenance {
 }
 
 impl CareRecord {
+    /// A record of the current schema version with nothing known yet but the child.
+    pub fn new(child: Child) -> Self {
+        CareRecord {
+            schema_version: SCHEMA_VERSION,
+            child,
+            periods_of_care: Vec::new(),
+            placements: Vec::new(),
+            iro_assignments: Vec::new(),
+            virtual_mental_health_lead: None,
+            reviews: Vec::new(),
+            health: Health::default(),
+            caregivers: Vec::new(),
+            education: None,
+            leaving_care: None,
+            provenance: None,
+        }
+    }
+
     /// Whether the record's sources supplied `section` (see [`Provenance::supplies`]). A record
     /// without provenance supplied everything.
     pub fn supplied(&self, section: Section) -> bool {
