@@ -284,6 +284,18 @@ impl TestApp {
         Served { addr, stop, task }
     }
 
+    /// Posts an NDJSON bulk upload as `token`.
+    pub async fn bulk(&self, token: &str, body: Body) -> (StatusCode, Value) {
+        self.call(
+            Method::POST,
+            "/api/v1/records/bulk",
+            Some(token),
+            Some(body),
+            "application/x-ndjson",
+        )
+        .await
+    }
+
     /// Counts stored record versions, to prove a rejected request wrote nothing.
     pub async fn versions(&self) -> i64 {
         carecheck::records::queries::count_versions(&self.state.store)

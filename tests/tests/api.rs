@@ -844,15 +844,7 @@ async fn a_key_sent_twice_is_refused_with_its_pointer() {
         assert_eq!(t.versions().await, before, "{db:?}: something was written");
         // In a bulk upload the line is reported, the others written.
         let upload = format!("{twice}\n{}\n", record("C2", "IRO-1"));
-        let (status, report) = t
-            .call(
-                Method::POST,
-                "/api/v1/records/bulk",
-                Some(&t.admin),
-                Some(Body::from(upload)),
-                "application/x-ndjson",
-            )
-            .await;
+        let (status, report) = t.bulk(&t.admin, Body::from(upload)).await;
         assert_eq!(status, StatusCode::OK, "{db:?} {report}");
         assert_eq!(report["created"], 1, "{db:?} {report}");
         assert_eq!(report["errors"][0]["line"], 1, "{db:?} {report}");
@@ -889,15 +881,7 @@ async fn identifiers_follow_one_grammar_on_both_backends() {
         let mut bad = record("D000022 ", "IRO\u{7}1");
         bad["reviews"][0]["chair_iro_id"] = json!("IRO 1");
         let upload = format!("{bad}\n{}\n", record("D000022", "IRO-1"));
-        let (status, report) = t
-            .call(
-                Method::POST,
-                "/api/v1/records/bulk",
-                Some(&t.admin),
-                Some(Body::from(upload)),
-                "application/x-ndjson",
-            )
-            .await;
+        let (status, report) = t.bulk(&t.admin, Body::from(upload)).await;
         assert_eq!(status, StatusCode::OK, "{db:?} {report}");
         assert_eq!(report["created"], 1, "{db:?} {report}");
         let paths: Vec<&str> = report["errors"][0]["problems"]
@@ -1025,26 +1009,15 @@ async fn a_broken_upload_still_says_what_was_committed() {
     for db in databases().await {
         let t = TestApp::new(db).await;
         let line = |id: &str| format!("{}\n", record(id, "IRO-1")).into_bytes();
-        let bulk = |body: Body| {
-            let t = &t;
-            async move {
-                t.call(
-                    Method::POST,
-                    "/api/v1/records/bulk",
-                    Some(&t.admin),
-                    Some(body),
-                    "application/x-ndjson",
-                )
-                .await
-            }
-        };
         // Three good lines, one that is not UTF-8, two more good, then the connection breaks.
         let mut chunks: Vec<Result<Vec<u8>, std::io::Error>> =
             ["C1", "C2", "C3"].map(|id| Ok(line(id))).into();
         chunks.push(Ok(b"{\"child\": \"\xff\xfe\"}\n".to_vec()));
         chunks.extend(["C4", "C5"].map(|id| Ok(line(id))));
         chunks.push(Err(std::io::Error::other("the client went away")));
-        let (status, reply) = bulk(Body::from_stream(stream::iter(chunks))).await;
+        let (status, reply) = t
+            .bulk(&t.admin, Body::from_stream(stream::iter(chunks)))
+            .await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{db:?} {reply}");
         assert_eq!(reply["committed"]["created"], 5, "{db:?} {reply}");
         assert_eq!(reply["committed"]["rejected"], 1, "{db:?} {reply}");
@@ -1056,7 +1029,9 @@ async fn a_broken_upload_still_says_what_was_committed() {
         let chunks = std::iter::once(line("C6"))
             .chain(std::iter::repeat_n(padding, 9 * 1024))
             .map(Ok::<_, std::io::Error>);
-        let (status, reply) = bulk(Body::from_stream(stream::iter(chunks))).await;
+        let (status, reply) = t
+            .bulk(&t.admin, Body::from_stream(stream::iter(chunks)))
+            .await;
         assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{db:?} {reply}");
         assert_eq!(reply["committed"]["created"], 1, "{db:?} {reply}");
         assert_eq!(t.versions().await, 6, "{db:?}");

@@ -6,6 +6,16 @@ use carecheck_ssda903::{ImportOptions, read_folder};
 use carecheck_tests::{Db, TestApp, root};
 use chrono::NaiveDate;
 
+/// The shared return read as the 2017-18 collection, as of the tests' evaluation date.
+fn options() -> ImportOptions {
+    ImportOptions {
+        authority: "E10000001".into(),
+        collection_year: 2018,
+        import_date: NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
+        max_rows: carecheck_ssda903::DEFAULT_MAX_ROWS,
+    }
+}
+
 fn fake_data() -> std::path::PathBuf {
     root().parent().unwrap().join("shared/data/ssda903-fake")
 }
@@ -14,12 +24,7 @@ fn fake_data() -> std::path::PathBuf {
 async fn the_fake_return_imports_completely_twice_over_and_gets_review_results() {
     let t = TestApp::new(Db::Sqlite).await;
     let files = read_folder(&fake_data()).unwrap();
-    let options = ImportOptions {
-        authority: "E10000001".into(),
-        collection_year: 2018,
-        import_date: NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
-        max_rows: carecheck_ssda903::DEFAULT_MAX_ROWS,
-    };
+    let options = options();
     let header = std::fs::read_to_string(fake_data().join("header.csv")).unwrap();
     let children_in_header = header
         .lines()
@@ -156,12 +161,7 @@ const SUPPORTED_BY_THE_RETURN: [(&str, &str); 6] = [
 async fn no_breach_comes_from_data_the_return_does_not_carry() {
     let plugins: Vec<(&str, &str)> = carecheck_tests::POLICIES.iter().map(|p| (*p, "")).collect();
     let t = TestApp::with_plugins(Db::Sqlite, &plugins).await;
-    let options = ImportOptions {
-        authority: "E10000001".into(),
-        collection_year: 2018,
-        import_date: NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
-        max_rows: carecheck_ssda903::DEFAULT_MAX_ROWS,
-    };
+    let options = options();
     let summary = imports::import_ssda903(
         &t.state.store,
         &t.state.due_dates,
