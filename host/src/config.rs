@@ -43,6 +43,36 @@ pub struct Config {
     pub server: ServerLimits,
     /// HTTPS served by carecheck itself (both paths, or neither for plain HTTP behind a proxy).
     pub tls: TlsConfig,
+    /// How long the decision log and the audit log keep entries (`carecheck prune`).
+    pub retention: Retention,
+}
+
+/// Days kept before `carecheck prune` may remove an entry. A run still needed (some child's
+/// latest evaluation, or what reports read) is kept however old; care records are never pruned.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Retention {
+    /// Audit-log entries (who read or wrote which child's record). At least 365.
+    pub audit_log_days: u32,
+    /// Evaluation runs and their per-child results. At least 30.
+    pub decision_log_days: u32,
+}
+
+impl Retention {
+    /// The shortest audit retention accepted: the database itself refuses to remove an entry
+    /// from the last 365 days.
+    pub const MIN_AUDIT_LOG_DAYS: u32 = 365;
+    pub const MIN_DECISION_LOG_DAYS: u32 = 30;
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        Self {
+            // Seven years: what local authorities commonly keep access records of case files for.
+            audit_log_days: 2_557,
+            decision_log_days: 730,
+        }
+    }
 }
 
 /// What the listener allows one client, each figure independent of the others.
@@ -162,6 +192,7 @@ impl Default for Config {
             token_lifetime_days: crate::access::tokens::DEFAULT_LIFETIME_DAYS,
             server: ServerLimits::default(),
             tls: TlsConfig::default(),
+            retention: Retention::default(),
         }
     }
 }
@@ -242,6 +273,15 @@ impl Config {
                 "server.rate_limit.burst must be above zero (set a rate to 0 to turn it off)"
                     .into(),
             ));
+        }
+        if self.retention.audit_log_days < Retention::MIN_AUDIT_LOG_DAYS
+            || self.retention.decision_log_days < Retention::MIN_DECISION_LOG_DAYS
+        {
+            return Err(ConfigError(format!(
+                "retention.audit_log_days must be at least {} and retention.decision_log_days at least {}",
+                Retention::MIN_AUDIT_LOG_DAYS,
+                Retention::MIN_DECISION_LOG_DAYS
+            )));
         }
         if self.tls.cert_path.is_some() != self.tls.key_path.is_some() {
             return Err(ConfigError(
@@ -325,6 +365,35 @@ mod tests {
             jail.set_env("CARECHECK_SERVER__MAX_CONNECTIONS", "0");
             let err = Config::load_from(absent).unwrap_err().to_string();
             assert!(err.contains("max_connections"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[allow(clippy::result_large_err)]
+    #[test]
+    fn retention_below_its_minimum_is_refused() {
+        figment::Jail::expect_with(|jail| {
+            let absent = Path::new("absent.toml");
+            assert_eq!(
+                Config::load_from(absent).unwrap().retention,
+                Retention::default()
+            );
+            // The minimums themselves are accepted...
+            jail.set_env("CARECHECK_RETENTION__AUDIT_LOG_DAYS", "365");
+            jail.set_env("CARECHECK_RETENTION__DECISION_LOG_DAYS", "30");
+            let retention = Config::load_from(absent).unwrap().retention;
+            assert_eq!(
+                (retention.audit_log_days, retention.decision_log_days),
+                (365, 30)
+            );
+            // ...a day less is not, for either.
+            jail.set_env("CARECHECK_RETENTION__AUDIT_LOG_DAYS", "364");
+            let err = Config::load_from(absent).unwrap_err().to_string();
+            assert!(err.contains("retention.audit_log_days"), "{err}");
+            jail.set_env("CARECHECK_RETENTION__AUDIT_LOG_DAYS", "365");
+            jail.set_env("CARECHECK_RETENTION__DECISION_LOG_DAYS", "29");
+            let err = Config::load_from(absent).unwrap_err().to_string();
+            assert!(err.contains("retention.decision_log_days"), "{err}");
             Ok(())
         });
     }

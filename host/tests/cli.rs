@@ -103,3 +103,33 @@ fn a_failed_command_exits_one_with_the_reason() {
         "{stderr}"
     );
 }
+
+#[test]
+fn prune_says_what_it_would_remove_and_refuses_a_retention_below_the_minimum() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = carecheck(dir.path(), &["prune", "--dry-run"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["dry_run"], true);
+    assert_eq!(report["runs_removed"], 0);
+    assert_eq!(report["audit_entries_removed"], 0);
+
+    let out = Command::new(env!("CARGO_BIN_EXE_carecheck"))
+        .current_dir(dir.path())
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}", dir.path().join("cli.db").display()),
+        )
+        .env("CARECHECK_RETENTION__AUDIT_LOG_DAYS", "30")
+        .env_remove("CARECHECK_CONFIG")
+        .args(["prune"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("retention.audit_log_days must be at least 365"),
+        "{stderr}"
+    );
+}

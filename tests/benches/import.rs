@@ -102,6 +102,7 @@ fn main() -> anyhow::Result<()> {
                 input.clone(),
                 &options,
                 &carecheck::access::Actor::operator("bench"),
+                None,
                 |_, _| {},
             ))?;
             total_s.push(t.elapsed().as_secs_f64());

@@ -65,6 +65,15 @@ pub async fn postgres_available() -> bool {
     }
 }
 
+/// The databases a suite runs on: SQLite always, PostgreSQL when [`postgres_available`].
+pub async fn databases() -> Vec<Db> {
+    let mut dbs = vec![Db::Sqlite];
+    if postgres_available().await {
+        dbs.push(Db::Postgres);
+    }
+    dbs
+}
+
 /// A fresh database URL: a new SQLite file, or a new PostgreSQL database.
 pub async fn fresh_database(db: Db, dir: &Path) -> String {
     match db {

@@ -3,16 +3,8 @@
 
 use axum::body::Body;
 use axum::http::{Method, StatusCode};
-use carecheck_tests::{AUTHORITY, Db, TestApp, postgres_available, record};
+use carecheck_tests::{AUTHORITY, Db, TestApp, databases, record};
 use serde_json::{Value, json};
-
-async fn databases() -> Vec<Db> {
-    let mut dbs = vec![Db::Sqlite];
-    if postgres_available().await {
-        dbs.push(Db::Postgres);
-    }
-    dbs
-}
 
 const C1: &str = "/api/v1/children/E10000001/C1";
 

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use carecheck::config::Config;
-use carecheck_tests::{AUTHORITY, Db, Served, TestApp, postgres_available, record};
+use carecheck_tests::{AUTHORITY, Db, Served, TestApp, databases, record};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -19,14 +19,6 @@ const PLUGINS: &[(&str, &str)] = &[("statutory-review-timeliness", "")];
 
 /// The longest any single wait in these tests may take: a liveness bound, not a speed claim.
 const BOUND: Duration = Duration::from_secs(30);
-
-async fn databases() -> Vec<Db> {
-    let mut dbs = vec![Db::Sqlite];
-    if postgres_available().await {
-        dbs.push(Db::Postgres);
-    }
-    dbs
-}
 
 async fn app_with(db: Db, tweak: impl FnOnce(&mut Config)) -> TestApp {
     TestApp::with_config(db, PLUGINS, tweak).await

@@ -33,6 +33,7 @@ async fn the_fake_return_imports_completely_twice_over_and_gets_review_results()
         .count() as u64;
     assert_eq!(children_in_header, 2675);
 
+    let errors = t.dir.path().join("errors.csv");
     let mut progress = Vec::new();
     let first = imports::import_ssda903(
         &t.state.store,
@@ -40,6 +41,7 @@ async fn the_fake_return_imports_completely_twice_over_and_gets_review_results()
         files.clone(),
         &options,
         &carecheck::access::Actor::operator("test"),
+        Some(imports::ProblemsFile::create(&errors).unwrap()),
         |d, n| progress.push((d, n)),
     )
     .await
@@ -101,6 +103,7 @@ async fn the_fake_return_imports_completely_twice_over_and_gets_review_results()
         files.clone(),
         &options,
         &carecheck::access::Actor::operator("test"),
+        None,
         |_, _| {},
     )
     .await
@@ -113,11 +116,18 @@ async fn the_fake_return_imports_completely_twice_over_and_gets_review_results()
         "a second import wrote new versions"
     );
 
-    let errors = t.dir.path().join("errors.csv");
-    imports::write_problems_csv(&errors, &first.problems).unwrap();
-    let written = std::fs::read_to_string(&errors).unwrap();
-    assert_eq!(written.lines().count(), first.problems.len() + 1);
-    assert!(written.starts_with("file,line,column,value,severity,reason"));
+    // The errors file holds every problem counted (one CSV record each, after the header),
+    // the same ones the summary lists when they are fewer than the 100,000 it keeps.
+    let mut written = csv::Reader::from_path(&errors).unwrap();
+    assert_eq!(
+        written.headers().unwrap(),
+        vec!["file", "line", "column", "value", "severity", "reason"]
+    );
+    let written: Vec<csv::StringRecord> = written.records().map(Result::unwrap).collect();
+    assert_eq!(written.len() as u64, first.problems_total);
+    assert_eq!(written.len(), first.problems.len());
+    let warnings_written = written.iter().filter(|r| &r[4] == "warning").count() as u64;
+    assert_eq!(warnings_written, first.warnings);
 
     let mut review_results = 0;
     let summary = runs::run(
@@ -168,6 +178,7 @@ async fn no_breach_comes_from_data_the_return_does_not_carry() {
         read_folder(&fake_data()).unwrap(),
         &options,
         &carecheck::access::Actor::operator("test"),
+        None,
         |_, _| {},
     )
     .await

@@ -2,7 +2,8 @@
 //! administrative act is filed here, by one [`Actor`] spelling per caller: `token:<id>` for an
 //! API token, `cli:<command>` / `demo` for commands run on the server itself.
 //!
-//! The log is append-only (triggers in both engines refuse UPDATE and DELETE), so rows written
+//! The log is append-only (triggers in both engines refuse UPDATE and DELETE; the one exception
+//! is [`remove_before`], for retention, never reaching into the last 365 days), so rows written
 //! before the spelling was unified stay as they were: reads by a token were then filed under the
 //! bare token id. [`canonical_actor`] reads both spellings as the same caller.
 
@@ -185,6 +186,37 @@ pub async fn count(store: &Store, action: Option<&str>) -> Result<i64> {
         }
     };
     Ok(row.try_get(0)?)
+}
+
+/// How many entries are older than `before` (RFC 3339 UTC).
+pub async fn count_before(store: &Store, before: &str) -> Result<i64> {
+    let row = sqlx::query("SELECT COUNT(*) FROM audit_log WHERE at < $1")
+        .bind(before)
+        .fetch_one(store.pool())
+        .await?;
+    Ok(row.try_get(0)?)
+}
+
+/// Removes the entries older than `before` (RFC 3339 UTC) in one transaction that holds a
+/// prune permit and removes it before committing. The database's own trigger refuses the
+/// removal unless `before` lies at least 365 days in the past (migration 0004), whatever the
+/// caller asks. Returns the entries removed.
+pub async fn remove_before(store: &Store, before: &str) -> Result<u64> {
+    let mut tx = store.begin_write().await?;
+    sqlx::query("INSERT INTO audit_prune_permits (before) VALUES ($1)")
+        .bind(before)
+        .execute(&mut *tx)
+        .await?;
+    let removed = sqlx::query("DELETE FROM audit_log WHERE at < $1")
+        .bind(before)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    sqlx::query("DELETE FROM audit_prune_permits")
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(removed)
 }
 
 /// Everything one caller did, oldest first, under either spelling of its name.

@@ -80,6 +80,18 @@ pub async fn dispatch(command: Command, mut config: Config) -> Result<Finished> 
             .await
         }
         Command::Replay { run } => replay(AppState::build(config).await?, &run).await,
+        Command::Prune { dry_run } => {
+            let store = Store::open(&config.database_url, 1).await?;
+            let report = crate::retention::prune(
+                &store,
+                &config.retention,
+                dry_run,
+                &Actor::operator("cli:prune"),
+            )
+            .await?;
+            println!("{}", serde_json::to_string_pretty(&report)?);
+            Ok(Finished::Complete)
+        }
         Command::Import {
             command:
                 ImportCommand::Ssda903 {
@@ -299,12 +311,22 @@ async fn import(
     bar.set_style(indicatif::ProgressStyle::with_template(
         "{bar:40} {pos}/{len} children {elapsed}",
     )?);
+    // Created before the import starts, so a path that cannot be written fails before anything
+    // is stored.
+    let problems_file = errors
+        .as_deref()
+        .map(|path| {
+            crate::imports::ProblemsFile::create(path)
+                .with_context(|| format!("creating the errors file {}", path.display()))
+        })
+        .transpose()?;
     let summary = crate::imports::import_ssda903(
         &state.store,
         &state.due_dates,
         files,
         &options,
         &Actor::operator("cli:import"),
+        problems_file,
         |done, total| {
             bar.set_length(total);
             bar.set_position(done);
@@ -312,9 +334,6 @@ async fn import(
     )
     .await?;
     bar.finish_and_clear();
-    if let Some(errors) = errors {
-        crate::imports::write_problems_csv(&errors, &summary.problems)?;
-    }
     let mut brief = summary.clone();
     brief.problems.clear();
     println!("{}", serde_json::to_string_pretty(&brief)?);
@@ -324,11 +343,11 @@ async fn import(
     );
     eprintln!(
         "{} problems reported{}",
-        summary.problems.len(),
-        if summary.problems.is_empty() {
-            ""
-        } else {
-            " (see --errors FILE for all)"
+        summary.problems_total,
+        match (&errors, summary.problems_total) {
+            (_, 0) => String::new(),
+            (Some(path), _) => format!(", every one in {}", path.display()),
+            (None, _) => " (--errors FILE writes every one)".into(),
         }
     );
     // Rows the return itself gets wrong are what an import is for; a child that could not be

@@ -105,6 +105,13 @@ pub enum Command {
         #[command(subcommand)]
         command: ImportCommand,
     },
+    /// Remove decision-log runs and audit entries past their retention (`[retention]`), keeping
+    /// every run a child's latest evaluation or a report still depends on.
+    Prune {
+        /// Say what would be removed, and remove nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -93,6 +93,7 @@ pub async fn import_ssda903_route(
         files,
         &options,
         &actor,
+        None,
         |_, _| {},
     )
     .await?;

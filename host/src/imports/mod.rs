@@ -5,7 +5,7 @@
 //! changes nothing.
 
 use carecheck_sdk::record::CareRecord;
-use carecheck_ssda903::{ImportOptions, InputFile, Severity};
+use carecheck_ssda903::{ImportOptions, InputFile, Problem, Severity};
 use serde::Serialize;
 
 use crate::access::Actor;
@@ -40,8 +40,8 @@ pub struct ImportSummary {
     pub children_rejected: u64,
     /// How many problems were found in all.
     pub problems_total: u64,
-    /// The problems listed: the parser keeps the first 100,000 (`problems_total` counts them
-    /// all); the CLI writes these to its `--errors` file, the API answers with the first
+    /// The problems listed: the parser keeps the first 100,000 it finds (`problems_total`
+    /// counts them all, and an errors file holds them all); the API answers with the first
     /// [`PROBLEMS_IN_RESPONSE`].
     pub problems: Vec<ImportProblem>,
 }
@@ -56,6 +56,8 @@ pub enum ImportError {
     Record(#[from] RecordError),
     #[error("reading the return failed: {0}")]
     Reader(#[from] tokio::task::JoinError),
+    #[error("writing the errors file failed: {0}")]
+    ProblemsFile(#[from] csv::Error),
 }
 
 impl From<StoreError> for ImportError {
@@ -74,49 +76,50 @@ pub fn collection_year_end(collection_year: i32) -> Option<chrono::NaiveDate> {
 const BATCH: usize = 500;
 
 /// Parses the files, merges each child into its current record and stores the new versions.
-/// `progress` is called with (children done, children in the return).
+/// `progress` is called with (children done, children in the return). Every problem, including
+/// those past the 100,000 the summary lists, goes to `problems_file` when one is given, as it is
+/// found; children that could not be stored follow the return's own problems.
 pub async fn import_ssda903(
     store: &Store,
     due_dates: &DueDates,
     files: Vec<InputFile>,
     options: &ImportOptions,
     actor: &Actor,
+    problems_file: Option<ProblemsFile>,
     mut progress: impl FnMut(u64, u64),
 ) -> Result<ImportSummary, ImportError> {
     // Parsing is CPU work on the whole upload: keep it off the async workers.
-    let parsed = {
+    let (parsed, mut problems_file, found, warnings) = {
         let options = options.clone();
-        tokio::task::spawn_blocking(move || carecheck_ssda903::parse(&files, &options)).await?
+        tokio::task::spawn_blocking(move || {
+            let mut problems_file = problems_file;
+            let (mut found, mut warnings) = (0u64, 0u64);
+            let parsed = carecheck_ssda903::parse_with(&files, &options, |p| {
+                found += 1;
+                if p.severity == Severity::Warning {
+                    warnings += 1;
+                }
+                if let Some(out) = problems_file.as_mut() {
+                    out.write(&ImportProblem::from(p));
+                }
+            });
+            (parsed, problems_file, found, warnings)
+        })
+        .await?
     };
     let mut summary = ImportSummary {
         rows_read: parsed.rows_read as u64,
         rows_rejected: parsed.rows_rejected as u64,
         children_in_return: parsed.children.len() as u64,
-        problems_total: (parsed.problems.len() + parsed.problems_omitted) as u64,
+        problems_total: found,
         as_of: options.import_date,
-        warnings: 0,
+        warnings,
         created: 0,
         updated: 0,
         unchanged: 0,
         children_rejected: 0,
-        problems: Vec::with_capacity(parsed.problems.len()),
+        problems: parsed.problems.iter().map(ImportProblem::from).collect(),
     };
-    for p in &parsed.problems {
-        if p.severity == Severity::Warning {
-            summary.warnings += 1;
-        }
-        summary.problems.push(ImportProblem {
-            file: p.file.clone(),
-            line: p.line,
-            column: p.column.clone(),
-            value: p.value.clone(),
-            severity: match p.severity {
-                Severity::Error => "error".into(),
-                Severity::Warning => "warning".into(),
-            },
-            reason: p.reason.clone(),
-        });
-    }
     let total = parsed.children.len() as u64;
     let mut done = 0u64;
     let writer = Writer {
@@ -153,7 +156,7 @@ pub async fn import_ssda903(
                     summary.children_rejected += 1;
                     summary.problems_total += problems.len() as u64;
                     for problem in problems {
-                        summary.problems.push(ImportProblem {
+                        let problem = ImportProblem {
                             file: "(merged record)".into(),
                             line: 0,
                             column: Some(problem.path),
@@ -163,7 +166,11 @@ pub async fn import_ssda903(
                                 "child {} was not stored: {}",
                                 imported.child_id, problem.message
                             ),
-                        });
+                        };
+                        if let Some(out) = problems_file.as_mut() {
+                            out.write(&problem);
+                        }
+                        summary.problems.push(problem);
                     }
                 }
             }
@@ -171,26 +178,65 @@ pub async fn import_ssda903(
         done += chunk.len() as u64;
         progress(done, total);
     }
+    if let Some(out) = problems_file {
+        out.finish()?;
+    }
     Ok(summary)
 }
 
-/// Writes every problem as CSV (file, line, column, value, severity, reason).
-pub fn write_problems_csv(
-    path: &std::path::Path,
-    problems: &[ImportProblem],
-) -> Result<(), csv::Error> {
-    let mut out = csv::Writer::from_path(path)?;
-    out.write_record(["file", "line", "column", "value", "severity", "reason"])?;
-    for p in problems {
-        out.write_record([
+impl From<&Problem> for ImportProblem {
+    fn from(p: &Problem) -> Self {
+        ImportProblem {
+            file: p.file.clone(),
+            line: p.line,
+            column: p.column.clone(),
+            value: p.value.clone(),
+            severity: match p.severity {
+                Severity::Error => "error".into(),
+                Severity::Warning => "warning".into(),
+            },
+            reason: p.reason.clone(),
+        }
+    }
+}
+
+/// An import's errors file: CSV (file, line, column, value, severity, reason), one line per
+/// problem, written as each is found so that none is lost however many there are. The first
+/// write error is kept and reported by [`ProblemsFile::finish`].
+pub struct ProblemsFile {
+    out: csv::Writer<std::fs::File>,
+    failed: Option<csv::Error>,
+}
+
+impl ProblemsFile {
+    /// Creates (or truncates) the file and writes the header row.
+    pub fn create(path: &std::path::Path) -> Result<Self, csv::Error> {
+        let mut out = csv::Writer::from_path(path)?;
+        out.write_record(["file", "line", "column", "value", "severity", "reason"])?;
+        Ok(Self { out, failed: None })
+    }
+
+    fn write(&mut self, p: &ImportProblem) {
+        if self.failed.is_some() {
+            return;
+        }
+        let line = p.line.to_string();
+        let written = self.out.write_record([
             p.file.as_str(),
-            &p.line.to_string(),
+            &line,
             p.column.as_deref().unwrap_or(""),
             p.value.as_deref().unwrap_or(""),
             &p.severity,
             &p.reason,
-        ])?;
+        ]);
+        self.failed = written.err();
     }
-    out.flush()?;
-    Ok(())
+
+    /// Flushes the file, or says why a line could not be written.
+    fn finish(mut self) -> Result<(), csv::Error> {
+        match self.failed.take() {
+            Some(e) => Err(e),
+            None => Ok(self.out.flush()?),
+        }
+    }
 }

@@ -30,7 +30,9 @@ fn run_from_row(r: &sqlx::any::AnyRow) -> Result<Run> {
 }
 
 /// Opens a run. A run over every child in scope with every policy is marked `complete`: only
-/// such runs stand for an authority in reports.
+/// such runs stand for an authority in reports. A run with every policy (a checklist too) is
+/// marked `all_policies`: only such a run stands for a child's latest evaluation when
+/// retention decides what may be pruned (`crate::retention`).
 pub async fn create(
     store: &Store,
     id: &str,
@@ -39,9 +41,11 @@ pub async fn create(
     spec: &RunSpec,
     triggered_by: &str,
 ) -> Result<()> {
-    let complete = spec.child.is_none() && spec.policy.is_none();
+    let all_policies = spec.policy.is_none();
+    let complete = spec.child.is_none() && all_policies;
     sqlx::query(
-        "INSERT INTO runs (id, as_of, started_at, engine, pack, triggered_by, complete) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO runs (id, as_of, started_at, engine, pack, triggered_by, complete, all_policies) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(id)
     .bind(as_of.to_string())
@@ -50,6 +54,7 @@ pub async fn create(
     .bind(serde_json::to_string(spec)?)
     .bind(triggered_by)
     .bind(i64::from(complete))
+    .bind(i64::from(all_policies))
     .execute(store.pool())
     .await?;
     Ok(())

@@ -231,10 +231,22 @@ impl Parsed {
 /// Reads CSV files (one per table, in any order and under any name) and/or XML files.
 /// Never fails: whatever cannot be used is a [`Problem`]. Same input, same output.
 pub fn parse(files: &[InputFile], options: &ImportOptions) -> Parsed {
+    parse_with(files, options, |_| {})
+}
+
+/// [`parse`], showing every problem to `each_problem` as it is found, in the order found. That
+/// includes the problems past [`MAX_PROBLEMS`] which [`Parsed`] only counts, so a caller writing
+/// an errors file loses none of them while memory stays bounded.
+pub fn parse_with(
+    files: &[InputFile],
+    options: &ImportOptions,
+    mut each_problem: impl FnMut(&Problem),
+) -> Parsed {
     let mut sink = Sink {
         names: files.iter().map(|f| f.name.as_str()).collect(),
         problems: Vec::new(),
         omitted: 0,
+        each_problem: &mut each_problem,
     };
     let mut input = Input {
         max_rows: options.max_rows,
@@ -302,16 +314,18 @@ impl Input {
 }
 
 /// Collects problems, remembering the file index for ordering; past [`MAX_PROBLEMS`] it only
-/// counts them.
+/// counts them. Every problem, kept or not, is shown to `each_problem` first.
 pub(crate) struct Sink<'a> {
     pub names: Vec<&'a str>,
     pub problems: Vec<(usize, Problem)>,
     /// Problems found beyond [`MAX_PROBLEMS`], counted but not kept.
     pub omitted: usize,
+    pub each_problem: &'a mut dyn FnMut(&Problem),
 }
 
 impl Sink<'_> {
     fn keep(&mut self, src: usize, problem: Problem) {
+        (self.each_problem)(&problem);
         if self.problems.len() < MAX_PROBLEMS {
             self.problems.push((src, problem));
         } else {

@@ -3,7 +3,7 @@
 
 mod common;
 
-use carecheck_ssda903::{InputFile, MAX_XML_DEPTH, ProblemKind as K, Severity, parse};
+use carecheck_ssda903::{InputFile, MAX_XML_DEPTH, ProblemKind as K, Severity, parse, parse_with};
 use common::options;
 
 #[test]
@@ -92,8 +92,17 @@ fn problems_past_the_cap_are_counted_not_kept() {
             bytes: reviews.into_bytes(),
         },
     ];
-    let parsed = parse(&files, &options());
+    // Every problem reaches the callback, those past the cap too, each naming its own line:
+    // review row i is on line i + 2 (line 1 is the header row).
+    let mut seen = Vec::new();
+    let parsed = parse_with(&files, &options(), |p| seen.push((p.line, p.kind)));
     assert_eq!(parsed.problems.len(), MAX_PROBLEMS);
     assert_eq!(parsed.problems_omitted, extra);
     assert!(parsed.problems.iter().all(|p| p.kind == K::UnknownChild));
+    assert_eq!(seen.len(), MAX_PROBLEMS + extra);
+    assert!(seen.iter().all(|(_, kind)| *kind == K::UnknownChild));
+    let mut lines: Vec<u64> = seen.iter().map(|(line, _)| *line).collect();
+    lines.sort_unstable();
+    let expected: Vec<u64> = (2..(MAX_PROBLEMS + extra) as u64 + 2).collect();
+    assert_eq!(lines, expected);
 }
