@@ -89,7 +89,7 @@ pub async fn import_ssda903(
     mut progress: impl FnMut(u64, u64),
 ) -> Result<ImportSummary, ImportError> {
     // Parsing is CPU work on the whole upload: keep it off the async workers.
-    let (parsed, mut problems_file, found, warnings) = {
+    let (mut parsed, mut problems_file, found, warnings) = {
         let options = options.clone();
         tokio::task::spawn_blocking(move || {
             let mut problems_file = problems_file;
@@ -100,7 +100,7 @@ pub async fn import_ssda903(
                     warnings += 1;
                 }
                 if let Some(out) = problems_file.as_mut() {
-                    out.write(&ImportProblem::from(p));
+                    out.write(&ImportProblem::from(p.clone()));
                 }
             });
             (parsed, problems_file, found, warnings)
@@ -118,7 +118,11 @@ pub async fn import_ssda903(
         updated: 0,
         unchanged: 0,
         children_rejected: 0,
-        problems: parsed.problems.iter().map(ImportProblem::from).collect(),
+        // Moved, not copied: the listed problems are held once.
+        problems: std::mem::take(&mut parsed.problems)
+            .into_iter()
+            .map(ImportProblem::from)
+            .collect(),
     };
     let total = parsed.children.len() as u64;
     let mut done = 0u64;
@@ -184,18 +188,18 @@ pub async fn import_ssda903(
     Ok(summary)
 }
 
-impl From<&Problem> for ImportProblem {
-    fn from(p: &Problem) -> Self {
+impl From<Problem> for ImportProblem {
+    fn from(p: Problem) -> Self {
         ImportProblem {
-            file: p.file.clone(),
+            file: p.file,
             line: p.line,
-            column: p.column.clone(),
-            value: p.value.clone(),
+            column: p.column,
+            value: p.value,
             severity: match p.severity {
                 Severity::Error => "error".into(),
                 Severity::Warning => "warning".into(),
             },
-            reason: p.reason.clone(),
+            reason: p.reason,
         }
     }
 }
