@@ -50,6 +50,10 @@ fn native() -> Vec<(&'static str, NativeEvaluate)> {
         ),
         ("child-voice", evaluate_json::<child_voice::ChildVoice>),
         (
+            "review-preparation",
+            evaluate_json::<review_preparation::ReviewPreparationPolicy>,
+        ),
+        (
             "health-assessments",
             evaluate_json::<health_assessments::HealthAssessments>,
         ),
@@ -132,8 +136,9 @@ fn main() -> anyhow::Result<()> {
         cached_ms.push(median(loads));
     }
     println!(
-        "cold start per plugin: compile {:.1} ms (median of 12 plugins), from cache {:.2} ms (median), {:.0}x faster",
+        "cold start per plugin: compile {:.1} ms (median of {} plugins), from cache {:.2} ms (median), {:.0}x faster",
         median(compile_ms.clone()),
+        compile_ms.len(),
         median(cached_ms.clone()),
         median(compile_ms) / median(cached_ms)
     );

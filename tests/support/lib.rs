@@ -143,11 +143,12 @@ pub struct TestApp {
 pub const AUTHORITY: &str = "E10000001";
 
 /// The built-in policies, in the shipped pack's order.
-pub const POLICIES: [&str; 12] = [
+pub const POLICIES: [&str; 13] = [
     "statutory-review-timeliness",
     "iro-appointed",
     "review-mental-health",
     "child-voice",
+    "review-preparation",
     "health-assessments",
     "sdq",
     "mental-health-access",

@@ -186,6 +186,9 @@ async fn no_breach_comes_from_data_the_return_does_not_carry() {
     assert!(summary.created > 2000, "{}", summary.created);
     let mut breaches = std::collections::BTreeMap::<(String, String), u64>::new();
     let mut insufficient = 0u64;
+    // What the checks on review preparation and IRO allocation say, by check, status and the
+    // field they name as missing.
+    let mut preparation = std::collections::BTreeMap::<(String, String, String), u64>::new();
     let run = runs::run(
         &t.state.store,
         &t.state.policies,
@@ -204,6 +207,20 @@ async fn no_breach_comes_from_data_the_return_does_not_carry() {
                         }
                         "insufficient_data" => insufficient += 1,
                         _ => {}
+                    }
+                    if o.policy == "review-preparation" || r.check == "iro-allocated" {
+                        let missing = r
+                            .evidence
+                            .iter()
+                            .find(|(k, _)| k == "missing_field")
+                            .map_or("", |(_, v)| v.as_str());
+                        *preparation
+                            .entry((
+                                r.check.clone(),
+                                r.status.as_str().to_string(),
+                                missing.to_string(),
+                            ))
+                            .or_default() += 1;
                     }
                 }
             }
@@ -225,4 +242,47 @@ async fn no_breach_comes_from_data_the_return_does_not_carry() {
     // The return's own evidence still gives breaches, and the rest is said to be missing.
     assert!(breaches.values().sum::<u64>() > 1000, "{breaches:?}");
     assert!(insufficient > 2675, "{insufficient}");
+    // The return carries no preparation and no IROs: every such result says so, for every child
+    // (a child the return gives no episodes for has no period of care to count from either).
+    let by_check: Vec<(&str, &str, &str)> = preparation
+        .keys()
+        .map(|(c, s, m)| (c.as_str(), s.as_str(), m.as_str()))
+        .collect();
+    assert_eq!(
+        by_check,
+        [
+            (
+                "child-consulted",
+                "insufficient_data",
+                "reviews.preparation"
+            ),
+            (
+                "decisions-circulated",
+                "insufficient_data",
+                "reviews.preparation"
+            ),
+            ("iro-allocated", "insufficient_data", "iro_assignments"),
+            ("iro-allocated", "insufficient_data", "periods_of_care"),
+            (
+                "iro-spoke-with-child",
+                "insufficient_data",
+                "reviews.preparation"
+            ),
+            (
+                "papers-with-iro",
+                "insufficient_data",
+                "reviews.preparation"
+            ),
+            (
+                "record-circulated",
+                "insufficient_data",
+                "reviews.preparation"
+            ),
+        ]
+    );
+    let papers = preparation
+        .iter()
+        .find(|((c, _, _), _)| c == "papers-with-iro")
+        .map(|(_, n)| *n);
+    assert_eq!(papers, Some(summary.created));
 }

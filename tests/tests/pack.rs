@@ -22,7 +22,7 @@ fn as_of() -> NaiveDate {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn the_shipped_pack_loads_all_twelve_policies_with_citations() {
+async fn the_shipped_pack_loads_every_built_in_policy_with_citations() {
     let t = statutory_app().await;
     let shipped =
         carecheck::plugins::pack::PackFile::read(&root().join("policies/statutory.toml")).unwrap();

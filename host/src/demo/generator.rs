@@ -4,8 +4,9 @@
 //! like a real authority's caseload: children of every age, one or more periods of care with
 //! placement moves, reviews mostly on time with a realistic share late or missed, missing
 //! mental-health items, high SDQ scores without an assessment, out-of-area placements without a
-//! named mental-health service, carers without wellbeing support, and so on, so every built-in
-//! policy has something to find. Nothing here is a real person.
+//! named mental-health service, carers without wellbeing support, reviews whose papers came late
+//! or whose record was never circulated, and so on, so every built-in policy has something to
+//! find. Nothing here is a real person.
 
 use carecheck_sdk::dates::{Calendar, add_months, age_on};
 use carecheck_sdk::record::*;
@@ -14,6 +15,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 mod care;
+mod preparation;
 
 const GIVEN: &[&str] = &[
     "Alex", "Sam", "Jordan", "Riley", "Casey", "Morgan", "Taylor", "Jamie", "Robin", "Charlie",
@@ -31,6 +33,9 @@ const PLACES: &[&str] = &["U1", "U4", "U6", "K2", "R1", "P1", "S1", "H5"];
 /// A generator of care records for one authority.
 pub struct Generator<'a> {
     rng: ChaCha8Rng,
+    /// A stream of its own for the reviews' preparation (schema 1.1), so adding it left every
+    /// other value a seed gives unchanged.
+    preparation_rng: ChaCha8Rng,
     authority: String,
     as_of: NaiveDate,
     calendar: &'a Calendar,
@@ -47,8 +52,11 @@ impl<'a> Generator<'a> {
         calendar: &'a Calendar,
         children: u64,
     ) -> Self {
+        let mut preparation_rng = ChaCha8Rng::seed_from_u64(seed);
+        preparation_rng.set_stream(1);
         Self {
             rng: ChaCha8Rng::seed_from_u64(seed),
+            preparation_rng,
             authority: authority.to_string(),
             as_of,
             calendar,
@@ -288,9 +296,11 @@ impl<'a> Generator<'a> {
             .child
             .date_of_birth
             .expect("generated children have a date of birth");
+        let mut missed = false;
         while date <= until {
             if number > 2 && self.chance(0.03) {
-                break; // a review that never happened
+                missed = true; // a review that never happened
+                break;
             }
             let age = age_on(dob, date);
             let outcome = match self.rng.random_range(0..100) {
@@ -331,6 +341,7 @@ impl<'a> Generator<'a> {
                     .chance(0.95)
                     .then_some(MentalHealthItem { outcome, actions }),
                 items_discussed: vec!["placement".into(), "education".into(), "contact".into()],
+                preparation: self.preparation(date, dob),
             });
             let months = if number == 1 { 3 } else { 6 };
             let due = add_months(date, months);
@@ -340,6 +351,11 @@ impl<'a> Generator<'a> {
                 due - self.days(0, 21)
             };
             number += 1;
+        }
+        // While the child is looked after the next review is planned; a review that never
+        // happened sometimes leaves its plan behind, stale.
+        if end.is_none() && (!missed || self.preparation_rng.random_bool(0.3)) {
+            record.next_review = Some(self.next_review(date, dob));
         }
     }
 }
@@ -379,6 +395,48 @@ mod tests {
             (0..200).map(|_| g.child()).collect()
         };
         assert_ne!(a, c);
+    }
+
+    /// The reviews' preparation: mostly on time, some late, some never, some reviews with
+    /// nothing recorded; a next review planned for most children in care, a few plans stale.
+    #[test]
+    fn reviews_are_prepared_mostly_on_time_with_some_late_or_missing() {
+        let cal = calendar();
+        let as_of = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+        let mut g = Generator::new(2026, "E10000001", as_of, &cal, 300);
+        let records: Vec<CareRecord> = (0..300).map(|_| g.child()).collect();
+        let reviews: Vec<&Review> = records.iter().flat_map(|r| &r.reviews).collect();
+        let unrecorded = reviews.iter().filter(|r| r.preparation.is_none()).count();
+        assert!(
+            unrecorded > 0 && unrecorded * 4 < reviews.len(),
+            "{unrecorded} of {}",
+            reviews.len()
+        );
+        let (mut on_time, mut late, mut never) = (0, 0, 0);
+        for r in &reviews {
+            let Some(p) = &r.preparation else { continue };
+            match p.papers.care_plan {
+                Some(d) if d <= r.date - Days::new(3) => on_time += 1,
+                Some(_) => late += 1,
+                None => never += 1,
+            }
+            for circulated in [p.decisions_circulated, p.record_circulated]
+                .into_iter()
+                .flatten()
+            {
+                assert!(circulated > r.date && circulated <= as_of);
+            }
+        }
+        assert!(late > 0 && never > 0, "{late} late, {never} never");
+        assert!(on_time > 4 * (late + never), "{on_time} on time");
+        let planned: Vec<NaiveDate> = records
+            .iter()
+            .filter_map(|r| r.next_review.as_ref())
+            .map(|n| n.planned_date)
+            .collect();
+        let stale = planned.iter().filter(|d| **d < as_of).count();
+        assert!(planned.len() > 200, "{} planned", planned.len());
+        assert!(stale > 0 && stale * 10 < planned.len(), "{stale} stale");
     }
 
     /// A property over seeds, authorities and evaluation dates: whatever the seed, every record

@@ -8,14 +8,15 @@
 use std::collections::HashSet;
 use std::sync::LazyLock;
 
-use carecheck_sdk::record::{CareRecord, SCHEMA_VERSION};
+use carecheck_sdk::record::{CareRecord, SCHEMA_MINOR_VERSION, SCHEMA_VERSION};
 use chrono::NaiveDate;
 use serde_json::Value;
 
 use crate::ids::{self, Kind};
 use crate::problem::Problem;
 
-/// The care-record JSON Schema, generated from the Rust types.
+/// The care-record JSON Schema, generated from the Rust types. Its `$id` names the major
+/// version records carry; its `$comment` says which minor version it is.
 pub fn schema() -> &'static Value {
     static SCHEMA: LazyLock<Value> = LazyLock::new(|| {
         let mut schema = schemars::schema_for!(CareRecord).to_value();
@@ -24,6 +25,12 @@ pub fn schema() -> &'static Value {
                 "$id".into(),
                 Value::String(format!(
                     "https://carecheck.invalid/schemas/care-record/v{SCHEMA_VERSION}.json"
+                )),
+            );
+            map.insert(
+                "$comment".into(),
+                Value::String(format!(
+                    "Care-record schema {SCHEMA_VERSION}.{SCHEMA_MINOR_VERSION}. Records carry schema_version {SCHEMA_VERSION}, the major version; a minor version only adds optional fields, so a record of an earlier minor version is valid as it is."
                 )),
             );
         }
@@ -284,6 +291,23 @@ fn check_rules(r: &CareRecord, expected: Option<(&str, &str)>, problems: &mut Ve
         if let Some(chair) = &review.chair_iro_id {
             c.id(format!("/reviews/{i}/chair_iro_id"), Kind::Iro, chair);
         }
+        if let Some(p) = &review.preparation {
+            let base = format!("/reviews/{i}/preparation");
+            for (field, date, what) in [
+                (
+                    "decisions_circulated",
+                    p.decisions_circulated,
+                    "circulating the decisions",
+                ),
+                (
+                    "record_circulated",
+                    p.record_circulated,
+                    "circulating the review record",
+                ),
+            ] {
+                c.not_before(format!("{base}/{field}"), date, review.date, what);
+            }
+        }
     }
     if let Some(dob) = r.child.date_of_birth {
         for (i, review) in r.reviews.iter().enumerate() {
@@ -318,6 +342,49 @@ mod tests {
     fn a_minimal_record_is_valid() {
         let record = validate(&minimal(), Some(("E10000001", "C1"))).unwrap();
         assert_eq!(record.schema_version, 1);
+    }
+
+    /// Schema 1.1 adds optional fields only: a record without them (1.0) is valid as before,
+    /// one with them is valid too, and the schema says which minor version it is.
+    #[test]
+    fn a_1_1_record_and_a_1_0_record_are_both_valid() {
+        let mut record = minimal();
+        record["reviews"] = json!([{"date": "2025-03-12"}]);
+        assert!(validate(&record, None).is_ok());
+        record["reviews"][0]["preparation"] = json!({
+            "planned_date": "2025-03-10", "child_consulted": "2025-03-01",
+            "iro_spoke_with_child": "2025-03-11",
+            "papers": {"care_plan": "2025-03-05", "health_plan": "2025-03-05", "pep": "2025-03-07"},
+            "decisions_circulated": "2025-03-18", "record_circulated": "2025-04-08"
+        });
+        record["next_review"] =
+            json!({"planned_date": "2025-09-10", "child_consulted": "2025-08-29"});
+        let parsed = validate(&record, None).unwrap();
+        assert_eq!(parsed.schema_version, SCHEMA_VERSION);
+        assert!(parsed.next_review.is_some());
+        assert!(
+            schema()["$comment"]
+                .as_str()
+                .unwrap()
+                .starts_with("Care-record schema 1.1.")
+        );
+        // Circulating before the review was held, and a planned review with decisions: refused.
+        record["reviews"][0]["preparation"]["decisions_circulated"] = json!("2025-03-11");
+        record["next_review"]["record_circulated"] = json!("2025-09-20");
+        let problems = validate(&record, None).unwrap_err();
+        let paths: Vec<&str> = problems.iter().map(|p| p.path.as_str()).collect();
+        assert!(paths.contains(&"/next_review"), "{problems:?}");
+        record["next_review"] = json!({"planned_date": "2025-09-10"});
+        let problems = validate(&record, None).unwrap_err();
+        assert_eq!(
+            problems
+                .iter()
+                .map(|p| format!("{} {}", p.path, p.message))
+                .collect::<Vec<_>>(),
+            [
+                "/reviews/0/preparation/decisions_circulated circulating the decisions (2025-03-11) is before 2025-03-12"
+            ]
+        );
     }
 
     #[test]

@@ -491,6 +491,7 @@ pub(crate) fn build(mut input: Input, options: &ImportOptions, mut sink: Sink<'_
                     accompaniment: None,
                     mental_health: None,
                     items_discussed: Vec::new(),
+                    preparation: None,
                 });
                 acc.review_lines.push(row.line);
             }

@@ -17,13 +17,13 @@ use crate::ImportedChild;
 /// the same collection year that an earlier import gave (approximate, dated 31 March).
 ///
 /// Reviews are merged by date: a review already on the record for that date keeps its chair,
-/// accompaniment, mental-health item and items discussed and takes the return's participation
-/// code; a new date is added. Reviews the return does not mention are kept (the record may
+/// accompaniment, mental-health item, items discussed and preparation and takes the return's
+/// participation code; a new date is added. Reviews the return does not mention are kept (the record may
 /// hold reviews entered by hand; the return cannot tell which came from an earlier import).
 ///
 /// Untouched: the name, placements entered by hand, caregivers, IRO assignments, the virtual
-/// mental-health lead, health assessments, dental checks, other SDQs, mental-health
-/// assessments and referrals, education and leaving care.
+/// mental-health lead, the next review planned, health assessments, dental checks, other SDQs,
+/// mental-health assessments and referrals, education and leaving care.
 ///
 /// Provenance: a new record says the return supplied only the sections it covers
 /// ([`Section::SSDA903`]), complete to 31 March of the collection year, so no check reads a

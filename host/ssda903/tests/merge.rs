@@ -26,9 +26,12 @@ fn existing() -> CareRecord {
             { "date": "2017-01-20", "chair_iro_id": "iro-7", "participation": "PN7",
               "accompaniment": { "asked": true, "chosen": "aunt" },
               "mental_health": { "outcome": "partly-met", "actions": ["refer to CAMHS"] },
-              "items_discussed": ["contact"] },
+              "items_discussed": ["contact"],
+              "preparation": { "child_consulted": "2017-01-10", "papers": { "care_plan": "2017-01-16" },
+                               "decisions_circulated": "2017-01-25" } },
             { "date": "2016-06-01", "participation": "PN1" }
         ],
+        "next_review": { "planned_date": "2017-07-20", "child_consulted": "2017-07-01" },
         "health": {
             "assessments": [{ "kind": "initial", "date": "2017-01-15" }],
             "sdq": [
@@ -90,6 +93,8 @@ fn merge_keeps_what_the_return_does_not_cover() {
         Some(MentalHealthOutcome::PartlyMet)
     );
     assert_eq!(jan.items_discussed, ["contact"]);
+    assert_eq!(jan.preparation, before.reviews[0].preparation);
+    assert!(jan.preparation.is_some());
     let apr = merged
         .reviews
         .iter()
@@ -125,6 +130,7 @@ fn merge_keeps_what_the_return_does_not_cover() {
     assert_eq!(merged.iro_assignments, before.iro_assignments);
     assert_eq!(merged.health.assessments, before.health.assessments);
     assert_eq!(merged.education, before.education);
+    assert_eq!(merged.next_review, before.next_review);
 
     // Merging the same return again changes nothing.
     assert_eq!(merge(Some(merged.clone()), imported), merged);
@@ -141,6 +147,11 @@ fn merge_into_nothing_builds_a_record() {
     assert_eq!(record.reviews, imported.reviews);
     assert_eq!(record.health.sdq, imported.sdq);
     assert!(record.caregivers.is_empty());
+    // The return says nothing of how reviews were prepared for: not supplied, not "not done".
+    assert!(record.reviews.iter().all(|r| r.preparation.is_none()));
+    assert_eq!(record.next_review, None);
+    assert!(!record.supplied(carecheck_sdk::Section::ReviewPreparation));
+    assert!(record.supplied(carecheck_sdk::Section::ReviewDates));
     // It serialises as a care record.
     let json = serde_json::to_value(&record).unwrap();
     let back: CareRecord = serde_json::from_value(json).unwrap();

@@ -15,12 +15,27 @@
 //! schema version stays 1 (the field is optional). [`Section::SSDA903`] lists what the DfE
 //! return supplies: the child, periods of care, placements (dates, type, provider, postcode),
 //! review dates and participation, and the OC2 SDQ.
+//!
+//! Versions: `schema_version` ([`SCHEMA_VERSION`], 1) is the major version, the one records
+//! carry; it changes only when a record that was valid would be refused or read differently.
+//! A change that only adds optional fields is a minor version ([`SCHEMA_MINOR_VERSION`]),
+//! published in the schema's `$comment` and not carried in records: every 1.0 record is a 1.1
+//! record and means what it meant. 1.1 adds how each review was prepared for and followed up
+//! (`reviews[].preparation`) and the next review planned (`next_review`), the section
+//! `reviews.preparation`, which an SSDA903 return does not supply. A 1.0 review has no
+//! `preparation`: that reads as "not recorded", never as "not done". Unknown fields are refused,
+//! so a server still on 1.0 refuses a record that uses 1.1's fields.
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-/// The version of the care-record schema this SDK reads and the host publishes.
+/// The major version of the care-record schema this SDK reads and the host publishes: the
+/// `schema_version` every record carries.
 pub const SCHEMA_VERSION: u32 = 1;
+
+/// The minor version within [`SCHEMA_VERSION`]: 1.1 added `reviews[].preparation` and
+/// `next_review`. Records do not carry it; a record of an earlier minor version is valid as it is.
+pub const SCHEMA_MINOR_VERSION: u32 = 1;
 
 /// The most items any list in a record may hold. A child looked after from birth to 18 has
 /// about 40 statutory reviews; this leaves room for decades of history while keeping every
@@ -78,6 +93,9 @@ model! {
         #[serde(default)]
         #[cfg_attr(feature = "schema", schemars(length(max = MAX_ITEMS)))]
         pub reviews: Vec<Review>,
+        /// The next review, planned but not yet held (schema 1.1).
+        #[serde(default)]
+        pub next_review: Option<NextReview>,
         #[serde(default)]
         pub health: Health,
         /// The people caring for the child day to day.
@@ -260,6 +278,63 @@ model! {
         #[serde(default)]
         #[cfg_attr(feature = "schema", schemars(length(max = MAX_ITEMS)))]
         pub items_discussed: Vec<String>,
+        /// How the review was prepared for and followed up (IRO Handbook 2010; schema 1.1).
+        /// Absent: not recorded for this review (a 1.0 record, or a review from before the
+        /// authority kept these dates), which is not the same as the steps not being taken.
+        #[serde(default)]
+        pub preparation: Option<ReviewPreparation>,
+    }
+
+    /// The steps around one review that the IRO Handbook 2010 expects, each the date it was
+    /// taken. A date left out means the step was not taken (by the date the record's sources are
+    /// complete to); the whole object left out means none of this was recorded.
+    #[derive(Default)]
+    pub struct ReviewPreparation {
+        /// The date the review was planned for when the arrangements were last made; it may
+        /// differ from the date it was held (a review brought forward or put back).
+        #[serde(default)]
+        pub planned_date: Option<NaiveDate>,
+        /// The date the child was consulted about the review's arrangements and the matters it
+        /// would consider.
+        #[serde(default)]
+        pub child_consulted: Option<NaiveDate>,
+        /// The date the IRO spoke with the child (in private where practicable) before it.
+        #[serde(default)]
+        pub iro_spoke_with_child: Option<NaiveDate>,
+        /// The dates the care plan, health plan and PEP reached the IRO.
+        #[serde(default)]
+        pub papers: ReviewPapers,
+        /// The date the review's decisions were circulated.
+        #[serde(default)]
+        pub decisions_circulated: Option<NaiveDate>,
+        /// The date the full record of the review was circulated.
+        #[serde(default)]
+        pub record_circulated: Option<NaiveDate>,
+    }
+
+    /// The dates the papers for a review reached the IRO.
+    #[derive(Default)]
+    pub struct ReviewPapers {
+        #[serde(default)]
+        pub care_plan: Option<NaiveDate>,
+        #[serde(default)]
+        pub health_plan: Option<NaiveDate>,
+        /// The personal education plan (for a child of compulsory school age).
+        #[serde(default)]
+        pub pep: Option<NaiveDate>,
+    }
+
+    /// The child's next review, planned but not yet held, and its preparation so far (schema
+    /// 1.1). When the review is held it becomes a row of `reviews`, its preparation with it.
+    pub struct NextReview {
+        /// The date the review is planned for (the latest arrangement, if it has moved).
+        pub planned_date: NaiveDate,
+        #[serde(default)]
+        pub child_consulted: Option<NaiveDate>,
+        #[serde(default)]
+        pub iro_spoke_with_child: Option<NaiveDate>,
+        #[serde(default)]
+        pub papers: ReviewPapers,
     }
 
     pub struct Accompaniment {
@@ -459,6 +534,11 @@ code_enum! {
         /// Other items discussed at each review.
         #[serde(rename = "reviews.items_discussed")]
         ReviewItems,
+        /// How each review was prepared for and followed up (`reviews[].preparation`: the
+        /// child consulted, the IRO's conversation with the child, the papers, the decisions
+        /// and record circulated) and the next review planned (`next_review`).
+        #[serde(rename = "reviews.preparation")]
+        ReviewPreparation,
         /// All of `health`: its parts below.
         #[serde(rename = "health")]
         Health,
@@ -584,7 +664,7 @@ impl MentalHealthOutcome {
 
 impl Section {
     /// Every section, wholes and parts.
-    pub const ALL: [Section; 26] = [
+    pub const ALL: [Section; 27] = [
         Section::Child,
         Section::PeriodsOfCare,
         Section::Placements,
@@ -599,6 +679,7 @@ impl Section {
         Section::ReviewChair,
         Section::ReviewMentalHealth,
         Section::ReviewItems,
+        Section::ReviewPreparation,
         Section::Health,
         Section::HealthAssessments,
         Section::DentalChecks,
@@ -616,7 +697,8 @@ impl Section {
     /// What the DfE SSDA903 return supplies: the child, periods of care (episodes), placements
     /// (dates, type, provider, postcode), review dates and participation codes, and the OC2 SDQ.
     /// Not IROs, health-assessment dates, dental checks, caregivers, the virtual mental health
-    /// lead, the mental-health item at reviews, out-of-area details, education or leaving care.
+    /// lead, the mental-health item at reviews, how reviews were prepared for and followed up,
+    /// out-of-area details, education or leaving care.
     pub const SSDA903: [Section; 6] = [
         Section::Child,
         Section::PeriodsOfCare,
@@ -643,6 +725,7 @@ impl Section {
             Section::ReviewChair => "reviews.chair",
             Section::ReviewMentalHealth => "reviews.mental_health",
             Section::ReviewItems => "reviews.items_discussed",
+            Section::ReviewPreparation => "reviews.preparation",
             Section::Health => "health",
             Section::HealthAssessments => "health.assessments",
             Section::DentalChecks => "health.dental_checks",
@@ -677,6 +760,9 @@ impl Section {
             Section::ReviewChair => "who chaired each review",
             Section::ReviewMentalHealth => "the mental-health item at reviews",
             Section::ReviewItems => "the items discussed at reviews",
+            Section::ReviewPreparation => {
+                "the reviews' preparation (consultation, papers, circulation)"
+            }
             Section::Health => "the health record",
             Section::HealthAssessments => "the health assessments",
             Section::DentalChecks => "the dental checks",
@@ -702,7 +788,8 @@ impl Section {
             | Section::ReviewParticipation
             | Section::ReviewChair
             | Section::ReviewMentalHealth
-            | Section::ReviewItems => Some(Section::Reviews),
+            | Section::ReviewItems
+            | Section::ReviewPreparation => Some(Section::Reviews),
             Section::HealthAssessments
             | Section::DentalChecks
             | Section::Sdq
@@ -785,6 +872,7 @@ impl CareRecord {
             iro_assignments: Vec::new(),
             virtual_mental_health_lead: None,
             reviews: Vec::new(),
+            next_review: None,
             health: Health::default(),
             caregivers: Vec::new(),
             education: None,
@@ -861,6 +949,7 @@ mod tests {
             Section::Caregivers,
             Section::VirtualMentalHealthLead,
             Section::ReviewMentalHealth,
+            Section::ReviewPreparation,
             Section::PlacementOutOfArea,
             Section::PlacementHealth,
             Section::Education,
@@ -932,5 +1021,46 @@ mod tests {
         assert_eq!(r.schema_version, SCHEMA_VERSION);
         assert!(r.provenance.is_none());
         assert_eq!(r.health.mental_health_assessments[0].accompaniment, None);
+        // Nothing of 1.1: the review's preparation is not recorded, and no review is planned.
+        assert_eq!(r.reviews[0].preparation, None);
+        assert_eq!(r.next_review, None);
+    }
+
+    #[test]
+    fn a_1_1_record_reads_its_review_preparation() {
+        let r: CareRecord = serde_json::from_str(
+            r#"{"schema_version": 1,
+               "reviews": [{"date": "2025-03-12", "preparation": {
+                   "planned_date": "2025-03-10", "child_consulted": "2025-03-01",
+                   "papers": {"care_plan": "2025-03-05", "pep": "2025-03-11"},
+                   "decisions_circulated": "2025-03-18"}}],
+               "next_review": {"planned_date": "2025-09-10", "papers": {"health_plan": "2025-09-01"}}}"#,
+        )
+        .unwrap();
+        let p = r.reviews[0].preparation.as_ref().unwrap();
+        assert_eq!(p.planned_date, Some(ymd(2025, 3, 10)));
+        assert_eq!(p.papers.care_plan, Some(ymd(2025, 3, 5)));
+        assert_eq!(p.papers.health_plan, None);
+        assert_eq!(p.iro_spoke_with_child, None);
+        assert_eq!(p.record_circulated, None);
+        let next = r.next_review.as_ref().unwrap();
+        assert_eq!(next.planned_date, ymd(2025, 9, 10));
+        assert_eq!(next.papers.health_plan, Some(ymd(2025, 9, 1)));
+        // A review not yet held has nothing to circulate: the field is refused.
+        assert!(
+            serde_json::from_str::<CareRecord>(
+                r#"{"next_review": {"planned_date": "2025-09-10", "decisions_circulated": "2025-09-12"}}"#
+            )
+            .is_err()
+        );
+        // A whole `reviews` supplies its preparation; the return's parts do not.
+        assert!(
+            Provenance::from_source("case-system", None, &[Section::Reviews])
+                .supplies(Section::ReviewPreparation)
+        );
+        assert!(
+            !Provenance::from_source("ssda903", None, &Section::SSDA903)
+                .supplies(Section::ReviewPreparation)
+        );
     }
 }

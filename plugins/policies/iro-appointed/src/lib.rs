@@ -1,13 +1,15 @@
-//! `iro-appointed`: an independent reviewing officer (IRO) appointed for the child's case
-//! (Children Act 1989 s25A).
+//! `iro-appointed`: an independent reviewing officer (IRO) allocated promptly and appointed for
+//! the child's case (Children Act 1989 s25A; IRO Handbook 2010).
 //!
 //! The rule: a local authority looking after a child must appoint an IRO for the child's case
 //! (s25A(1)); the initial appointment must be made before the case is first reviewed (s25A(2));
 //! when a vacancy arises a new appointment must be made as soon as is practicable (s25A(3)).
 //! The reference (`statutory-rules.md`, "Statutory reviews and the IRO") gives the figure
-//! "IRO appointed: before the first review of the case, CA 1989 s25A(2)".
+//! "IRO appointed: before the first review of the case, CA 1989 s25A(2)"; its "Preparing for a
+//! review" table adds, as guidance, "IRO allocated: within 5 working days of the child becoming
+//! looked after" (IRO Handbook 2010). The rest of that table is `review-preparation`'s.
 //!
-//! Checks (both statutory):
+//! Checks (the first two statutory, the third guidance):
 //! - `iro-before-first-review` (CA 1989 s25A(2)): one result per period of care. An IRO
 //!   assignment (`iro_assignments[]`) in force on the day of the period's first review
 //!   (`from` on or before it, `to` absent or on or after it) is `met`; none is `breach`. When the
@@ -23,6 +25,19 @@
 //!   still within the s25A(2) deadline and the status follows the timing against the first
 //!   review's due date. A child not in a period of care on the evaluation date gets one
 //!   `not_applicable` result.
+//!
+//! - `iro-allocated` (guidance, IRO Handbook 2010; `statutory-rules.md`, "Preparing for a
+//!   review"): one result per period of care. The allocation is due within 5 working days of
+//!   the child becoming looked after (setting `iro_allocated_working_days`): the period's start
+//!   day does not count, day 1 is the first working day after it, and an allocation on the 5th
+//!   is on time. An IRO in place on any day from the start to the due date is `met` (one still
+//!   assigned from an earlier period counts, as above); the first assignment after the due date,
+//!   within the period, makes it a `breach` ("N days late"); none yet follows
+//!   [`Context::timing`]. A period that ended before the due date with no IRO is
+//!   `not_applicable`; one that ended later with none is a `breach`. It needs only the periods
+//!   and `iro_assignments`: an SSDA903-only record gets `insufficient_data` naming
+//!   `iro_assignments`, carrying the due date (fixed by the start alone). `current` as for
+//!   `iro-before-first-review`: the open period's result until its first review is held.
 //!
 //! Readings chosen where the reference is silent (a careful IRO's reading):
 //! - "Before the first review" is read as "in place on the day of the review": an assignment that
@@ -60,7 +75,8 @@
 //!   the period's start alone), and one on `iro-assigned-now`.
 //!
 //! Settings: `first_review_working_days` (default 20, CPPCR reg 33(1)), the deadline of the first
-//! review and therefore of the initial appointment; it may be shortened, never lengthened.
+//! review and therefore of the initial appointment, and `iro_allocated_working_days` (default 5,
+//! IRO Handbook 2010); each may be shortened, never lengthened.
 
 use carecheck_sdk::dates::{self, format_long};
 use carecheck_sdk::outcome::describe;
@@ -76,19 +92,23 @@ use serde::Deserialize;
 
 pub struct IroAppointed;
 
-/// Settings. A local authority may bring the deadline forward, never push it back.
+/// Settings. A local authority may bring the deadlines forward, never push them back.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct IroSettings {
     /// Working days after the child becomes looked after by which the first review, and so the
     /// initial IRO appointment, is due (CPPCR 2010 reg 33(1): 20).
     pub first_review_working_days: u32,
+    /// Working days after the child becomes looked after within which an IRO is allocated
+    /// (IRO Handbook 2010: 5).
+    pub iro_allocated_working_days: u32,
 }
 
 impl Default for IroSettings {
     fn default() -> Self {
         Self {
             first_review_working_days: Intervals::default().first_review_working_days,
+            iro_allocated_working_days: 5,
         }
     }
 }
@@ -104,11 +124,16 @@ impl Settings for IroSettings {
         if self.first_review_working_days == 0 {
             return Err("setting `first_review_working_days` must be at least 1".into());
         }
-        Ok(())
+        at_most(
+            "iro_allocated_working_days",
+            self.iro_allocated_working_days,
+            Self::default().iro_allocated_working_days,
+            HANDBOOK,
+        )
     }
 }
 
-fn checks() -> [CheckInfo; 2] {
+fn checks() -> [CheckInfo; 3] {
     [
         CheckInfo::statutory(
             "iro-before-first-review",
@@ -120,8 +145,15 @@ fn checks() -> [CheckInfo; 2] {
             "IRO assigned while the child is looked after",
             "CA 1989 s25A(1), (3)",
         ),
+        CheckInfo::guidance(
+            "iro-allocated",
+            "IRO allocated within 5 working days of the child becoming looked after",
+            HANDBOOK,
+        ),
     ]
 }
+
+const HANDBOOK: &str = "IRO Handbook 2010";
 
 impl Policy for IroAppointed {
     type Record = CareRecord;
@@ -132,10 +164,11 @@ impl Policy for IroAppointed {
             id: "iro-appointed",
             version: env!("CARGO_PKG_VERSION"),
             title: "Independent reviewing officer appointed",
-            description: "Checks that an IRO was appointed before the first review of each period \
-                          of care and that one is assigned to every looked-after child now.",
+            description: "Checks that an IRO was allocated within days of each period of care \
+                          beginning and appointed before its first review, and that one is \
+                          assigned to every looked-after child now.",
             author: "carecheck",
-            citations: &["CA 1989 s25A", "CPPCR 2010 reg 33(1)"],
+            citations: &["CA 1989 s25A", "CPPCR 2010 reg 33(1)", HANDBOOK],
             checks: checks().to_vec(),
             reads: &[
                 "/periods_of_care/*/episodes/*/start",
@@ -151,25 +184,24 @@ impl Policy for IroAppointed {
     }
 
     fn evaluate(ctx: &Context, record: &CareRecord, s: &IroSettings) -> Vec<CheckResult> {
-        let [before, now] = checks();
+        let [before, now, allocated] = checks();
         let eval = ctx.evaluation_date;
         let mut results = Vec::new();
         if !record.supplied(Section::PeriodsOfCare) {
-            return [&before, &now]
+            return [&before, &now, &allocated]
                 .map(|c| c.not_supplied("record", record, Section::PeriodsOfCare))
                 .to_vec();
         }
         let missing = record.unsupplied(&[Section::IroAssignments, Section::ReviewDates]);
+        // The allocation needs only the periods and the assignments.
+        let assignments_missing = !record.supplied(Section::IroAssignments);
 
-        // Data errors in the assignments: reported, never used.
+        // Data errors in the assignments: reported (when the checks can be judged), never used.
         let mut valid: Vec<&IroAssignment> = Vec::new();
         for a in &record.iro_assignments {
             let subject = format!("IRO assignment {} from {}", a.iro_id, a.from);
-            if missing.is_some() {
-                break;
-            }
-            if ctx.is_future(a.from) {
-                results.push(
+            let error = if ctx.is_future(a.from) {
+                Some(
                     now.insufficient(
                         subject,
                         "iro_assignments[].from",
@@ -181,9 +213,9 @@ impl Policy for IroAppointed {
                         ),
                     )
                     .with_current(true),
-                );
-            } else if let Some(to) = a.to.filter(|to| *to < a.from) {
-                results.push(
+                )
+            } else {
+                a.to.filter(|to| *to < a.from).map(|to| {
                     now.insufficient(
                         subject,
                         "iro_assignments[].to",
@@ -194,10 +226,13 @@ impl Policy for IroAppointed {
                             format_long(a.from)
                         ),
                     )
-                    .with_current(true),
-                );
-            } else {
-                valid.push(a);
+                    .with_current(true)
+                })
+            };
+            match error {
+                Some(e) if missing.is_none() => results.push(e),
+                Some(_) => {}
+                None => valid.push(a),
             }
         }
 
@@ -208,10 +243,12 @@ impl Policy for IroAppointed {
                     .insufficient("record", "periods_of_care", why)
                     .with_current(true),
             );
-            results.push(
-                now.insufficient("record", "periods_of_care", why)
-                    .with_current(true),
-            );
+            for info in [&now, &allocated] {
+                results.push(
+                    info.insufficient("record", "periods_of_care", why)
+                        .with_current(true),
+                );
+            }
             return results;
         }
 
@@ -244,6 +281,23 @@ impl Policy for IroAppointed {
             let first_held = first
                 .and_then(|r| r.held)
                 .or_else(|| held.iter().copied().find(|d| period.contains(*d)));
+            let subject = format!("period of care from {start}");
+            let allocation = match ctx.add_working_days(start, s.iro_allocated_working_days) {
+                Err(e) => allocated.insufficient(
+                    "calendar",
+                    "calendar",
+                    &format!("The IRO allocation's due date cannot be counted: {e}."),
+                ),
+                Ok(due) if assignments_missing => allocated
+                    .not_supplied(subject, record, Section::IroAssignments)
+                    .with_due(due)
+                    .with_evidence("period_start", start),
+                Ok(due) => allocation(ctx, &allocated, &valid, start, schedule.end, due),
+            };
+            // Like the appointment before the first review, a matter of the period's beginning.
+            results.push(allocation.with_current(
+                period.contains(eval) && (assignments_missing || first_held.is_none()),
+            ));
             let due = match first {
                 Some(r) => r.due,
                 None => match ctx.add_working_days(start, s.first_review_working_days) {
@@ -321,6 +375,75 @@ fn first_after(
         .filter(|a| a.from > after && until.is_none_or(|u| a.from <= u))
         .min_by_key(|a| a.from)
         .map(|a| (*a).clone())
+}
+
+/// `iro-allocated` for one period of care whose allocation was due on `due`: `met` when an IRO
+/// was in place on some day from the period's start to `due` (one carried over counts), late
+/// when the first came after it, otherwise by the timing (or `not_applicable` when the period
+/// ended first).
+fn allocation(
+    ctx: &Context,
+    info: &CheckInfo,
+    valid: &[&IroAssignment],
+    start: NaiveDate,
+    end: Option<NaiveDate>,
+    due: NaiveDate,
+) -> CheckResult {
+    let eval = ctx.evaluation_date;
+    let period = period_text(start);
+    let subject = format!("period of care from {start}");
+    let what = format!("IRO allocation for the {period}");
+    let in_time = valid
+        .iter()
+        .filter(|a| a.from <= due && a.to.is_none_or(|to| to >= start))
+        .min_by_key(|a| a.from);
+    let result = if let Some(a) = in_time {
+        let when = if a.from < start {
+            format!("already assigned (from {}) when", format_long(a.from))
+        } else {
+            format!("allocated on {}, after", format_long(a.from))
+        };
+        info.result(
+            Status::Met,
+            subject,
+            format!(
+                "IRO {} was {when} the {period} began; an allocation was due by {}.",
+                a.iro_id,
+                format_long(due)
+            ),
+        )
+        .with_evidence("iro_id", &a.iro_id)
+        .with_evidence("iro_from", a.from)
+    } else if let Some(end) = end.filter(|e| *e < due) {
+        info.result(
+            Status::NotApplicable,
+            subject,
+            format!(
+                "The {period} ended on {}, before an IRO allocation was due on {}.",
+                format_long(end),
+                format_long(due)
+            ),
+        )
+    } else if let Some(a) = first_after(valid, due, end) {
+        let timing = ctx.timing(due, Some(a.from));
+        info.timed(subject, due, timing, describe(&what, "made", due, timing))
+            .with_evidence("iro_id", &a.iro_id)
+            .with_evidence("iro_from", a.from)
+    } else if let Some(end) = end.filter(|e| *e < eval) {
+        info.result(
+            Status::Breach,
+            subject,
+            format!(
+                "No IRO was allocated in the {period}, which ended on {}, although one was due by {}.",
+                format_long(end),
+                format_long(due)
+            ),
+        )
+    } else {
+        let timing = ctx.timing(due, None);
+        info.timed(subject, due, timing, describe(&what, "made", due, timing))
+    };
+    result.with_due(due).with_evidence("period_start", start)
 }
 
 fn period_text(start: NaiveDate) -> String {

@@ -3,13 +3,14 @@
 use super::*;
 use carecheck_sdk::testing::{
     assert_not_supplied, assert_reads_suffice, assert_reads_suffice_on_rich_record, context,
-    context_with_settings, current, of, one, run, ssda903_only, ymd,
+    context_with_settings, current, evidence, of, one, run, ssda903_only, ymd,
 };
 use carecheck_sdk::{Basis, describe, evaluate_json, validate_settings};
 use serde_json::{Value, json};
 
 const BEFORE: &str = "iro-before-first-review";
 const NOW: &str = "iro-assigned-now";
+const ALLOCATED: &str = "iro-allocated";
 
 /// One open period from Fri 20 Dec 2024. First review due (20 working days, the start day not
 /// counted): Mon 23 = 1, Tue 24 = 2; Wed 25 Christmas, Thu 26 Boxing Day; Fri 27 = 3;
@@ -400,7 +401,7 @@ fn missing_periods_of_care() {
         ymd(2025, 2, 1),
         json!({ "iro_assignments": [{ "iro_id": "I1", "from": "2025-01-06" }] }),
     );
-    assert_eq!(results.len(), 2);
+    assert_eq!(results.len(), 3);
     for r in &results {
         assert_eq!(r.status, Status::InsufficientData);
         assert!(
@@ -417,15 +418,28 @@ fn missing_periods_of_care() {
     assert_eq!(before.len(), 2);
     assert!(before.iter().all(|r| r.status == Status::InsufficientData));
     assert_eq!(one(&results, NOW).status, Status::NotApplicable);
+    // One cause, one result: the unusable periods are reported once, on the first check.
+    assert!(of(&results, ALLOCATED).is_empty());
 }
 
 #[test]
 fn counting_beyond_the_calendar_is_insufficient_data() {
-    // 20 working days from 20 Dec 2040 run past 31 Dec 2040, the calendar's last day.
+    // 20 working days from 20 Dec 2040 run past 31 Dec 2040, the calendar's last day. The
+    // allocation's 5 fit: Fri 21 = 1, Mon 24 = 2, (25 and 26 Dec), Thu 27 = 3, Fri 28 = 4,
+    // Mon 31 Dec 2040 = 5, due today.
     let results = run::<IroAppointed>(
         ymd(2040, 12, 31),
         json!({ "periods_of_care": [{ "episodes": [{ "start": "2040-12-20" }] }] }),
     );
+    let allocated = one(&results, ALLOCATED);
+    assert_eq!(
+        (allocated.status, allocated.due),
+        (Status::DueSoon, Some(ymd(2040, 12, 31)))
+    );
+    let results: Vec<CheckResult> = results
+        .into_iter()
+        .filter(|r| r.check != ALLOCATED)
+        .collect();
     assert_eq!(results.len(), 2);
     assert!(results.iter().all(|r| r.status == Status::InsufficientData));
     assert!(
@@ -445,6 +459,13 @@ fn settings_may_tighten_but_not_loosen() {
     assert!(err.contains("at most 20"), "{err}");
     assert!(validate_settings::<IroAppointed>(r#"{"first_review_working_days": 0}"#).is_err());
     assert!(validate_settings::<IroAppointed>(r#"{"grace_days": 5}"#).is_err());
+    assert!(validate_settings::<IroAppointed>(r#"{"iro_allocated_working_days": 3}"#).is_ok());
+    let err =
+        validate_settings::<IroAppointed>(r#"{"iro_allocated_working_days": 6}"#).unwrap_err();
+    assert!(
+        err.contains("at most 5") && err.contains("IRO Handbook 2010"),
+        "{err}"
+    );
 
     // A tighter deadline: 15 working days from 20 Dec 2024 is Wed 15 Jan 2025
     // (day 12 is Fri 10 Jan as above; Mon 13 = 13, Tue 14 = 14, Wed 15 = 15).
@@ -460,8 +481,11 @@ fn metadata_declares_the_checks_and_fields() {
     assert_eq!(m.id, "iro-appointed");
     assert_eq!(m.author, "carecheck");
     let ids: Vec<_> = m.checks.iter().map(|c| c.id.as_str()).collect();
-    assert_eq!(ids, [BEFORE, NOW]);
-    assert!(m.checks.iter().all(|c| c.basis == Basis::Statutory));
+    assert_eq!(ids, [BEFORE, NOW, ALLOCATED]);
+    let bases: Vec<Basis> = m.checks.iter().map(|c| c.basis).collect();
+    assert_eq!(bases, [Basis::Statutory, Basis::Statutory, Basis::Guidance]);
+    assert_eq!(m.check(ALLOCATED).unwrap().citation, "IRO Handbook 2010");
+    assert!(m.settings_schema.contains("iro_allocated_working_days"));
     assert!(m.reads.contains(&"/iro_assignments/*/to".to_string()));
     assert!(m.settings_schema.contains("first_review_working_days"));
     // Every result names a declared check.
@@ -496,7 +520,7 @@ fn the_declared_reads_are_enough() {
 #[test]
 fn what_is_current() {
     let results = run::<IroAppointed>(ymd(2025, 1, 10), christmas_record(&[], json!([])));
-    assert_eq!(current(&results).len(), 2);
+    assert_eq!(current(&results).len(), 3);
     let results = run::<IroAppointed>(
         ymd(2025, 2, 1),
         christmas_record(
@@ -518,9 +542,11 @@ fn what_is_current() {
 fn an_ssda903_only_record_cannot_show_the_iro() {
     let record = ssda903_only(christmas_record(&["2025-01-22"], json!([])));
     let results = assert_reads_suffice::<IroAppointed>(&context(ymd(2025, 6, 1)), &record);
-    assert_eq!(results.len(), 2);
+    assert_eq!(results.len(), 3);
     assert_not_supplied(&results, "iro_assignments");
     assert_eq!(one(&results, BEFORE).due, Some(ymd(2025, 1, 22)));
+    // Fri 20 Dec 2024 + 5 working days = Tue 31 Dec 2024 (see `allocation_within_five_working_days`).
+    assert_eq!(one(&results, ALLOCATED).due, Some(ymd(2024, 12, 31)));
     assert_eq!(one(&results, NOW).due, None);
     // Without provenance the same record is a breach on both counts: the IROs are known absent.
     let results = run::<IroAppointed>(
@@ -528,4 +554,117 @@ fn an_ssda903_only_record_cannot_show_the_iro() {
         christmas_record(&["2025-01-22"], json!([])),
     );
     assert!(results.iter().all(|r| r.status == Status::Breach));
+}
+
+// Allocation within 5 working days (IRO Handbook 2010) ---------------------------------------
+
+/// From Fri 20 Dec 2024 (the day itself not counted): Mon 23 = 1, Tue 24 = 2; Wed 25 Christmas
+/// and Thu 26 Boxing Day; Fri 27 = 3, Mon 30 = 4, Tue 31 Dec 2024 = 5.
+#[test]
+fn allocation_within_five_working_days() {
+    let allocated_on = |from: &str| {
+        let results = run::<IroAppointed>(
+            ymd(2025, 2, 1),
+            christmas_record(&["2025-01-22"], json!([{ "iro_id": "I1", "from": from }])),
+        );
+        one(&results, ALLOCATED).clone()
+    };
+    // On the 31st, the deadline day itself: on time.
+    let r = allocated_on("2024-12-31");
+    assert_eq!((r.status, r.due), (Status::Met, Some(ymd(2024, 12, 31))));
+    assert_eq!(
+        r.message,
+        "IRO I1 was allocated on 31 Dec 2024, after the period of care from 20 Dec 2024 began; an allocation was due by 31 Dec 2024."
+    );
+    assert_eq!(r.subject, "period of care from 2024-12-20");
+    // On Thu 2 Jan 2025 (1 Jan a bank holiday): 2 days late, though in time for the review.
+    let r = allocated_on("2025-01-02");
+    assert_eq!(r.status, Status::Breach);
+    assert_eq!(
+        r.message,
+        "IRO allocation for the period of care from 20 Dec 2024 was due by 31 Dec 2024 and was made on 2 Jan 2025, 2 days late."
+    );
+    assert_eq!(evidence(&r, "iro_from"), Some("2025-01-02"));
+}
+
+#[test]
+fn allocation_not_yet_made() {
+    // Mon 23 Dec 2024: 8 days to the deadline, inside the look-ahead window.
+    let results = run::<IroAppointed>(ymd(2024, 12, 23), christmas_record(&[], json!([])));
+    let r = one(&results, ALLOCATED);
+    assert_eq!((r.status, r.current), (Status::DueSoon, true));
+    assert_eq!(
+        r.message,
+        "IRO allocation for the period of care from 20 Dec 2024 is due by 31 Dec 2024, in 8 days."
+    );
+    // Thu 2 Jan 2025, still none: overdue.
+    let results = run::<IroAppointed>(ymd(2025, 1, 2), christmas_record(&[], json!([])));
+    let r = one(&results, ALLOCATED);
+    assert_eq!(r.status, Status::Breach);
+    assert!(r.message.ends_with("is 2 days overdue."), "{}", r.message);
+}
+
+#[test]
+fn allocation_over_easter_2025() {
+    // From Thu 17 Apr 2025: Fri 18 Good Friday, Mon 21 Easter Monday; Tue 22 = 1, Wed 23 = 2,
+    // Thu 24 = 3, Fri 25 = 4, Mon 28 Apr 2025 = 5.
+    let results = run::<IroAppointed>(
+        ymd(2025, 6, 1),
+        json!({
+            "periods_of_care": [{ "episodes": [{ "start": "2025-04-17" }] }],
+            "iro_assignments": [{ "iro_id": "I2", "from": "2025-04-28" }],
+        }),
+    );
+    let r = one(&results, ALLOCATED);
+    assert_eq!((r.status, r.due), (Status::Met, Some(ymd(2025, 4, 28))));
+}
+
+#[test]
+fn allocation_carried_over_or_owed_for_no_time() {
+    // An IRO assigned in an earlier period and never unassigned is already in place.
+    let results = run::<IroAppointed>(
+        ymd(2025, 2, 1),
+        christmas_record(
+            &["2025-01-22"],
+            json!([{ "iro_id": "I1", "from": "2023-03-05" }]),
+        ),
+    );
+    let r = one(&results, ALLOCATED);
+    assert_eq!(r.status, Status::Met);
+    assert_eq!(
+        r.message,
+        "IRO I1 was already assigned (from 5 Mar 2023) when the period of care from 20 Dec 2024 began; an allocation was due by 31 Dec 2024."
+    );
+    // A period over before the allocation fell due owed none.
+    let results = run::<IroAppointed>(
+        ymd(2025, 2, 1),
+        json!({ "periods_of_care": [{ "episodes": [{ "start": "2024-12-20", "end": "2024-12-27" }] }] }),
+    );
+    assert_eq!(one(&results, ALLOCATED).status, Status::NotApplicable);
+    // One that went on past it with no IRO ever: a breach, said plainly.
+    let results = run::<IroAppointed>(
+        ymd(2025, 2, 1),
+        json!({ "periods_of_care": [{ "episodes": [{ "start": "2024-12-20", "end": "2025-01-10" }] }] }),
+    );
+    let r = one(&results, ALLOCATED);
+    assert_eq!(r.status, Status::Breach);
+    assert_eq!(
+        r.message,
+        "No IRO was allocated in the period of care from 20 Dec 2024, which ended on 10 Jan 2025, although one was due by 31 Dec 2024."
+    );
+    // The first IRO of a later period is no late allocation for an earlier one.
+    let results = run::<IroAppointed>(
+        ymd(2025, 6, 1),
+        json!({
+            "periods_of_care": [
+                { "episodes": [{ "start": "2024-12-20", "end": "2025-01-10" }] },
+                { "episodes": [{ "start": "2025-03-03" }] },
+            ],
+            "iro_assignments": [{ "iro_id": "I3", "from": "2025-03-04" }],
+        }),
+    );
+    let allocated = of(&results, ALLOCATED);
+    assert_eq!(allocated[0].status, Status::Breach);
+    assert!(allocated[0].message.starts_with("No IRO was allocated"));
+    assert_eq!(allocated[1].status, Status::Met);
 }
