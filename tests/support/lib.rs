@@ -2,6 +2,8 @@
 //! database per test), real plugins from `target/plugins/`, tokens for every role, and a client
 //! that drives the same `app(state)` router the binary serves.
 
+pub mod receivers;
+
 use std::path::{Path, PathBuf};
 
 use axum::body::Body;
@@ -63,6 +65,15 @@ pub async fn postgres_available() -> bool {
             false
         }
     }
+}
+
+/// The databases a test runs on: SQLite, and PostgreSQL when [`postgres_available`].
+pub async fn databases() -> Vec<Db> {
+    let mut dbs = vec![Db::Sqlite];
+    if postgres_available().await {
+        dbs.push(Db::Postgres);
+    }
+    dbs
 }
 
 /// A fresh database URL: a new SQLite file, or a new PostgreSQL database.
@@ -252,6 +263,23 @@ impl TestApp {
             uri,
             Some(token),
             Some(Body::from(body.to_string())),
+            "application/json",
+        )
+        .await
+    }
+
+    /// POSTs a JSON body (given or borrowed) as `token`.
+    pub async fn post_json(
+        &self,
+        uri: &str,
+        token: &str,
+        body: impl std::borrow::Borrow<Value>,
+    ) -> (StatusCode, Value) {
+        self.call(
+            Method::POST,
+            uri,
+            Some(token),
+            Some(Body::from(body.borrow().to_string())),
             "application/json",
         )
         .await
