@@ -437,8 +437,10 @@ impl Worker {
     /// command line's "run now" and for tests). Deliveries waiting on a backoff stay pending.
     pub async fn run_until_idle(&self, now: DateTime<Utc>) -> Result<(), SchedulerError> {
         self.claim_due(now).await?;
-        while self.render_next(now).await? {}
-        while self.deliver_next(now).await? {}
+        // Rendering takes time: a delivery made meanwhile is due at the clock's time, not `now`.
+        let at = || now.max(Utc::now());
+        while self.render_next(at()).await? {}
+        while self.deliver_next(at()).await? {}
         Ok(())
     }
 
