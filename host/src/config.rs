@@ -45,6 +45,16 @@ pub struct Config {
     pub tls: TlsConfig,
     /// How long the decision log and the audit log keep entries (`carecheck prune`).
     pub retention: Retention,
+    /// The SMTP server scheduled reports are emailed through, in lettre's URL form
+    /// (`smtp://host:25`, `smtps://user:pass@host`, `smtp://host:587?tls=required`); unset: no
+    /// email subscriptions.
+    pub smtp_url: Option<String>,
+    /// The address scheduled reports come from.
+    pub smtp_from: String,
+    /// The folder that holds every subscription's outbox folder; unset: no outbox subscriptions.
+    pub outbox_dir: Option<PathBuf>,
+    /// How the report scheduler runs in `carecheck serve`.
+    pub scheduler: SchedulerConfig,
 }
 
 /// Days kept before `carecheck prune` may remove an entry. A run still needed (some child's
@@ -71,6 +81,32 @@ impl Default for Retention {
             // Seven years: what local authorities commonly keep access records of case files for.
             audit_log_days: 2_557,
             decision_log_days: 730,
+        }
+    }
+}
+
+/// The report scheduler's timing (see `subscriptions::scheduler`).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct SchedulerConfig {
+    /// Run the scheduler in `carecheck serve` (on every replica: they share the work safely).
+    pub enabled: bool,
+    /// How often each loop looks for work, in milliseconds.
+    pub tick_ms: u64,
+    /// How long a replica holds a report or delivery it works on without renewing the lease;
+    /// a replica that dies leaves its work to others after this long.
+    pub lease_ms: u64,
+    /// The first retry's delay, in milliseconds; it doubles per attempt up to an hour.
+    pub retry_base_ms: u64,
+}
+
+impl Default for SchedulerConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            tick_ms: 1_000,
+            lease_ms: 60_000,
+            retry_base_ms: 5_000,
         }
     }
 }
@@ -193,6 +229,10 @@ impl Default for Config {
             server: ServerLimits::default(),
             tls: TlsConfig::default(),
             retention: Retention::default(),
+            smtp_url: None,
+            smtp_from: "carecheck@localhost".into(),
+            outbox_dir: None,
+            scheduler: SchedulerConfig::default(),
         }
     }
 }
@@ -286,6 +326,24 @@ impl Config {
         if self.tls.cert_path.is_some() != self.tls.key_path.is_some() {
             return Err(ConfigError(
                 "tls.cert_path and tls.key_path go together: set both for HTTPS, or neither".into(),
+            ));
+        }
+        if let Some(url) = &self.smtp_url
+            && let Err(e) = lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::from_url(url)
+        {
+            return Err(ConfigError(format!(
+                "smtp_url is not an SMTP URL (smtp://host:port, smtps://...): {e}"
+            )));
+        }
+        if self.smtp_from.parse::<lettre::message::Mailbox>().is_err() {
+            return Err(ConfigError(
+                "smtp_from must be an email address, e.g. reports@council.example".into(),
+            ));
+        }
+        let s = &self.scheduler;
+        if s.tick_ms == 0 || s.lease_ms < 1_000 || s.retry_base_ms == 0 {
+            return Err(ConfigError(
+                "scheduler.tick_ms and scheduler.retry_base_ms must be above zero, scheduler.lease_ms at least 1000".into(),
             ));
         }
         Ok(())
@@ -394,6 +452,38 @@ mod tests {
             jail.set_env("CARECHECK_RETENTION__DECISION_LOG_DAYS", "29");
             let err = Config::load_from(absent).unwrap_err().to_string();
             assert!(err.contains("retention.decision_log_days"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[allow(clippy::result_large_err)]
+    #[test]
+    fn report_delivery_settings() {
+        figment::Jail::expect_with(|jail| {
+            let absent = Path::new("absent.toml");
+            let config = Config::load_from(absent).unwrap();
+            assert_eq!(config.smtp_url, None);
+            assert_eq!(config.outbox_dir, None);
+            assert!(config.scheduler.enabled);
+            jail.set_env("CARECHECK_SMTP_URL", "smtp://127.0.0.1:2525");
+            jail.set_env("CARECHECK_SMTP_FROM", "reports@council.example");
+            jail.set_env("CARECHECK_OUTBOX_DIR", "/var/lib/carecheck/outbox");
+            jail.set_env("CARECHECK_SCHEDULER__LEASE_MS", "3000");
+            let config = Config::load_from(absent).unwrap();
+            assert_eq!(config.smtp_url.as_deref(), Some("smtp://127.0.0.1:2525"));
+            assert_eq!(config.smtp_from, "reports@council.example");
+            assert_eq!(
+                config.outbox_dir.as_deref(),
+                Some(Path::new("/var/lib/carecheck/outbox"))
+            );
+            assert_eq!(config.scheduler.lease_ms, 3_000);
+            jail.set_env("CARECHECK_SMTP_URL", "http://127.0.0.1:2525");
+            let err = Config::load_from(absent).unwrap_err().to_string();
+            assert!(err.contains("smtp_url"), "{err}");
+            jail.set_env("CARECHECK_SMTP_URL", "smtp://127.0.0.1:2525");
+            jail.set_env("CARECHECK_SMTP_FROM", "nobody");
+            let err = Config::load_from(absent).unwrap_err().to_string();
+            assert!(err.contains("smtp_from"), "{err}");
             Ok(())
         });
     }

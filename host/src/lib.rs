@@ -5,7 +5,8 @@
 //! One folder per domain, each owning its queries, services and typed errors:
 //! [`records`] (validation, the one write path, reads), [`runs`] (the run engine, the decision log,
 //! replay), [`access`] (tokens, roles, the audit writer), [`plugins`] (the sandbox, packs, stored
-//! plugins), [`imports`], [`reports`], [`retention`] and [`demo`]. [`store`] holds only what they share (the pool,
+//! plugins), [`imports`], [`reports`], [`retention`], [`subscriptions`] (scheduled reports and their
+//! delivery) and [`demo`]. [`store`] holds only what they share (the pool,
 //! migrations, transactions, keyset paging). [`http`] and [`cli`] sit on top: they parse,
 //! authorise, call a domain service and map its error.
 #![forbid(unsafe_code)]
@@ -24,6 +25,7 @@ pub mod reports;
 pub mod retention;
 pub mod runs;
 pub mod store;
+pub mod subscriptions;
 pub mod telemetry;
 
 pub use http::{AppState, app};

@@ -2,6 +2,8 @@
 //! database per test), real plugins from `target/plugins/`, tokens for every role, and a client
 //! that drives the same `app(state)` router the binary serves.
 
+pub mod receivers;
+
 use std::path::{Path, PathBuf};
 
 use axum::body::Body;
@@ -262,6 +264,23 @@ impl TestApp {
             uri,
             Some(token),
             Some(Body::from(body.to_string())),
+            "application/json",
+        )
+        .await
+    }
+
+    /// POSTs a JSON body (given or borrowed) as `token`.
+    pub async fn post_json(
+        &self,
+        uri: &str,
+        token: &str,
+        body: impl std::borrow::Borrow<Value>,
+    ) -> (StatusCode, Value) {
+        self.call(
+            Method::POST,
+            uri,
+            Some(token),
+            Some(Body::from(body.borrow().to_string())),
             "application/json",
         )
         .await

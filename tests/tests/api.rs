@@ -157,6 +157,20 @@ async fn role_by_endpoint_matrix() {
                 [S::CREATED, FB, FB, FB, FB, FB, FB, UA],
             ),
             (
+                Method::GET,
+                "/api/v1/subscriptions".into(),
+                None,
+                "application/json",
+                [OK, FB, FB, FB, FB, FB, FB, UA],
+            ),
+            (
+                Method::GET,
+                "/api/v1/reports/scheduled".into(),
+                None,
+                "application/json",
+                [OK, FB, FB, OK, OK, OK, FB, UA],
+            ),
+            (
                 Method::DELETE,
                 "/api/v1/tokens/0123456789abcdef".into(),
                 None,

@@ -62,6 +62,9 @@ pub async fn dispatch(command: Command, mut config: Config) -> Result<Finished> 
         } => generate(&config, children, seed, &authority, as_of, out),
         Command::Load { file } => load(AppState::build(config).await?, &file).await,
         Command::Token { command } => super::tokens::run(&config, command).await,
+        Command::Subscription { command } => {
+            super::subscriptions::run(AppState::build(config).await?, command).await
+        }
         Command::Check {
             as_of,
             child,
@@ -387,6 +390,10 @@ async fn run_demo(
         }
         config.database_url = format!("sqlite://{}", path.display());
     }
+    let outbox = config
+        .outbox_dir
+        .get_or_insert_with(|| config.data_dir.join("outbox"))
+        .clone();
     let state = AppState::build(config).await?;
     eprintln!(
         "generating {children} synthetic children for authority {} …",
@@ -405,6 +412,19 @@ async fn run_demo(
     eprintln!(
         "evaluated {} children: {} results, {} plugin errors (run {})",
         demo.run.children, demo.run.results, demo.run.errors, demo.run.run_id
+    );
+    let policy_ids = state.policy_ids();
+    let now = chrono::Utc::now();
+    for id in demo::subscribe(&state.store, &policy_ids).await? {
+        crate::subscriptions::service::run_now(&state.store, None, &id, now).await?;
+    }
+    state
+        .scheduler()
+        .run_until_idle(now + chrono::Duration::seconds(1))
+        .await?;
+    eprintln!(
+        "sample board and inspector reports written to {} (demo-board/, demo-inspector/)",
+        outbox.display()
     );
     let base = format!("http://{}", state.config.listen);
     println!(

@@ -10,6 +10,7 @@
 mod commands;
 mod output;
 mod serve;
+mod subscriptions;
 mod tokens;
 
 use std::path::PathBuf;
@@ -40,6 +41,8 @@ pub struct Cli {
     pub command: Command,
 }
 
+// Parsed once per process: the size of its largest variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the API.
@@ -111,6 +114,11 @@ pub enum Command {
         /// Say what would be removed, and remove nothing.
         #[arg(long)]
         dry_run: bool,
+    },
+    /// Scheduled reports to boards and inspectors.
+    Subscription {
+        #[command(subcommand)]
+        command: subscriptions::SubscriptionCommand,
     },
 }
 

@@ -1,6 +1,7 @@
 //! `carecheck serve`: the API on its listening address until Ctrl-C or SIGTERM, finishing the
 //! requests in flight before it stops. The listener itself (connection cap, timeouts, TLS) is
-//! [`crate::http::server::serve_on`].
+//! [`crate::http::server::serve_on`]. Beside it runs the report scheduler
+//! (`subscriptions::scheduler`), unless `scheduler.enabled` is false.
 
 use anyhow::{Context, Result};
 
@@ -25,7 +26,16 @@ pub async fn serve(state: AppState) -> Result<()> {
         policies = state.policies.plugins.len(),
         "serving"
     );
+    // The report scheduler, on every replica (they share the work through the database).
+    let scheduler = if config.scheduler.enabled {
+        state.scheduler().spawn()
+    } else {
+        Vec::new()
+    };
     serve_on(listener, state, shutdown_signal()).await?;
+    for task in scheduler {
+        task.abort();
+    }
     tracing::info!("stopped");
     Ok(())
 }

@@ -13,6 +13,7 @@ use crate::plugins::PolicySet;
 use crate::records::{DueDates, RecordError, Submission, Writer};
 use crate::runs::{self, RunError, RunSummary, Scope};
 use crate::store::Store;
+use crate::subscriptions::{self, Offered, SubscriptionError, SubscriptionRequest, service};
 
 /// The authority the demo's children belong to.
 pub const AUTHORITY: &str = "E10000001";
@@ -31,6 +32,8 @@ pub enum DemoError {
     Run(#[from] RunError),
     #[error(transparent)]
     Token(#[from] TokenError),
+    #[error(transparent)]
+    Subscription(#[from] SubscriptionError),
 }
 
 /// What the demo set up.
@@ -119,4 +122,40 @@ pub async fn set_up(
         ),
     ];
     Ok(Demo { run, tokens })
+}
+
+/// The demo's sample subscriptions: a corporate parenting board's weekly report and an
+/// inspector's, each writing to its own outbox folder. Returns their ids.
+pub async fn subscribe(store: &Store, policies: &[String]) -> Result<Vec<String>, DemoError> {
+    let offered = Offered {
+        policies,
+        smtp: false,
+        outbox: true,
+        may_use_outbox: true,
+    };
+    let mut ids = Vec::new();
+    for (name, audience, outbox) in [
+        (
+            "Demo corporate parenting board",
+            subscriptions::Audience::CorporateParentingBoard,
+            "demo-board",
+        ),
+        (
+            "Demo inspection",
+            subscriptions::Audience::Inspector,
+            "demo-inspector",
+        ),
+    ] {
+        let request = SubscriptionRequest {
+            name: name.into(),
+            audience: audience.as_str().into(),
+            authorities: vec![AUTHORITY.into()],
+            cron: "0 7 * * MON".into(),
+            outbox: Some(outbox.into()),
+            ..Default::default()
+        };
+        let created = service::create(store, &request, offered, None, "demo").await?;
+        ids.push(created.subscription.id);
+    }
+    Ok(ids)
 }

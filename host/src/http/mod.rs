@@ -14,6 +14,7 @@ mod records;
 mod reports;
 mod runs;
 pub mod server;
+mod subscriptions;
 mod tokens;
 
 use std::sync::Arc;
@@ -34,6 +35,8 @@ use crate::plugins::PolicySet;
 use crate::plugins::runtime::Runtime;
 use crate::records::DueDates;
 use crate::store::{ChildKey, Keyed, Store};
+use crate::subscriptions::metrics::ReportMetrics;
+use crate::subscriptions::scheduler::Worker;
 use crate::telemetry;
 use edge::Edge;
 use error::ApiError;
@@ -48,6 +51,8 @@ pub struct AppState {
     pub due_dates: Arc<DueDates>,
     /// The rate limiter and the edge metrics (failed sign-ins, refusals, connections).
     pub edge: Arc<Edge>,
+    /// What the report scheduler counts.
+    pub report_metrics: Arc<ReportMetrics>,
 }
 
 impl AppState {
@@ -76,6 +81,7 @@ impl AppState {
             store,
             policies: Arc::new(policies),
             edge: Arc::new(Edge::new(&config)),
+            report_metrics: Arc::new(ReportMetrics::default()),
             config: Arc::new(config),
             due_dates: Arc::new(due_dates),
         };
@@ -96,6 +102,25 @@ impl AppState {
         })
     }
 
+    /// The report scheduler of this process (run by `carecheck serve`; tests drive its steps).
+    pub fn scheduler(&self) -> Worker {
+        Worker::new(
+            self.store.clone(),
+            self.policies.clone(),
+            self.config.clone(),
+            self.report_metrics.clone(),
+        )
+    }
+
+    /// The ids of the policies loaded.
+    pub fn policy_ids(&self) -> Vec<String> {
+        self.policies
+            .plugins
+            .iter()
+            .map(|p| p.plugin.metadata.id.clone())
+            .collect()
+    }
+
     /// Today's date, for "currently assigned" and default evaluation dates.
     pub fn today(&self) -> chrono::NaiveDate {
         chrono::Utc::now().date_naive()
@@ -113,6 +138,7 @@ pub fn app(state: AppState) -> Router {
         .merge(plugins::routes(&state.config))
         .merge(runs::routes())
         .merge(reports::routes())
+        .merge(subscriptions::routes())
         .merge(tokens::routes())
         .merge(openapi::routes())
         .layer(TimeoutLayer::with_status_code(
@@ -197,6 +223,7 @@ async fn healthz() -> &'static str {
 /// Edge and plugin metrics in the Prometheus text format (counts only, nothing about any child).
 async fn metrics(State(state): State<AppState>) -> String {
     let mut out = state.edge.metrics.render_without_eof();
+    out.push_str(&state.report_metrics.render_without_eof());
     out.push_str(&state.policies.runtime().metrics().render());
     out
 }

@@ -30,6 +30,17 @@ use super::AppState;
         super::tokens::create_token,
         super::tokens::rotate_token,
         super::tokens::revoke_token,
+        super::subscriptions::list,
+        super::subscriptions::create,
+        super::subscriptions::show,
+        super::subscriptions::pause,
+        super::subscriptions::resume,
+        super::subscriptions::remove,
+        super::subscriptions::run_now,
+        super::subscriptions::reports,
+        super::subscriptions::scheduled,
+        super::subscriptions::scheduled_one,
+        super::subscriptions::download,
     ),
     modifiers(&BearerAuth)
 )]

@@ -47,7 +47,7 @@ impl From<NewToken> for CreatedToken {
     }
 }
 
-async fn audited(
+pub(super) async fn audited(
     state: &AppState,
     principal: &Principal,
     action: &'static str,
