@@ -43,6 +43,30 @@ pub struct Config {
     pub server: ServerLimits,
     /// HTTPS served by carecheck itself (both paths, or neither for plain HTTP behind a proxy).
     pub tls: TlsConfig,
+    /// The IRO caseload guide per full-time IRO (IRO Handbook 2010: 50-70 children).
+    pub iro_caseload: crate::iros::CaseloadGuide,
+    /// The web pages' sign-in sessions.
+    pub web: WebConfig,
+}
+
+/// Signed-in browser sessions.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebConfig {
+    /// Hours a session lasts from sign-in (the token's own expiry and revocation end it sooner).
+    pub session_hours: u32,
+    /// Mark the session cookie `Secure` even though carecheck itself serves plain HTTP (set it
+    /// behind a TLS-terminating proxy); with `tls.cert_path` set the cookie is always `Secure`.
+    pub secure_cookies: bool,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        Self {
+            session_hours: 8,
+            secure_cookies: false,
+        }
+    }
 }
 
 /// What the listener allows one client, each figure independent of the others.
@@ -162,6 +186,8 @@ impl Default for Config {
             token_lifetime_days: crate::access::tokens::DEFAULT_LIFETIME_DAYS,
             server: ServerLimits::default(),
             tls: TlsConfig::default(),
+            iro_caseload: crate::iros::CaseloadGuide::default(),
+            web: WebConfig::default(),
         }
     }
 }
@@ -241,6 +267,16 @@ impl Config {
             return Err(ConfigError(
                 "server.rate_limit.burst must be above zero (set a rate to 0 to turn it off)"
                     .into(),
+            ));
+        }
+        if self.iro_caseload.min > self.iro_caseload.max || self.iro_caseload.max == 0 {
+            return Err(ConfigError(
+                "iro_caseload.min must be at most iro_caseload.max, and max above zero".into(),
+            ));
+        }
+        if self.web.session_hours == 0 || self.web.session_hours > 24 * 30 {
+            return Err(ConfigError(
+                "web.session_hours must be between 1 and 720".into(),
             ));
         }
         if self.tls.cert_path.is_some() != self.tls.key_path.is_some() {

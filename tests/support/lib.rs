@@ -196,6 +196,15 @@ impl TestApp {
         }
     }
 
+    /// A new token with this role and scope.
+    pub async fn token(&self, role: Role, authorities: &[&str], iro: Option<&str>) -> String {
+        let authorities: Vec<String> = authorities.iter().map(|a| a.to_string()).collect();
+        tokens::create(&self.state.store, role, &authorities, iro, None)
+            .await
+            .unwrap()
+            .token
+    }
+
     /// Sends a request through the app and returns the status and the body as JSON (or a string).
     pub async fn call(
         &self,

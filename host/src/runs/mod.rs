@@ -12,6 +12,7 @@ pub mod engine;
 pub mod log;
 pub mod replay;
 pub mod results;
+pub mod views;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
