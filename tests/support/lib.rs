@@ -270,6 +270,21 @@ impl TestApp {
     }
 
     /// POSTs a JSON body (given or borrowed) as `token`.
+    /// Posts `{}` to a subscription's action (`run`, `pause`, `resume`) as `token`.
+    pub async fn subscription_action(
+        &self,
+        id: &str,
+        action: &str,
+        token: &str,
+    ) -> (StatusCode, Value) {
+        self.post_json(
+            &format!("/api/v1/subscriptions/{id}/{action}"),
+            token,
+            serde_json::json!({}),
+        )
+        .await
+    }
+
     pub async fn post_json(
         &self,
         uri: &str,

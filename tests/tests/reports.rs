@@ -119,13 +119,7 @@ async fn a_board_report_reaches_email_webhook_and_outbox_and_names_no_child() {
         assert_eq!(status, StatusCode::CREATED, "{db:?} {created}");
         assert!(created.get("webhook_secret").is_none(), "{created}");
         let id = created["subscription"]["id"].as_str().unwrap().to_string();
-        let (status, queued) = t
-            .post_json(
-                &format!("/api/v1/subscriptions/{id}/run"),
-                &t.admin,
-                json!({}),
-            )
-            .await;
+        let (status, queued) = t.subscription_action(&id, "run", &t.admin).await;
         assert_eq!(status, StatusCode::ACCEPTED, "{queued}");
         let report_id = queued["report_id"].as_str().unwrap().to_string();
         let deliveries = deliver_all(&t, &report_id).await;
@@ -351,13 +345,7 @@ async fn an_inspector_report_carries_annex_a_lists_a_board_cannot_open() {
         .await;
         assert_eq!(status, StatusCode::CREATED, "{created}");
         let id = created["subscription"]["id"].as_str().unwrap();
-        let (_, queued) = t
-            .post_json(
-                &format!("/api/v1/subscriptions/{id}/run"),
-                &t.admin,
-                json!({}),
-            )
-            .await;
+        let (_, queued) = t.subscription_action(id, "run", &t.admin).await;
         let report_id = queued["report_id"].as_str().unwrap();
         t.state
             .scheduler()
@@ -437,13 +425,7 @@ async fn the_iro_digest_lists_each_iros_coming_and_late_reviews() {
             .await;
             assert_eq!(status, StatusCode::CREATED, "{created}");
             let id = created["subscription"]["id"].as_str().unwrap().to_string();
-            let (_, queued) = t
-                .post_json(
-                    &format!("/api/v1/subscriptions/{id}/run"),
-                    &t.admin,
-                    json!({}),
-                )
-                .await;
+            let (_, queued) = t.subscription_action(&id, "run", &t.admin).await;
             report_of.push(queued["report_id"].as_str().unwrap().to_string());
         }
         t.state

@@ -122,13 +122,7 @@ async fn subscriptions_are_checked_by_field_scoped_paused_and_deleted() {
         let (status, _) = t.get(&format!("/api/v1/subscriptions/{id}"), &scoped).await;
         assert_eq!(status, StatusCode::NOT_FOUND);
         for path in ["pause", "resume", "run"] {
-            let (status, _) = t
-                .post_json(
-                    &format!("/api/v1/subscriptions/{id}/{path}"),
-                    &scoped,
-                    json!({}),
-                )
-                .await;
+            let (status, _) = t.subscription_action(&id, path, &scoped).await;
             assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
         }
         // Only admins manage subscriptions.
@@ -138,31 +132,13 @@ async fn subscriptions_are_checked_by_field_scoped_paused_and_deleted() {
         }
 
         // Pause, resume, delete.
-        let (status, paused) = t
-            .post_json(
-                &format!("/api/v1/subscriptions/{id}/pause"),
-                &t.admin,
-                json!({}),
-            )
-            .await;
+        let (status, paused) = t.subscription_action(&id, "pause", &t.admin).await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(paused["paused"], true);
         assert!(paused["next_run"].is_null());
-        let (_, resumed) = t
-            .post_json(
-                &format!("/api/v1/subscriptions/{id}/resume"),
-                &t.admin,
-                json!({}),
-            )
-            .await;
+        let (_, resumed) = t.subscription_action(&id, "resume", &t.admin).await;
         assert_eq!(resumed["paused"], false);
-        let (_, queued) = t
-            .post_json(
-                &format!("/api/v1/subscriptions/{id}/run"),
-                &t.admin,
-                json!({}),
-            )
-            .await;
+        let (_, queued) = t.subscription_action(&id, "run", &t.admin).await;
         assert!(queued["report_id"].is_string(), "{queued}");
         let (status, _) = t
             .call(
