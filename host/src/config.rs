@@ -55,6 +55,10 @@ pub struct Config {
     pub outbox_dir: Option<PathBuf>,
     /// How the report scheduler runs in `carecheck serve`.
     pub scheduler: SchedulerConfig,
+    /// The IRO caseload guide per full-time IRO (IRO Handbook 2010: 50-70 children).
+    pub iro_caseload: crate::iros::CaseloadGuide,
+    /// The web pages' sign-in sessions.
+    pub web: WebConfig,
 }
 
 /// Days kept before `carecheck prune` may remove an entry. A run still needed (some child's
@@ -107,6 +111,26 @@ impl Default for SchedulerConfig {
             tick_ms: 1_000,
             lease_ms: 60_000,
             retry_base_ms: 5_000,
+        }
+    }
+}
+
+/// Signed-in browser sessions.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebConfig {
+    /// Hours a session lasts from sign-in (the token's own expiry and revocation end it sooner).
+    pub session_hours: u32,
+    /// Mark the session cookie `Secure` even though carecheck itself serves plain HTTP (set it
+    /// behind a TLS-terminating proxy); with `tls.cert_path` set the cookie is always `Secure`.
+    pub secure_cookies: bool,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        Self {
+            session_hours: 8,
+            secure_cookies: false,
         }
     }
 }
@@ -233,6 +257,8 @@ impl Default for Config {
             smtp_from: "carecheck@localhost".into(),
             outbox_dir: None,
             scheduler: SchedulerConfig::default(),
+            iro_caseload: crate::iros::CaseloadGuide::default(),
+            web: WebConfig::default(),
         }
     }
 }
@@ -322,6 +348,16 @@ impl Config {
                 Retention::MIN_AUDIT_LOG_DAYS,
                 Retention::MIN_DECISION_LOG_DAYS
             )));
+        }
+        if self.iro_caseload.min > self.iro_caseload.max || self.iro_caseload.max == 0 {
+            return Err(ConfigError(
+                "iro_caseload.min must be at most iro_caseload.max, and max above zero".into(),
+            ));
+        }
+        if self.web.session_hours == 0 || self.web.session_hours > 24 * 30 {
+            return Err(ConfigError(
+                "web.session_hours must be between 1 and 720".into(),
+            ));
         }
         if self.tls.cert_path.is_some() != self.tls.key_path.is_some() {
             return Err(ConfigError(

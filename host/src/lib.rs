@@ -12,12 +12,14 @@
 #![forbid(unsafe_code)]
 
 pub mod access;
+pub mod checklist;
 pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod http;
 pub mod ids;
 pub mod imports;
+pub mod iros;
 pub mod plugins;
 pub mod problem;
 pub mod records;

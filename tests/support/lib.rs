@@ -76,6 +76,41 @@ pub async fn databases() -> Vec<Db> {
     dbs
 }
 
+/// Asserts that checklist groups (by title) come in the meeting's order that issue 14 sets out,
+/// the first always "Review and IRO"; groups with nothing in them may be left out.
+pub fn assert_meeting_order(titles: &[&str]) {
+    const ORDER: [&str; 7] = [
+        "Review and IRO",
+        "Mental health",
+        "Physical health",
+        "Caregivers",
+        "Placement and out of area",
+        "Education",
+        "Leaving care",
+    ];
+    assert_eq!(titles.first(), Some(&ORDER[0]), "{titles:?}");
+    let positions: Vec<usize> = titles
+        .iter()
+        .map(|t| {
+            ORDER
+                .iter()
+                .position(|o| o == t)
+                .unwrap_or_else(|| panic!("{t:?} is not a built-in group: {titles:?}"))
+        })
+        .collect();
+    assert!(positions.windows(2).all(|w| w[0] < w[1]), "{titles:?}");
+}
+
+/// The JSON pointers an error body's `problems` name, in order.
+pub fn problem_paths(body: &Value) -> Vec<&str> {
+    body["problems"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no problems in {body}"))
+        .iter()
+        .map(|p| p["path"].as_str().unwrap())
+        .collect()
+}
+
 /// A fresh database URL: a new SQLite file, or a new PostgreSQL database.
 pub async fn fresh_database(db: Db, dir: &Path) -> String {
     match db {
@@ -206,6 +241,15 @@ impl TestApp {
             state,
             dir,
         }
+    }
+
+    /// A new token with this role and scope.
+    pub async fn token(&self, role: Role, authorities: &[&str], iro: Option<&str>) -> String {
+        let authorities: Vec<String> = authorities.iter().map(|a| a.to_string()).collect();
+        tokens::create(&self.state.store, role, &authorities, iro, None)
+            .await
+            .unwrap()
+            .token
     }
 
     /// Sends a request through the app and returns the status and the body as JSON (or a string).

@@ -3,7 +3,7 @@
 
 use axum::body::Body;
 use axum::http::{Method, StatusCode};
-use carecheck_tests::{AUTHORITY, Db, TestApp, databases, record};
+use carecheck_tests::{AUTHORITY, Db, TestApp, databases, problem_paths, record};
 use serde_json::{Value, json};
 
 const C1: &str = "/api/v1/children/E10000001/C1";
@@ -74,6 +74,36 @@ async fn role_by_endpoint_matrix() {
                 None,
                 "application/json",
                 [OK, OK, NF, NF, OK, NF, NF, UA],
+            ),
+            (
+                Method::GET,
+                format!("{C1}/checklist?review_date=2026-11-23"),
+                None,
+                "application/json",
+                [OK, OK, NF, NF, OK, NF, NF, UA],
+            ),
+            (
+                Method::GET,
+                "/api/v1/iros".into(),
+                None,
+                "application/json",
+                [OK, FB, FB, FB, FB, FB, FB, UA],
+            ),
+            (
+                Method::PUT,
+                "/api/v1/iros/IRO-1".into(),
+                Some(format!(
+                    "{{\"authority\": \"{AUTHORITY}\", \"name\": \"Ann Ashdown\", \"email\": \"ann@example.invalid\", \"working_hours\": 0.8}}"
+                )),
+                "application/json",
+                [S::CREATED, FB, FB, FB, FB, FB, FB, UA],
+            ),
+            (
+                Method::GET,
+                "/api/v1/iros/IRO-1/upcoming?days=366".into(),
+                None,
+                "application/json",
+                [OK, OK, NF, FB, FB, FB, FB, UA],
             ),
             (
                 Method::PUT,
@@ -231,22 +261,25 @@ async fn role_by_endpoint_matrix() {
                 "board summary contains {forbidden}: {text}"
             );
         }
-        // A one-child checklist run never stands in a board report.
+        // A checklist is recorded as a compact view, not a run; a one-child run (as
+        // `carecheck check --child` makes) never stands in a board report.
         let (_, checklist) = t
             .get(&format!("{C1}/checklist?as_of=2026-11-23"), &t.admin)
             .await;
-        let checklist_run = checklist["run_id"].as_str().unwrap();
+        assert!(checklist["view_id"].is_string(), "{checklist}");
+        assert!(checklist.get("run_id").is_none(), "{checklist}");
+        let one_child_run = one_child_run(&t, "C1").await;
         let (status, _) = t
             .get(
-                &format!("/api/v1/reports/summary?run={checklist_run}"),
+                &format!("/api/v1/reports/summary?run={one_child_run}"),
                 &t.board,
             )
             .await;
         assert_eq!(status, StatusCode::NOT_FOUND);
         let (_, summary) = t.get("/api/v1/reports/summary", &t.board).await;
         assert_ne!(
-            summary["run_id"], checklist_run,
-            "a checklist run was summarised"
+            summary["run_id"], one_child_run,
+            "a one-child run was summarised"
         );
         assert!(summary["children"].as_u64().unwrap() >= 1, "{summary}");
         // An IRO token belongs to exactly one authority.
@@ -617,12 +650,8 @@ async fn a_scoped_admin_sees_no_run_of_another_authority() {
             t.put_json(C1, &t.admin, &record("C1", "IRO-1")).await.0,
             StatusCode::CREATED
         );
-        // A checklist of E10000001's child, made by the unscoped admin.
-        let (status, checklist) = t
-            .get(&format!("{C1}/checklist?as_of=2026-11-23"), &t.admin)
-            .await;
-        assert_eq!(status, StatusCode::OK, "{checklist}");
-        let run = checklist["run_id"].as_str().unwrap().to_string();
+        // A one-child run of E10000001's child, made by an operator.
+        let run = one_child_run(&t, "C1").await;
         let other_admin = carecheck::access::tokens::create(
             &t.state.store,
             carecheck::access::Role::Admin,
@@ -681,6 +710,28 @@ async fn sqlite_files_are_private_to_the_service() {
         let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600, "{} is {mode:04o}", file.display());
     }
+}
+
+/// Evaluates one child of the test authority as a run of its own (as `carecheck check --child`
+/// does) and returns the run's id.
+async fn one_child_run(t: &TestApp, child_id: &str) -> String {
+    let scope = carecheck::runs::Scope {
+        authorities: None,
+        child: Some(carecheck::store::ChildKey::new(AUTHORITY, child_id)),
+        policy: None,
+    };
+    carecheck::runs::run(
+        &t.state.store,
+        &t.state.policies,
+        chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
+        &scope,
+        &carecheck::access::Actor::operator("cli:check"),
+        1,
+        |_, _| {},
+    )
+    .await
+    .unwrap()
+    .run_id
 }
 
 /// The id part of a `cc_<id>_<secret>` token.
@@ -890,12 +941,7 @@ async fn identifiers_follow_one_grammar_on_both_backends() {
         let (status, report) = t.bulk(&t.admin, Body::from(upload)).await;
         assert_eq!(status, StatusCode::OK, "{db:?} {report}");
         assert_eq!(report["created"], 1, "{db:?} {report}");
-        let paths: Vec<&str> = report["errors"][0]["problems"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|p| p["path"].as_str().unwrap())
-            .collect();
+        let paths: Vec<&str> = problem_paths(&report["errors"][0]);
         assert_eq!(
             paths,
             [

@@ -251,11 +251,17 @@ async fn every_policy_evaluates_the_largest_record_the_schema_allows() {
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{checklist}");
-    let errors: Vec<&serde_json::Value> = checklist["results"]
+    let errors: Vec<&serde_json::Value> = checklist["groups"]
         .as_array()
         .unwrap()
         .iter()
+        .flat_map(|g| g["items"].as_array().unwrap())
+        .flat_map(|i| std::iter::once(i).chain(i["history"].as_array().unwrap()))
         .filter(|r| r["status"] == "error")
         .collect();
+    assert!(
+        checklist["groups"].as_array().unwrap().len() > 1,
+        "{checklist}"
+    );
     assert!(errors.is_empty(), "{errors:?}");
 }

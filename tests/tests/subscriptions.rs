@@ -5,7 +5,7 @@
 use axum::http::{Method, StatusCode};
 use carecheck::access::{Role, tokens};
 use carecheck::subscriptions::{Schedule, queries};
-use carecheck_tests::{AUTHORITY, TestApp, databases};
+use carecheck_tests::{AUTHORITY, TestApp, databases, problem_paths};
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{Value, json};
 
@@ -39,12 +39,7 @@ async fn subscriptions_are_checked_by_field_scoped_paused_and_deleted() {
             )
             .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{db:?} {body}");
-        let paths: Vec<&str> = body["problems"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|p| p["path"].as_str().unwrap())
-            .collect();
+        let paths: Vec<&str> = problem_paths(&body);
         assert_eq!(
             paths,
             [

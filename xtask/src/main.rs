@@ -4,8 +4,10 @@
 //!   `plugins/policies/` and `plugins/examples/` for `wasm32-unknown-unknown`, and turn each
 //!   core module into a component in `target/plugins/<crate>.wasm`;
 //! - `cargo xtask demo [ARGS]`: build the plugins, then `carecheck demo ARGS`;
-//! - `cargo xtask test [ARGS]`: build the plugins, install Python's aiosmtpd if it is missing
-//!   (the delivery tests start a real SMTP server with it), then `cargo test --workspace ARGS`;
+//! - `cargo xtask test [ARGS]`: build the plugins, install what the tests need when it is
+//!   missing (Python's aiosmtpd, for the delivery tests' real SMTP server; Debian's `chromium`,
+//!   `chromium-driver` and `poppler-utils` with apt-get, as root, and axe-core from npm into
+//!   `target/browser-tools/`, for the browser tests), then `cargo test --workspace ARGS`;
 //! - `cargo xtask bench`: build the plugins, then the pack benchmark (`tests/benches/pack.rs`).
 
 use std::path::{Path, PathBuf};
@@ -39,6 +41,7 @@ fn main() -> Result<()> {
         "test" => {
             build_plugins(&root, &[])?;
             ensure_aiosmtpd()?;
+            browser_tools(&root);
             run(Command::new(cargo())
                 .current_dir(&root)
                 .args(["test", "--workspace"])
@@ -92,6 +95,69 @@ fn ensure_aiosmtpd() -> Result<()> {
     }
     eprintln!("aiosmtpd could not be installed: the delivery tests will not run");
     Ok(())
+}
+
+/// The axe-core release the accessibility checks run (pinned: a new rule set is a change to review).
+const AXE_CORE: &str = "axe-core@4.10.3";
+
+/// Installs what the browser tests need when it is missing and the machine allows it. A step
+/// that fails only warns: the browser tests themselves then fail on CI (and say why) or are
+/// skipped on a developer's machine.
+fn browser_tools(root: &Path) {
+    let on_path = |program: &str| {
+        std::env::var_os("PATH").is_some_and(|paths| {
+            std::env::split_paths(&paths).any(|dir| dir.join(program).is_file())
+        })
+    };
+    let mut packages: Vec<&str> = Vec::new();
+    for (program, package) in [
+        ("chromium", "chromium"),
+        ("chromedriver", "chromium-driver"),
+        ("pdfinfo", "poppler-utils"),
+        ("pdftotext", "poppler-utils"),
+        ("pdftoppm", "poppler-utils"),
+    ] {
+        if !on_path(program) && !packages.contains(&package) {
+            packages.push(package);
+        }
+    }
+    if !packages.is_empty() {
+        let root_user = Command::new("id")
+            .arg("-u")
+            .output()
+            .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+        if on_path("apt-get") && root_user {
+            eprintln!("installing {} for the browser tests", packages.join(", "));
+            let installed = run(Command::new("apt-get").args(["update", "-q"])).and_then(|()| {
+                run(Command::new("apt-get")
+                    .args(["install", "-y", "-q", "--no-install-recommends"])
+                    .args(&packages)
+                    .env("DEBIAN_FRONTEND", "noninteractive"))
+            });
+            if let Err(e) = installed {
+                eprintln!("warning: could not install {}: {e:#}", packages.join(", "));
+            }
+        } else {
+            eprintln!(
+                "warning: the browser tests need {} (apt-get install, as root)",
+                packages.join(", ")
+            );
+        }
+    }
+    let tools = root.join("target/browser-tools");
+    if !tools.join("node_modules/axe-core/axe.min.js").is_file() {
+        let installed = std::fs::create_dir_all(&tools)
+            .map_err(anyhow::Error::from)
+            .and_then(|()| {
+                run(Command::new("npm")
+                    .args(["install", "--no-audit", "--no-fund", "--prefix"])
+                    .arg(&tools)
+                    .arg(AXE_CORE))
+            });
+        if let Err(e) = installed {
+            eprintln!("warning: could not install {AXE_CORE} from npm: {e:#}");
+        }
+    }
 }
 
 fn workspace_root() -> PathBuf {

@@ -9,9 +9,11 @@
 //!
 //! A token that may not see a child gets the same 404 whether or not the child exists (the
 //! check itself lives with the records, which know who is assigned to whom). [`tokens`] issues
-//! and resolves tokens; [`audit`] is the one writer of the audit log.
+//! and resolves tokens; [`sessions`] keeps the web pages' signed-in sessions; [`audit`] is the
+//! one writer of the audit log.
 
 pub mod audit;
+pub mod sessions;
 pub mod tokens;
 
 use serde::{Deserialize, Serialize};

@@ -133,7 +133,7 @@ pub fn manages(manager: &Principal, authorities: Option<&[String]>) -> bool {
     }
 }
 
-fn sha256_hex(s: &str) -> String {
+pub(crate) fn sha256_hex(s: &str) -> String {
     hex::encode(Sha256::digest(s.as_bytes()))
 }
 
@@ -316,6 +316,37 @@ async fn touch(store: &Store, token: &TokenInfo, at: DateTime<Utc>) -> Result<()
     Ok(())
 }
 
+/// The principal of an active token (not revoked, not expired) by its id: a signed-in web
+/// session acts as the token it was opened with, checked again on every request.
+pub async fn active(store: &Store, id: &str) -> Result<Option<Principal>, StoreError> {
+    let found = sqlx::query(&format!("SELECT {COLUMNS} FROM tokens WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(store.pool())
+        .await?;
+    let Some(TokenRow { info, .. }) = found.map(|r| row(&r)).transpose()? else {
+        return Ok(None);
+    };
+    let at = Utc::now();
+    if info.revoked_at.is_some() || info.expired(at) {
+        return Ok(None);
+    }
+    let role = info.role()?;
+    touch(store, &info, at).await?;
+    Ok(Some(principal(info, role)))
+}
+
+fn principal(info: TokenInfo, role: Role) -> Principal {
+    Principal {
+        token_id: info.id,
+        role,
+        authorities: info.authorities,
+        iro_id: info.iro_id,
+        remote_addr: None,
+        request_id: None,
+        client_request_id: None,
+    }
+}
+
 /// Resolves a presented token to its principal; `None` if unknown, revoked, expired or wrong.
 pub async fn authenticate(store: &Store, presented: &str) -> Result<Option<Principal>, StoreError> {
     let Some((id, secret)) = presented
@@ -351,13 +382,5 @@ pub async fn authenticate(store: &Store, presented: &str) -> Result<Option<Princ
     }
     let role = info.role()?;
     touch(store, &info, at).await?;
-    Ok(Some(Principal {
-        token_id: info.id,
-        role,
-        authorities: info.authorities,
-        iro_id: info.iro_id,
-        remote_addr: None,
-        request_id: None,
-        client_request_id: None,
-    }))
+    Ok(Some(principal(info, role)))
 }

@@ -65,6 +65,7 @@ pub async fn dispatch(command: Command, mut config: Config) -> Result<Finished> 
         Command::Subscription { command } => {
             super::subscriptions::run(AppState::build(config).await?, command).await
         }
+        Command::Iro { command } => super::iros::run(&config, command).await,
         Command::Check {
             as_of,
             child,
@@ -263,13 +264,11 @@ async fn single_authority(store: &Store, child_id: &str) -> Result<String> {
 }
 
 async fn replay(state: AppState, run: &str) -> Result<Finished> {
-    let report = runs::replay(
-        &state.store,
-        &state.config.data_dir.join("compiled"),
-        run,
-        state.config.parallelism(),
-    )
-    .await?;
+    let cache = state.config.data_dir.join("compiled");
+    let report = match runs::replay(&state.store, &cache, run, state.config.parallelism()).await {
+        Err(runs::RunError::NotFound) => return replay_view(&state, run).await,
+        other => other?,
+    };
     if report.engine_then != report.engine_now {
         eprintln!(
             "note: the run was made with {} and is replayed with {}",
@@ -291,6 +290,35 @@ async fn replay(state: AppState, run: &str) -> Result<Finished> {
         report.differences.len(),
         report.children
     )
+}
+
+/// Replays a checklist view: the same record version and pack, compared by results digest.
+async fn replay_view(state: &AppState, view: &str) -> Result<Finished> {
+    let report = match runs::views::replay(
+        &state.store,
+        &state.config.data_dir.join("compiled"),
+        view,
+    )
+    .await
+    {
+        Err(runs::RunError::NotFound) => bail!("no run or checklist view {view}"),
+        other => other?,
+    };
+    if report.engine_then != report.engine_now {
+        eprintln!(
+            "note: the view was recorded with {} and is replayed with {}",
+            report.engine_then, report.engine_now
+        );
+    }
+    if report.reproduced {
+        println!(
+            "checklist view {} reproduced exactly: {}/{} version {} as of {}",
+            report.view_id, report.authority, report.child_id, report.record_version, report.as_of
+        );
+        return Ok(Finished::Complete);
+    }
+    println!("{}", serde_json::to_string(&report)?);
+    bail!("checklist view {view} gives different results now")
 }
 
 async fn import(
@@ -451,6 +479,7 @@ async fn run_demo(
         token_of("board")
     );
     println!("  curl {base}/api/v1/openapi.json");
+    println!("  open {base}/ in a browser and sign in with the iro or admin token");
     std::io::stdout().flush()?;
     if !no_serve {
         serve(state).await?;

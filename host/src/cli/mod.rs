@@ -8,6 +8,7 @@
 //! success. The summary on standard error says which.
 
 mod commands;
+mod iros;
 mod output;
 mod serve;
 mod subscriptions;
@@ -86,6 +87,11 @@ pub enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Keep the IRO directory (for caseload figures).
+    Iro {
+        #[command(subcommand)]
+        command: IroCommand,
+    },
     /// Evaluate current records and print one line per check result; the run is logged.
     Check {
         #[arg(long)]
@@ -101,8 +107,11 @@ pub enum Command {
     },
     /// Print the care-record JSON Schema (the file kept in host/schema/ is this output).
     Schema,
-    /// Re-evaluate a logged run and report any difference.
-    Replay { run: String },
+    /// Re-evaluate a logged run, or a recorded checklist view, and report any difference.
+    Replay {
+        /// A run id, or a checklist view id (the `view_id` of a checklist).
+        run: String,
+    },
     /// Import data from another system.
     Import {
         #[command(subcommand)]
@@ -141,6 +150,29 @@ pub enum TokenCommand {
     Rotate { id: String },
     /// Revoke a token by id.
     Revoke { id: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum IroCommand {
+    /// Add an IRO to the directory, or change their entry.
+    Set {
+        /// The IRO's id, as care records name them.
+        id: String,
+        #[arg(long)]
+        authority: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        email: String,
+        /// Working hours as a fraction of full time (1 for full time, 0.5 for half time).
+        #[arg(long, default_value_t = 1.0)]
+        hours: f64,
+    },
+    /// List IROs with their caseloads against the guide, one JSON object a line.
+    List {
+        #[arg(long)]
+        authority: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

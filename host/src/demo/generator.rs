@@ -61,8 +61,13 @@ impl<'a> Generator<'a> {
             as_of,
             calendar,
             next_id: 0,
-            iros: (children.div_ceil(60)).max(1) as u32,
+            iros: Self::iros_for(children),
         }
+    }
+
+    /// How many IROs share a caseload of `children`.
+    pub fn iros_for(children: u64) -> u32 {
+        (children.div_ceil(60)).max(1) as u32
     }
 
     fn chance(&mut self, p: f64) -> bool {

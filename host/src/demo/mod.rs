@@ -9,6 +9,7 @@ pub use generator::Generator;
 
 use crate::access::tokens::{self, NewToken, TokenError};
 use crate::access::{Actor, Role};
+use crate::iros::{self, IroError, IroFields};
 use crate::plugins::PolicySet;
 use crate::records::{DueDates, RecordError, Submission, Writer};
 use crate::runs::{self, RunError, RunSummary, Scope};
@@ -34,6 +35,38 @@ pub enum DemoError {
     Token(#[from] TokenError),
     #[error(transparent)]
     Subscription(#[from] SubscriptionError),
+    #[error(transparent)]
+    Iro(#[from] IroError),
+}
+
+/// Synthetic names for the demo's IROs.
+const IRO_NAMES: &[&str] = &[
+    "Ann Ashdown",
+    "Bal Brook",
+    "Cara Carver",
+    "Dev Dale",
+    "Eve Eastwood",
+    "Finn Fairley",
+    "Gita Garside",
+    "Hal Holt",
+    "Iris Ince",
+    "Jon Jessop",
+];
+
+/// Puts the demo's IROs in the directory: most full time, every fourth on 0.6 of full time (so
+/// the admin page shows a caseload above the scaled guide).
+async fn directory(store: &Store, iros: u32, actor: &Actor) -> Result<(), DemoError> {
+    for n in 1..=iros {
+        let id = Generator::iro_id(n);
+        let fields = IroFields {
+            authority: AUTHORITY.to_string(),
+            name: IRO_NAMES[(n as usize - 1) % IRO_NAMES.len()].to_string(),
+            email: format!("{}@example.invalid", id.to_ascii_lowercase()),
+            working_hours: if n % 4 == 0 { 0.6 } else { 1.0 },
+        };
+        iros::set(store, &id, &fields, actor).await?;
+    }
+    Ok(())
 }
 
 /// What the demo set up.
@@ -97,6 +130,7 @@ pub async fn set_up(
         |_, _| {},
     )
     .await?;
+    directory(store, Generator::iros_for(children), &actor).await?;
     let authority = [AUTHORITY.to_string()];
     let iro = Generator::iro_id(1);
     let tokens = vec![

@@ -187,19 +187,31 @@ pub async fn access_log(
 const MAX_REFUSAL_BYTES: usize = 16 * 1024;
 
 fn is_json(headers: &HeaderMap) -> bool {
+    content_type_is(headers, "application/json")
+}
+
+/// A web page's own error page is already what a browser should show.
+fn is_html(headers: &HeaderMap) -> bool {
+    content_type_is(headers, "text/html")
+}
+
+fn content_type_is(headers: &HeaderMap, wanted: &str) -> bool {
     headers
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"))
+        .is_some_and(|v| v.starts_with(wanted))
 }
 
-/// Middleware: turns any error response that is not already JSON (the framework's plain-text or
-/// empty refusals) into the documented `{"error": "..."}` shape, keeping its status and headers
-/// (`Allow`, `Retry-After`, `WWW-Authenticate`).
+/// Middleware: turns any error response that is not already JSON or a web page's HTML (the
+/// framework's plain-text or empty refusals) into the documented `{"error": "..."}` shape,
+/// keeping its status and headers (`Allow`, `Retry-After`, `WWW-Authenticate`).
 pub async fn json_errors(request: Request, next: Next) -> Response {
     let response = next.run(request).await;
     let status = response.status();
-    if !(status.is_client_error() || status.is_server_error()) || is_json(response.headers()) {
+    if !(status.is_client_error() || status.is_server_error())
+        || is_json(response.headers())
+        || is_html(response.headers())
+    {
         return response;
     }
     let (mut parts, body) = response.into_parts();

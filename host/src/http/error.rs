@@ -11,7 +11,9 @@ use serde::Serialize;
 use super::rate_limit::Limited;
 use crate::access::Forbidden;
 use crate::access::tokens::TokenError;
+use crate::checklist::service::ChecklistError;
 use crate::imports::ImportError;
+use crate::iros::IroError;
 use crate::plugins::UploadError;
 use crate::problem::{Problem, bounded};
 use crate::records::RecordError;
@@ -104,6 +106,29 @@ impl From<RunError> for ApiError {
             RunError::UnknownPolicy(_) => ApiError::BadRequest(e.to_string()),
             RunError::NotFound => ApiError::NotFound,
             other => ApiError::Internal(other.into()),
+        }
+    }
+}
+
+impl From<ChecklistError> for ApiError {
+    fn from(e: ChecklistError) -> Self {
+        match e {
+            ChecklistError::NotFound => ApiError::NotFound,
+            ChecklistError::UnknownPolicy(_) | ChecklistError::BadRequest(_) => {
+                ApiError::BadRequest(e.to_string())
+            }
+            ChecklistError::Store(e) => e.into(),
+            other => ApiError::Internal(other.into()),
+        }
+    }
+}
+
+impl From<IroError> for ApiError {
+    fn from(e: IroError) -> Self {
+        match e {
+            IroError::Invalid(problems) => ApiError::Invalid(problems),
+            IroError::NotFound => ApiError::NotFound,
+            IroError::Store(e) => e.into(),
         }
     }
 }

@@ -3,9 +3,11 @@
 //! domain modules know nothing of HTTP.
 
 pub mod auth;
+mod checklist;
 pub mod edge;
 pub mod error;
 mod imports;
+mod iros;
 pub mod metrics;
 pub mod openapi;
 mod plugins;
@@ -16,6 +18,7 @@ mod runs;
 pub mod server;
 mod subscriptions;
 mod tokens;
+pub mod web;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -128,8 +131,9 @@ impl AppState {
 }
 
 /// The whole HTTP application. Outermost first: the request ids, the access log, the JSON shape
-/// for every error, the request span, the body limit; API routes add the per-address rate limit
-/// (health checks and metrics are not limited: the connection cap and timeouts cover them).
+/// for every error (pages keep their HTML ones), the request span, the body limit; API routes and
+/// the web pages add the per-address rate limit (health checks and metrics are not limited: the
+/// connection cap and timeouts cover them).
 pub fn app(state: AppState) -> Router {
     // Ordinary requests get a deadline; bulk uploads, imports and whole runs stream or compute
     // for as long as they need (each bounded by its own size limit).
@@ -137,6 +141,8 @@ pub fn app(state: AppState) -> Router {
         .merge(records::routes())
         .merge(plugins::routes(&state.config))
         .merge(runs::routes())
+        .merge(checklist::routes())
+        .merge(iros::routes())
         .merge(reports::routes())
         .merge(subscriptions::routes())
         .merge(tokens::routes())
@@ -152,7 +158,15 @@ pub fn app(state: AppState) -> Router {
     let api = timed
         .merge(long)
         .layer(from_fn_with_state(state.clone(), rate_limit::per_ip));
+    // The pages count against the same per-address allowance (signing in most of all).
+    let pages = web::routes()
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            Duration::from_secs(60),
+        ))
+        .layer(from_fn_with_state(state.clone(), rate_limit::per_ip));
     Router::new()
+        .merge(pages)
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))

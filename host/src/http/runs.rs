@@ -1,4 +1,5 @@
-//! Evaluation over HTTP: an IRO's checklist for one child, runs over a scope, and their results.
+//! Evaluation runs over HTTP: runs over a scope, and their results (a child's checklist is
+//! [`super::checklist`]).
 
 use axum::extract::{Path, Query, State};
 use axum::routing::{get, post};
@@ -7,16 +8,14 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::error::ApiError;
-use super::{AppState, ChildPath, checked_id, next_cursor, parse_cursor};
+use super::{AppState, checked_id, next_cursor, parse_cursor};
 use crate::access::audit::{self, Outcome};
 use crate::access::{Principal, Role};
 use crate::ids::Kind;
-use crate::records;
 use crate::runs::{self, ResultRow, RunSummary, Scope, log};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/children/{authority}/{child_id}/checklist", get(checklist))
         .route("/runs/{run_id}", get(get_run))
         .route("/runs/{run_id}/results", get(run_results))
 }
@@ -24,60 +23,6 @@ pub fn routes() -> Router<AppState> {
 /// Evaluation runs over a whole scope can take minutes: no request timeout.
 pub fn long_routes() -> Router<AppState> {
     Router::new().route("/runs", post(start_run))
-}
-
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-#[serde(deny_unknown_fields)]
-pub struct ChecklistQuery {
-    /// Evaluation date (default today).
-    pub as_of: Option<NaiveDate>,
-    /// Only this policy.
-    pub policy: Option<String>,
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct Checklist {
-    pub run_id: String,
-    #[schema(value_type = String, format = Date)]
-    pub as_of: NaiveDate,
-    pub results: Vec<ResultRow>,
-}
-
-/// The pre-review checklist for one child: every policy evaluated now, logged as a run.
-#[utoipa::path(get, path = "/api/v1/children/{authority}/{child_id}/checklist", params(ChecklistQuery),
-    responses((status = 200, body = Checklist)), security(("bearer" = [])), tag = "checklist")]
-pub async fn checklist(
-    State(state): State<AppState>,
-    principal: Principal,
-    ChildPath(key): ChildPath,
-    Query(q): Query<ChecklistQuery>,
-) -> Result<Json<Checklist>, ApiError> {
-    records::authorize_read(&state.store, &principal, "checklist", &key, state.today()).await?;
-    let as_of = q.as_of.unwrap_or_else(|| state.today());
-    let scope = Scope {
-        authorities: None,
-        child: Some(key),
-        policy: q.policy,
-    };
-    let mut results = Vec::new();
-    let summary = runs::run(
-        &state.store,
-        &state.policies,
-        as_of,
-        &scope,
-        &principal.actor(),
-        state.config.parallelism(),
-        |key, outcomes| results.extend(runs::rows(&state.policies, key, outcomes)),
-    )
-    .await?;
-    if summary.children == 0 {
-        return Err(ApiError::NotFound);
-    }
-    Ok(Json(Checklist {
-        run_id: summary.run_id,
-        as_of,
-        results,
-    }))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

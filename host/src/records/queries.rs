@@ -165,3 +165,29 @@ pub async fn count_versions(store: &Store) -> Result<i64> {
         .await?;
     Ok(row.try_get(0)?)
 }
+
+/// How many children each IRO is assigned on `today`, by (authority, IRO id), for the
+/// authorities given (`None`: all).
+pub async fn caseloads(
+    store: &Store,
+    authorities: Option<&[String]>,
+    today: NaiveDate,
+) -> Result<Vec<(String, String, i64)>> {
+    let today = today.to_string();
+    let rows = sqlx::query(
+        "SELECT authority, iro_id, COUNT(DISTINCT child_id) FROM child_iros \
+         WHERE from_date <= $1 AND (to_date IS NULL OR to_date >= $1) \
+         GROUP BY authority, iro_id ORDER BY authority, iro_id",
+    )
+    .bind(&today)
+    .fetch_all(store.pool())
+    .await?;
+    let mut counts = Vec::new();
+    for r in &rows {
+        let authority: String = r.try_get(0)?;
+        if authorities.is_none_or(|list| list.contains(&authority)) {
+            counts.push((authority, r.try_get(1)?, r.try_get(2)?));
+        }
+    }
+    Ok(counts)
+}

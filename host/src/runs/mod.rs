@@ -13,6 +13,7 @@ pub mod log;
 pub mod replay;
 pub mod results;
 pub mod retention;
+pub mod views;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};

@@ -136,6 +136,10 @@ pub struct CheckResult {
     pub status: Status,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub due: Option<NaiveDate>,
+    /// The date the event happened, when it did (on time or late): what lets a reader tell
+    /// "done 14 days late" from "still not done, 14 days overdue" without parsing the message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub done: Option<NaiveDate>,
     pub subject: String,
     pub message: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -208,6 +212,7 @@ impl CheckInfo {
             check: self.id.clone(),
             status,
             due: None,
+            done: None,
             subject: subject.into(),
             message: message.into(),
             evidence: Vec::new(),
@@ -226,7 +231,7 @@ impl CheckInfo {
     }
 
     /// A result for an event against its deadline: the status by [`CheckInfo::status`], the
-    /// message given, and the due date.
+    /// message given, the due date, and the date the event happened if it did.
     pub fn timed(
         &self,
         subject: impl Into<String>,
@@ -234,8 +239,11 @@ impl CheckInfo {
         timing: Timing,
         message: impl Into<String>,
     ) -> CheckResult {
-        self.result(self.status(timing), subject, message)
-            .with_due(due)
+        let mut result = self
+            .result(self.status(timing), subject, message)
+            .with_due(due);
+        result.done = timing.done();
+        result
     }
 
     /// An `insufficient-data` result naming the missing or unusable field.
@@ -326,6 +334,14 @@ pub enum Timing {
 }
 
 impl Timing {
+    /// The date the event happened, if it has.
+    pub fn done(self) -> Option<NaiveDate> {
+        match self {
+            Timing::OnTime { done } | Timing::Late { done, .. } => Some(done),
+            Timing::Overdue { .. } | Timing::DueSoon { .. } | Timing::NotYetDue { .. } => None,
+        }
+    }
+
     /// `met` only when the event happened on time; not yet due beyond the look-ahead window is
     /// `upcoming`, never `met`.
     pub fn status(self) -> Status {
