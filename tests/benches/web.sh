@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # The checklist under load: the demo on SQLite with 2,000 children, a load generator in a second
 # process at a fixed 500 requests/s (oha -q), against the checklist API and the checklist page,
-# then the database's growth per 10,000 views. Usage (after `cargo build --release`):
+# then the database's growth per 10,000 views. It builds what it runs. Usage:
 #   tests/benches/web.sh [SECONDS]        # 30 s per target by default
-# Needs oha on PATH (`cargo install oha`), or falls back to wrk's closed loop (-t2 -c16), which
-# has no fixed rate. Prints medians, p99 and requests/s; nothing is timed as a test.
+# Installs oha (`cargo install oha --locked`) when it is missing; if that fails it falls back to
+# wrk's closed loop (-t2 -c16), which has no fixed rate. Prints medians, p99 and requests/s;
+# nothing is timed as a test.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds="${1:-30}"
+command -v oha > /dev/null || cargo install oha --locked || true
+cargo xtask plugins
+cargo build --release --package carecheck --bin carecheck
 bin=target/release/carecheck
 work="$(mktemp -d)"
 port=18480

@@ -11,7 +11,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::{Checklist, RecordBrief, Subject, assemble, default_review_date};
-use crate::access::Actor;
+use crate::access::audit::AuditEntry;
 use crate::plugins::{PolicyOutcome, PolicySet};
 use crate::records::{ChildFilter, StoredVersion, queries};
 use crate::runs::views::{self, NewView, results_digest};
@@ -82,14 +82,15 @@ fn arrange(
     )
 }
 
-/// One child's checklist, recorded as a view by `actor`; returns it with the view's id.
+/// One child's checklist, recorded as a view together with `read`, the audit entry of the read
+/// it makes (the caller has checked that the read is allowed); returns it with the view's id.
 pub async fn view(
     store: &Store,
     policies: &Arc<PolicySet>,
     key: &ChildKey,
     today: NaiveDate,
     options: &Options,
-    actor: &Actor,
+    read: &AuditEntry,
 ) -> Result<(Checklist, String), ChecklistError> {
     if let Some(policy) = &options.policy
         && policies.policy(policy).is_none()
@@ -134,7 +135,7 @@ pub async fn view(
             policy: options.policy.as_deref(),
             results_sha256: results_digest(&outcomes),
         },
-        actor,
+        read,
     )
     .await?;
     Ok((checklist, view_id))

@@ -58,23 +58,41 @@ pub struct ChecklistView {
     pub checklist: Checklist,
 }
 
-/// Reads, authorises (auditing the attempt) and records one view of a child's checklist.
+/// Authorises, reads and records one view of a child's checklist. A refusal is audited at once;
+/// an allowed read is audited in the same transaction that records the view, so a view costs
+/// one write, and no view is recorded without its audit entry or the other way round.
 pub async fn view_checklist(
     state: &AppState,
     principal: &Principal,
     key: &ChildKey,
     options: &Options,
 ) -> Result<ChecklistView, ApiError> {
-    records::authorize_read(&state.store, principal, "checklist", key, state.today()).await?;
-    let (checklist, view_id) = service::view(
-        &state.store,
-        &state.policies,
-        key,
-        state.today(),
-        options,
-        &principal.actor(),
-    )
-    .await?;
+    let today = state.today();
+    let allowed = records::may_read(&state.store, principal, key, today).await?;
+    let outcome = if allowed {
+        Outcome::Ok
+    } else {
+        Outcome::Denied
+    };
+    let read = principal.actor().entry(
+        "checklist",
+        Some(&key.authority),
+        Some(&key.child_id),
+        outcome,
+    );
+    if !allowed {
+        audit::record(&state.store, &[read]).await?;
+        return Err(ApiError::NotFound);
+    }
+    let viewed = service::view(&state.store, &state.policies, key, today, options, &read).await;
+    let (checklist, view_id) = match viewed {
+        Ok(view) => view,
+        Err(e) => {
+            // Nothing was recorded: the attempt is still filed.
+            audit::record(&state.store, &[read]).await?;
+            return Err(e.into());
+        }
+    };
     Ok(ChecklistView { view_id, checklist })
 }
 

@@ -10,6 +10,7 @@ pub mod stored;
 
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use carecheck_sdk::calendar_file::CalendarFile;
 use carecheck_sdk::dates::{Calendar, DateError, parse_iso_date, unix_day};
@@ -19,6 +20,7 @@ use carecheck_sdk::settings;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use sha2::{Digest, Sha256};
 
 use crate::access::Actor;
 use crate::store::{Store, StoreError};
@@ -81,6 +83,10 @@ pub struct PolicySet {
     runtime: Arc<Runtime>,
     pub plugins: Vec<ActivePlugin>,
     snapshot: PackSnapshot,
+    /// The sha256 of the snapshot as stored: what a compact checklist view names its pack by.
+    snapshot_sha256: String,
+    /// Whether this process has stored the snapshot (so views need not offer it again).
+    snapshot_stored: Arc<AtomicBool>,
     /// The snapshot's non-working days as the WIT context carries them (days since 1970-01-01).
     non_working_days: Vec<i32>,
 }
@@ -255,9 +261,12 @@ impl PolicySet {
             look_ahead_days,
             limits: runtime.limits(),
         };
+        let text = serde_json::to_string(&snapshot).expect("a pack snapshot serialises");
         Ok(Self {
             runtime,
             plugins: active,
+            snapshot_sha256: hex::encode(Sha256::digest(text.as_bytes())),
+            snapshot_stored: Arc::new(AtomicBool::new(false)),
             snapshot,
             non_working_days,
         })
@@ -265,6 +274,21 @@ impl PolicySet {
 
     pub fn snapshot(&self) -> &PackSnapshot {
         &self.snapshot
+    }
+
+    /// The sha256 of the snapshot's JSON text, as stored in `pack_snapshots`.
+    pub fn snapshot_digest(&self) -> &str {
+        &self.snapshot_sha256
+    }
+
+    /// Whether this process has already stored the snapshot in `pack_snapshots`.
+    pub fn snapshot_stored(&self) -> bool {
+        self.snapshot_stored.load(Ordering::Relaxed)
+    }
+
+    /// Notes that the snapshot is stored (after the transaction that stored it committed).
+    pub fn mark_snapshot_stored(&self) {
+        self.snapshot_stored.store(true, Ordering::Relaxed);
     }
 
     pub fn runtime(&self) -> &Arc<Runtime> {

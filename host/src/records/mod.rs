@@ -130,8 +130,9 @@ pub struct ChildFilter {
 }
 
 /// Whether the caller may read this child's record (admin or inspector in scope, or the child's
-/// current IRO).
-async fn may_read(
+/// current IRO). Not audited: a caller that reads on a `true` must file the read itself, as
+/// [`authorize_read`] does (or commit it with what the read produced, as a checklist view does).
+pub async fn may_read(
     store: &Store,
     principal: &Principal,
     key: &ChildKey,

@@ -17,18 +17,12 @@ use sqlx::Row;
 
 use super::RunError;
 use super::engine::Engine;
-use crate::access::Actor;
+use crate::access::audit::{self, AuditEntry};
 use crate::plugins::pack::PackSnapshot;
 use crate::plugins::runtime::Runtime;
 use crate::plugins::{PolicyOutcome, PolicySet};
 use crate::records::queries;
 use crate::store::{ChildKey, Store, StoreError, date, now};
-
-/// A pack's digest: the sha256 of its snapshot as stored.
-pub fn pack_digest(pack: &PackSnapshot) -> String {
-    let text = serde_json::to_string(pack).expect("a pack snapshot serialises");
-    hex::encode(Sha256::digest(text.as_bytes()))
-}
 
 /// A digest of what the policies said, for the compact record of a view ([`crate::checklist`]): the verdicts (every
 /// policy's id, version, results and error) without the fuel used, which is not a verdict and
@@ -55,42 +49,46 @@ pub struct NewView<'a> {
     pub results_sha256: String,
 }
 
-/// Records a view (and, the first time, the pack it was evaluated with) and returns its id.
+/// Records a view (and, the first time, the pack it was evaluated with) together with the audit
+/// entry of the read it made, in one write transaction, and returns its id.
 pub async fn record(
     store: &Store,
     policies: &PolicySet,
     view: &NewView<'_>,
-    actor: &Actor,
+    audit_entry: &AuditEntry,
 ) -> Result<String, StoreError> {
-    let pack = policies.snapshot();
-    let pack_sha = pack_digest(pack);
+    let pack_sha = policies.snapshot_digest();
     let id = uuid::Uuid::new_v4().to_string();
     let mut tx = store.begin_write().await?;
-    sqlx::query(
-        "INSERT INTO pack_snapshots (sha256, engine, pack) VALUES ($1, $2, $3) ON CONFLICT (sha256) DO NOTHING",
-    )
-    .bind(&pack_sha)
-    .bind(policies.runtime().engine_id())
-    .bind(serde_json::to_string(pack)?)
-    .execute(&mut *tx)
-    .await?;
+    if !policies.snapshot_stored() {
+        sqlx::query(
+            "INSERT INTO pack_snapshots (sha256, engine, pack) VALUES ($1, $2, $3) ON CONFLICT (sha256) DO NOTHING",
+        )
+        .bind(pack_sha)
+        .bind(policies.runtime().engine_id())
+        .bind(serde_json::to_string(policies.snapshot())?)
+        .execute(&mut *tx)
+        .await?;
+    }
     sqlx::query(
         "INSERT INTO checklist_views (id, at, viewer, authority, child_id, record_version, as_of, policy, pack_sha256, results_sha256) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(&id)
     .bind(now())
-    .bind(&actor.id)
+    .bind(&audit_entry.actor.id)
     .bind(&view.key.authority)
     .bind(&view.key.child_id)
     .bind(view.record_version)
     .bind(view.as_of.to_string())
     .bind(view.policy)
-    .bind(&pack_sha)
+    .bind(pack_sha)
     .bind(&view.results_sha256)
     .execute(&mut *tx)
     .await?;
+    audit::insert(&mut tx, std::slice::from_ref(audit_entry)).await?;
     tx.commit().await?;
+    policies.mark_snapshot_stored();
     Ok(id)
 }
 
