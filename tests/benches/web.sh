@@ -22,7 +22,8 @@ export CARECHECK_SERVER__RATE_LIMIT__PER_TOKEN_PER_MINUTE=0
 export CARECHECK_SERVER__MAX_CONNECTIONS_PER_IP=0
 "$bin" demo --children 2000 > "$work/demo.out" 2> "$work/demo.err" &
 server=$!
-trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$work"' EXIT
+# On the way out, the server's first errors and warnings (if any) say why a request failed.
+trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; grep -m5 -E "ERROR|WARN" "$work/demo.err" >&2; rm -rf "$work"' EXIT
 for _ in $(seq 600); do
   curl -sf "http://127.0.0.1:$port/healthz" > /dev/null 2>&1 && break
   sleep 1

@@ -140,11 +140,24 @@ impl Store {
     /// Starts a transaction that will write. On SQLite it takes the write lock at once
     /// (`BEGIN IMMEDIATE`), so a concurrent writer waits for the busy timeout instead of failing
     /// when a read transaction tries to upgrade.
+    ///
+    /// The `BEGIN` runs on a task of its own. A caller dropped while it waits (a client that
+    /// hangs up while SQLite's write lock is held elsewhere) would otherwise leave the `BEGIN`
+    /// to finish with nobody holding the transaction: the connection would go back to the pool
+    /// inside an open transaction, holding the write lock, and refuse every later `BEGIN`. On
+    /// its own task, a transaction nobody takes is dropped there, which rolls it back.
     pub(crate) async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
-        Ok(match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.pool.begin().await?,
+        let pool = self.pool.clone();
+        let backend = self.backend;
+        let begun = tokio::spawn(async move {
+            match backend {
+                Backend::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await,
+                Backend::Postgres => pool.begin().await,
+            }
         })
+        .await
+        .unwrap_or_else(|panicked| std::panic::resume_unwind(panicked.into_panic()));
+        Ok(begun?)
     }
 
     pub fn backend(&self) -> Backend {
@@ -159,5 +172,58 @@ impl Store {
     pub async fn ping(&self) -> Result<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn writers_that_give_up_at_any_moment_strand_no_transaction() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/t.db", dir.path().display());
+        let store = Store::connect(&url, 4).await.unwrap();
+        sqlx::query("CREATE TABLE t (x INTEGER)")
+            .execute(store.pool())
+            .await
+            .unwrap();
+        // Writers that give up after anything from 0 to ~1 ms, as requests do when their client
+        // hangs up: some before their BEGIN ran, some while it waited for the write lock, some
+        // just after it succeeded. Whatever moment each stopped at, nothing may be left open.
+        let mut abandoned = Vec::new();
+        for i in 0..3000u64 {
+            let store = store.clone();
+            abandoned.push(tokio::spawn(async move {
+                let patience = Duration::from_micros((i * 37) % 700);
+                if let Ok(Ok(mut tx)) = tokio::time::timeout(patience, store.begin_write()).await {
+                    let _ = tokio::time::timeout(
+                        patience,
+                        sqlx::query("INSERT INTO t (x) VALUES (1)").execute(&mut *tx),
+                    )
+                    .await;
+                }
+            }));
+        }
+        for task in abandoned {
+            task.await.unwrap();
+        }
+        // Every later write succeeds, whichever pooled connection it gets, and promptly.
+        for x in 0..20 {
+            let started = std::time::Instant::now();
+            let mut tx = store.begin_write().await.unwrap();
+            sqlx::query("INSERT INTO t (x) VALUES ($1)")
+                .bind(x)
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+            assert!(
+                started.elapsed() < Duration::from_secs(5),
+                "write {x} waited"
+            );
+        }
     }
 }
