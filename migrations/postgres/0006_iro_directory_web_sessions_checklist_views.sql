@@ -23,15 +23,16 @@ CREATE TABLE web_sessions (
 
 -- Checklist views, recorded compactly instead of as a whole run: what was evaluated (the record
 -- version, the pack by digest, the date) and a digest of what it said, so `carecheck replay`
--- can reproduce it. The pack a digest names is kept once in pack_snapshots.
+-- can reproduce it. The pack a digest names is kept once in pack_snapshots. Views are the
+-- commonest write there is, so a row is kept small: a sequential id, digests as 32 raw bytes.
 CREATE TABLE pack_snapshots (
-    sha256  TEXT PRIMARY KEY,
+    sha256  BYTEA PRIMARY KEY,
     engine  TEXT NOT NULL,
     pack    TEXT NOT NULL
 );
 
 CREATE TABLE checklist_views (
-    id              TEXT PRIMARY KEY,
+    id              BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     at              TEXT NOT NULL,
     viewer          TEXT NOT NULL,
     authority       TEXT NOT NULL,
@@ -39,6 +40,6 @@ CREATE TABLE checklist_views (
     record_version  BIGINT NOT NULL,
     as_of           TEXT NOT NULL,
     policy          TEXT,
-    pack_sha256     TEXT NOT NULL,
-    results_sha256  TEXT NOT NULL
+    pack_sha256     BYTEA NOT NULL,
+    results_sha256  BYTEA NOT NULL
 );

@@ -197,8 +197,9 @@ async fn the_checklist_is_grouped_for_the_meeting_and_replays() {
         assert!(replayed.reproduced, "{db:?} {replayed:?}");
         assert_eq!(replayed.as_of, d("2026-05-11"));
         // A tampered digest is reported as a difference.
-        sqlx::query("UPDATE checklist_views SET results_sha256 = 'x' WHERE id = $1")
-            .bind(view)
+        sqlx::query("UPDATE checklist_views SET results_sha256 = $1 WHERE id = $2")
+            .bind(vec![0u8; 32])
+            .bind(view.parse::<i64>().unwrap())
             .execute(t.state.store.pool())
             .await
             .unwrap();

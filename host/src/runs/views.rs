@@ -57,24 +57,22 @@ pub async fn record(
     view: &NewView<'_>,
     audit_entry: &AuditEntry,
 ) -> Result<String, StoreError> {
-    let pack_sha = policies.snapshot_digest();
-    let id = uuid::Uuid::new_v4().to_string();
+    let pack_sha = digest_bytes(policies.snapshot_digest())?;
     let mut tx = store.begin_write().await?;
     if !policies.snapshot_stored() {
         sqlx::query(
             "INSERT INTO pack_snapshots (sha256, engine, pack) VALUES ($1, $2, $3) ON CONFLICT (sha256) DO NOTHING",
         )
-        .bind(pack_sha)
+        .bind(pack_sha.clone())
         .bind(policies.runtime().engine_id())
         .bind(serde_json::to_string(policies.snapshot())?)
         .execute(&mut *tx)
         .await?;
     }
-    sqlx::query(
-        "INSERT INTO checklist_views (id, at, viewer, authority, child_id, record_version, as_of, policy, pack_sha256, results_sha256) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    let id: i64 = sqlx::query(
+        "INSERT INTO checklist_views (at, viewer, authority, child_id, record_version, as_of, policy, pack_sha256, results_sha256) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
     )
-    .bind(&id)
     .bind(now())
     .bind(&audit_entry.actor.id)
     .bind(&view.key.authority)
@@ -83,13 +81,19 @@ pub async fn record(
     .bind(view.as_of.to_string())
     .bind(view.policy)
     .bind(pack_sha)
-    .bind(&view.results_sha256)
-    .execute(&mut *tx)
-    .await?;
+    .bind(digest_bytes(&view.results_sha256)?)
+    .fetch_one(&mut *tx)
+    .await?
+    .try_get(0)?;
     audit::insert(&mut tx, std::slice::from_ref(audit_entry)).await?;
     tx.commit().await?;
     policies.mark_snapshot_stored();
-    Ok(id)
+    Ok(id.to_string())
+}
+
+/// A hex sha256 as the 32 bytes a view row keeps.
+fn digest_bytes(hex_digest: &str) -> Result<Vec<u8>, StoreError> {
+    hex::decode(hex_digest).map_err(|e| StoreError::Corrupt(format!("digest {hex_digest}: {e}")))
 }
 
 /// What replaying a view found.
@@ -114,11 +118,15 @@ pub async fn replay(
     cache_dir: &Path,
     view_id: &str,
 ) -> Result<ViewReplay, RunError> {
+    // View ids are the sequential numbers the store gives them; anything else names no view.
+    let Ok(id) = view_id.parse::<i64>() else {
+        return Err(RunError::NotFound);
+    };
     let row = sqlx::query(
         "SELECT v.authority, v.child_id, v.record_version, v.as_of, v.policy, v.results_sha256, p.engine, p.pack \
          FROM checklist_views v JOIN pack_snapshots p ON p.sha256 = v.pack_sha256 WHERE v.id = $1",
     )
-    .bind(view_id)
+    .bind(id)
     .fetch_optional(store.pool())
     .await
     .map_err(StoreError::from)?
@@ -128,7 +136,7 @@ pub async fn replay(
     let record_version: i64 = row.try_get(2).map_err(StoreError::from)?;
     let as_of = date(&get(3)?)?;
     let policy: Option<String> = row.try_get(4).map_err(StoreError::from)?;
-    let stored = get(5)?;
+    let stored = hex::encode(row.try_get::<Vec<u8>, _>(5).map_err(StoreError::from)?);
     let engine_then = get(6)?;
     let pack: PackSnapshot = serde_json::from_str(&get(7)?).map_err(StoreError::from)?;
     let runtime = Arc::new(Runtime::new(cache_dir, pack.limits)?);
