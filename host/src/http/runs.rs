@@ -60,14 +60,15 @@ pub async fn checklist(
         policy: q.policy,
     };
     let mut results = Vec::new();
+    let policies = state.policies.current();
     let summary = runs::run(
         &state.store,
-        &state.policies,
+        &policies,
         as_of,
         &scope,
         &principal.actor(),
         state.config.parallelism(),
-        |key, outcomes| results.extend(runs::rows(&state.policies, key, outcomes)),
+        |key, outcomes| results.extend(runs::rows(&policies, key, outcomes)),
     )
     .await?;
     if summary.children == 0 {
@@ -108,7 +109,7 @@ pub async fn start_run(
     let actor = principal.actor();
     let summary = runs::run(
         &state.store,
-        &state.policies,
+        &state.policies.current(),
         req.as_of.unwrap_or_else(|| state.today()),
         &scope,
         &actor,
@@ -171,8 +172,9 @@ pub async fn run_results(
     let actor = principal.actor();
     let mut results = Vec::new();
     let mut entries = Vec::new();
+    let policies = state.policies.current();
     for child in &children {
-        results.extend(runs::rows(&state.policies, &child.key, &child.outcomes));
+        results.extend(runs::rows(&policies, &child.key, &child.outcomes));
         entries.push(actor.entry(
             "read_results",
             Some(&child.key.authority),

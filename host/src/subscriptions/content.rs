@@ -729,6 +729,7 @@ mod tests {
         let outcome = PolicyOutcome {
             policy: "statutory-review-timeliness".into(),
             version: "1".into(),
+            regulator: None,
             fuel: 0,
             results,
             error: None,
