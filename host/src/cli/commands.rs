@@ -366,7 +366,7 @@ async fn import(
 }
 
 /// The configured pack's calendar.
-pub(super) fn load_calendar(config: &Config) -> Result<carecheck_sdk::dates::Calendar> {
+fn load_calendar(config: &Config) -> Result<carecheck_sdk::dates::Calendar> {
     let pack = crate::plugins::pack::PackFile::read(&config.pack)?;
     Ok(pack.calendar_file(&config.pack)?.calendar())
 }

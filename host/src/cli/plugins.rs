@@ -2,12 +2,14 @@
 //!
 //! For authors, in the spirit of `opa eval`/`opa test` and `kwctl run`/`kwctl bench`, nothing
 //! here needs a database: `new` writes a plugin from a template and `build` makes its component
-//! (`carecheck_plugin_build`, the code `cargo xtask plugins` uses); `keygen` and `sign` make and use the Ed25519 keys uploads are signed
-//! with; `inspect` says what a component is (metadata, imports, exports, size, sha256) and
-//! whether the service would take it; `test` and `bench` evaluate it over NDJSON records (or the
-//! demo generator's) with exactly the service's sandbox limits and the pack's calendar, printing
-//! results and fuel. For admins on the server: `list`, `enable ID@VERSION --authority CODE`,
-//! `disable ID --authority CODE`, the same services as the API (audited as `cli:plugin`).
+//! (`carecheck_plugin_build`, the code `cargo xtask plugins` uses); `keygen` and `sign` make and
+//! use the Ed25519 keys uploads are signed with; `inspect` says what a component is (metadata,
+//! imports, exports, size, sha256) and whether the service would take it; `test` and `bench`
+//! evaluate it over NDJSON records (or the demo generator's) with exactly the service's sandbox
+//! limits and the pack's calendar (the shipped England and Wales one where no pack is at hand),
+//! printing results and fuel. For admins on the server: `list`, `enablements`, `enable
+//! ID@VERSION --authority CODE` and `disable ID --authority CODE`, the same services as the API
+//! (audited as `cli:plugin`).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -16,6 +18,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use carecheck_plugin_build::Lang;
+use carecheck_sdk::calendar_file::{CalendarFile, england_and_wales};
 use chrono::NaiveDate;
 use clap::Subcommand;
 use serde_json::{Value, json};
@@ -344,6 +347,21 @@ fn inspect_file(config: &Config, file: &Path) -> Result<Finished> {
     })
 }
 
+/// The working-day calendar an author's evaluations use: the configured pack's, as the service
+/// would, or where no pack is at hand (an author's own folder) the England and Wales calendar
+/// shipped with carecheck.
+fn authors_calendar(config: &Config) -> Result<CalendarFile> {
+    if config.pack.is_file() {
+        let pack = PackFile::read(&config.pack)?;
+        return Ok(pack.calendar_file(&config.pack)?);
+    }
+    eprintln!(
+        "note: no policy pack at {}: using the England and Wales calendar shipped with carecheck",
+        config.pack.display()
+    );
+    Ok(england_and_wales())
+}
+
 /// The component on its own, with `settings`, on the configured pack's calendar and limits.
 async fn alone(config: &Config, file: &Path, settings: &str) -> Result<PolicySet> {
     let wasm = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
@@ -351,8 +369,7 @@ async fn alone(config: &Config, file: &Path, settings: &str) -> Result<PolicySet
     if !settings.is_object() {
         bail!("--settings must be a JSON object");
     }
-    let pack = PackFile::read(&config.pack)?;
-    let calendar = CalendarSnapshot::of(&pack.calendar_file(&config.pack)?);
+    let calendar = CalendarSnapshot::of(&authors_calendar(config)?);
     let runtime = runtime(config)?;
     let rt = runtime.clone();
     let settings = settings.to_string();
@@ -462,7 +479,7 @@ async fn bench(
     let records: Vec<Value> = match records {
         Some(path) => read_records(path)?.into_iter().map(|(_, v)| v).collect(),
         None => {
-            let calendar = super::commands::load_calendar(config)?;
+            let calendar = authors_calendar(config)?.calendar();
             let mut generator = Generator::new(1, "E10000001", as_of, &calendar, children);
             (0..children)
                 .map(|_| serde_json::to_value(generator.child()))

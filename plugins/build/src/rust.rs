@@ -91,13 +91,13 @@ pub fn build_plugin(dir: &Path) -> Result<PathBuf> {
 
 /// Writes a new Rust plugin crate `name` at `root`, depending on the SDK at `sdk`.
 pub fn template(name: &str, root: &Path, sdk: &Path) -> Result<()> {
-    let sdk = std::path::absolute(sdk).with_context(|| format!("resolving {}", sdk.display()))?;
-    if !sdk.join("Cargo.toml").is_file() {
-        bail!(
-            "{} is not the carecheck SDK (no Cargo.toml): pass --sdk PATH to plugins/sdk",
+    let sdk = match std::fs::canonicalize(sdk) {
+        Ok(sdk) if sdk.join("Cargo.toml").is_file() => sdk,
+        _ => bail!(
+            "{} is not the carecheck SDK (no Cargo.toml there): pass --sdk PATH to carecheck's plugins/sdk",
             sdk.display()
-        );
-    }
+        ),
+    };
     let sdk = sdk.display().to_string();
     let fill = |text: &str| text.replace("__NAME__", name).replace("__SDK__", &sdk);
     std::fs::create_dir_all(root.join("src"))
