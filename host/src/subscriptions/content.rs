@@ -89,6 +89,14 @@ pub struct Kpi {
     pub average: Option<f64>,
 }
 
+/// How a policy is named in a report: a regulator's plugin with its regulator.
+fn policy_label(outcome: &PolicyOutcome) -> String {
+    match &outcome.regulator {
+        Some(regulator) => format!("{} (regulator {regulator})", outcome.policy),
+        None => outcome.policy.clone(),
+    }
+}
+
 /// Breaches and concerns for one policy, authority or IRO.
 #[derive(Debug, Clone, Serialize)]
 pub struct Row {
@@ -292,7 +300,7 @@ impl BoardCounts {
                 };
                 if self.period.contains(due) {
                     for table in [
-                        self.by_policy.entry(outcome.policy.clone()).or_default(),
+                        self.by_policy.entry(policy_label(outcome)).or_default(),
                         self.by_authority
                             .entry(child.authority.to_string())
                             .or_default(),
@@ -735,6 +743,31 @@ mod tests {
             error: None,
         };
         (record, vec![outcome])
+    }
+
+    #[test]
+    fn a_regulators_policy_is_labelled_with_the_regulator() {
+        let as_of = date("2026-11-30");
+        let period = Period {
+            from: date("2026-11-23"),
+            to: as_of,
+        };
+        let mut counts = BoardCounts::new(as_of, period, &[]);
+        let (record, mut outcomes) = child(&[("breach", "2026-11-24", true)]);
+        outcomes[0].policy = "inspectorate-review-gap".into();
+        outcomes[0].regulator = Some("an-inspectorate".into());
+        counts.add(&ChildFacts {
+            authority: "E1",
+            record: &record,
+            outcomes: &outcomes,
+        });
+        let report = counts.finish(&spec(), Suppressor { below: None });
+        let row = &report.by_policy.rows[0];
+        assert_eq!(
+            row.label,
+            "inspectorate-review-gap (regulator an-inspectorate)"
+        );
+        assert_eq!(row.breaches, Cell::Count(1));
     }
 
     #[test]
