@@ -473,40 +473,27 @@ async fn every_refusal_says_what_where_and_why_and_keeps_nothing() {
         let good = component("inspectorate");
         let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;
 
-        // Unsigned.
-        let answer = t.upload_plugin(&t.regulator, &good, None).await;
-        refused(&t, answer, unprocessable, "/signature", "has no signature").await;
-        // Signed by a key the regulator does not hold.
+        // Unsigned; signed by a key the regulator does not hold; a signature over other bytes;
+        // not a signature at all.
         let (stranger, _) = keys::generate();
-        let answer = t
-            .upload_plugin(&t.regulator, &good, Some(&sign(&stranger, &good)))
-            .await;
-        refused(
-            &t,
-            answer,
-            unprocessable,
-            "/signature",
-            "not by a current key of regulator \"test-inspectorate\"",
-        )
-        .await;
-        // A signature over other bytes.
-        let answer = t
-            .upload_plugin(
-                &t.regulator,
-                &good,
-                Some(&sign(&t.regulator_key, &rebuilt(&good))),
-            )
-            .await;
-        refused(
-            &t,
-            answer,
-            unprocessable,
-            "/signature",
-            "over these exact bytes",
-        )
-        .await;
-        let answer = t.upload_plugin(&t.regulator, &good, Some(b"short")).await;
-        refused(&t, answer, unprocessable, "/signature", "64 bytes").await;
+        let signatures: [(Option<Vec<u8>>, &str); 4] = [
+            (None, "has no signature"),
+            (
+                Some(sign(&stranger, &good)),
+                "not by a current key of regulator \"test-inspectorate\"",
+            ),
+            (
+                Some(sign(&t.regulator_key, &rebuilt(&good))),
+                "over these exact bytes",
+            ),
+            (Some(b"short".to_vec()), "64 bytes"),
+        ];
+        for (signature, says) in signatures {
+            let answer = t
+                .upload_plugin(&t.regulator, &good, signature.as_deref())
+                .await;
+            refused(&t, answer, unprocessable, "/signature", says).await;
+        }
 
         // Signed properly, but not a policy the service will run: each refused, saying why.
         let core = wat::parse_str("(module (func (export \"evaluate\")))").unwrap();

@@ -745,23 +745,33 @@ mod tests {
         (record, vec![outcome])
     }
 
-    #[test]
-    fn a_regulators_policy_is_labelled_with_the_regulator() {
+    /// The figures for one child of a report made Monday 30 November 2026 for the week from
+    /// Monday 23 November, suppressing counts below `below`.
+    fn one_week(
+        record: &CareRecord,
+        outcomes: &[PolicyOutcome],
+        below: Option<u32>,
+    ) -> BoardReport {
         let as_of = date("2026-11-30");
         let period = Period {
             from: date("2026-11-23"),
             to: as_of,
         };
         let mut counts = BoardCounts::new(as_of, period, &[]);
+        counts.add(&ChildFacts {
+            authority: "E1",
+            record,
+            outcomes,
+        });
+        counts.finish(&spec(), Suppressor { below })
+    }
+
+    #[test]
+    fn a_regulators_policy_is_labelled_with_the_regulator() {
         let (record, mut outcomes) = child(&[("breach", "2026-11-24", true)]);
         outcomes[0].policy = "inspectorate-review-gap".into();
         outcomes[0].regulator = Some("an-inspectorate".into());
-        counts.add(&ChildFacts {
-            authority: "E1",
-            record: &record,
-            outcomes: &outcomes,
-        });
-        let report = counts.finish(&spec(), Suppressor { below: None });
+        let report = one_week(&record, &outcomes, None);
         let row = &report.by_policy.rows[0];
         assert_eq!(
             row.label,
@@ -775,12 +785,6 @@ mod tests {
         // Report made Monday 30 November 2026 for the week from Monday 23 November: deadlines
         // on 23-29 November count; 30 November (the report's own day) is next period's, and
         // 22 November last period's. The trend's previous week is 16-22 November.
-        let as_of = date("2026-11-30");
-        let period = Period {
-            from: date("2026-11-23"),
-            to: as_of,
-        };
-        let mut counts = BoardCounts::new(as_of, period, &[]);
         let (record, outcomes) = child(&[
             ("breach", "2026-11-23", false),
             ("breach", "2026-11-29", true),
@@ -789,12 +793,7 @@ mod tests {
             ("warning", "2026-11-25", false),
             ("met", "2026-10-01", false),
         ]);
-        counts.add(&ChildFacts {
-            authority: "E1",
-            record: &record,
-            outcomes: &outcomes,
-        });
-        let report = counts.finish(&spec(), Suppressor { below: None });
+        let report = one_week(&record, &outcomes, None);
         let row = &report.by_policy.rows[0];
         assert_eq!(
             (row.breaches, row.concerns),
@@ -835,13 +834,7 @@ mod tests {
         assert_eq!((dental.count, dental.of), (Cell::Count(1), Cell::Count(1)));
         assert_eq!(report.caseloads.per_iro[0].band, "below");
         // On a board, every one of those small counts is suppressed.
-        let mut counts = BoardCounts::new(as_of, period, &[]);
-        counts.add(&ChildFacts {
-            authority: "E1",
-            record: &record,
-            outcomes: &outcomes,
-        });
-        let board = counts.finish(&spec(), Suppressor { below: Some(5) });
+        let board = one_week(&record, &outcomes, Some(5));
         assert_eq!(board.by_policy.rows[0].breaches, Cell::FewerThan(5));
         assert_eq!(board.children, Cell::FewerThan(5));
         let text = serde_json::to_string(&board).unwrap();
