@@ -12,26 +12,9 @@ use crate::plugins::generation;
 use crate::plugins::sets::{LivePolicies, Loaded, PolicySets};
 use crate::store::{Store, StoreError};
 
-#[derive(Debug, thiserror::Error)]
-pub enum RefreshError {
-    #[error("the regulators' plugin {0} cannot be set up: {1}")]
-    Plugin(String, String),
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
-
-impl From<RefreshError> for super::CatalogError {
-    fn from(e: RefreshError) -> Self {
-        match e {
-            RefreshError::Store(e) => e.into(),
-            other => super::CatalogError::Store(StoreError::Corrupt(other.to_string())),
-        }
-    }
-}
-
 /// Rebuilds `live` from the database if the plugin generation moved since it was built;
 /// whether it did.
-pub async fn refresh(store: &Store, live: &LivePolicies) -> Result<bool, RefreshError> {
+pub async fn refresh(store: &Store, live: &LivePolicies) -> Result<bool, StoreError> {
     let now = generation::current(store).await?;
     let current = live.current();
     if now == current.generation() {
@@ -49,9 +32,7 @@ pub async fn refresh(store: &Store, live: &LivePolicies) -> Result<bool, Refresh
         }
     }
     let mut loaded = Loaded::from_sets(&current);
-    let sets = PolicySets::build(current.base().clone(), &enabled, store, &mut loaded, now)
-        .await
-        .map_err(|(plugin, reason)| RefreshError::Plugin(plugin, reason))?;
+    let sets = PolicySets::build(current.base().clone(), &enabled, store, &mut loaded, now).await?;
     tracing::info!(
         generation = now,
         authorities = enabled.len(),

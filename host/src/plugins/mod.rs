@@ -171,11 +171,6 @@ impl PolicySet {
                 })?;
             plugins.push((wasm, p.settings.clone()));
         }
-        let pack_error = |(plugin, reason)| PackError::Plugin {
-            pack: snapshot.name.clone(),
-            plugin,
-            reason,
-        };
         let base = Self::assemble(
             runtime,
             store,
@@ -185,12 +180,15 @@ impl PolicySet {
             snapshot.look_ahead_days,
         )
         .await
-        .map_err(pack_error)?;
+        .map_err(|(plugin, reason)| PackError::Plugin {
+            pack: snapshot.name.clone(),
+            plugin,
+            reason,
+        })?;
         let regulated: Vec<PluginSnapshot> = regulated.into_iter().cloned().collect();
         let (active, suspended) = sets::Loaded::default()
             .regulated(&base.runtime, store, &regulated)
-            .await
-            .map_err(pack_error)?;
+            .await?;
         Ok(base.with(active, suspended))
     }
 

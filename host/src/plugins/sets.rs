@@ -18,7 +18,7 @@ use serde_json::Value;
 use super::pack::{PackError, PackSnapshot, PluginSnapshot};
 use super::runtime::{LoadedPlugin, Runtime};
 use super::{ActivePlugin, PolicyOutcome, PolicySet, Suspended, stored};
-use crate::store::Store;
+use crate::store::{Store, StoreError};
 
 /// The pack's set, and each authority's where regulators' plugins are enabled for it.
 #[derive(Clone)]
@@ -47,7 +47,7 @@ impl PolicySets {
         store: &Store,
         loaded: &mut Loaded,
         generation: i64,
-    ) -> Result<Self, (String, String)> {
+    ) -> Result<Self, StoreError> {
         let mut authorities = BTreeMap::new();
         for (authority, plugins) in enabled {
             if plugins.is_empty() {
@@ -72,13 +72,7 @@ impl PolicySets {
         store: &Store,
     ) -> Result<Self, PackError> {
         let base = Arc::new(PolicySet::from_snapshot(pack, runtime, store).await?);
-        Self::build(base, enabled, store, &mut Loaded::default(), -1)
-            .await
-            .map_err(|(plugin, reason)| PackError::Plugin {
-                pack: pack.name.clone(),
-                plugin,
-                reason,
-            })
+        Ok(Self::build(base, enabled, store, &mut Loaded::default(), -1).await?)
     }
 
     pub fn base(&self) -> &Arc<PolicySet> {
@@ -192,13 +186,13 @@ impl Loaded {
     }
 
     /// The plugins as set up to run (each loaded from its stored bytes) and the suspended ones
-    /// (never loaded), in the order given. An error names the plugin and the reason.
+    /// (never loaded, or failing to load here, each saying why), in the order given.
     pub async fn regulated(
         &mut self,
         runtime: &Arc<Runtime>,
         store: &Store,
         snapshots: &[PluginSnapshot],
-    ) -> Result<(Vec<ActivePlugin>, Vec<Suspended>), (String, String)> {
+    ) -> Result<(Vec<ActivePlugin>, Vec<Suspended>), StoreError> {
         let mut active = Vec::new();
         let mut suspended = Vec::new();
         for snapshot in snapshots {
@@ -217,7 +211,7 @@ impl Loaded {
                     snapshot.regulator.clone(),
                 )),
                 // The database failing is not the plugin's fault: nothing is rebuilt.
-                Err(LoadFailure::Store(e)) => return Err((label, e.to_string())),
+                Err(LoadFailure::Store(e)) => return Err(e),
                 // A plugin that cannot be loaded here does not run, and says why.
                 Err(LoadFailure::Plugin(why)) => {
                     let reason = format!("it could not be loaded: {why}");
@@ -263,7 +257,7 @@ impl Loaded {
 /// Why a plugin could not be loaded: the database (nothing is rebuilt) or the plugin itself
 /// (it is suspended, saying why).
 enum LoadFailure {
-    Store(crate::store::StoreError),
+    Store(StoreError),
     Plugin(String),
 }
 
