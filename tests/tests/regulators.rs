@@ -599,11 +599,16 @@ async fn every_refusal_says_what_where_and_why_and_keeps_nothing() {
         )
         .await
         .unwrap();
-        let denied = uploads
+        let denied: Vec<&str> = uploads
             .iter()
             .filter(|a| a.action == "upload_plugin" && a.outcome == "denied")
-            .count();
-        assert_eq!(denied, 13, "{db:?}");
+            .filter_map(|a| a.detail.as_deref())
+            .collect();
+        assert_eq!(denied.len(), 13, "{db:?}");
+        assert!(
+            denied[0].ends_with("the plugin was refused: its signature does not check out: /signature the upload has no signature: sign the component (carecheck plugin sign FILE.wasm --key KEY) and send the signature part"),
+            "{denied:?}"
+        );
         // And after all that, the good component is published.
         assert_eq!(t.publish(&good).await.0, StatusCode::CREATED);
     }

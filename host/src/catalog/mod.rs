@@ -141,6 +141,16 @@ pub async fn upload(
     let (outcome, detail) = match &result {
         Ok(p) if p.created => (Outcome::Created, label(&p.version)),
         Ok(p) => (Outcome::Unchanged, label(&p.version)),
+        Err(CatalogError::Invalid { summary, problems }) => {
+            let first = problems
+                .first()
+                .map(|p| format!(": {} {}", p.path, p.message))
+                .unwrap_or_default();
+            (
+                Outcome::Denied,
+                format!("sha256 {sha256}: {summary}{first}"),
+            )
+        }
         Err(e) => (Outcome::Denied, format!("sha256 {sha256}: {e}")),
     };
     let entry = actor
