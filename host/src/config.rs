@@ -59,6 +59,30 @@ pub struct Config {
     pub iro_caseload: crate::iros::CaseloadGuide,
     /// The web pages' sign-in sessions.
     pub web: WebConfig,
+    /// Regulators' plugins: upload size, dry runs, and how replicas notice enablements.
+    pub plugins: PluginCatalog,
+}
+
+/// Regulators' plugins (`catalog`).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct PluginCatalog {
+    /// Largest plugin upload, component and signature together, in bytes.
+    pub max_upload_bytes: usize,
+    /// How often each replica looks for a changed enablement or revoked key, in milliseconds.
+    pub poll_ms: u64,
+    /// Synthetic children every uploaded plugin is dry-run over before it is accepted.
+    pub dry_run_children: u64,
+}
+
+impl Default for PluginCatalog {
+    fn default() -> Self {
+        Self {
+            max_upload_bytes: 16 * 1024 * 1024,
+            poll_ms: 2_000,
+            dry_run_children: 20,
+        }
+    }
 }
 
 /// Days kept before `carecheck prune` may remove an entry. A run still needed (some child's
@@ -259,6 +283,7 @@ impl Default for Config {
             scheduler: SchedulerConfig::default(),
             iro_caseload: crate::iros::CaseloadGuide::default(),
             web: WebConfig::default(),
+            plugins: PluginCatalog::default(),
         }
     }
 }
@@ -374,6 +399,12 @@ impl Config {
         if self.smtp_from.parse::<lettre::message::Mailbox>().is_err() {
             return Err(ConfigError(
                 "smtp_from must be an email address, e.g. reports@council.example".into(),
+            ));
+        }
+        let p = &self.plugins;
+        if p.max_upload_bytes == 0 || p.poll_ms == 0 || p.dry_run_children == 0 {
+            return Err(ConfigError(
+                "plugins.max_upload_bytes, plugins.poll_ms and plugins.dry_run_children must be above zero".into(),
             ));
         }
         let s = &self.scheduler;

@@ -13,6 +13,7 @@ pub enum Kind {
     Authority,
     Child,
     Iro,
+    Regulator,
 }
 
 impl Kind {
@@ -21,6 +22,7 @@ impl Kind {
             Kind::Authority => "an authority code",
             Kind::Child => "a child id",
             Kind::Iro => "an IRO id",
+            Kind::Regulator => "a regulator's name",
         }
     }
 }

@@ -5,7 +5,9 @@ mod common;
 use std::path::Path;
 use std::process::{Command, Output};
 
+use carecheck::regulators::keys;
 use common::pack;
+use serde_json::{Value, json};
 
 fn carecheck(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_carecheck"))
@@ -106,5 +108,400 @@ fn prune_says_what_it_would_remove_and_refuses_a_retention_below_the_minimum() {
     assert!(
         stderr.contains("retention.audit_log_days must be at least 365"),
         "{stderr}"
+    );
+}
+
+/// The regulator's example policy, as built by `cargo xtask plugins`.
+fn example(name: &str) -> Vec<u8> {
+    std::fs::read(common::root().join(format!("target/plugins/{name}.wasm")))
+        .expect("the example plugins are built by `cargo xtask plugins`")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Runs the binary and asserts its exit status; its standard output.
+fn expect(dir: &Path, args: &[&str], code: i32) -> String {
+    let out = carecheck(dir, args);
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "{args:?}: {}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    text(&out.stdout)
+}
+
+/// Runs the binary, expecting it to fail (exit 1) saying `says`.
+fn fails_saying(dir: &Path, args: &[&str], says: &str) {
+    let out = carecheck(dir, args);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+    assert!(stderr.contains(says), "{args:?}: {stderr}");
+}
+
+#[test]
+fn an_author_makes_keys_signs_inspects_tests_and_benches_a_plugin() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let key = d.join("regulator.key");
+    let key_arg = key.to_str().unwrap();
+    let public = expect(d, &["plugin", "keygen", "--out", key_arg], 0);
+    assert_eq!(public.trim(), format!("{key_arg}.pub"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "the private key is the owner's alone");
+    }
+    fails_saying(
+        d,
+        &["plugin", "keygen", "--out", key_arg],
+        "never overwrites",
+    );
+
+    // Signed: FILE.wasm.sig holds the signature over the exact bytes.
+    let wasm = d.join("gap.wasm");
+    std::fs::write(&wasm, example("inspectorate")).unwrap();
+    let wasm_arg = wasm.to_str().unwrap();
+    let sig = expect(d, &["plugin", "sign", wasm_arg, "--key", key_arg], 0);
+    assert_eq!(sig.trim(), format!("{wasm_arg}.sig"));
+    let signature = keys::parse_signature(&std::fs::read(sig.trim()).unwrap()).unwrap();
+    let verifying = keys::parse_public(&std::fs::read_to_string(public.trim()).unwrap()).unwrap();
+    assert!(keys::verifies(
+        &verifying,
+        &std::fs::read(&wasm).unwrap(),
+        &signature
+    ));
+
+    // Inspected: what it is, and that the service would take it.
+    let report: Value =
+        serde_json::from_str(&expect(d, &["plugin", "inspect", wasm_arg], 0)).unwrap();
+    assert_eq!(report["kind"], "component");
+    assert_eq!(report["imports"], json!([]));
+    assert_eq!(report["exports"], json!(["carecheck:policy/policy@1.0.0"]));
+    assert_eq!(report["metadata"]["id"], "inspectorate-review-gap");
+    assert_eq!(report["problems"], json!([]));
+    assert_eq!(
+        report["sha256"],
+        carecheck_precompiled::sha256_hex(&std::fs::read(&wasm).unwrap())
+    );
+    let core = d.join("core.wasm");
+    std::fs::write(&core, b"\0asm\x01\0\0\0").unwrap();
+    let report: Value = serde_json::from_str(&expect(
+        d,
+        &["plugin", "inspect", core.to_str().unwrap()],
+        3,
+    ))
+    .unwrap();
+    assert!(
+        report["problems"][0]
+            .as_str()
+            .unwrap()
+            .contains("core WebAssembly module"),
+        "{report}"
+    );
+
+    // Tested over records: one NDJSON line per result, with the fuel it took.
+    let records = d.join("records.ndjson");
+    std::fs::write(&records, format!("{}\n\n{}\n", record("C1"), record("C2"))).unwrap();
+    let records_arg = records.to_str().unwrap();
+    let test = [
+        "plugin",
+        "test",
+        wasm_arg,
+        "--records",
+        records_arg,
+        "--as-of",
+        "2026-11-23",
+    ];
+    let lines: Vec<Value> = expect(d, &test, 0)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["child_id"], "C1");
+    assert_eq!(lines[1]["line"], 3);
+    assert_eq!(lines[0]["check"], "review-gap");
+    assert_eq!(lines[0]["status"], "warning");
+    assert!(lines[0]["fuel"].as_u64().unwrap() > 0);
+    let mut strict = test.to_vec();
+    strict.extend(["--settings", "{\"max_gap_days\": 0}"]);
+    fails_saying(d, &strict, "the plugin rejects the settings");
+    // A failing policy: its error lines, and exit 3.
+    let faulty = d.join("faulty.wasm");
+    std::fs::write(&faulty, example("faulty")).unwrap();
+    let test = [
+        "plugin",
+        "test",
+        faulty.to_str().unwrap(),
+        "--records",
+        records_arg,
+        "--as-of",
+        "2026-11-23",
+    ];
+    let out = expect(d, &test, 3);
+    assert!(
+        out.contains("\"status\":\"error\"") && out.contains("trapped"),
+        "{out}"
+    );
+
+    // Benchmarked over the demo generator's children.
+    let bench = expect(
+        d,
+        &[
+            "plugin",
+            "bench",
+            wasm_arg,
+            "--children",
+            "3",
+            "--iterations",
+            "2",
+        ],
+        0,
+    );
+    let bench: Value = serde_json::from_str(&bench).unwrap();
+    assert_eq!(bench["evaluations"], 6);
+    assert_eq!(bench["errors"], 0);
+    assert!(bench["fuel"]["max"].as_f64().unwrap() > 0.0, "{bench}");
+    assert!(
+        bench["time_us"]["median"].as_f64().unwrap() > 0.0,
+        "{bench}"
+    );
+}
+
+#[test]
+fn an_operator_registers_a_regulator_and_an_admin_enables_its_policy() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let key = d.join("team.key");
+    expect(d, &["plugin", "keygen", "--out", key.to_str().unwrap()], 0);
+    let public = format!("{}.pub", key.display());
+    let key_id = expect(
+        d,
+        &["regulator", "add", "inspectorate-team", "--key", &public],
+        0,
+    );
+    let private = std::fs::read_to_string(&key).unwrap();
+    let signing = keys::parse_private(&private).unwrap();
+    assert_eq!(key_id.trim(), keys::key_id(&signing.verifying_key()));
+    fails_saying(
+        d,
+        &["regulator", "add", "another-team", "--key", &public],
+        "already registered, to regulator \"inspectorate-team\"",
+    );
+    let listed: Value = serde_json::from_str(expect(d, &["regulator", "list"], 0).trim()).unwrap();
+    assert_eq!(listed["name"], "inspectorate-team");
+    assert_eq!(listed["keys"][0]["id"], key_id.trim());
+
+    // A regulator token acts for one registered regulator.
+    fails_saying(
+        d,
+        &["token", "create", "--role", "regulator"],
+        "needs --regulator NAME",
+    );
+    fails_saying(
+        d,
+        &[
+            "token",
+            "create",
+            "--role",
+            "regulator",
+            "--regulator",
+            "nobody",
+        ],
+        "no regulator \"nobody\" is registered",
+    );
+    let token = expect(
+        d,
+        &[
+            "token",
+            "create",
+            "--role",
+            "regulator",
+            "--regulator",
+            "inspectorate-team",
+        ],
+        0,
+    );
+    assert!(token.starts_with("cc_"), "{token}");
+
+    // Published through the same service the API uses, on the same database.
+    let wasm = example("inspectorate");
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let config = carecheck::config::Config {
+            database_url: format!("sqlite://{}", d.join("cli.db").display()),
+            pack: common::pack(d),
+            data_dir: d.join("data"),
+            ..Default::default()
+        };
+        let state = carecheck::AppState::build(config).await.unwrap();
+        let upload = carecheck::catalog::Upload {
+            regulator: "inspectorate-team",
+            signature: Some(keys::sign(&signing, &wasm).to_vec()),
+            component: wasm.clone(),
+        };
+        let published = carecheck::catalog::upload(
+            &state.store,
+            &state.policies,
+            5,
+            upload,
+            &carecheck::access::Actor::operator("test"),
+        )
+        .await
+        .unwrap();
+        assert!(published.created);
+    });
+    let versions = expect(d, &["plugin", "list"], 0);
+    assert!(
+        versions.contains("\"policy_id\":\"inspectorate-review-gap\""),
+        "{versions}"
+    );
+
+    // Enabled, listed, refused for a version never published, disabled.
+    let enable = [
+        "plugin",
+        "enable",
+        "inspectorate-review-gap@7.3.11",
+        "--authority",
+        "E10000001",
+        "--settings",
+        "{\"max_gap_days\": 100}",
+    ];
+    let enabled: Value = serde_json::from_str(expect(d, &enable, 0).trim()).unwrap();
+    assert_eq!(enabled["settings"], json!({"max_gap_days": 100}));
+    fails_saying(
+        d,
+        &[
+            "plugin",
+            "enable",
+            "inspectorate-review-gap@9.9.9",
+            "--authority",
+            "E10000001",
+        ],
+        "inspectorate-review-gap@9.9.9 is not published",
+    );
+    let mut bad_settings = enable.to_vec();
+    bad_settings[6] = "{\"max_gap_days\": 0}";
+    fails_saying(
+        d,
+        &bad_settings,
+        "/settings max_gap_days must be between 1 and 366",
+    );
+    let listed = expect(d, &["plugin", "enablements", "--authority", "E10000001"], 0);
+    assert_eq!(listed.lines().count(), 1, "{listed}");
+    let disable = [
+        "plugin",
+        "disable",
+        "inspectorate-review-gap",
+        "--authority",
+        "E10000001",
+    ];
+    expect(d, &disable, 0);
+    fails_saying(d, &disable, "is not enabled for E10000001");
+
+    // The key is revoked once; then it is no longer current.
+    let revoke = [
+        "regulator",
+        "revoke-key",
+        "inspectorate-team",
+        "--key",
+        public.as_str(),
+    ];
+    expect(d, &revoke, 0);
+    fails_saying(d, &revoke, "has no current key");
+}
+
+#[test]
+fn plugin_new_writes_a_template_that_builds_and_passes_its_own_tests() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let dir_arg = d.to_str().unwrap();
+    let new = [
+        "plugin",
+        "new",
+        "my-policy",
+        "--lang",
+        "rust",
+        "--dir",
+        dir_arg,
+    ];
+    let made = expect(d, &new, 0);
+    let crate_dir = Path::new(made.trim());
+    assert_eq!(crate_dir, d.join("my-policy"));
+    fails_saying(d, &new, "never overwrites");
+    fails_saying(
+        d,
+        &["plugin", "new", "My Policy", "--dir", dir_arg],
+        "cannot be a policy id",
+    );
+    fails_saying(
+        d,
+        &[
+            "plugin",
+            "new",
+            "py-policy",
+            "--lang",
+            "python",
+            "--dir",
+            dir_arg,
+        ],
+        "--lang python is not available",
+    );
+
+    // Built where repeated runs can reuse the compiled SDK.
+    let target = common::root().join("target/plugin-template");
+    let build = Command::new(env!("CARGO_BIN_EXE_carecheck"))
+        .current_dir(d)
+        .env("CARGO_TARGET_DIR", &target)
+        .args(["plugin", "build", crate_dir.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(build.status.success(), "{}", text(&build.stderr));
+    let component = text(&build.stdout).lines().last().unwrap().to_string();
+    assert_eq!(Path::new(&component), target.join("my-policy.wasm"));
+
+    // Its own unit tests pass as written.
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let tests = Command::new(cargo)
+        .current_dir(crate_dir)
+        .env("CARGO_TARGET_DIR", &target)
+        .args(["test", "--quiet"])
+        .output()
+        .unwrap();
+    assert!(
+        tests.status.success(),
+        "{}{}",
+        text(&tests.stdout),
+        text(&tests.stderr)
+    );
+
+    // The component is a policy the service would take, named by the template, and its sample
+    // records evaluate without an error.
+    let report: Value =
+        serde_json::from_str(&expect(d, &["plugin", "inspect", &component], 0)).unwrap();
+    assert_eq!(report["metadata"]["id"], "my-policy");
+    assert_eq!(report["problems"], json!([]));
+    let records = crate_dir.join("records.ndjson");
+    let results = expect(
+        d,
+        &[
+            "plugin",
+            "test",
+            &component,
+            "--records",
+            records.to_str().unwrap(),
+            "--as-of",
+            "2026-03-01",
+        ],
+        0,
+    );
+    assert_eq!(results.lines().count(), 2, "{results}");
+    assert!(
+        results.contains("\"status\":\"warning\"") && results.contains("\"status\":\"met\""),
+        "{results}"
     );
 }

@@ -21,6 +21,7 @@ use carecheck::config::PluginLimits;
 use carecheck::demo::Generator;
 use carecheck::plugins::PolicySet;
 use carecheck::plugins::runtime::Runtime;
+use carecheck::plugins::sets::PolicySets;
 use carecheck::records::{Submission, Writer};
 use carecheck::runs::{self, Scope};
 use carecheck::store::Store;
@@ -278,12 +279,12 @@ fn main() -> anyhow::Result<()> {
             }
         }
         let load = load.elapsed();
-        let pipeline_set = rt.block_on(PolicySet::load(
+        let pipeline_set = Arc::new(PolicySets::single(rt.block_on(PolicySet::load(
             &root.join("policies/statutory.toml"),
             runtime.clone(),
             &pipeline_store,
             28,
-        ))?;
+        ))?));
         let t = Instant::now();
         let summary = rt.block_on(runs::run(
             &pipeline_store,

@@ -8,9 +8,10 @@ use std::path::{Path, PathBuf};
 
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode};
-use carecheck::access::Role;
 use carecheck::access::tokens;
+use carecheck::access::{Actor, Role};
 use carecheck::config::Config;
+use carecheck::regulators::keys;
 use carecheck::store::Store;
 use carecheck::{AppState, app};
 use http_body_util::BodyExt;
@@ -174,8 +175,14 @@ pub struct TestApp {
     pub board: String,
     pub inspector: String,
     pub other_inspector: String,
+    /// A token acting for [`REGULATOR`].
     pub regulator: String,
+    /// [`REGULATOR`]'s private key (PEM), registered with the app.
+    pub regulator_key: String,
 }
+
+/// The regulator the test app registers, with one key.
+pub const REGULATOR: &str = "test-inspectorate";
 
 pub const AUTHORITY: &str = "E10000001";
 
@@ -230,6 +237,7 @@ impl TestApp {
                     .token
             }
         };
+        let (regulator_key, regulator) = register_regulator(&state.store, REGULATOR).await;
         Self {
             admin: token(Role::Admin, &[], None).await,
             iro: token(Role::Iro, &[AUTHORITY], Some("IRO-1")).await,
@@ -237,7 +245,8 @@ impl TestApp {
             board: token(Role::Board, &[AUTHORITY], None).await,
             inspector: token(Role::Inspector, &[AUTHORITY], None).await,
             other_inspector: token(Role::Inspector, &["E99999999"], None).await,
-            regulator: token(Role::Regulator, &[], None).await,
+            regulator,
+            regulator_key,
             state,
             dir,
         }
@@ -300,6 +309,41 @@ impl TestApp {
     pub async fn get(&self, uri: &str, token: &str) -> (StatusCode, Value) {
         self.call(Method::GET, uri, Some(token), None, "application/json")
             .await
+    }
+
+    /// A new admin token scoped to `authority` alone.
+    pub async fn admin_of(&self, authority: &str) -> String {
+        tokens::create(
+            &self.state.store,
+            Role::Admin,
+            &[authority.to_string()],
+            None,
+            None,
+        )
+        .await
+        .unwrap()
+        .token
+    }
+
+    pub async fn delete(&self, uri: &str, token: &str) -> (StatusCode, Value) {
+        self.call(Method::DELETE, uri, Some(token), None, "application/json")
+            .await
+    }
+
+    /// A second replica of this app: its own state on the same database, its plugin poll
+    /// every `poll_ms` started as `carecheck serve` starts it.
+    pub async fn replica(&self, poll_ms: u64) -> (AppState, tokio::task::JoinHandle<()>) {
+        let mut config = (*self.state.config).clone();
+        config.data_dir = self.dir.path().join("replica-data");
+        config.plugins.poll_ms = poll_ms;
+        let store = Store::open(&config.database_url, 4).await.unwrap();
+        let state = AppState::with_store(config, store).await.unwrap();
+        let poll = carecheck::catalog::live::spawn(
+            state.store.clone(),
+            state.policies.clone(),
+            std::time::Duration::from_millis(poll_ms),
+        );
+        (state, poll)
     }
 
     pub async fn put_json(&self, uri: &str, token: &str, body: &Value) -> (StatusCode, Value) {
@@ -390,6 +434,95 @@ impl TestApp {
             .await
             .unwrap()
     }
+}
+
+/// Registers regulator `name` with a fresh key; its private key (PEM) and a token acting for it.
+pub async fn register_regulator(store: &Store, name: &str) -> (String, String) {
+    let (private, public) = keys::generate();
+    let public = keys::parse_public(&public).unwrap();
+    carecheck::regulators::add_key(store, name, &public, &Actor::operator("test"))
+        .await
+        .unwrap();
+    let request = tokens::TokenRequest {
+        role: Role::Regulator,
+        authorities: Vec::new(),
+        iro_id: None,
+        label: None,
+        lifetime_days: 30,
+        regulator: Some(name.into()),
+    };
+    let token = tokens::create_as(store, &request).await.unwrap().token;
+    (private, token)
+}
+
+/// The detached signature of `wasm` by the private key `key` (PEM).
+pub fn sign(key: &str, wasm: &[u8]) -> Vec<u8> {
+    keys::sign(&keys::parse_private(key).unwrap(), wasm).to_vec()
+}
+
+/// A `multipart/form-data` body with these (name, bytes) parts, and its content type.
+pub fn multipart(parts: &[(&str, &[u8])]) -> (Vec<u8>, String) {
+    const BOUNDARY: &str = "carecheck-test-boundary-7d1f";
+    let mut body = Vec::new();
+    for (name, bytes) in parts {
+        body.extend_from_slice(
+            format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{name}.bin\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+    (body, format!("multipart/form-data; boundary={BOUNDARY}"))
+}
+
+impl TestApp {
+    /// Uploads a plugin as `token`: the component, and the signature if given.
+    pub async fn upload_plugin(
+        &self,
+        token: &str,
+        component: &[u8],
+        signature: Option<&[u8]>,
+    ) -> (StatusCode, Value) {
+        let mut parts = vec![("component", component)];
+        if let Some(signature) = signature {
+            parts.push(("signature", signature));
+        }
+        let (body, content_type) = multipart(&parts);
+        self.call(
+            Method::POST,
+            "/api/v1/plugins",
+            Some(token),
+            Some(Body::from(body)),
+            &content_type,
+        )
+        .await
+    }
+
+    /// Uploads a component signed by the test regulator's key, as the test regulator.
+    pub async fn publish(&self, component: &[u8]) -> (StatusCode, Value) {
+        let signature = sign(&self.regulator_key, component);
+        self.upload_plugin(&self.regulator, component, Some(&signature))
+            .await
+    }
+}
+
+/// GETs `uri` from the app on `state` (another replica's, say) as `token`.
+pub async fn get_from(state: &AppState, uri: &str, token: &str) -> (StatusCode, Value) {
+    let request = Request::builder()
+        .uri(uri)
+        .header("authorization", format!("Bearer {token}"))
+        .body(Body::empty())
+        .unwrap();
+    let response = app(state.clone()).oneshot(request).await.unwrap();
+    let status = response.status();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
 }
 
 /// A server started by [`TestApp::serve`].

@@ -43,6 +43,8 @@ async fn role_by_endpoint_matrix() {
         const NF: S = S::NOT_FOUND;
         const FB: S = S::FORBIDDEN;
         const UA: S = S::UNAUTHORIZED;
+        let (plugin_form, plugin_form_type) =
+            carecheck_tests::multipart(&[("component", b"not wasm")]);
         let multipart = "--X\r\nContent-Disposition: form-data; name=\"f\"; filename=\"h.csv\"\r\n\r\nCHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB\r\nZ9,1,01/02/2015,WBRI,,,\r\n--X--\r\n";
         // (method, uri, body, content type, expected per role in the order above)
         type Case<'a> = (Method, String, Option<String>, &'a str, [S; 8]);
@@ -129,18 +131,31 @@ async fn role_by_endpoint_matrix() {
             (
                 Method::POST,
                 "/api/v1/plugins".into(),
-                Some("not wasm".into()),
-                "application/wasm",
-                [
-                    S::UNPROCESSABLE_ENTITY,
-                    FB,
-                    FB,
-                    FB,
-                    FB,
-                    FB,
-                    S::UNPROCESSABLE_ENTITY,
-                    UA,
-                ],
+                Some(String::from_utf8(plugin_form.clone()).unwrap()),
+                plugin_form_type.as_str(),
+                // Only a regulator publishes; this unsigned upload is refused.
+                [FB, FB, FB, FB, FB, FB, S::UNPROCESSABLE_ENTITY, UA],
+            ),
+            (
+                Method::GET,
+                "/api/v1/plugins".into(),
+                None,
+                "application/json",
+                [OK, FB, FB, FB, FB, FB, OK, UA],
+            ),
+            (
+                Method::GET,
+                format!("/api/v1/authorities/{AUTHORITY}/plugins"),
+                None,
+                "application/json",
+                [OK, FB, FB, FB, FB, FB, FB, UA],
+            ),
+            (
+                Method::DELETE,
+                format!("/api/v1/authorities/{AUTHORITY}/plugins/not-enabled"),
+                None,
+                "application/json",
+                [NF, FB, FB, FB, FB, FB, FB, UA],
             ),
             (
                 Method::POST,
@@ -722,7 +737,7 @@ async fn one_child_run(t: &TestApp, child_id: &str) -> String {
     };
     carecheck::runs::run(
         &t.state.store,
-        &t.state.policies,
+        &t.state.policies.current(),
         chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
         &scope,
         &carecheck::access::Actor::operator("cli:check"),

@@ -179,7 +179,7 @@ async fn an_iro_signs_in_opens_and_prints_a_checklist() {
     let state = &t.state;
     let demo = carecheck::demo::set_up(
         &state.store,
-        &state.policies,
+        &state.policies.current(),
         &state.due_dates,
         state.today(),
         120,

@@ -168,8 +168,9 @@ async fn the_checklist_is_grouped_for_the_meeting_and_replays() {
                 "{db:?}: {i}"
             );
         }
+        let pack = t.state.policies.base();
         for policy in POLICIES {
-            let loaded = t.state.policies.policy(policy).unwrap();
+            let loaded = pack.policy(policy).unwrap();
             for check in &loaded.plugin.metadata.checks {
                 assert!(
                     carecheck::checklist::prompts::topic(&check.id).is_some(),

@@ -132,7 +132,7 @@ async fn the_fake_return_imports_completely_twice_over_and_gets_review_results()
     let mut review_results = 0;
     let summary = runs::run(
         &t.state.store,
-        &t.state.policies,
+        &t.state.policies.current(),
         options.import_date,
         &Scope::default(),
         &carecheck::access::Actor::operator("test"),
@@ -191,7 +191,7 @@ async fn no_breach_comes_from_data_the_return_does_not_carry() {
     let mut preparation = std::collections::BTreeMap::<(String, String, String), u64>::new();
     let run = runs::run(
         &t.state.store,
-        &t.state.policies,
+        &t.state.policies.current(),
         options.import_date,
         &Scope::default(),
         &carecheck::access::Actor::operator("test"),

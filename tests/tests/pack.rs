@@ -96,13 +96,13 @@ async fn demo_data_breaches_every_policy_and_a_run_replays_exactly() {
     let mut statuses: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     let summary = runs::run(
         &t.state.store,
-        &t.state.policies,
+        &t.state.policies.current(),
         as_of(),
         &Scope::default(),
         &actor,
         2,
         |key, outcomes| {
-            for row in runs::rows(&t.state.policies, key, outcomes) {
+            for row in runs::rows(&t.state.policies.current(), key, outcomes) {
                 statuses.entry(row.policy).or_default().insert(row.status);
             }
         },

@@ -21,7 +21,7 @@ fn date(text: &str) -> NaiveDate {
 async fn run(t: &TestApp, as_of: &str, scope: Scope) -> String {
     runs::run(
         &t.state.store,
-        &t.state.policies,
+        &t.state.policies.current(),
         date(as_of),
         &scope,
         &Actor::operator("test"),

@@ -2,8 +2,7 @@
 //! its JSON pointer, scope, the webhook secret shown once, outbox folders for unscoped admins
 //! only, pause, resume and delete, and catch-up of scheduled times missed while nothing ran.
 
-use axum::http::{Method, StatusCode};
-use carecheck::access::{Role, tokens};
+use axum::http::StatusCode;
 use carecheck::subscriptions::{Schedule, queries};
 use carecheck_tests::{AUTHORITY, TestApp, databases, problem_paths};
 use chrono::{DateTime, Duration, Utc};
@@ -87,16 +86,7 @@ async fn subscriptions_are_checked_by_field_scoped_paused_and_deleted() {
 
         // A scoped admin: not another authority's subscriptions, and no outbox folders
         // (shared by every authority on the server).
-        let scoped = tokens::create(
-            &t.state.store,
-            Role::Admin,
-            &["E99999999".into()],
-            None,
-            None,
-        )
-        .await
-        .unwrap()
-        .token;
+        let scoped = t.admin_of("E99999999").await;
         let (status, _) = t
             .post_json("/api/v1/subscriptions", &scoped, board("Theirs"))
             .await;
@@ -136,13 +126,7 @@ async fn subscriptions_are_checked_by_field_scoped_paused_and_deleted() {
         let (_, queued) = t.subscription_action(&id, "run", &t.admin).await;
         assert!(queued["report_id"].is_string(), "{queued}");
         let (status, _) = t
-            .call(
-                Method::DELETE,
-                &format!("/api/v1/subscriptions/{id}"),
-                Some(&t.admin),
-                None,
-                "application/json",
-            )
+            .delete(&format!("/api/v1/subscriptions/{id}"), &t.admin)
             .await;
         assert_eq!(status, StatusCode::NO_CONTENT);
         let (status, _) = t

@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context, Result, bail};
+use carecheck_plugin_build::rust::{self, cargo, run};
 
 fn main() -> Result<()> {
     let mut args = std::env::args().skip(1);
@@ -167,29 +168,9 @@ fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
-fn cargo() -> String {
-    std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
-}
-
-fn run(command: &mut Command) -> Result<()> {
-    let status = command
-        .status()
-        .with_context(|| format!("running {command:?}"))?;
-    if !status.success() {
-        bail!("{command:?} failed with {status}");
-    }
-    Ok(())
-}
-
 /// Builds the named plugin crates (all of them when `only` is empty) and returns the component paths.
 fn build_plugins(root: &Path, only: &[String]) -> Result<Vec<PathBuf>> {
-    let installed = Command::new("rustup")
-        .args(["target", "list", "--installed"])
-        .output()
-        .context("running rustup (needed to add the wasm32-unknown-unknown target)")?;
-    if !String::from_utf8_lossy(&installed.stdout).contains("wasm32-unknown-unknown") {
-        run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))?;
-    }
+    rust::ensure_target()?;
     let mut crates = Vec::new();
     for dir in ["plugins/policies", "plugins/examples"] {
         let Ok(entries) = std::fs::read_dir(root.join(dir)) else {
@@ -213,13 +194,9 @@ fn build_plugins(root: &Path, only: &[String]) -> Result<Vec<PathBuf>> {
         .map(PathBuf::from)
         .unwrap_or_else(|| root.join("target"));
     let mut build = Command::new(cargo());
-    build.current_dir(root).args([
-        "build",
-        "--profile",
-        "plugin",
-        "--target",
-        "wasm32-unknown-unknown",
-    ]);
+    build
+        .current_dir(root)
+        .args(["build", "--profile", "plugin", "--target", rust::TARGET]);
     for name in &crates {
         build.args(["--package", name]);
     }
@@ -228,21 +205,9 @@ fn build_plugins(root: &Path, only: &[String]) -> Result<Vec<PathBuf>> {
     std::fs::create_dir_all(&out_dir)?;
     let mut components = Vec::new();
     for name in &crates {
-        let module_path = target_dir
-            .join("wasm32-unknown-unknown/plugin")
-            .join(format!("{}.wasm", name.replace('-', "_")));
-        let module = std::fs::read(&module_path)
-            .with_context(|| format!("reading {}", module_path.display()))?;
-        let component = wit_component::ComponentEncoder::default()
-            .module(&module)
-            .with_context(|| format!("{name}: reading the core module"))?
-            .validate(true)
-            .encode()
-            .with_context(|| format!("{name}: encoding the component"))?;
         let out = out_dir.join(format!("{name}.wasm"));
-        if std::fs::read(&out).ok().as_deref() != Some(component.as_slice()) {
-            std::fs::write(&out, &component)?;
-        }
+        rust::componentize_module(&rust::module_path(&target_dir, "plugin", name), &out)
+            .with_context(|| name.clone())?;
         components.push(out);
     }
     eprintln!(

@@ -55,6 +55,9 @@ pub struct AuditEntry {
     pub authority: Option<String>,
     pub child_id: Option<String>,
     pub outcome: Outcome,
+    /// What an administrative act was about (a plugin version, a key), when that is neither an
+    /// authority nor a child.
+    pub detail: Option<String>,
 }
 
 /// One audit row as read back, with the actor in its canonical spelling.
@@ -67,6 +70,7 @@ pub struct AuditRecord {
     pub authority: Option<String>,
     pub child_id: Option<String>,
     pub outcome: String,
+    pub detail: Option<String>,
 }
 
 const TOKEN_PREFIX: &str = "token:";
@@ -113,6 +117,17 @@ impl Actor {
             authority: authority.map(str::to_string),
             child_id: child_id.map(str::to_string),
             outcome,
+            detail: None,
+        }
+    }
+}
+
+impl AuditEntry {
+    /// The entry, saying what the act was about.
+    pub fn with_detail(self, detail: impl Into<String>) -> Self {
+        Self {
+            detail: Some(detail.into()),
+            ..self
         }
     }
 }
@@ -148,8 +163,8 @@ pub async fn insert(
     let at = now();
     for chunk in entries.chunks(100) {
         let sql = format!(
-            "INSERT INTO audit_log (at, actor, role, action, authority, child_id, outcome, remote_addr, request_id, client_request_id) VALUES {}",
-            values_placeholders(chunk.len(), 10)
+            "INSERT INTO audit_log (at, actor, role, action, authority, child_id, outcome, remote_addr, request_id, client_request_id, detail) VALUES {}",
+            values_placeholders(chunk.len(), 11)
         );
         let mut query = sqlx::query(&sql);
         for e in chunk {
@@ -163,7 +178,8 @@ pub async fn insert(
                 .bind(e.outcome.as_str())
                 .bind(&e.actor.remote_addr)
                 .bind(&e.actor.request_id)
-                .bind(&e.actor.client_request_id);
+                .bind(&e.actor.client_request_id)
+                .bind(&e.detail);
         }
         query.execute(&mut **tx).await?;
     }
@@ -227,7 +243,7 @@ pub async fn by_actor(store: &Store, actor: &str, limit: i64) -> Result<Vec<Audi
         .unwrap_or(&canonical)
         .to_string();
     let rows = sqlx::query(
-        "SELECT at, actor, role, action, authority, child_id, outcome FROM audit_log \
+        "SELECT at, actor, role, action, authority, child_id, outcome, detail FROM audit_log \
          WHERE actor = $1 OR actor = $2 ORDER BY id LIMIT $3",
     )
     .bind(&canonical)
@@ -245,6 +261,7 @@ pub async fn by_actor(store: &Store, actor: &str, limit: i64) -> Result<Vec<Audi
                 authority: r.try_get(4)?,
                 child_id: r.try_get(5)?,
                 outcome: r.try_get(6)?,
+                detail: r.try_get(7)?,
             })
         })
         .collect()

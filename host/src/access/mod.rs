@@ -5,7 +5,7 @@
 //! - `iro`: only the children currently assigned to the token's IRO;
 //! - `board`: aggregate reports only, never a child-level identifier;
 //! - `inspector`: child-level lists and records for the authorities in scope, read-only;
-//! - `regulator`: policies and plugins only.
+//! - `regulator`: policies and plugins only, for the one regulator the token acts for.
 //!
 //! A token that may not see a child gets the same 404 whether or not the child exists (the
 //! check itself lives with the records, which know who is assigned to whom). [`tokens`] issues
@@ -69,6 +69,8 @@ pub struct Principal {
     /// `None`: every authority.
     pub authorities: Option<Vec<String>>,
     pub iro_id: Option<String>,
+    /// The regulator a `regulator` token acts for.
+    pub regulator: Option<String>,
     pub remote_addr: Option<String>,
     /// The id the server gave the request.
     pub request_id: Option<String>,

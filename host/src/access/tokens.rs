@@ -55,6 +55,8 @@ pub struct TokenRequest {
     pub label: Option<String>,
     /// Days until it expires.
     pub lifetime_days: u32,
+    /// The regulator a `regulator` token acts for (required for that role, refused for others).
+    pub regulator: Option<String>,
 }
 
 /// What a token is, without its secret: for listings.
@@ -66,6 +68,8 @@ pub struct TokenInfo {
     pub authorities: Option<Vec<String>>,
     pub iro_id: Option<String>,
     pub label: Option<String>,
+    /// The regulator a `regulator` token acts for.
+    pub regulator: Option<String>,
     pub created_at: String,
     pub expires_at: Option<String>,
     pub last_used_at: Option<String>,
@@ -78,7 +82,7 @@ struct TokenRow {
     info: TokenInfo,
 }
 
-const COLUMNS: &str = "id, secret_sha256, role, authorities, iro_id, label, created_at, expires_at, last_used_at, revoked_at";
+const COLUMNS: &str = "id, secret_sha256, role, authorities, iro_id, label, created_at, expires_at, last_used_at, revoked_at, regulator";
 
 fn row(r: &sqlx::any::AnyRow) -> Result<TokenRow, StoreError> {
     Ok(TokenRow {
@@ -93,6 +97,7 @@ fn row(r: &sqlx::any::AnyRow) -> Result<TokenRow, StoreError> {
             expires_at: r.try_get(7)?,
             last_used_at: r.try_get(8)?,
             revoked_at: r.try_get(9)?,
+            regulator: r.try_get(10)?,
         },
     })
 }
@@ -151,6 +156,7 @@ pub async fn create(
         iro_id: iro_id.map(str::to_string),
         label: label.map(str::to_string),
         lifetime_days: DEFAULT_LIFETIME_DAYS,
+        regulator: None,
     };
     create_as(store, &request).await
 }
@@ -164,7 +170,9 @@ pub async fn create_as(store: &Store, request: &TokenRequest) -> Result<NewToken
 }
 
 /// Checks and inserts a token. An `iro` token needs an IRO id and exactly one authority (IRO ids
-/// are each authority's own); `inspector` tokens need an authority.
+/// are each authority's own); `inspector` tokens need an authority; a `regulator` token names
+/// the registered regulator it acts for, and no authority (a regulator's policies are offered to
+/// every authority, whose admins decide where they run).
 async fn issue(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     request: &TokenRequest,
@@ -175,6 +183,7 @@ async fn issue(
         iro_id,
         label,
         lifetime_days,
+        regulator,
     } = request;
     let invalid = |why: &str| Err(TokenError::Invalid(why.into()));
     if *role == Role::Iro && (iro_id.is_none() || authorities.len() != 1) {
@@ -195,6 +204,30 @@ async fn issue(
     if *lifetime_days == 0 {
         return invalid("a token must live at least one day");
     }
+    match (role, regulator) {
+        (Role::Regulator, None) => {
+            return invalid("a regulator token needs --regulator NAME (a registered regulator)");
+        }
+        (Role::Regulator, Some(name)) => {
+            if !authorities.is_empty() {
+                return invalid(
+                    "a regulator token has no --authority: admins enable its policies per authority",
+                );
+            }
+            let registered = sqlx::query("SELECT name FROM regulators WHERE name = $1")
+                .bind(name)
+                .fetch_optional(&mut **tx)
+                .await?
+                .is_some();
+            if !registered {
+                return Err(TokenError::Invalid(format!(
+                    "no regulator {name:?} is registered (carecheck regulator add NAME --key FILE)"
+                )));
+            }
+        }
+        (_, Some(_)) => return invalid("--regulator applies only to regulator tokens"),
+        (_, None) => {}
+    }
     let mut id_bytes = [0u8; 8];
     let mut secret_bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut id_bytes);
@@ -204,8 +237,8 @@ async fn issue(
     let joined = (!authorities.is_empty()).then(|| authorities.join(","));
     let expires_at = timestamp(Utc::now() + Duration::days(i64::from(*lifetime_days)));
     sqlx::query(
-        "INSERT INTO tokens (id, secret_sha256, role, authorities, iro_id, label, created_at, expires_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        "INSERT INTO tokens (id, secret_sha256, role, authorities, iro_id, label, created_at, expires_at, regulator) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(&id)
     .bind(sha256_hex(&secret))
@@ -215,6 +248,7 @@ async fn issue(
     .bind(label.as_deref())
     .bind(now())
     .bind(expires_at)
+    .bind(regulator.as_deref())
     .execute(&mut **tx)
     .await?;
     Ok(NewToken {
@@ -276,6 +310,7 @@ pub async fn rotate(
         iro_id: old.iro_id,
         label: old.label,
         lifetime_days,
+        regulator: old.regulator,
     };
     let token = issue(&mut tx, &request).await?;
     tx.commit().await?;
@@ -341,6 +376,7 @@ fn principal(info: TokenInfo, role: Role) -> Principal {
         role,
         authorities: info.authorities,
         iro_id: info.iro_id,
+        regulator: info.regulator,
         remote_addr: None,
         request_id: None,
         client_request_id: None,

@@ -3,8 +3,8 @@
 //!
 //! - **Groups**, in the order an IRO works through a review: Review and IRO; Mental health;
 //!   Physical health; Caregivers; Placement and out of area; Education; Leaving care; then one
-//!   group per regulator plugin (a policy the table below does not place), labelled with the
-//!   plugin's author. A group with nothing in it is left out, except the first.
+//!   group per regulator (a policy the table below does not place is a regulator's plugin),
+//!   labelled with the regulator that published it. A group with nothing in it is left out, except the first.
 //! - **The first item is always EWG 2017 recommendation 11**: review whether the child's mental
 //!   health needs have been met. It is the `review-mental-health` policy's current
 //!   `mental-health-reviewed` result with a prompt built from what the last review recorded;
@@ -142,6 +142,8 @@ pub struct HistoryEntry {
 #[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct Item {
     pub policy: String,
+    /// The regulator whose plugin this is; absent for the pack's own policies.
+    pub regulator: Option<String>,
     pub check: String,
     /// The check's title from the policy's metadata.
     pub title: String,
@@ -174,7 +176,7 @@ pub struct Item {
 pub struct Group {
     pub id: String,
     pub title: String,
-    /// The regulator a plugin group belongs to (its author); absent for built-in groups.
+    /// The regulator a plugin group belongs to; absent for built-in groups.
     pub regulator: Option<String>,
     pub items: Vec<Item>,
 }
@@ -255,12 +257,13 @@ pub fn assemble(
     // (group key, item) in policy order, before sorting.
     let mut placed: Vec<(GroupKey, Item)> = Vec::new();
     for outcome in outcomes {
-        let group = group_of(policies, &outcome.policy);
+        let group = group_of(&outcome.policy, outcome.regulator.as_deref());
         if let Some(error) = &outcome.error {
             placed.push((
                 group.clone(),
                 Item {
                     policy: outcome.policy.clone(),
+                    regulator: outcome.regulator.clone(),
                     check: "-".into(),
                     title: policies.policy(&outcome.policy).map_or_else(
                         || outcome.policy.clone(),
@@ -345,6 +348,7 @@ pub fn assemble(
                 }
             }
             for mut i in items {
+                i.regulator.clone_from(&outcome.regulator);
                 if lead.is_none()
                     && outcome.policy == LEAD_POLICY
                     && check == LEAD_CHECK
@@ -377,17 +381,17 @@ pub fn assemble(
     for (key, item) in placed {
         let group = match key {
             GroupKey::BuiltIn(i) => &mut groups[i],
-            GroupKey::Regulator(author) => {
+            GroupKey::Regulator(regulator) => {
                 match regulators
                     .iter()
-                    .position(|g| g.regulator.as_deref() == Some(author.as_str()))
+                    .position(|g| g.regulator.as_deref() == Some(regulator.as_str()))
                 {
                     Some(i) => &mut regulators[i],
                     None => {
                         regulators.push(Group {
-                            id: format!("regulator-{}", slug(&author)),
-                            title: format!("Regulator: {author}"),
-                            regulator: Some(author),
+                            id: format!("regulator-{}", slug(&regulator)),
+                            title: format!("Regulator: {regulator}"),
+                            regulator: Some(regulator),
                             items: Vec::new(),
                         });
                         regulators.last_mut().expect("just pushed")
@@ -431,18 +435,17 @@ enum GroupKey {
     Regulator(String),
 }
 
-fn group_of(policies: &PolicySet, policy: &str) -> GroupKey {
+/// A built-in policy's group, or its regulator's: a policy the table does not place is a
+/// regulator's plugin, labelled with the regulator that published it (as registered, not as
+/// the plugin describes itself).
+fn group_of(policy: &str, regulator: Option<&str>) -> GroupKey {
     if let Some(i) = GROUPS
         .iter()
         .position(|(_, _, members)| members.contains(&policy))
     {
         return GroupKey::BuiltIn(i);
     }
-    let author = policies.policy(policy).map_or_else(
-        || "unknown".to_string(),
-        |p| p.plugin.metadata.author.clone(),
-    );
-    GroupKey::Regulator(author)
+    GroupKey::Regulator(regulator.unwrap_or("unknown").to_string())
 }
 
 fn slug(text: &str) -> String {
@@ -470,6 +473,7 @@ fn item(
     let (days_late, days_until_due, timing) = timing(r.status, r.due, r.done, as_of);
     Item {
         policy: policy.into(),
+        regulator: None,
         check: r.check.clone(),
         title: title.into(),
         status: r.status.as_str().into(),

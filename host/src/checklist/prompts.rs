@@ -143,6 +143,7 @@ pub fn lead(who: &str, item: &Item, actions: Option<&CheckResult>) -> String {
 pub fn lead_not_evaluated(who: &str) -> Item {
     Item {
         policy: LEAD_POLICY.into(),
+        regulator: None,
         check: LEAD_CHECK.into(),
         title: "Each review considers whether the child's mental health needs have been met".into(),
         status: "not_evaluated".into(),

@@ -62,6 +62,8 @@ pub async fn dispatch(command: Command, mut config: Config) -> Result<Finished> 
         } => generate(&config, children, seed, &authority, as_of, out),
         Command::Load { file } => load(AppState::build(config).await?, &file).await,
         Command::Token { command } => super::tokens::run(&config, command).await,
+        Command::Regulator { command } => super::regulators::run(&config, command).await,
+        Command::Plugin { command } => super::plugins::run(config, command).await,
         Command::Subscription { command } => {
             super::subscriptions::run(AppState::build(config).await?, command).await
         }
@@ -227,14 +229,15 @@ async fn check(
         policy,
     };
     let mut out = ResultWriter::new(format);
+    let policies = state.policies.current();
     let summary = runs::run(
         &state.store,
-        &state.policies,
+        &policies,
         as_of,
         &scope,
         &Actor::operator("cli:check"),
         state.config.parallelism(),
-        |key, outcomes| out.write(&runs::rows(&state.policies, key, outcomes)),
+        |key, outcomes| out.write(&runs::rows(&policies, key, outcomes)),
     )
     .await?;
     out.finish();
@@ -390,18 +393,10 @@ async fn import(
     })
 }
 
+/// The configured pack's calendar.
 fn load_calendar(config: &Config) -> Result<carecheck_sdk::dates::Calendar> {
     let pack = crate::plugins::pack::PackFile::read(&config.pack)?;
-    let path = config
-        .pack
-        .parent()
-        .unwrap_or(Path::new("."))
-        .join(&pack.calendar);
-    let text =
-        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-    let file =
-        carecheck_sdk::calendar_file::CalendarFile::parse(&text).map_err(anyhow::Error::msg)?;
-    Ok(file.calendar())
+    Ok(pack.calendar_file(&config.pack)?.calendar())
 }
 
 async fn run_demo(
@@ -429,7 +424,7 @@ async fn run_demo(
     );
     let demo = demo::set_up(
         &state.store,
-        &state.policies,
+        &state.policies.current(),
         &state.due_dates,
         state.today(),
         children,

@@ -10,6 +10,8 @@
 mod commands;
 mod iros;
 mod output;
+mod plugins;
+mod regulators;
 mod serve;
 mod subscriptions;
 mod tokens;
@@ -129,6 +131,16 @@ pub enum Command {
         #[command(subcommand)]
         command: subscriptions::SubscriptionCommand,
     },
+    /// Regulators who publish policies of their own, and their signing keys.
+    Regulator {
+        #[command(subcommand)]
+        command: regulators::RegulatorCommand,
+    },
+    /// Regulators' policy plugins: authoring tools, and where they run.
+    Plugin {
+        #[command(subcommand)]
+        command: plugins::PluginCommand,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -143,6 +155,9 @@ pub enum TokenCommand {
         iro: Option<String>,
         #[arg(long)]
         label: Option<String>,
+        /// The registered regulator a regulator token acts for.
+        #[arg(long)]
+        regulator: Option<String>,
     },
     /// List tokens (never their secrets), newest first.
     List,

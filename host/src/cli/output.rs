@@ -25,7 +25,15 @@ impl ResultWriter {
         let csv = (format == Format::Csv).then(|| {
             let mut w = csv::Writer::from_writer(std::io::stdout());
             let _ = w.write_record([
-                "child_id", "policy", "check", "status", "basis", "due", "subject", "message",
+                "child_id",
+                "policy",
+                "regulator",
+                "check",
+                "status",
+                "basis",
+                "due",
+                "subject",
+                "message",
                 "citation",
             ]);
             w
@@ -43,7 +51,7 @@ impl ResultWriter {
                 let mut out = std::io::stdout().lock();
                 for r in rows {
                     let line = serde_json::json!({
-                        "child_id": r.child_id, "policy": r.policy, "check": r.check, "status": r.status,
+                        "child_id": r.child_id, "policy": r.policy, "regulator": r.regulator, "check": r.check, "status": r.status,
                         "basis": r.basis, "due": r.due, "subject": r.subject, "message": r.message, "citation": r.citation,
                     });
                     let _ = writeln!(out, "{line}");
@@ -55,6 +63,7 @@ impl ResultWriter {
                         let _ = w.write_record([
                             &r.child_id,
                             &r.policy,
+                            r.regulator.as_deref().unwrap_or(""),
                             &r.check,
                             &r.status,
                             &r.basis,

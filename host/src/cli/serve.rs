@@ -1,7 +1,8 @@
 //! `carecheck serve`: the API on its listening address until Ctrl-C or SIGTERM, finishing the
 //! requests in flight before it stops. The listener itself (connection cap, timeouts, TLS) is
-//! [`crate::http::server::serve_on`]. Beside it runs the report scheduler
-//! (`subscriptions::scheduler`), unless `scheduler.enabled` is false.
+//! [`crate::http::server::serve_on`]. Beside it run the report scheduler
+//! (`subscriptions::scheduler`), unless `scheduler.enabled` is false, and the poll that picks up
+//! regulators' plugins enabled on any replica (`catalog::live`).
 
 use anyhow::{Context, Result};
 
@@ -23,7 +24,7 @@ pub async fn serve(state: AppState) -> Result<()> {
         address = %config.listen,
         scheme,
         max_connections = config.server.max_connections,
-        policies = state.policies.plugins.len(),
+        policies = state.policies.base().plugins.len(),
         "serving"
     );
     // The report scheduler, on every replica (they share the work through the database).
@@ -32,7 +33,14 @@ pub async fn serve(state: AppState) -> Result<()> {
     } else {
         Vec::new()
     };
+    // Every replica polls the plugin generation, so enablements reach it without a restart.
+    let watcher = crate::catalog::live::spawn(
+        state.store.clone(),
+        state.policies.clone(),
+        std::time::Duration::from_millis(config.plugins.poll_ms),
+    );
     serve_on(listener, state, shutdown_signal()).await?;
+    watcher.abort();
     for task in scheduler {
         task.abort();
     }

@@ -17,6 +17,7 @@ pub async fn run(config: &Config, command: TokenCommand) -> Result<Finished> {
             authority,
             iro,
             label,
+            regulator,
         } => {
             let request = tokens::TokenRequest {
                 role,
@@ -24,6 +25,7 @@ pub async fn run(config: &Config, command: TokenCommand) -> Result<Finished> {
                 iro_id: iro,
                 label,
                 lifetime_days: config.token_lifetime_days,
+                regulator,
             };
             let token = tokens::create_as(&store, &request).await?;
             println!("{}", token.token);

@@ -3,6 +3,8 @@
 
 mod generator;
 
+use std::sync::Arc;
+
 use chrono::NaiveDate;
 
 pub use generator::Generator;
@@ -10,14 +12,18 @@ pub use generator::Generator;
 use crate::access::tokens::{self, NewToken, TokenError};
 use crate::access::{Actor, Role};
 use crate::iros::{self, IroError, IroFields};
-use crate::plugins::PolicySet;
+use crate::plugins::sets::PolicySets;
 use crate::records::{DueDates, RecordError, Submission, Writer};
+use crate::regulators::{self, RegulatorError};
 use crate::runs::{self, RunError, RunSummary, Scope};
 use crate::store::Store;
 use crate::subscriptions::{self, Offered, SubscriptionError, SubscriptionRequest, service};
 
 /// The authority the demo's children belong to.
 pub const AUTHORITY: &str = "E10000001";
+
+/// The regulator the demo's regulator token acts for.
+pub const REGULATOR: &str = "demo-inspectorate";
 
 /// Children generated and written per transaction.
 const BATCH: usize = 500;
@@ -33,6 +39,8 @@ pub enum DemoError {
     Run(#[from] RunError),
     #[error(transparent)]
     Token(#[from] TokenError),
+    #[error(transparent)]
+    Regulator(#[from] RegulatorError),
     #[error(transparent)]
     Subscription(#[from] SubscriptionError),
     #[error(transparent)]
@@ -81,7 +89,7 @@ pub struct Demo {
 /// creates a token for each role.
 pub async fn set_up(
     store: &Store,
-    policies: &PolicySet,
+    policies: &Arc<PolicySets>,
     due_dates: &DueDates,
     today: NaiveDate,
     children: u64,
@@ -150,12 +158,26 @@ pub async fn set_up(
             "inspector",
             tokens::create(store, Role::Inspector, &authority, None, Some("demo")).await?,
         ),
-        (
-            "regulator",
-            tokens::create(store, Role::Regulator, &[], None, Some("demo")).await?,
-        ),
+        ("regulator", demo_regulator(store, &actor).await?),
     ];
     Ok(Demo { run, tokens })
+}
+
+/// The demo's regulator, [`REGULATOR`], registered with a fresh key whose private half is
+/// thrown away (a regulator keeps its own: `carecheck plugin keygen`), and a token acting for it.
+async fn demo_regulator(store: &Store, actor: &Actor) -> Result<NewToken, DemoError> {
+    let (_, public) = regulators::keys::generate();
+    let key = regulators::keys::parse_public(&public).map_err(RegulatorError::Invalid)?;
+    regulators::add_key(store, REGULATOR, &key, actor).await?;
+    let request = tokens::TokenRequest {
+        role: Role::Regulator,
+        authorities: Vec::new(),
+        iro_id: None,
+        label: Some("demo".into()),
+        lifetime_days: tokens::DEFAULT_LIFETIME_DAYS,
+        regulator: Some(REGULATOR.into()),
+    };
+    Ok(tokens::create_as(store, &request).await?)
 }
 
 /// The demo's sample subscriptions: a corporate parenting board's weekly report and an

@@ -84,7 +84,9 @@ pub async fn view_checklist(
         audit::record(&state.store, &[read]).await?;
         return Err(ApiError::NotFound);
     }
-    let viewed = service::view(&state.store, &state.policies, key, today, options, &read).await;
+    let sets = state.policies.current();
+    let policies = sets.for_authority(&key.authority);
+    let viewed = service::view(&state.store, policies, key, today, options, &read).await;
     let (checklist, view_id) = match viewed {
         Ok(view) => view,
         Err(e) => {
@@ -187,9 +189,10 @@ pub async fn upcoming_for(
             )));
         }
     };
+    let sets = state.policies.current();
     let reviews = service::upcoming(
         &state.store,
-        &state.policies,
+        sets.for_authority(&found.authority),
         Some(vec![found.authority.clone()]),
         iro,
         today,

@@ -11,10 +11,10 @@ use serde::Serialize;
 use super::rate_limit::Limited;
 use crate::access::Forbidden;
 use crate::access::tokens::TokenError;
+use crate::catalog::CatalogError;
 use crate::checklist::service::ChecklistError;
 use crate::imports::ImportError;
 use crate::iros::IroError;
-use crate::plugins::UploadError;
 use crate::problem::{Problem, bounded};
 use crate::records::RecordError;
 use crate::runs::RunError;
@@ -33,6 +33,12 @@ pub enum ApiError {
     BadRequest(String),
     #[error("the record is not valid")]
     Invalid(Vec<Problem>),
+    /// Something other than a record could not be accepted: what, with each problem located.
+    #[error("{message}")]
+    Unprocessable {
+        message: String,
+        problems: Vec<Problem>,
+    },
     #[error("{0}")]
     Conflict(String),
     #[error("{0}")]
@@ -133,10 +139,19 @@ impl From<IroError> for ApiError {
     }
 }
 
-impl From<UploadError> for ApiError {
-    fn from(e: UploadError) -> Self {
+impl From<CatalogError> for ApiError {
+    fn from(e: CatalogError) -> Self {
         match e {
-            UploadError::Refused(reason) => ApiError::Invalid(vec![Problem::new("", reason)]),
+            CatalogError::Invalid { summary, problems } => ApiError::Unprocessable {
+                message: summary,
+                problems,
+            },
+            CatalogError::Conflict(message) => ApiError::Conflict(message),
+            no_such @ CatalogError::NoSuchVersion(_) => ApiError::Unprocessable {
+                problems: vec![Problem::new("/version", no_such.to_string())],
+                message: no_such.to_string(),
+            },
+            CatalogError::NotEnabled { .. } => ApiError::NotFound,
             other => ApiError::Internal(other.into()),
         }
     }
@@ -168,7 +183,9 @@ impl IntoResponse for ApiError {
             ApiError::Forbidden => StatusCode::FORBIDDEN,
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            ApiError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Invalid(_) | ApiError::Unprocessable { .. } => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
@@ -189,7 +206,10 @@ impl IntoResponse for ApiError {
             _ => None,
         };
         let problems = match self {
-            ApiError::Invalid(mut p) => {
+            ApiError::Invalid(mut p)
+            | ApiError::Unprocessable {
+                problems: mut p, ..
+            } => {
                 if p.len() > MAX_PROBLEMS {
                     let left_out = p.len() - (MAX_PROBLEMS - 1);
                     p.truncate(MAX_PROBLEMS - 1);

@@ -36,6 +36,7 @@ use crate::config::Config;
 use crate::ids::{self, Kind};
 use crate::plugins::PolicySet;
 use crate::plugins::runtime::Runtime;
+use crate::plugins::sets::{LivePolicies, PolicySets};
 use crate::records::DueDates;
 use crate::store::{ChildKey, Keyed, Store};
 use crate::subscriptions::metrics::ReportMetrics;
@@ -48,7 +49,9 @@ use error::ApiError;
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
-    pub policies: Arc<PolicySet>,
+    /// Each authority's policy set: the pack's policies and the regulators' plugins enabled for
+    /// it, replaced whole when the plugin generation moves.
+    pub policies: Arc<LivePolicies>,
     pub config: Arc<Config>,
     /// The loaded pack's calendar and review intervals, for deriving due dates on write.
     pub due_dates: Arc<DueDates>,
@@ -70,19 +73,21 @@ impl AppState {
             config.data_dir.join("compiled"),
             config.limits,
         )?);
-        let policies =
-            PolicySet::load(&config.pack, runtime, &store, config.look_ahead_days).await?;
+        let pack = PolicySet::load(&config.pack, runtime, &store, config.look_ahead_days).await?;
         let due_dates = DueDates {
-            calendar: policies
+            calendar: pack
                 .calendar()
                 .map_err(|e| anyhow::anyhow!("calendar: {e}"))?,
-            intervals: policies
+            intervals: pack
                 .review_intervals()
                 .map_err(|e| anyhow::anyhow!("review intervals: {e}"))?,
         };
+        let policies = Arc::new(LivePolicies::new(PolicySets::single(pack)));
+        // The regulators' plugins enabled so far are in force from the first request.
+        crate::catalog::live::refresh(&store, &policies).await?;
         let state = Self {
             store,
-            policies: Arc::new(policies),
+            policies,
             edge: Arc::new(Edge::new(&config)),
             report_metrics: Arc::new(ReportMetrics::default()),
             config: Arc::new(config),
@@ -115,9 +120,10 @@ impl AppState {
         )
     }
 
-    /// The ids of the policies loaded.
+    /// The ids of the pack's policies.
     pub fn policy_ids(&self) -> Vec<String> {
         self.policies
+            .base()
             .plugins
             .iter()
             .map(|p| p.plugin.metadata.id.clone())
@@ -238,7 +244,7 @@ async fn healthz() -> &'static str {
 async fn metrics(State(state): State<AppState>) -> String {
     let mut out = state.edge.metrics.render_without_eof();
     out.push_str(&state.report_metrics.render_without_eof());
-    out.push_str(&state.policies.runtime().metrics().render());
+    out.push_str(&state.policies.base().runtime().metrics().render());
     out
 }
 
@@ -246,7 +252,7 @@ async fn metrics(State(state): State<AppState>) -> String {
 /// is reported in the detail.
 async fn readyz(State(state): State<AppState>) -> (StatusCode, String) {
     match state.store.ping().await {
-        Ok(()) if !state.policies.plugins.is_empty() => match state.calendar_warning() {
+        Ok(()) if !state.policies.base().plugins.is_empty() => match state.calendar_warning() {
             Some(warning) => (StatusCode::OK, format!("ready; warning: {warning}")),
             None => (StatusCode::OK, "ready".into()),
         },

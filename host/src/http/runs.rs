@@ -53,7 +53,7 @@ pub async fn start_run(
     let actor = principal.actor();
     let summary = runs::run(
         &state.store,
-        &state.policies,
+        &state.policies.current(),
         req.as_of.unwrap_or_else(|| state.today()),
         &scope,
         &actor,
@@ -116,8 +116,9 @@ pub async fn run_results(
     let actor = principal.actor();
     let mut results = Vec::new();
     let mut entries = Vec::new();
+    let policies = state.policies.current();
     for child in &children {
-        results.extend(runs::rows(&state.policies, &child.key, &child.outcomes));
+        results.extend(runs::rows(&policies, &child.key, &child.outcomes));
         entries.push(actor.entry(
             "read_results",
             Some(&child.key.authority),

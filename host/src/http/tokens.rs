@@ -29,6 +29,8 @@ pub struct CreateToken {
     pub authorities: Vec<String>,
     pub iro_id: Option<String>,
     pub label: Option<String>,
+    /// The registered regulator a `regulator` token acts for.
+    pub regulator: Option<String>,
 }
 
 /// A new token: the only time its secret is shown.
@@ -86,6 +88,7 @@ pub async fn create_token(
         iro_id: req.iro_id,
         label: req.label,
         lifetime_days: state.config.token_lifetime_days,
+        regulator: req.regulator,
     };
     let token = tokens::create_as(&state.store, &request).await?;
     audited(&state, &principal, "create_token").await?;

@@ -36,7 +36,7 @@ impl Default for Metrics {
         registry.register("evaluations", "Policy evaluations run", evaluations.clone());
         registry.register(
             "failures",
-            "Evaluations that gave no results, by reason (fuel, deadline, memory, trap, refused, garbage)",
+            "Evaluations that gave no results, by reason (fuel, deadline, memory, trap, refused, garbage, suspended)",
             failures.clone(),
         );
         registry.register("fuel", "Fuel consumed by evaluations", fuel.clone());
@@ -65,6 +65,7 @@ impl Metrics {
                 EvalError::Trap(_) => "trap",
                 EvalError::Refused(_) => "refused",
                 EvalError::Garbage(_) => "garbage",
+                EvalError::Suspended(_) => "suspended",
             };
             self.failures
                 .get_or_create(&FailureLabel {

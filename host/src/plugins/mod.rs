@@ -1,18 +1,23 @@
 //! Policy plugins: the sandboxed runtime ([`runtime`]), policy packs ([`pack`]), the plugin
-//! bytes kept for replay ([`stored`]), and the set of policies a service evaluates with
-//! ([`PolicySet`]), each plugin seeing only the record fields it declared.
+//! bytes kept for replay ([`stored`]), what a WebAssembly file is before anything compiles it
+//! ([`inspect`]), and the set of policies a service evaluates with ([`PolicySet`]), each plugin
+//! seeing only the record fields it declared. Every authority has its own set, the pack's
+//! policies plus the regulators' plugins enabled for it ([`sets`]), rebuilt live when the
+//! plugin [`generation`] moves.
 
+pub mod generation;
+pub mod inspect;
 pub mod metrics;
 pub mod pack;
 pub mod runtime;
 mod sandbox;
+pub mod sets;
 pub mod stored;
 
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use carecheck_sdk::calendar_file::CalendarFile;
 use carecheck_sdk::dates::{Calendar, DateError, parse_iso_date, unix_day};
 use carecheck_sdk::outcome::CheckResult;
 use carecheck_sdk::reviews::Intervals;
@@ -22,8 +27,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::access::Actor;
-use crate::store::{Store, StoreError};
+use crate::store::Store;
 use carecheck_sdk::projection::Projection;
 use pack::{CalendarSnapshot, PackError, PackFile, PackSnapshot, PluginSnapshot, PluginSource};
 use runtime::{EvalContext, EvalError, LoadedPlugin, Runtime};
@@ -31,57 +35,54 @@ use runtime::{EvalContext, EvalError, LoadedPlugin, Runtime};
 /// The policy whose review intervals also index each child's next review due.
 const REVIEW_POLICY: &str = "statutory-review-timeliness";
 
-/// Why an uploaded plugin was refused.
-#[derive(Debug, thiserror::Error)]
-pub enum UploadError {
-    #[error("{0}")]
-    Refused(String),
-    /// The loader itself failed (a host bug, not the plugin's fault).
-    #[error("loading the plugin failed: {0}")]
-    Loader(#[from] tokio::task::JoinError),
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
-
-/// Loads an uploaded component (compiled, its metadata checked, its default settings validated by
-/// the plugin itself) and keeps its bytes; a component that imports anything is refused.
-pub async fn upload(
-    runtime: Arc<Runtime>,
-    store: &Store,
-    wasm: Vec<u8>,
-    actor: &Actor,
-) -> Result<LoadedPlugin, UploadError> {
-    let (loaded, wasm) = tokio::task::spawn_blocking(move || {
-        let loaded = runtime
-            .load(&wasm)
-            .map_err(|e| e.to_string())
-            .and_then(|loaded| {
-                runtime
-                    .validate_settings(&loaded, "{}")
-                    .map(|()| loaded)
-                    .map_err(|e| format!("the plugin rejects its own default settings: {e}"))
-            });
-        (loaded, wasm)
-    })
-    .await?;
-    let loaded = loaded.map_err(UploadError::Refused)?;
-    stored::keep(store, &loaded, &wasm, &actor.id).await?;
-    Ok(loaded)
-}
-
 /// One plugin in a set, with its settings and projection ready.
 #[derive(Clone)]
 pub struct ActivePlugin {
     pub plugin: LoadedPlugin,
     pub settings: String,
+    /// The regulator that published it (`None`: one of the pack's own policies).
+    pub regulator: Option<String>,
     projection: Projection,
 }
 
-/// The policies a service evaluates with: a loaded pack.
+impl ActivePlugin {
+    pub fn new(plugin: LoadedPlugin, settings: String, regulator: Option<String>) -> Self {
+        let projection = Projection::new(&plugin.metadata.reads);
+        Self {
+            plugin,
+            settings,
+            regulator,
+            projection,
+        }
+    }
+
+    fn snapshot(&self) -> PluginSnapshot {
+        PluginSnapshot {
+            id: self.plugin.metadata.id.clone(),
+            version: self.plugin.metadata.version.clone(),
+            sha256: self.plugin.sha256.clone(),
+            settings: self.settings.clone(),
+            regulator: self.regulator.clone(),
+            suspended: None,
+        }
+    }
+}
+
+/// A regulator's plugin that is enabled but must not run (every key that signed it was
+/// revoked): each evaluation answers why instead, and its code is never loaded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Suspended {
+    pub snapshot: PluginSnapshot,
+    pub reason: String,
+}
+
+/// The policies a service evaluates with: a loaded pack, and for an authority the regulators'
+/// plugins enabled for it.
 #[derive(Clone)]
 pub struct PolicySet {
     runtime: Arc<Runtime>,
     pub plugins: Vec<ActivePlugin>,
+    pub suspended: Vec<Suspended>,
     snapshot: PackSnapshot,
     /// The sha256 of the snapshot as stored: what a compact checklist view names its pack by.
     snapshot_sha256: String,
@@ -91,11 +92,20 @@ pub struct PolicySet {
     non_working_days: Vec<i32>,
 }
 
+/// The sha256 (hex) of a snapshot's JSON text, as `pack_snapshots` keeps it.
+fn digest(snapshot: &PackSnapshot) -> String {
+    let text = serde_json::to_string(snapshot).expect("a pack snapshot serialises");
+    hex::encode(Sha256::digest(text.as_bytes()))
+}
+
 /// What one policy said about one child: results, or why there are none.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct PolicyOutcome {
     pub policy: String,
     pub version: String,
+    /// The regulator whose plugin this is (absent for the pack's own policies).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub regulator: Option<String>,
     pub fuel: u64,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub results: Vec<CheckResult>,
@@ -115,17 +125,7 @@ impl PolicySet {
     ) -> Result<Self, PackError> {
         let pack = PackFile::read(path)?;
         let dir = path.parent().unwrap_or(Path::new("."));
-        let calendar_path = dir.join(&pack.calendar);
-        let calendar_text =
-            std::fs::read_to_string(&calendar_path).map_err(|e| PackError::Invalid {
-                path: path.to_path_buf(),
-                reason: format!("calendar {}: {e}", calendar_path.display()),
-            })?;
-        let calendar =
-            CalendarFile::parse(&calendar_text).map_err(|reason| PackError::Invalid {
-                path: path.to_path_buf(),
-                reason: format!("calendar {}: {reason}", calendar_path.display()),
-            })?;
+        let calendar = pack.calendar_file(path)?;
         let mut plugins = Vec::new();
         for entry in &pack.plugins {
             let plugin_error = |reason: String| PackError::Plugin {
@@ -147,17 +147,11 @@ impl PolicySet {
             };
             plugins.push((wasm, entry.settings_json()));
         }
-        let snapshot_calendar = CalendarSnapshot {
-            name: calendar.name.clone(),
-            from: calendar.from.to_string(),
-            to: calendar.to.to_string(),
-            days: calendar.iso_days(),
-        };
         Self::assemble(
             runtime,
             store,
             pack.name,
-            snapshot_calendar,
+            CalendarSnapshot::of(&calendar),
             plugins,
             look_ahead_days,
         )
@@ -169,14 +163,17 @@ impl PolicySet {
         })
     }
 
-    /// Rebuilds exactly the set a past run used, from its snapshot and the stored plugin bytes.
+    /// Rebuilds exactly the set a past run used, from its snapshot and the stored plugin bytes
+    /// (a regulator's plugin that was suspended stays suspended, for the same reason).
     pub async fn from_snapshot(
         snapshot: &PackSnapshot,
         runtime: Arc<Runtime>,
         store: &Store,
     ) -> Result<Self, PackError> {
+        let (own, regulated): (Vec<&PluginSnapshot>, Vec<&PluginSnapshot>) =
+            snapshot.plugins.iter().partition(|p| p.regulator.is_none());
         let mut plugins = Vec::new();
-        for p in &snapshot.plugins {
+        for p in own {
             let wasm = stored::wasm(store, &p.sha256)
                 .await?
                 .ok_or_else(|| PackError::Plugin {
@@ -186,7 +183,7 @@ impl PolicySet {
                 })?;
             plugins.push((wasm, p.settings.clone()));
         }
-        Self::assemble(
+        let base = Self::assemble(
             runtime,
             store,
             snapshot.name.clone(),
@@ -199,7 +196,30 @@ impl PolicySet {
             pack: snapshot.name.clone(),
             plugin,
             reason,
-        })
+        })?;
+        let regulated: Vec<PluginSnapshot> = regulated.into_iter().cloned().collect();
+        let (active, suspended) = sets::Loaded::default()
+            .regulated(&base.runtime, store, &regulated)
+            .await?;
+        Ok(base.with(active, suspended))
+    }
+
+    /// This set followed by `extra` plugins and `suspended` ones: an authority's set is the
+    /// pack's plus the regulators' plugins enabled for it.
+    pub fn with(&self, extra: Vec<ActivePlugin>, suspended: Vec<Suspended>) -> Self {
+        let mut set = self.clone();
+        for plugin in extra {
+            set.snapshot.plugins.push(plugin.snapshot());
+            set.plugins.push(plugin);
+        }
+        for s in suspended {
+            set.snapshot.plugins.push(s.snapshot.clone());
+            set.suspended.push(s);
+        }
+        // Another snapshot: its own digest, not yet stored.
+        set.snapshot_sha256 = digest(&set.snapshot);
+        set.snapshot_stored = Arc::new(AtomicBool::new(false));
+        set
     }
 
     async fn assemble(
@@ -210,14 +230,7 @@ impl PolicySet {
         plugins: Vec<(Vec<u8>, String)>,
         look_ahead_days: u32,
     ) -> Result<Self, (String, String)> {
-        let non_working_days = calendar
-            .days
-            .iter()
-            .map(|day| parse_iso_date(day).map(unix_day))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| (format!("calendar {}", calendar.name), e.to_string()))?;
-        let mut active = Vec::new();
-        let mut snapshots = Vec::new();
+        let mut active: Vec<ActivePlugin> = Vec::new();
         for (wasm, settings) in plugins {
             let sha = carecheck_precompiled::sha256_hex(&wasm);
             let rt = runtime.clone();
@@ -241,31 +254,39 @@ impl PolicySet {
             stored::keep(store, &loaded, &wasm, "pack")
                 .await
                 .map_err(|e| (id.clone(), e.to_string()))?;
-            snapshots.push(PluginSnapshot {
-                id,
-                version: loaded.metadata.version.clone(),
-                sha256: sha,
-                settings: settings.clone(),
-            });
-            let projection = Projection::new(&loaded.metadata.reads);
-            active.push(ActivePlugin {
-                plugin: loaded,
-                settings,
-                projection,
-            });
+            active.push(ActivePlugin::new(loaded, settings, None));
         }
+        Self::of(runtime, name, calendar, active, look_ahead_days)
+            .map_err(|why| (format!("calendar {why}"), why))
+    }
+
+    /// A set of plugins already loaded, evaluating on `calendar`: what a pack becomes once
+    /// loaded, or one plugin on its own (an author's `carecheck plugin test`).
+    pub fn of(
+        runtime: Arc<Runtime>,
+        name: String,
+        calendar: CalendarSnapshot,
+        plugins: Vec<ActivePlugin>,
+        look_ahead_days: u32,
+    ) -> Result<Self, String> {
+        let non_working_days = calendar
+            .days
+            .iter()
+            .map(|day| parse_iso_date(day).map(unix_day))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| format!("{}: {e}", calendar.name))?;
         let snapshot = PackSnapshot {
             name,
             calendar,
-            plugins: snapshots,
+            plugins: plugins.iter().map(ActivePlugin::snapshot).collect(),
             look_ahead_days,
             limits: runtime.limits(),
         };
-        let text = serde_json::to_string(&snapshot).expect("a pack snapshot serialises");
         Ok(Self {
             runtime,
-            plugins: active,
-            snapshot_sha256: hex::encode(Sha256::digest(text.as_bytes())),
+            plugins,
+            suspended: Vec::new(),
+            snapshot_sha256: digest(&snapshot),
             snapshot_stored: Arc::new(AtomicBool::new(false)),
             snapshot,
             non_working_days,
@@ -300,6 +321,11 @@ impl PolicySet {
         self.plugins.iter().find(|p| p.plugin.metadata.id == id)
     }
 
+    /// Whether this set has a policy with this id, running or suspended.
+    pub fn has(&self, id: &str) -> bool {
+        self.policy(id).is_some() || self.suspended.iter().any(|s| s.snapshot.id == id)
+    }
+
     /// The pack's calendar, as the policies see it.
     pub fn calendar(&self) -> Result<Calendar, DateError> {
         let c = &self.snapshot.calendar;
@@ -317,11 +343,14 @@ impl PolicySet {
     }
 
     /// The plugins selected by `only` (all when `None`), each with its evaluation context for
-    /// `as_of`. Built once per batch and lent to every evaluation.
-    fn prepared(&self, as_of: NaiveDate, only: Option<&str>) -> Vec<(&ActivePlugin, EvalContext)> {
-        self.plugins
+    /// `as_of`, and the suspended ones selected. Built once per batch and lent to every
+    /// evaluation.
+    fn prepared(&self, as_of: NaiveDate, only: Option<&str>) -> Prepared<'_> {
+        let selected = |id: &str| only.is_none_or(|only| only == id);
+        let plugins = self
+            .plugins
             .iter()
-            .filter(|p| only.is_none_or(|id| p.plugin.metadata.id == id))
+            .filter(|p| selected(&p.plugin.metadata.id))
             .map(|active| {
                 let context = EvalContext {
                     evaluation_date: as_of.to_string(),
@@ -333,7 +362,13 @@ impl PolicySet {
                 };
                 (active, context)
             })
-            .collect()
+            .collect();
+        let suspended = self
+            .suspended
+            .iter()
+            .filter(|s| selected(&s.snapshot.id))
+            .collect();
+        Prepared { plugins, suspended }
     }
 
     /// Evaluates one child's record with every plugin (or only `only`), each seeing only the
@@ -347,12 +382,21 @@ impl PolicySet {
         self.evaluate_prepared(&self.prepared(as_of, only), record)
     }
 
-    fn evaluate_prepared(
-        &self,
-        prepared: &[(&ActivePlugin, EvalContext)],
-        record: &Value,
-    ) -> Vec<PolicyOutcome> {
+    fn evaluate_prepared(&self, prepared: &Prepared, record: &Value) -> Vec<PolicyOutcome> {
+        let suspended = prepared.suspended.iter().map(|s| {
+            let outcome = PolicyOutcome {
+                policy: s.snapshot.id.clone(),
+                version: s.snapshot.version.clone(),
+                regulator: s.snapshot.regulator.clone(),
+                fuel: 0,
+                results: Vec::new(),
+                error: Some(EvalError::Suspended(s.reason.clone())),
+            };
+            self.runtime.metrics().record(&outcome);
+            outcome
+        });
         prepared
+            .plugins
             .iter()
             .map(|(active, context)| {
                 let trimmed = active.projection.apply(record).to_string();
@@ -364,6 +408,7 @@ impl PolicySet {
                 let outcome = PolicyOutcome {
                     policy: active.plugin.metadata.id.clone(),
                     version: active.plugin.metadata.version.clone(),
+                    regulator: active.regulator.clone(),
                     fuel: evaluation.fuel_used,
                     results,
                     error,
@@ -371,47 +416,13 @@ impl PolicySet {
                 self.runtime.metrics().record(&outcome);
                 outcome
             })
+            .chain(suspended)
             .collect()
     }
+}
 
-    /// Evaluates many records across `parallelism` worker threads; output order matches input.
-    pub fn evaluate_many(
-        &self,
-        records: &[Value],
-        as_of: NaiveDate,
-        only: Option<&str>,
-        parallelism: usize,
-    ) -> Vec<Vec<PolicyOutcome>> {
-        use std::sync::atomic::{AtomicUsize, Ordering};
-        let next = AtomicUsize::new(0);
-        let workers = parallelism.clamp(1, records.len().max(1));
-        let prepared = self.prepared(as_of, only);
-        let mut slots: Vec<Option<Vec<PolicyOutcome>>> = vec![None; records.len()];
-        let chunks: Vec<Vec<(usize, Vec<PolicyOutcome>)>> = std::thread::scope(|scope| {
-            let handles: Vec<_> = (0..workers)
-                .map(|_| {
-                    scope.spawn(|| {
-                        let mut done = Vec::new();
-                        loop {
-                            let i = next.fetch_add(1, Ordering::Relaxed);
-                            let Some(record) = records.get(i) else { break };
-                            done.push((i, self.evaluate_prepared(&prepared, record)));
-                        }
-                        done
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().expect("evaluation workers do not panic"))
-                .collect()
-        });
-        for (i, outcomes) in chunks.into_iter().flatten() {
-            slots[i] = Some(outcomes);
-        }
-        slots
-            .into_iter()
-            .map(|s| s.expect("every record evaluated"))
-            .collect()
-    }
+/// The plugins of a set selected for a batch, with their contexts, and its suspended ones.
+struct Prepared<'a> {
+    plugins: Vec<(&'a ActivePlugin, EvalContext)>,
+    suspended: Vec<&'a Suspended>,
 }

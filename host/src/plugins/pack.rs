@@ -18,6 +18,7 @@
 
 use std::path::{Path, PathBuf};
 
+use carecheck_sdk::calendar_file::CalendarFile;
 use serde::{Deserialize, Serialize};
 
 /// The pack file as written.
@@ -77,6 +78,12 @@ pub struct PluginSnapshot {
     pub sha256: String,
     /// Settings as JSON text, exactly as passed to the plugin.
     pub settings: String,
+    /// The regulator that published it (absent for the pack's own policies).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub regulator: Option<String>,
+    /// Why it did not run, if it was suspended (every key that signed it revoked).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suspended: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -96,7 +103,31 @@ pub enum PackError {
     Store(#[from] crate::store::StoreError),
 }
 
+impl CalendarSnapshot {
+    /// The calendar as a run records it.
+    pub fn of(calendar: &CalendarFile) -> Self {
+        Self {
+            name: calendar.name.clone(),
+            from: calendar.from.to_string(),
+            to: calendar.to.to_string(),
+            days: calendar.iso_days(),
+        }
+    }
+}
+
 impl PackFile {
+    /// The pack's working-day calendar, read from the file it names (relative to the pack at
+    /// `path`).
+    pub fn calendar_file(&self, path: &Path) -> Result<CalendarFile, PackError> {
+        let calendar_path = path.parent().unwrap_or(Path::new(".")).join(&self.calendar);
+        let invalid = |reason: String| PackError::Invalid {
+            path: path.to_path_buf(),
+            reason: format!("calendar {}: {reason}", calendar_path.display()),
+        };
+        let text = std::fs::read_to_string(&calendar_path).map_err(|e| invalid(e.to_string()))?;
+        CalendarFile::parse(&text).map_err(invalid)
+    }
+
     pub fn read(path: &Path) -> Result<Self, PackError> {
         let text = std::fs::read_to_string(path).map_err(|e| PackError::Read {
             path: path.to_path_buf(),

@@ -105,6 +105,9 @@ pub enum EvalError {
     Refused(String),
     #[error("returned invalid output: {0}")]
     Garbage(String),
+    /// Not run at all: a regulator's plugin whose every signing key was revoked.
+    #[error("was not run: {0}")]
+    Suspended(String),
 }
 
 /// The results of one evaluation and the fuel it used.

@@ -8,6 +8,19 @@ use crate::store::{Result, Store, now};
 
 /// Keeps a plugin's bytes (once per sha256), with its metadata and who added it.
 pub async fn keep(store: &Store, plugin: &LoadedPlugin, wasm: &[u8], added_by: &str) -> Result<()> {
+    let mut tx = store.begin_write().await?;
+    keep_in(&mut tx, plugin, wasm, added_by).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// [`keep`], inside the caller's transaction.
+pub async fn keep_in(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    plugin: &LoadedPlugin,
+    wasm: &[u8],
+    added_by: &str,
+) -> Result<()> {
     let metadata = serde_json::to_string(&*plugin.metadata)?;
     sqlx::query(
         "INSERT INTO plugins (sha256, policy_id, version, metadata, wasm, added_at, added_by) \
@@ -20,7 +33,7 @@ pub async fn keep(store: &Store, plugin: &LoadedPlugin, wasm: &[u8], added_by: &
     .bind(wasm)
     .bind(now())
     .bind(added_by)
-    .execute(store.pool())
+    .execute(&mut **tx)
     .await?;
     Ok(())
 }

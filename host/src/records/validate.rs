@@ -39,6 +39,68 @@ pub fn schema() -> &'static Value {
     &SCHEMA
 }
 
+/// Why `pointer` names no field of the care-record schema, if it does not. A pointer is RFC
+/// 6901 with `*` standing for every element of an array, as policies declare what they read; it
+/// may stop at any field, an object or a list as a whole included.
+pub fn schema_pointer_problem(pointer: &str) -> Option<String> {
+    let Some(rest) = pointer.strip_prefix('/') else {
+        return Some("is not a JSON pointer (it must start with /)".into());
+    };
+    let mut nodes = expand(schema(), schema());
+    let mut walked = String::new();
+    for raw in rest.split('/') {
+        let segment = raw.replace("~1", "/").replace("~0", "~");
+        let next: Vec<&Value> = nodes
+            .iter()
+            .filter_map(|node| child_schema(node, &segment))
+            .flat_map(|child| expand(schema(), child))
+            .collect();
+        if next.is_empty() {
+            let at = if walked.is_empty() { "/" } else { &walked };
+            return Some(format!(
+                "names no field of the care-record schema: {at} has no {raw:?}"
+            ));
+        }
+        walked.push('/');
+        walked.push_str(raw);
+        nodes = next;
+    }
+    None
+}
+
+/// The schema a segment leads to from `node`: a property of an object, or (for `*` or an
+/// index) the items of an array.
+fn child_schema<'a>(node: &'a Value, segment: &str) -> Option<&'a Value> {
+    if let Some(property) = node.get("properties").and_then(|p| p.get(segment)) {
+        return Some(property);
+    }
+    let is_index =
+        segment == "*" || (!segment.is_empty() && segment.bytes().all(|b| b.is_ascii_digit()));
+    if is_index {
+        return node.get("items");
+    }
+    node.get("additionalProperties").filter(|a| a.is_object())
+}
+
+/// The concrete schemas `node` stands for: `$ref`s followed, `anyOf`/`oneOf`/`allOf` opened.
+fn expand<'a>(root: &'a Value, node: &'a Value) -> Vec<&'a Value> {
+    if let Some(target) = node
+        .get("$ref")
+        .and_then(Value::as_str)
+        .and_then(|r| r.strip_prefix('#'))
+        .and_then(|pointer| root.pointer(pointer))
+    {
+        return expand(root, target);
+    }
+    let mut out = vec![node];
+    for combinator in ["anyOf", "oneOf", "allOf"] {
+        if let Some(branches) = node.get(combinator).and_then(Value::as_array) {
+            out.extend(branches.iter().flat_map(|b| expand(root, b)));
+        }
+    }
+    out
+}
+
 /// Reports an error where it really is. Optional fields are `anyOf [the type, null]` in the
 /// schema, so a bad optional value fails as a whole `anyOf` at its parent; when every branch but
 /// one merely says "not null", the real problems are that branch's, at their own paths.
@@ -336,6 +398,33 @@ mod tests {
 
     fn minimal() -> Value {
         json!({"child": {"id": "C1", "responsible_authority": "E10000001"}})
+    }
+
+    #[test]
+    fn declared_reads_are_checked_against_the_schema() {
+        for good in [
+            "/child/date_of_birth",
+            "/reviews/*/date",
+            "/reviews/0/date",
+            "/periods_of_care/*/episodes/*/start",
+            "/provenance",
+            "/reviews",
+        ] {
+            assert_eq!(schema_pointer_problem(good), None, "{good}");
+        }
+        let problem = schema_pointer_problem("/reviews/*/dat").unwrap();
+        assert!(problem.contains("/reviews/* has no \"dat\""), "{problem}");
+        let problem = schema_pointer_problem("/child/name/first").unwrap();
+        assert!(
+            problem.contains("/child/name has no \"first\""),
+            "{problem}"
+        );
+        assert!(
+            schema_pointer_problem("child")
+                .unwrap()
+                .contains("start with /")
+        );
+        assert!(schema_pointer_problem("/reviews/date").is_some());
     }
 
     #[test]

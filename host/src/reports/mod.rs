@@ -24,6 +24,8 @@ pub struct Summary {
 pub struct SummaryRow {
     pub authority: String,
     pub policy: String,
+    /// The regulator whose plugin the policy is (`null` for the pack's own policies).
+    pub regulator: Option<String>,
     pub check: String,
     pub status: String,
     /// Number of results (a child can have several per check, e.g. one per review).
@@ -32,8 +34,8 @@ pub struct SummaryRow {
     pub children: u64,
 }
 
-/// (authority, policy, check, status)
-type CountKey = (String, String, String, String);
+/// (authority, policy, regulator, check, status)
+type CountKey = (String, String, Option<String>, String, String);
 
 /// Counts a run's results for the children of `authorities` (`None`: every authority).
 pub async fn summarise(
@@ -61,7 +63,13 @@ pub async fn summarise(
                         .collect()
                 };
                 for (check, status) in keys {
-                    let key = (child.key.authority.clone(), o.policy.clone(), check, status);
+                    let key = (
+                        child.key.authority.clone(),
+                        o.policy.clone(),
+                        o.regulator.clone(),
+                        check,
+                        status,
+                    );
                     let entry = counts.entry(key.clone()).or_default();
                     entry.0 += 1;
                     if seen.insert(key) {
@@ -74,9 +82,10 @@ pub async fn summarise(
     let rows = counts
         .into_iter()
         .map(
-            |((authority, policy, check, status), (results, children))| SummaryRow {
+            |((authority, policy, regulator, check, status), (results, children))| SummaryRow {
                 authority,
                 policy,
+                regulator,
                 check,
                 status,
                 results,

@@ -1,38 +1,45 @@
-//! The run engine: pages of records evaluated with a policy set off the async runtime. A run
-//! ([`run`]) reads current records in its scope and logs every outcome; a replay
-//! (`super::replay`) feeds the same engine the record versions a past run read.
+//! The run engine: pages of records evaluated off the async runtime, each child with its own
+//! authority's policy set (the pack's policies and the regulators' plugins enabled there). A run
+//! ([`run`]) reads current records in its scope and logs every outcome, with the plugins each
+//! authority added; a replay (`super::replay`) feeds the same engine the record versions a past
+//! run read.
+
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use serde_json::Value;
 
 use super::{RunChild, RunError, RunSpec, RunSummary, Scope, log};
 use crate::access::Actor;
-use crate::plugins::{PolicyOutcome, PolicySet};
+use crate::plugins::PolicyOutcome;
+use crate::plugins::sets::PolicySets;
 use crate::records::{CurrentRecord, queries};
 use crate::store::{ChildKey, Pager, Store, StoreError};
 
 /// Children read and evaluated per page.
 pub(super) const PAGE: i64 = 1000;
 
-/// What evaluates: a policy set (or one of its policies) as of a date, on so many threads.
+/// What evaluates: each authority's policy set (or one policy of it) as of a date, on so many
+/// threads.
 #[derive(Clone)]
 pub struct Engine {
-    pub policies: PolicySet,
+    pub policies: Arc<PolicySets>,
     pub as_of: NaiveDate,
     pub only: Option<String>,
     pub parallelism: usize,
 }
 
 impl Engine {
-    /// Evaluates record bodies (JSON text), one outcome list per body, in order.
+    /// Evaluates (authority, record body as JSON text) pairs, one outcome list per body, in
+    /// order.
     pub async fn evaluate<'a>(
         &self,
-        bodies: impl IntoIterator<Item = &'a str>,
+        bodies: impl IntoIterator<Item = (&'a str, &'a str)>,
     ) -> Result<Vec<Vec<PolicyOutcome>>, RunError> {
-        let values: Vec<Value> = bodies
+        let values: Vec<(String, Value)> = bodies
             .into_iter()
-            .map(serde_json::from_str)
-            .collect::<Result<_, _>>()
+            .map(|(authority, body)| Ok((authority.to_string(), serde_json::from_str(body)?)))
+            .collect::<Result<_, serde_json::Error>>()
             .map_err(StoreError::from)?;
         let engine = self.clone();
         Ok(tokio::task::spawn_blocking(move || {
@@ -73,7 +80,7 @@ async fn current_page(
 /// outcomes to `sink` (for printing or answering) as it goes.
 pub async fn run(
     store: &Store,
-    policies: &PolicySet,
+    policies: &Arc<PolicySets>,
     as_of: NaiveDate,
     scope: &Scope,
     actor: &Actor,
@@ -81,13 +88,22 @@ pub async fn run(
     mut sink: impl FnMut(&ChildKey, &[PolicyOutcome]),
 ) -> Result<RunSummary, RunError> {
     if let Some(policy) = &scope.policy
-        && policies.policy(policy).is_none()
+        && !policies.knows(policy)
     {
         return Err(RunError::UnknownPolicy(policy.clone()));
     }
     let run_id = uuid::Uuid::new_v4().to_string();
+    let covered = scope
+        .authorities
+        .clone()
+        .or_else(|| scope.child.as_ref().map(|k| vec![k.authority.clone()]));
     let spec = RunSpec {
-        pack: policies.snapshot().clone(),
+        pack: policies.base().snapshot().clone(),
+        enabled: policies
+            .enabled()
+            .into_iter()
+            .filter(|(authority, _)| covered.as_ref().is_none_or(|c| c.contains(authority)))
+            .collect(),
         policy: scope.policy.clone(),
         authorities: scope.authorities.clone(),
         child: scope
@@ -99,7 +115,7 @@ pub async fn run(
         store,
         &run_id,
         as_of,
-        &policies.runtime().engine_id(),
+        &policies.base().runtime().engine_id(),
         &spec,
         &actor.id,
     )
@@ -123,7 +139,10 @@ pub async fn run(
         .await?
     {
         let evaluated = engine
-            .evaluate(page.iter().map(|r| r.body.as_str()))
+            .evaluate(
+                page.iter()
+                    .map(|r| (r.key.authority.as_str(), r.body.as_str())),
+            )
             .await?;
         let mut children = Vec::with_capacity(page.len());
         for (record, outcomes) in page.into_iter().zip(evaluated) {

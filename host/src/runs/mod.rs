@@ -15,12 +15,14 @@ pub mod results;
 pub mod retention;
 pub mod views;
 
+use std::collections::BTreeMap;
+
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::access::{Principal, Role};
 use crate::plugins::PolicyOutcome;
-use crate::plugins::pack::{PackError, PackSnapshot};
+use crate::plugins::pack::{PackError, PackSnapshot, PluginSnapshot};
 use crate::store::{ChildKey, Keyed, Store, StoreError};
 
 pub use engine::run;
@@ -49,6 +51,10 @@ pub enum RunError {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct RunSpec {
     pub pack: PackSnapshot,
+    /// The regulators' plugins each covered authority ran besides the pack's (each with its
+    /// version, digest, settings and regulator, or why it was suspended).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub enabled: BTreeMap<String, Vec<PluginSnapshot>>,
     /// Only this policy, if the run was limited to one.
     pub policy: Option<String>,
     /// The authorities covered (`None`: all).

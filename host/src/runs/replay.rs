@@ -1,6 +1,7 @@
-//! Replay: any verdict in the decision log can be reproduced. The plugins are rebuilt from their
-//! stored bytes with the stored settings, calendar and limits, the same record versions are read
-//! again, and every child whose outcomes now differ is reported.
+//! Replay: any verdict in the decision log can be reproduced. The plugins, the pack's and each
+//! authority's regulators' plugins, are rebuilt from their stored bytes with the stored
+//! settings, calendar and limits, the same record versions are read again, and every child whose
+//! outcomes now differ is reported.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -10,8 +11,8 @@ use serde_json::Value;
 
 use super::engine::{Engine, PAGE};
 use super::{RunError, log};
-use crate::plugins::PolicySet;
 use crate::plugins::runtime::Runtime;
+use crate::plugins::sets::PolicySets;
 use crate::records::queries;
 use crate::store::{Pager, Store, StoreError};
 
@@ -46,7 +47,9 @@ pub async fn replay(
     let runtime = Arc::new(Runtime::new(cache_dir, run.spec.pack.limits)?);
     let engine_now = runtime.engine_id();
     let engine = Engine {
-        policies: PolicySet::from_snapshot(&run.spec.pack, runtime, store).await?,
+        policies: Arc::new(
+            PolicySets::from_spec(&run.spec.pack, &run.spec.enabled, runtime, store).await?,
+        ),
         as_of: run.as_of,
         only: run.spec.policy.clone(),
         parallelism,
@@ -63,7 +66,7 @@ pub async fn replay(
         .next(async |after, limit| log::children(store, run_id, None, after, limit).await)
         .await?
     {
-        let mut bodies = Vec::with_capacity(page.len());
+        let mut bodies: Vec<(&str, String)> = Vec::with_capacity(page.len());
         for child in &page {
             let version = queries::version(store, &child.key, child.record_version)
                 .await?
@@ -73,9 +76,11 @@ pub async fn replay(
                         child.record_version, child.key.authority, child.key.child_id
                     ))
                 })?;
-            bodies.push(version.body);
+            bodies.push((child.key.authority.as_str(), version.body));
         }
-        let evaluated = engine.evaluate(bodies.iter().map(String::as_str)).await?;
+        let evaluated = engine
+            .evaluate(bodies.iter().map(|(a, body)| (*a, body.as_str())))
+            .await?;
         for (child, replayed) in page.into_iter().zip(evaluated) {
             report.children += 1;
             if child.outcomes != replayed {

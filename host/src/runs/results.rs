@@ -1,9 +1,11 @@
 //! One check result per row, as `carecheck check` prints them and the API returns them: a
-//! child's outcomes flattened, each result carrying its check's basis from the policy metadata.
+//! child's outcomes flattened, each result carrying its check's basis from the policy metadata
+//! of the child's authority's set, and the regulator whose plugin made it.
 
 use serde::{Deserialize, Serialize};
 
-use crate::plugins::{PolicyOutcome, PolicySet};
+use crate::plugins::PolicyOutcome;
+use crate::plugins::sets::PolicySets;
 use crate::store::ChildKey;
 
 /// One check result as printed by `carecheck check` and returned by the API.
@@ -12,6 +14,8 @@ pub struct ResultRow {
     pub authority: String,
     pub child_id: String,
     pub policy: String,
+    /// The regulator whose plugin made this result (`null` for the pack's own policies).
+    pub regulator: Option<String>,
     pub check: String,
     /// met, upcoming, due_soon, breach, warning, not_applicable, insufficient_data, or error
     /// (the plugin failed).
@@ -25,15 +29,17 @@ pub struct ResultRow {
 }
 
 /// Flattens one child's outcomes into rows, with each check's basis from its policy's metadata.
-pub fn rows(policies: &PolicySet, key: &ChildKey, outcomes: &[PolicyOutcome]) -> Vec<ResultRow> {
+pub fn rows(policies: &PolicySets, key: &ChildKey, outcomes: &[PolicyOutcome]) -> Vec<ResultRow> {
+    let set = policies.for_authority(&key.authority);
     let mut rows = Vec::new();
     for outcome in outcomes {
-        let metadata = policies.policy(&outcome.policy).map(|p| &p.plugin.metadata);
+        let metadata = set.policy(&outcome.policy).map(|p| &p.plugin.metadata);
         if let Some(error) = &outcome.error {
             rows.push(ResultRow {
                 authority: key.authority.clone(),
                 child_id: key.child_id.clone(),
                 policy: outcome.policy.clone(),
+                regulator: outcome.regulator.clone(),
                 check: "-".into(),
                 status: "error".into(),
                 basis: "-".into(),
@@ -51,6 +57,7 @@ pub fn rows(policies: &PolicySet, key: &ChildKey, outcomes: &[PolicyOutcome]) ->
                 authority: key.authority.clone(),
                 child_id: key.child_id.clone(),
                 policy: outcome.policy.clone(),
+                regulator: outcome.regulator.clone(),
                 check: r.check.clone(),
                 status: r.status.as_str().into(),
                 basis: basis.into(),

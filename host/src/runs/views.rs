@@ -20,6 +20,7 @@ use super::engine::Engine;
 use crate::access::audit::{self, AuditEntry};
 use crate::plugins::pack::PackSnapshot;
 use crate::plugins::runtime::Runtime;
+use crate::plugins::sets::PolicySets;
 use crate::plugins::{PolicyOutcome, PolicySet};
 use crate::records::queries;
 use crate::store::{ChildKey, Store, StoreError, date, now};
@@ -142,7 +143,9 @@ pub async fn replay(
     let runtime = Arc::new(Runtime::new(cache_dir, pack.limits)?);
     let engine_now = runtime.engine_id();
     let engine = Engine {
-        policies: PolicySet::from_snapshot(&pack, runtime, store).await?,
+        policies: Arc::new(PolicySets::single(
+            PolicySet::from_snapshot(&pack, runtime, store).await?,
+        )),
         as_of,
         only: policy,
         parallelism: 1,
@@ -156,7 +159,10 @@ pub async fn replay(
             ))
         })?
         .body;
-    let outcomes = engine.evaluate([body.as_str()]).await?.remove(0);
+    let outcomes = engine
+        .evaluate([(key.authority.as_str(), body.as_str())])
+        .await?
+        .remove(0);
     let replayed = results_digest(&outcomes);
     Ok(ViewReplay {
         view_id: view_id.to_string(),

@@ -89,6 +89,14 @@ pub struct Kpi {
     pub average: Option<f64>,
 }
 
+/// How a policy is named in a report: a regulator's plugin with its regulator.
+fn policy_label(outcome: &PolicyOutcome) -> String {
+    match &outcome.regulator {
+        Some(regulator) => format!("{} (regulator {regulator})", outcome.policy),
+        None => outcome.policy.clone(),
+    }
+}
+
 /// Breaches and concerns for one policy, authority or IRO.
 #[derive(Debug, Clone, Serialize)]
 pub struct Row {
@@ -292,7 +300,7 @@ impl BoardCounts {
                 };
                 if self.period.contains(due) {
                     for table in [
-                        self.by_policy.entry(outcome.policy.clone()).or_default(),
+                        self.by_policy.entry(policy_label(outcome)).or_default(),
                         self.by_authority
                             .entry(child.authority.to_string())
                             .or_default(),
@@ -729,6 +737,7 @@ mod tests {
         let outcome = PolicyOutcome {
             policy: "statutory-review-timeliness".into(),
             version: "1".into(),
+            regulator: None,
             fuel: 0,
             results,
             error: None,
@@ -736,17 +745,46 @@ mod tests {
         (record, vec![outcome])
     }
 
-    #[test]
-    fn breaches_count_in_the_period_their_deadline_fell_in() {
-        // Report made Monday 30 November 2026 for the week from Monday 23 November: deadlines
-        // on 23-29 November count; 30 November (the report's own day) is next period's, and
-        // 22 November last period's. The trend's previous week is 16-22 November.
+    /// The figures for one child of a report made Monday 30 November 2026 for the week from
+    /// Monday 23 November, suppressing counts below `below`.
+    fn one_week(
+        record: &CareRecord,
+        outcomes: &[PolicyOutcome],
+        below: Option<u32>,
+    ) -> BoardReport {
         let as_of = date("2026-11-30");
         let period = Period {
             from: date("2026-11-23"),
             to: as_of,
         };
         let mut counts = BoardCounts::new(as_of, period, &[]);
+        counts.add(&ChildFacts {
+            authority: "E1",
+            record,
+            outcomes,
+        });
+        counts.finish(&spec(), Suppressor { below })
+    }
+
+    #[test]
+    fn a_regulators_policy_is_labelled_with_the_regulator() {
+        let (record, mut outcomes) = child(&[("breach", "2026-11-24", true)]);
+        outcomes[0].policy = "inspectorate-review-gap".into();
+        outcomes[0].regulator = Some("an-inspectorate".into());
+        let report = one_week(&record, &outcomes, None);
+        let row = &report.by_policy.rows[0];
+        assert_eq!(
+            row.label,
+            "inspectorate-review-gap (regulator an-inspectorate)"
+        );
+        assert_eq!(row.breaches, Cell::Count(1));
+    }
+
+    #[test]
+    fn breaches_count_in_the_period_their_deadline_fell_in() {
+        // Report made Monday 30 November 2026 for the week from Monday 23 November: deadlines
+        // on 23-29 November count; 30 November (the report's own day) is next period's, and
+        // 22 November last period's. The trend's previous week is 16-22 November.
         let (record, outcomes) = child(&[
             ("breach", "2026-11-23", false),
             ("breach", "2026-11-29", true),
@@ -755,12 +793,7 @@ mod tests {
             ("warning", "2026-11-25", false),
             ("met", "2026-10-01", false),
         ]);
-        counts.add(&ChildFacts {
-            authority: "E1",
-            record: &record,
-            outcomes: &outcomes,
-        });
-        let report = counts.finish(&spec(), Suppressor { below: None });
+        let report = one_week(&record, &outcomes, None);
         let row = &report.by_policy.rows[0];
         assert_eq!(
             (row.breaches, row.concerns),
@@ -801,13 +834,7 @@ mod tests {
         assert_eq!((dental.count, dental.of), (Cell::Count(1), Cell::Count(1)));
         assert_eq!(report.caseloads.per_iro[0].band, "below");
         // On a board, every one of those small counts is suppressed.
-        let mut counts = BoardCounts::new(as_of, period, &[]);
-        counts.add(&ChildFacts {
-            authority: "E1",
-            record: &record,
-            outcomes: &outcomes,
-        });
-        let board = counts.finish(&spec(), Suppressor { below: Some(5) });
+        let board = one_week(&record, &outcomes, Some(5));
         assert_eq!(board.by_policy.rows[0].breaches, Cell::FewerThan(5));
         assert_eq!(board.children, Cell::FewerThan(5));
         let text = serde_json::to_string(&board).unwrap();

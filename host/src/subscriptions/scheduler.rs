@@ -34,7 +34,8 @@ use super::suppress::Suppressor;
 use super::{Audience, CatchUp, Format, Schedule, Spec, Subscription, annex_a};
 use crate::access::Actor;
 use crate::config::Config;
-use crate::plugins::{PolicyOutcome, PolicySet};
+use crate::plugins::PolicyOutcome;
+use crate::plugins::sets::LivePolicies;
 use crate::runs::{self, Scope};
 use crate::store::{ChildKey, Pager, Store, StoreError};
 
@@ -67,7 +68,7 @@ enum Leased {
 #[derive(Clone)]
 pub struct Worker {
     pub store: Store,
-    pub policies: Arc<PolicySet>,
+    pub policies: Arc<LivePolicies>,
     pub config: Arc<Config>,
     pub metrics: Arc<ReportMetrics>,
     /// This process's name on leases: never the same for two processes.
@@ -78,7 +79,7 @@ pub struct Worker {
 impl Worker {
     pub fn new(
         store: Store,
-        policies: Arc<PolicySet>,
+        policies: Arc<LivePolicies>,
         config: Arc<Config>,
         metrics: Arc<ReportMetrics>,
     ) -> Self {
@@ -230,7 +231,7 @@ impl Worker {
         };
         let summary = runs::run(
             &self.store,
-            &self.policies,
+            &self.policies.current(),
             as_of,
             &scope,
             &Actor::operator(&format!("subscription:{}", sub.id)),
