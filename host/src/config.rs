@@ -238,6 +238,17 @@ pub struct PluginLimits {
     pub max_output_bytes: usize,
     /// Evaluations run in parallel (0 = one per core).
     pub parallelism: usize,
+    /// Records a plugin built against contract 1.1 evaluates on one instance (`prepare` once,
+    /// then `evaluate-prepared` per record, each call with its own fuel and deadline); 1 gives
+    /// every record a fresh instance. Kept with every run, so a replay batches exactly as the
+    /// run did; a run logged before batching existed reads as 1.
+    #[serde(default = "unbatched")]
+    pub batch: usize,
+}
+
+/// What a run logged before batching used: a fresh instance per record.
+fn unbatched() -> usize {
+    1
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
@@ -255,6 +266,7 @@ impl Default for PluginLimits {
             memory_bytes: 64 * 1024 * 1024,
             max_output_bytes: 1024 * 1024,
             parallelism: 0,
+            batch: 64,
         }
     }
 }
@@ -343,6 +355,11 @@ impl Config {
         if self.limits.fuel == 0 || self.limits.deadline_ms == 0 || self.limits.memory_bytes == 0 {
             return Err(ConfigError(
                 "limits.fuel, limits.deadline_ms and limits.memory_bytes must be above zero".into(),
+            ));
+        }
+        if !(1..=1000).contains(&self.limits.batch) {
+            return Err(ConfigError(
+                "limits.batch must be between 1 (a fresh instance per record) and 1000".into(),
             ));
         }
         let server = &self.server;

@@ -237,7 +237,7 @@ fn main() -> anyhow::Result<()> {
                 for ((projection, context), (_, evaluate)) in
                     projections.iter().zip(&contexts).zip(&natives)
                 {
-                    let text = projection.apply(r).to_string();
+                    let text = projection.json_text(r);
                     native_count += evaluate(context, &text).map_or(0, |v| v.len());
                 }
             }

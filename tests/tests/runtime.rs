@@ -18,6 +18,7 @@ fn limits() -> PluginLimits {
         memory_bytes: 32 * 1024 * 1024,
         max_output_bytes: 1024 * 1024,
         parallelism: 2,
+        batch: 16,
     }
 }
 

@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use crate::demo::Generator;
 use crate::plugins::runtime::{LoadError, LoadedPlugin};
-use crate::plugins::{ActivePlugin, PolicySet, inspect};
+use crate::plugins::{ActivePlugin, PolicyOutcome, PolicySet, inspect};
 use crate::problem::Problem;
 use crate::records::validate::schema_pointer_problem;
 
@@ -162,6 +162,8 @@ fn dry_run(
         Vec::new(),
     );
     let mut generator = Generator::new(DRY_RUN_SEED, DRY_RUN_AUTHORITY, today, &calendar, children);
+    let mut records = Vec::new();
+    let mut alone = Vec::new();
     let mut report = DryRun {
         children: 0,
         results: 0,
@@ -175,8 +177,9 @@ fn dry_run(
                 format!("synthetic child {n}: {e}"),
             )]
         })?;
-        for outcome in set.evaluate(&record, today, Some(&id)) {
-            if let Some(error) = outcome.error {
+        let outcomes = set.evaluate(&record, today, Some(&id));
+        for outcome in &outcomes {
+            if let Some(error) = &outcome.error {
                 return Err(vec![Problem::new(
                     "/component/dry-run",
                     format!(
@@ -189,6 +192,32 @@ fn dry_run(
             report.total_fuel += outcome.fuel;
         }
         report.children += 1;
+        records.push(record);
+        alone.push(outcomes);
+    }
+    // Contract 1.1: evaluated in one batch, every child's verdict must be the one it had alone
+    // (fuel aside, which is not a verdict): a plugin that keeps something between calls would
+    // make a verdict depend on which children shared its batch.
+    let refs: Vec<&serde_json::Value> = records.iter().collect();
+    let together = set.evaluate_as_one_batch(&refs, today, Some(&id));
+    let verdicts = |outcomes: &[PolicyOutcome]| -> Vec<_> {
+        outcomes
+            .iter()
+            .map(|o| (o.results.clone(), o.error.clone()))
+            .collect()
+    };
+    if let Some(n) = alone
+        .iter()
+        .zip(&together)
+        .position(|(a, t)| verdicts(a) != verdicts(t))
+    {
+        return Err(vec![Problem::new(
+            "/component/dry-run",
+            format!(
+                "synthetic child {} of {children} had a different verdict when evaluated after others on one instance than alone: a policy must keep nothing between evaluate-prepared calls but the prepared context",
+                n + 1
+            ),
+        )]);
     }
     Ok(report)
 }

@@ -1,6 +1,8 @@
-//! How `carecheck check` prints results: NDJSON, CSV or an aligned table.
+//! How `carecheck check` prints results: NDJSON, CSV or an aligned table. Output is buffered:
+//! a run prints a line per result (over 100,000 for an authority), and a write call per line
+//! cost more than the evaluation itself when standard output is a file.
 
-use std::io::Write;
+use std::io::{BufWriter, StdoutLock, Write};
 
 use clap::ValueEnum;
 
@@ -15,93 +17,127 @@ pub enum Format {
 
 /// Prints result rows as NDJSON, CSV or an aligned table.
 pub struct ResultWriter {
-    format: Format,
-    csv: Option<csv::Writer<std::io::Stdout>>,
-    table: Vec<ResultRow>,
+    sink: Sink,
+}
+
+type Out = BufWriter<StdoutLock<'static>>;
+
+enum Sink {
+    Ndjson(Out),
+    Csv(Box<csv::Writer<Out>>),
+    /// The table is aligned, so it is printed at the end.
+    Table(Out, Vec<ResultRow>),
+}
+
+/// One NDJSON line, its keys in alphabetical order as they have always been printed.
+#[derive(serde::Serialize)]
+struct Line<'a> {
+    basis: &'a str,
+    check: &'a str,
+    child_id: &'a str,
+    citation: &'a str,
+    due: Option<&'a str>,
+    message: &'a str,
+    policy: &'a str,
+    regulator: Option<&'a str>,
+    status: &'a str,
+    subject: &'a str,
 }
 
 impl ResultWriter {
     pub fn new(format: Format) -> Self {
-        let csv = (format == Format::Csv).then(|| {
-            let mut w = csv::Writer::from_writer(std::io::stdout());
-            let _ = w.write_record([
-                "child_id",
-                "policy",
-                "regulator",
-                "check",
-                "status",
-                "basis",
-                "due",
-                "subject",
-                "message",
-                "citation",
-            ]);
-            w
-        });
-        Self {
-            format,
-            csv,
-            table: Vec::new(),
-        }
+        let out = BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+        let sink = match format {
+            Format::Ndjson => Sink::Ndjson(out),
+            Format::Table => Sink::Table(out, Vec::new()),
+            Format::Csv => {
+                let mut w = csv::Writer::from_writer(out);
+                let _ = w.write_record([
+                    "child_id",
+                    "policy",
+                    "regulator",
+                    "check",
+                    "status",
+                    "basis",
+                    "due",
+                    "subject",
+                    "message",
+                    "citation",
+                ]);
+                Sink::Csv(Box::new(w))
+            }
+        };
+        Self { sink }
     }
 
     pub fn write(&mut self, rows: &[ResultRow]) {
-        match self.format {
-            Format::Ndjson => {
-                let mut out = std::io::stdout().lock();
+        match &mut self.sink {
+            Sink::Ndjson(out) => {
                 for r in rows {
-                    let line = serde_json::json!({
-                        "child_id": r.child_id, "policy": r.policy, "regulator": r.regulator, "check": r.check, "status": r.status,
-                        "basis": r.basis, "due": r.due, "subject": r.subject, "message": r.message, "citation": r.citation,
-                    });
-                    let _ = writeln!(out, "{line}");
+                    let line = Line {
+                        basis: &r.basis,
+                        check: &r.check,
+                        child_id: &r.child_id,
+                        citation: &r.citation,
+                        due: r.due.as_deref(),
+                        message: &r.message,
+                        policy: &r.policy,
+                        regulator: r.regulator.as_deref(),
+                        status: &r.status,
+                        subject: &r.subject,
+                    };
+                    let _ = serde_json::to_writer(&mut *out, &line);
+                    let _ = out.write_all(b"\n");
                 }
             }
-            Format::Csv => {
-                if let Some(w) = &mut self.csv {
-                    for r in rows {
-                        let _ = w.write_record([
-                            &r.child_id,
-                            &r.policy,
-                            r.regulator.as_deref().unwrap_or(""),
-                            &r.check,
-                            &r.status,
-                            &r.basis,
-                            r.due.as_deref().unwrap_or(""),
-                            &r.subject,
-                            &r.message,
-                            &r.citation,
-                        ]);
-                    }
+            Sink::Csv(w) => {
+                for r in rows {
+                    let _ = w.write_record([
+                        &r.child_id,
+                        &r.policy,
+                        r.regulator.as_deref().unwrap_or(""),
+                        &r.check,
+                        &r.status,
+                        &r.basis,
+                        r.due.as_deref().unwrap_or(""),
+                        &r.subject,
+                        &r.message,
+                        &r.citation,
+                    ]);
                 }
             }
-            Format::Table => self.table.extend_from_slice(rows),
+            Sink::Table(_, table) => table.extend_from_slice(rows),
         }
     }
 
     pub fn finish(&mut self) {
-        if let Some(w) = &mut self.csv {
-            let _ = w.flush();
-        }
-        if self.format == Format::Table {
-            let mut out = std::io::stdout().lock();
-            let _ = writeln!(
-                out,
-                "{:<10} {:<28} {:<26} {:<17} {:<9} {:<10} MESSAGE",
-                "CHILD", "POLICY", "CHECK", "STATUS", "BASIS", "DUE"
-            );
-            for r in &self.table {
+        match &mut self.sink {
+            Sink::Ndjson(out) => {
+                let _ = out.flush();
+            }
+            Sink::Csv(w) => {
+                let _ = w.flush();
+            }
+            Sink::Table(out, table) => {
                 let _ = writeln!(
                     out,
-                    "{:<10} {:<28} {:<26} {:<17} {:<9} {:<10} {}",
-                    r.child_id,
-                    r.policy,
-                    r.check,
-                    r.status,
-                    r.basis,
-                    r.due.as_deref().unwrap_or("-"),
-                    r.message
+                    "{:<10} {:<28} {:<26} {:<17} {:<9} {:<10} MESSAGE",
+                    "CHILD", "POLICY", "CHECK", "STATUS", "BASIS", "DUE"
                 );
+                for r in table.iter() {
+                    let _ = writeln!(
+                        out,
+                        "{:<10} {:<28} {:<26} {:<17} {:<9} {:<10} {}",
+                        r.child_id,
+                        r.policy,
+                        r.check,
+                        r.status,
+                        r.basis,
+                        r.due.as_deref().unwrap_or("-"),
+                        r.message
+                    );
+                }
+                let _ = out.flush();
             }
         }
     }

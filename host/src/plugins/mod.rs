@@ -379,28 +379,39 @@ impl PolicySet {
         as_of: NaiveDate,
         only: Option<&str>,
     ) -> Vec<PolicyOutcome> {
-        self.evaluate_prepared(&self.prepared(as_of, only), record)
+        self.evaluate_batch(&self.prepared(as_of, only), &[record])
+            .pop()
+            .expect("one outcome list per record")
     }
 
-    fn evaluate_prepared(&self, prepared: &Prepared, record: &Value) -> Vec<PolicyOutcome> {
-        let suspended = prepared.suspended.iter().map(|s| {
-            let outcome = PolicyOutcome {
-                policy: s.snapshot.id.clone(),
-                version: s.snapshot.version.clone(),
-                regulator: s.snapshot.regulator.clone(),
-                fuel: 0,
-                results: Vec::new(),
-                error: Some(EvalError::Suspended(s.reason.clone())),
-            };
-            self.runtime.metrics().record(&outcome);
-            outcome
-        });
-        prepared
-            .plugins
+    /// Evaluates children's records as one batch (whatever `limits.batch` says): what an upload's
+    /// dry run compares with evaluating each alone. Blocking: call from a worker thread.
+    pub fn evaluate_as_one_batch(
+        &self,
+        records: &[&Value],
+        as_of: NaiveDate,
+        only: Option<&str>,
+    ) -> Vec<Vec<PolicyOutcome>> {
+        self.evaluate_batch(&self.prepared(as_of, only), records)
+    }
+
+    /// Evaluates a batch of children's records with every prepared plugin, each plugin over the
+    /// whole batch at once (on one instance, for a plugin built against contract 1.1); one
+    /// outcome list per record, in order, each in plugin order then the suspended ones.
+    fn evaluate_batch(&self, prepared: &Prepared, records: &[&Value]) -> Vec<Vec<PolicyOutcome>> {
+        let mut outcomes: Vec<Vec<PolicyOutcome>> = records
             .iter()
-            .map(|(active, context)| {
-                let trimmed = active.projection.apply(record).to_string();
-                let evaluation = self.runtime.evaluate(&active.plugin, context, &trimmed);
+            .map(|_| Vec::with_capacity(prepared.plugins.len() + prepared.suspended.len()))
+            .collect();
+        for (active, context) in &prepared.plugins {
+            let trimmed: Vec<String> = records
+                .iter()
+                .map(|record| active.projection.json_text(record))
+                .collect();
+            let evaluations = self
+                .runtime
+                .evaluate_batch(&active.plugin, context, &trimmed);
+            for (evaluation, list) in evaluations.into_iter().zip(&mut outcomes) {
                 let (results, error) = match evaluation.outcome {
                     Ok(results) => (results, None),
                     Err(e) => (Vec::new(), Some(e)),
@@ -414,14 +425,27 @@ impl PolicySet {
                     error,
                 };
                 self.runtime.metrics().record(&outcome);
-                outcome
-            })
-            .chain(suspended)
-            .collect()
+                list.push(outcome);
+            }
+        }
+        for s in &prepared.suspended {
+            for list in &mut outcomes {
+                let outcome = PolicyOutcome {
+                    policy: s.snapshot.id.clone(),
+                    version: s.snapshot.version.clone(),
+                    regulator: s.snapshot.regulator.clone(),
+                    fuel: 0,
+                    results: Vec::new(),
+                    error: Some(EvalError::Suspended(s.reason.clone())),
+                };
+                self.runtime.metrics().record(&outcome);
+                list.push(outcome);
+            }
+        }
+        outcomes
     }
 }
 
-/// The plugins of a set selected for a batch, with their contexts, and its suspended ones.
 struct Prepared<'a> {
     plugins: Vec<(&'a ActivePlugin, EvalContext)>,
     suspended: Vec<&'a Suspended>,

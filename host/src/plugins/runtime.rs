@@ -2,10 +2,19 @@
 //!
 //! Each component is compiled once (or loaded from the on-disk cache) and pre-instantiated
 //! against an empty linker, so a plugin that imports anything at all is refused at load. Every
-//! evaluation gets a fresh `Store` from the pooling allocator with three independent limits:
-//! fuel (deterministic: the same input always stops at the same instruction), an epoch deadline
-//! driven by a ticker thread (a wall-clock backstop) and a memory cap. Whatever a plugin does,
-//! the host gets an [`EvalError`] back for that child and policy and carries on.
+//! call has three independent limits: fuel (deterministic: the same input always stops at the
+//! same instruction), an epoch deadline driven by a ticker thread (a wall-clock backstop) and a
+//! memory cap. Whatever a plugin does, the host gets an [`EvalError`] back for that child and
+//! policy and carries on.
+//!
+//! Instances: a plugin built against contract 1.0 gets a fresh instance from the pooling
+//! allocator for every record. One built against 1.1 evaluates a batch of records on one
+//! instance ([`Runtime::evaluate_batch`]): `prepare` once, then `evaluate-prepared` per record,
+//! each call refilled with the full fuel and given the full deadline, so each record has exactly
+//! the limits it would have alone; building an instance (and its memory's first growth) is paid
+//! once per batch instead of per record. If any call of a batch fails, every record of that
+//! batch is evaluated again on a fresh instance of its own, so a trap, an exhausted limit or
+//! anything a failing call left in the instance never reaches another record's verdict.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -27,11 +36,14 @@ mod bindings {
     });
 }
 
-use bindings::PluginPre;
 use bindings::exports::carecheck::policy::policy as wit;
 
-/// The exported interface every plugin must provide.
-const INTERFACE: &str = "carecheck:policy/policy@1.0.0";
+/// The exported interface every plugin must provide, at one of these versions: 1.1 adds
+/// `prepare` and `evaluate-prepared` (batches on one instance) to 1.0.
+const INTERFACES: [&str; 2] = [
+    "carecheck:policy/policy@1.1.0",
+    "carecheck:policy/policy@1.0.0",
+];
 
 /// Largest metadata or settings message a plugin may return, in bytes.
 const MAX_METADATA_BYTES: usize = 256 * 1024;
@@ -39,6 +51,8 @@ const MAX_METADATA_BYTES: usize = 256 * 1024;
 type DescribeFn = TypedFunc<(), (String,)>;
 type ValidateFn<'a> = TypedFunc<(&'a str,), (Result<(), String>,)>;
 type EvaluateFn<'a> = TypedFunc<(&'a wit::Context, &'a str), (Result<String, String>,)>;
+type PrepareFn<'a> = TypedFunc<(&'a wit::Context,), (Result<(), String>,)>;
+type EvaluatePreparedFn<'a> = TypedFunc<(&'a str,), (Result<String, String>,)>;
 
 /// How often the epoch ticker advances; deadlines are whole ticks.
 const EPOCH_TICK: Duration = Duration::from_millis(5);
@@ -63,12 +77,14 @@ pub struct LoadedPlugin {
     exports: Exports,
 }
 
-/// Where the three functions sit in the component, looked up once at load.
+/// Where the functions sit in the component, looked up once at load.
 #[derive(Clone)]
 struct Exports {
     describe: ComponentExportIndex,
     validate_settings: ComponentExportIndex,
     evaluate: ComponentExportIndex,
+    /// `prepare` and `evaluate-prepared`, when the component is built against contract 1.1.
+    batch: Option<(ComponentExportIndex, ComponentExportIndex)>,
 }
 
 /// Why a plugin could not be loaded.
@@ -78,7 +94,9 @@ pub enum LoadError {
     NotAComponent(String),
     #[error("the component imports {0}; policies must import nothing")]
     Imports(String),
-    #[error("the component does not export the carecheck:policy/policy@1.0.0 interface: {0}")]
+    #[error(
+        "the component does not export the carecheck:policy/policy interface at version 1.1.0 or 1.0.0: {0}"
+    )]
     WrongContract(String),
     #[error("the plugin's metadata is invalid: {0}")]
     BadMetadata(String),
@@ -194,21 +212,33 @@ impl Runtime {
             .linker
             .instantiate_pre(&component)
             .map_err(|e| LoadError::Imports(format!("{e:#}")))?;
-        // The generated bindings check the whole contract (names and types) in one go.
-        PluginPre::new(instance_pre.clone())
-            .map_err(|e| LoadError::WrongContract(format!("{e:#}")))?;
-        let interface = component
-            .get_export_index(None, INTERFACE)
-            .ok_or_else(|| LoadError::WrongContract(format!("no {INTERFACE} export")))?;
+        let Some((interface, version)) = INTERFACES.iter().find_map(|name| {
+            component
+                .get_export_index(None, name)
+                .map(|index| (index, *name))
+        }) else {
+            return Err(LoadError::WrongContract(format!(
+                "it exports {}",
+                exports_of(&component, &self.engine).join(", ")
+            )));
+        };
         let lookup = |name: &str| {
             component
                 .get_export_index(Some(&interface), name)
-                .ok_or_else(|| LoadError::WrongContract(format!("no {name} function")))
+                .ok_or_else(|| {
+                    LoadError::WrongContract(format!("{version} has no {name} function"))
+                })
+        };
+        let batch = if version == INTERFACES[0] {
+            Some((lookup("prepare")?, lookup("evaluate-prepared")?))
+        } else {
+            None
         };
         let exports = Exports {
             describe: lookup("describe")?,
             validate_settings: lookup("validate-settings")?,
             evaluate: lookup("evaluate")?,
+            batch,
         };
         let mut plugin = LoadedPlugin {
             sha256: sha256_hex(wasm),
@@ -227,9 +257,26 @@ impl Runtime {
         let failed =
             |e: wasmtime::Error| LoadError::Failed(describe_trap(&e, &self.limits).to_string());
         let instance = plugin.pre.instantiate(&mut store).map_err(failed)?;
+        // Every function of the contract, with its exact type, before any is called.
+        let wrong = |e: wasmtime::Error| LoadError::WrongContract(format!("{e:#}"));
+        let exports = &plugin.exports;
+        let _: ValidateFn = instance
+            .get_typed_func(&mut store, exports.validate_settings)
+            .map_err(wrong)?;
+        let _: EvaluateFn = instance
+            .get_typed_func(&mut store, exports.evaluate)
+            .map_err(wrong)?;
+        if let Some((prepare, evaluate_prepared)) = exports.batch {
+            let _: PrepareFn = instance
+                .get_typed_func(&mut store, prepare)
+                .map_err(wrong)?;
+            let _: EvaluatePreparedFn = instance
+                .get_typed_func(&mut store, evaluate_prepared)
+                .map_err(wrong)?;
+        }
         let func: DescribeFn = instance
-            .get_typed_func(&mut store, plugin.exports.describe)
-            .map_err(|e| LoadError::WrongContract(format!("{e:#}")))?;
+            .get_typed_func(&mut store, exports.describe)
+            .map_err(wrong)?;
         let (json,) = func.call(&mut store, ()).map_err(failed)?;
         if json.len() > MAX_METADATA_BYTES {
             return Err(LoadError::BadMetadata(format!(
@@ -252,6 +299,13 @@ impl Runtime {
             .build();
         let mut store = Store::new(&self.engine, Sandbox { limits });
         store.limiter(|s| s);
+        store.epoch_deadline_trap();
+        self.refill(&mut store, fuel);
+        store
+    }
+
+    /// Gives the next call on `store` its own fuel and its own deadline, counted from now.
+    fn refill(&self, store: &mut Store<Sandbox>, fuel: u64) {
         store
             .set_fuel(fuel)
             .expect("fuel is enabled on this engine");
@@ -261,8 +315,6 @@ impl Runtime {
             .div_ceil(EPOCH_TICK.as_millis() as u64)
             .max(1);
         store.set_epoch_deadline(ticks);
-        store.epoch_deadline_trap();
-        store
     }
 
     /// Asks the plugin whether `settings` are acceptable.
@@ -277,17 +329,23 @@ impl Runtime {
         answer.map_err(|message| truncate(message, 2000))
     }
 
-    /// Evaluates one record (already trimmed to the plugin's declared fields) in a fresh store.
+    /// Evaluates one record (already trimmed to the plugin's declared fields) on an instance of
+    /// its own.
     pub fn evaluate(
         &self,
         plugin: &LoadedPlugin,
         context: &EvalContext,
         record: &str,
     ) -> Evaluation {
-        let mut store = self.store(self.limits.fuel);
-        let outcome = self.call_evaluate(&mut store, plugin, context, record);
-        let fuel_used = self.limits.fuel - store.get_fuel().unwrap_or(0);
-        Evaluation { outcome, fuel_used }
+        match plugin.exports.batch {
+            Some(functions) => self.prepared_alone(plugin, functions, context, record),
+            None => {
+                let mut store = self.store(self.limits.fuel);
+                let outcome = self.call_evaluate(&mut store, plugin, context, record);
+                let fuel_used = self.limits.fuel - store.get_fuel().unwrap_or(0);
+                Evaluation { outcome, fuel_used }
+            }
+        }
     }
 
     fn call_evaluate(
@@ -307,6 +365,16 @@ impl Runtime {
         let (answer,) = func
             .call(&mut *store, (context, record))
             .map_err(|e| describe_trap(&e, &self.limits))?;
+        self.results(plugin, answer)
+    }
+
+    /// A plugin's answer, checked: its size, its shape, and that every result is for a check it
+    /// declared.
+    fn results(
+        &self,
+        plugin: &LoadedPlugin,
+        answer: Result<String, String>,
+    ) -> Result<Vec<CheckResult>, EvalError> {
         let json = answer.map_err(|message| EvalError::Refused(truncate(message, 1000)))?;
         if json.len() > self.limits.max_output_bytes {
             return Err(EvalError::Garbage(format!(
@@ -319,6 +387,112 @@ impl Runtime {
             .map_err(|e| EvalError::Garbage(format!("results are not valid: {e}")))?;
         check_results(results, &plugin.metadata)
     }
+
+    /// Evaluates records (each already trimmed to the plugin's declared fields) with one
+    /// context, answering record for record what [`Runtime::evaluate`] answers. A plugin built
+    /// against contract 1.1 evaluates them on one instance; if any call fails, each record is
+    /// evaluated again on an instance of its own. Either way each record's `evaluate-prepared`
+    /// call runs on the same code path with the same full fuel and deadline, so its verdict (and
+    /// its fuel) does not depend on which records shared its batch.
+    pub fn evaluate_batch(
+        &self,
+        plugin: &LoadedPlugin,
+        context: &EvalContext,
+        records: &[String],
+    ) -> Vec<Evaluation> {
+        if let Some(functions) = plugin.exports.batch
+            && records.len() > 1
+            && let Some(evaluations) = self.prepared_batch(plugin, functions, context, records)
+        {
+            return evaluations;
+        }
+        records
+            .iter()
+            .map(|r| self.evaluate(plugin, context, r))
+            .collect()
+    }
+
+    /// One instance, `prepare` once, then `evaluate-prepared` for each record with the full
+    /// fuel and deadline; `None` as soon as any call fails in any way.
+    fn prepared_batch(
+        &self,
+        plugin: &LoadedPlugin,
+        functions: (ComponentExportIndex, ComponentExportIndex),
+        context: &EvalContext,
+        records: &[String],
+    ) -> Option<Vec<Evaluation>> {
+        let mut store = self.store(self.limits.fuel);
+        let evaluate = self.prepared(&mut store, plugin, functions, context).ok()?;
+        records
+            .iter()
+            .map(|record| {
+                let evaluation = self.evaluate_prepared(&mut store, plugin, evaluate, record);
+                evaluation.outcome.is_ok().then_some(evaluation)
+            })
+            .collect()
+    }
+
+    /// A 1.1 plugin's verdict on one record on an instance of its own: `prepare`, then
+    /// `evaluate-prepared`, exactly as in a batch.
+    fn prepared_alone(
+        &self,
+        plugin: &LoadedPlugin,
+        functions: (ComponentExportIndex, ComponentExportIndex),
+        context: &EvalContext,
+        record: &str,
+    ) -> Evaluation {
+        let mut store = self.store(self.limits.fuel);
+        match self.prepared(&mut store, plugin, functions, context) {
+            Ok(evaluate) => self.evaluate_prepared(&mut store, plugin, evaluate, record),
+            Err(error) => Evaluation {
+                outcome: Err(error),
+                fuel_used: self.limits.fuel - store.get_fuel().unwrap_or(0),
+            },
+        }
+    }
+
+    /// Instantiates a 1.1 plugin in `store` and prepares it with `context`; its
+    /// `evaluate-prepared` function, ready for records.
+    fn prepared(
+        &self,
+        store: &mut Store<Sandbox>,
+        plugin: &LoadedPlugin,
+        (prepare, evaluate_prepared): (ComponentExportIndex, ComponentExportIndex),
+        context: &EvalContext,
+    ) -> Result<EvaluatePreparedFn<'static>, EvalError> {
+        let trap = |e: wasmtime::Error| describe_trap(&e, &self.limits);
+        let garbage = |e: wasmtime::Error| EvalError::Garbage(format!("{e:#}"));
+        let instance = plugin.pre.instantiate(&mut *store).map_err(trap)?;
+        let prepare: PrepareFn = instance
+            .get_typed_func(&mut *store, prepare)
+            .map_err(garbage)?;
+        let evaluate = instance
+            .get_typed_func(&mut *store, evaluate_prepared)
+            .map_err(garbage)?;
+        let (prepared,) = prepare.call(&mut *store, (context,)).map_err(trap)?;
+        prepared.map_err(|message| EvalError::Refused(truncate(message, 1000)))?;
+        Ok(evaluate)
+    }
+
+    /// One `evaluate-prepared` call with the full fuel and deadline; the fuel it used.
+    fn evaluate_prepared(
+        &self,
+        store: &mut Store<Sandbox>,
+        plugin: &LoadedPlugin,
+        evaluate: EvaluatePreparedFn<'static>,
+        record: &str,
+    ) -> Evaluation {
+        let fuel = self.limits.fuel;
+        self.refill(store, fuel);
+        let outcome = evaluate
+            .call(&mut *store, (record,))
+            .map_err(|e| describe_trap(&e, &self.limits))
+            .and_then(|(answer,)| self.results(plugin, answer));
+        Evaluation {
+            outcome,
+            fuel_used: fuel - store.get_fuel().unwrap_or(0),
+        }
+    }
 }
 
 impl Drop for Runtime {
@@ -330,6 +504,14 @@ impl Drop for Runtime {
 /// A core module starts with the same magic as a component but a different version/layer field.
 fn wasmparser_is_core_module(wasm: &[u8]) -> bool {
     wasm.len() >= 8 && wasm[0..4] == *b"\0asm" && wasm[4..8] == [1, 0, 0, 0]
+}
+
+fn exports_of(component: &Component, engine: &Engine) -> Vec<String> {
+    component
+        .component_type()
+        .exports(engine)
+        .map(|(name, _)| name.to_string())
+        .collect()
 }
 
 fn imports_of(component: &Component, engine: &Engine) -> Vec<String> {

@@ -113,6 +113,11 @@ impl PolicySets {
     /// Evaluates many (authority, record) pairs across `parallelism` worker threads, each
     /// with its authority's set; output order matches input. Blocking: call from a worker
     /// thread.
+    ///
+    /// Records are evaluated in batches (see [`crate::plugins::runtime`]): runs of consecutive
+    /// records of one authority, at most `limits.batch` long, so the batches depend only on the
+    /// records' order, never on the threads: a replay that reads the same records in the same
+    /// order, with the run's limits, batches them exactly as the run did.
     pub fn evaluate_many(
         &self,
         records: &[(String, Value)],
@@ -127,10 +132,23 @@ impl PolicySets {
                 (set, set.prepared(as_of, only))
             });
         }
-        parallel_map(records, parallelism, |(authority, record)| {
-            let (set, prepared) = &prepared[authority.as_str()];
-            set.evaluate_prepared(prepared, record)
+        let limit = self.base().runtime().limits().batch.max(1);
+        let mut batches: Vec<std::ops::Range<usize>> = Vec::new();
+        let mut start = 0;
+        for end in 1..=records.len() {
+            if end == records.len() || end - start == limit || records[end].0 != records[start].0 {
+                batches.push(start..end);
+                start = end;
+            }
+        }
+        parallel_map(&batches, parallelism, |batch| {
+            let (set, prepared) = &prepared[records[batch.start].0.as_str()];
+            let values: Vec<&Value> = records[batch.clone()].iter().map(|(_, v)| v).collect();
+            set.evaluate_batch(prepared, &values)
         })
+        .into_iter()
+        .flatten()
+        .collect()
     }
 }
 

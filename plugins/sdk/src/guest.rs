@@ -2,6 +2,10 @@
 //! from `plugins/wit/policy.wit`; the functions below turn the contract's arguments into the
 //! SDK's plain types and its answers into JSON text (the parsing itself is [`crate::policy`]'s,
 //! shared with native builds), so policy crates never see generated code.
+//!
+//! `prepare` parses the context and the settings once for a batch and keeps them, the only
+//! thing an instance keeps between calls; `evaluate-prepared` then does exactly what `evaluate`
+//! does with them, so a record's verdict cannot depend on what was evaluated before it.
 
 wit_bindgen::generate!({
     path: "../wit",
@@ -13,9 +17,13 @@ wit_bindgen::generate!({
 
 pub use exports::carecheck::policy::policy::{Context as WitContext, Guest};
 
+use std::any::Any;
+use std::cell::RefCell;
+
 use crate::Policy;
 use crate::dates::Calendar;
 use crate::outcome::Context;
+use crate::settings;
 
 /// What `validate-settings` returns.
 pub type Checked = Result<(), String>;
@@ -32,7 +40,49 @@ pub fn validate_settings<P: Policy>(settings: String) -> Checked {
 
 pub fn evaluate<P: Policy>(context: WitContext, record: String) -> Evaluated {
     let context = context_from_wit(context)?;
-    let results = crate::evaluate_json::<P>(&context, &record)?;
+    let settings = settings::parse::<P::Settings>(&context.settings)?;
+    answer::<P>(&context, &settings, &record)
+}
+
+/// The context and settings of the last `prepare`, parsed. A component instance runs one call
+/// at a time, so this is never touched by two calls at once.
+struct Prepared<S> {
+    context: Context,
+    settings: S,
+}
+
+thread_local! {
+    static PREPARED: RefCell<Option<Box<dyn Any>>> = const { RefCell::new(None) };
+}
+
+pub fn prepare<P: Policy>(context: WitContext) -> Checked
+where
+    P::Settings: 'static,
+{
+    // A failed prepare leaves nothing behind: the calls that follow answer with its reason.
+    PREPARED.with_borrow_mut(|slot| *slot = None);
+    let context = context_from_wit(context)?;
+    let settings = settings::parse::<P::Settings>(&context.settings)?;
+    PREPARED.with_borrow_mut(|slot| *slot = Some(Box::new(Prepared { context, settings })));
+    Ok(())
+}
+
+pub fn evaluate_prepared<P: Policy>(record: String) -> Evaluated
+where
+    P::Settings: 'static,
+{
+    PREPARED.with_borrow(|slot| {
+        let prepared = slot
+            .as_ref()
+            .and_then(|p| p.downcast_ref::<Prepared<P::Settings>>())
+            .ok_or("evaluate-prepared was called without a successful prepare")?;
+        answer::<P>(&prepared.context, &prepared.settings, &record)
+    })
+}
+
+/// One record's results as JSON text: what both `evaluate` and `evaluate-prepared` answer.
+fn answer<P: Policy>(context: &Context, settings: &P::Settings, record: &str) -> Evaluated {
+    let results = crate::policy::evaluate_record::<P>(context, settings, record)?;
     serde_json::to_string(&results).map_err(|e| format!("results did not serialise: {e}"))
 }
 

@@ -71,6 +71,14 @@ macro_rules! export_policy {
                 ) -> $crate::guest::Evaluated {
                     $crate::guest::evaluate::<$policy>(context, record)
                 }
+
+                fn prepare(context: $crate::guest::WitContext) -> $crate::guest::Checked {
+                    $crate::guest::prepare::<$policy>(context)
+                }
+
+                fn evaluate_prepared(record: ::std::string::String) -> $crate::guest::Evaluated {
+                    $crate::guest::evaluate_prepared::<$policy>(record)
+                }
             }
 
             $crate::guest::__export_guest! { GuestExport with_types_in $crate::guest }

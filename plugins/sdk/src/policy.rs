@@ -86,8 +86,18 @@ pub fn evaluate_json<P: Policy>(
     context: &Context,
     record: &str,
 ) -> Result<Vec<CheckResult>, String> {
+    let settings = settings::parse::<P::Settings>(&context.settings)?;
+    evaluate_record::<P>(context, &settings, record)
+}
+
+/// Evaluates one record given as JSON text with settings already parsed: what a batch does for
+/// each of its records once `prepare` has parsed the settings.
+pub fn evaluate_record<P: Policy>(
+    context: &Context,
+    settings: &P::Settings,
+    record: &str,
+) -> Result<Vec<CheckResult>, String> {
     let record: P::Record =
         serde_json::from_str(record).map_err(|e| format!("unreadable record: {e}"))?;
-    let settings = settings::parse::<P::Settings>(&context.settings)?;
-    Ok(P::evaluate(context, &record, &settings))
+    Ok(P::evaluate(context, &record, settings))
 }

@@ -3,7 +3,9 @@
 //! The `mode` setting picks what `evaluate` does: `loop` never returns, `memory` allocates until
 //! stopped, `recursion` recurses without end, `output` returns a huge result list, `panic`
 //! panics (a trap), `garbage` returns a result for an undeclared check, `echo` returns the
-//! record it was given as JSON text (to prove data minimisation), `ok` behaves.
+//! record it was given as JSON text (to prove data minimisation), `ok` behaves. A mode ending in
+//! `-if-reviewed` (`panic-if-reviewed`, `loop-if-reviewed`…) misbehaves only for a record with
+//! at least one review and behaves for the others, so a batch can hold both kinds.
 
 use carecheck_sdk::settings::Settings;
 use carecheck_sdk::{About, CheckInfo, CheckResult, Context, NaiveDate, Policy, Status};
@@ -53,7 +55,12 @@ impl Policy for Hostile {
 
     fn evaluate(_ctx: &Context, record: &Value, s: &HostileSettings) -> Vec<CheckResult> {
         let ok = || check().result(Status::Met, "record", "Behaved.");
-        match s.mode.as_str() {
+        let mode = match s.mode.strip_suffix("-if-reviewed") {
+            Some(_) if record["reviews"].as_array().is_none_or(Vec::is_empty) => "ok",
+            Some(mode) => mode,
+            None => s.mode.as_str(),
+        };
+        match mode {
             "loop" => {
                 let mut n: u64 = 0;
                 loop {
