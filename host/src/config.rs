@@ -61,6 +61,32 @@ pub struct Config {
     pub web: WebConfig,
     /// Regulators' plugins: upload size, dry runs, and how replicas notice enablements.
     pub plugins: PluginCatalog,
+    /// Runs shared across replicas: chunk size, leases, polling.
+    pub runs: SharedRunsConfig,
+}
+
+/// Runs shared across replicas (`runs::shared`): a run started over the API is split into
+/// chunks that every `carecheck serve` replica and `carecheck worker` claims.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct SharedRunsConfig {
+    /// Children per chunk: what one replica claims, evaluates and logs in one transaction.
+    pub chunk_children: u32,
+    /// How long a claimed chunk is its replica's; a replica that dies leaves its chunk to
+    /// others after this long. Keep it well above a chunk's evaluation time.
+    pub lease_ms: u64,
+    /// How often an idle replica looks for chunks to claim, in milliseconds.
+    pub poll_ms: u64,
+}
+
+impl Default for SharedRunsConfig {
+    fn default() -> Self {
+        Self {
+            chunk_children: 1_000,
+            lease_ms: 60_000,
+            poll_ms: 1_000,
+        }
+    }
 }
 
 /// Regulators' plugins (`catalog`).
@@ -296,6 +322,7 @@ impl Default for Config {
             iro_caseload: crate::iros::CaseloadGuide::default(),
             web: WebConfig::default(),
             plugins: PluginCatalog::default(),
+            runs: SharedRunsConfig::default(),
         }
     }
 }
@@ -360,6 +387,14 @@ impl Config {
         if !(1..=1000).contains(&self.limits.batch) {
             return Err(ConfigError(
                 "limits.batch must be between 1 (a fresh instance per record) and 1000".into(),
+            ));
+        }
+        if !(1..=100_000).contains(&self.runs.chunk_children)
+            || self.runs.lease_ms < 100
+            || self.runs.poll_ms == 0
+        {
+            return Err(ConfigError(
+                "runs.chunk_children must be between 1 and 100,000, runs.lease_ms at least 100 and runs.poll_ms above zero".into(),
             ));
         }
         let server = &self.server;

@@ -153,9 +153,10 @@ async fn demo_data_breaches_every_policy_and_a_run_replays_exactly() {
         report.differences.first()
     );
 
-    // A stored verdict that no longer matches what the plugins say is caught by replay.
+    // A stored verdict that no longer matches what the plugins say is caught by replay (here
+    // as a row in the log's older, uncompressed form, which is still read).
     sqlx::query(
-        "UPDATE run_children SET outcomes = '[]' WHERE child_id = 'D000007' AND run_id = $1",
+        "UPDATE run_children SET outcomes = '[]', packed = NULL WHERE child_id = 'D000007' AND run_id = $1",
     )
     .bind(&summary.run_id)
     .execute(t.state.store.pool())

@@ -13,7 +13,7 @@ use crate::store::{Result, Store, now, values_placeholders};
 
 /// Who is acting, for the audit rows an action adds (in the action's own transaction where it
 /// writes).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Actor {
     pub id: String,
     pub role: String,

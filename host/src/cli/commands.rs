@@ -37,6 +37,10 @@ pub async fn dispatch(command: Command, mut config: Config) -> Result<Finished> 
             );
             Ok(Finished::Complete)
         }
+        Command::Worker => {
+            super::serve::worker(AppState::build(config).await?).await?;
+            Ok(Finished::Complete)
+        }
         Command::Migrate => {
             Store::open(&config.database_url, 1).await?;
             eprintln!("migrations applied");

@@ -53,6 +53,8 @@ pub enum Command {
         #[arg(long)]
         listen: Option<std::net::SocketAddr>,
     },
+    /// Take part in runs shared across replicas (started over the API), serving nothing.
+    Worker,
     /// Apply database migrations and exit.
     Migrate,
     /// Create a fresh synthetic authority on embedded SQLite, print a token per role, and serve.

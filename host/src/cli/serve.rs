@@ -2,7 +2,8 @@
 //! requests in flight before it stops. The listener itself (connection cap, timeouts, TLS) is
 //! [`crate::http::server::serve_on`]. Beside it run the report scheduler
 //! (`subscriptions::scheduler`), unless `scheduler.enabled` is false, and the poll that picks up
-//! regulators' plugins enabled on any replica (`catalog::live`).
+//! regulators' plugins enabled on any replica (`catalog::live`), and the worker that takes chunks
+//! of shared runs (`runs::shared`). `carecheck worker` is that worker alone.
 
 use anyhow::{Context, Result};
 
@@ -39,11 +40,28 @@ pub async fn serve(state: AppState) -> Result<()> {
         state.policies.clone(),
         std::time::Duration::from_millis(config.plugins.poll_ms),
     );
+    // Every replica takes chunks of shared runs.
+    let worker = state.shared_runs.clone().spawn();
     serve_on(listener, state, shutdown_signal()).await?;
+    worker.abort();
     watcher.abort();
     for task in scheduler {
         task.abort();
     }
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// `carecheck worker`: takes chunks of shared runs (`runs::shared`) until Ctrl-C or SIGTERM,
+/// serving nothing. Add workers to a deployment to share its runs' evaluation.
+pub async fn worker(state: AppState) -> Result<()> {
+    tracing::info!(
+        owner = state.shared_runs.owner(),
+        "taking chunks of shared runs"
+    );
+    let worker = state.shared_runs.clone().spawn();
+    shutdown_signal().await;
+    worker.abort();
     tracing::info!("stopped");
     Ok(())
 }

@@ -59,6 +59,8 @@ pub struct AppState {
     pub edge: Arc<Edge>,
     /// What the report scheduler counts.
     pub report_metrics: Arc<ReportMetrics>,
+    /// This replica's part in runs shared across replicas.
+    pub shared_runs: Arc<crate::runs::shared::SharedRuns>,
 }
 
 impl AppState {
@@ -85,7 +87,14 @@ impl AppState {
         let policies = Arc::new(LivePolicies::new(PolicySets::single(pack)));
         // The regulators' plugins enabled so far are in force from the first request.
         crate::catalog::live::refresh(&store, &policies).await?;
+        let shared_runs = crate::runs::shared::SharedRuns::new(
+            store.clone(),
+            config.data_dir.join("compiled"),
+            config.runs,
+            config.parallelism(),
+        );
         let state = Self {
+            shared_runs,
             store,
             policies,
             edge: Arc::new(Edge::new(&config)),

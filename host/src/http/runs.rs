@@ -51,16 +51,17 @@ pub async fn start_run(
         policy: req.policy,
     };
     let actor = principal.actor();
-    let summary = runs::run(
-        &state.store,
-        &state.policies.current(),
-        req.as_of.unwrap_or_else(|| state.today()),
-        &scope,
-        &actor,
-        state.config.parallelism(),
-        |_, _| {},
-    )
-    .await?;
+    // Shared: every replica (and worker) takes chunks of it; this one takes part and answers
+    // when the last chunk is logged.
+    let summary = state
+        .shared_runs
+        .run(
+            &state.policies.current(),
+            req.as_of.unwrap_or_else(|| state.today()),
+            &scope,
+            &actor,
+        )
+        .await?;
     let entry = actor.entry("run", req.authority.as_deref(), None, Outcome::Ok);
     audit::record(&state.store, &[entry]).await?;
     Ok(Json(summary))

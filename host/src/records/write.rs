@@ -16,7 +16,9 @@ use super::validate::validate;
 use super::{DueDates, RecordError, WriteOutcome, Written};
 use crate::access::audit::{self, Actor, Outcome};
 use crate::problem::Problem;
-use crate::store::{ChildKey, Store, now};
+use std::collections::HashMap;
+
+use crate::store::{ChildKey, Store, now, values_placeholders};
 
 /// One record offered for writing.
 #[derive(Debug, Clone)]
@@ -132,7 +134,10 @@ impl Writer<'_> {
         Ok(record)
     }
 
-    /// Appends each version (unless identical to the current one) and its audit row.
+    /// Appends each version (unless identical to the current one) and its audit row. A batch
+    /// is written with a handful of statements per hundred records, not several per record:
+    /// on SQLite each statement is a round trip to the connection's thread, and those round
+    /// trips were most of an import's time.
     async fn append(
         &self,
         versions: Vec<(usize, NewVersion)>,
@@ -142,43 +147,36 @@ impl Writer<'_> {
         }
         let mut tx = self.store.begin_write().await?;
         let at = now();
+        let mut current = current_versions(&mut tx, versions.iter().map(|(_, v)| &v.key)).await?;
         let mut written = Vec::with_capacity(versions.len());
+        let mut new_rows: Vec<(&NewVersion, i64)> = Vec::new();
         for (slot, v) in &versions {
-            let current = sqlx::query(
-                "SELECT current_version, current_sha256 FROM children WHERE authority = $1 AND child_id = $2",
-            )
-            .bind(&v.key.authority)
-            .bind(&v.key.child_id)
-            .fetch_optional(&mut *tx)
-            .await
-            ?;
-            let current: Option<(i64, String)> = current
-                .map(|row| Ok::<_, sqlx::Error>((row.try_get(0)?, row.try_get(1)?)))
-                .transpose()?;
+            let known = current.get(&v.key);
             if let Some(wanted) = v.if_version
-                && current.as_ref().map(|(version, _)| *version) != Some(wanted)
+                && known.map(|(version, _)| *version) != Some(wanted)
             {
                 return Err(RecordError::Stale {
                     wanted,
-                    current: current.map(|(version, _)| version),
+                    current: known.map(|(version, _)| *version),
                 });
             }
-            let (version, outcome) = match current {
-                Some((version, sha)) => {
-                    if sha == v.body_sha256 {
-                        written.push((
-                            *slot,
-                            self.written(&v.key, version, WriteOutcome::Unchanged),
-                        ));
-                        continue;
-                    }
-                    (version + 1, WriteOutcome::Updated)
+            let (version, outcome) = match known {
+                Some((version, sha)) if *sha == v.body_sha256 => {
+                    written.push((
+                        *slot,
+                        self.written(&v.key, *version, WriteOutcome::Unchanged),
+                    ));
+                    continue;
                 }
+                Some((version, _)) => (version + 1, WriteOutcome::Updated),
                 None => (1, WriteOutcome::Created),
             };
-            insert_version(&mut tx, v, version, &at, self.actor, self.source).await?;
+            // A later submission for the same child in this batch builds on this one.
+            current.insert(v.key.clone(), (version, v.body_sha256.clone()));
+            new_rows.push((v, version));
             written.push((*slot, self.written(&v.key, version, outcome)));
         }
+        insert_versions(&mut tx, &new_rows, &at, self.actor, self.source).await?;
         let entries: Vec<_> = written
             .iter()
             .map(|(_, w)| {
@@ -210,69 +208,135 @@ impl Writer<'_> {
     }
 }
 
-/// Appends one version and points the child's row (and its IRO assignments) at it.
-async fn insert_version(
+/// Rows per multi-row statement: well inside both databases' limits on bound parameters.
+const ROWS_PER_STATEMENT: usize = 100;
+
+/// The current version and body digest of each child in `keys` that has a record.
+async fn current_versions(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
-    v: &NewVersion,
-    version: i64,
+    keys: impl Iterator<Item = &ChildKey>,
+) -> Result<HashMap<ChildKey, (i64, String)>, RecordError> {
+    let keys: Vec<&ChildKey> = keys.collect();
+    let mut current = HashMap::with_capacity(keys.len());
+    for chunk in keys.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "SELECT authority, child_id, current_version, current_sha256 FROM children \
+             WHERE (authority, child_id) IN (VALUES {})",
+            values_placeholders(chunk.len(), 2)
+        );
+        let mut query = sqlx::query(&sql);
+        for key in chunk {
+            query = query.bind(&key.authority).bind(&key.child_id);
+        }
+        for row in query.fetch_all(&mut **tx).await? {
+            current.insert(
+                ChildKey::new(row.try_get::<String, _>(0)?, row.try_get::<String, _>(1)?),
+                (row.try_get(2)?, row.try_get(3)?),
+            );
+        }
+    }
+    Ok(current)
+}
+
+/// Appends versions and points each child's row (and its IRO assignments) at its new version.
+async fn insert_versions(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    rows: &[(&NewVersion, i64)],
     at: &str,
     actor: &Actor,
     source: &str,
 ) -> Result<(), RecordError> {
-    let inserted = sqlx::query(
-        "INSERT INTO record_versions (authority, child_id, version, body, body_sha256, written_at, written_by, source) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
-    )
-    .bind(&v.key.authority)
-    .bind(&v.key.child_id)
-    .bind(version)
-    .bind(&v.body)
-    .bind(&v.body_sha256)
-    .bind(at)
-    .bind(&actor.id)
-    .bind(source)
-    .execute(&mut **tx)
-    .await
-    ?;
-    if inserted.rows_affected() == 0 {
-        return Err(RecordError::Conflict(format!(
-            "record {}/{} was changed by another writer at the same time; send it again",
-            v.key.authority, v.key.child_id
-        )));
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO record_versions (authority, child_id, version, body, body_sha256, written_at, written_by, source) \
+             VALUES {} ON CONFLICT DO NOTHING",
+            values_placeholders(chunk.len(), 8)
+        );
+        let mut query = sqlx::query(&sql);
+        for (v, version) in chunk {
+            query = query
+                .bind(&v.key.authority)
+                .bind(&v.key.child_id)
+                .bind(*version)
+                .bind(&v.body)
+                .bind(&v.body_sha256)
+                .bind(at)
+                .bind(&actor.id)
+                .bind(source);
+        }
+        let inserted = query.execute(&mut **tx).await?;
+        if inserted.rows_affected() < chunk.len() as u64 {
+            let names: Vec<String> = chunk
+                .iter()
+                .map(|(v, _)| format!("{}/{}", v.key.authority, v.key.child_id))
+                .collect();
+            return Err(RecordError::Conflict(format!(
+                "a record among {} was changed by another writer at the same time; send it again",
+                names.join(", ")
+            )));
+        }
     }
-    sqlx::query(
-        "INSERT INTO children (authority, child_id, current_version, current_sha256, next_review_due, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6) \
-         ON CONFLICT (authority, child_id) DO UPDATE SET current_version = excluded.current_version, \
-         current_sha256 = excluded.current_sha256, next_review_due = excluded.next_review_due, \
-         updated_at = excluded.updated_at",
-    )
-    .bind(&v.key.authority)
-    .bind(&v.key.child_id)
-    .bind(version)
-    .bind(&v.body_sha256)
-    .bind(v.next_review_due.map(|d| d.to_string()))
-    .bind(at)
-    .execute(&mut **tx)
-    .await
-    ?;
-    sqlx::query("DELETE FROM child_iros WHERE authority = $1 AND child_id = $2")
-        .bind(&v.key.authority)
-        .bind(&v.key.child_id)
-        .execute(&mut **tx)
-        .await?;
-    for (iro, from, to) in &v.iros {
-        sqlx::query(
-            "INSERT INTO child_iros (authority, child_id, iro_id, from_date, to_date) VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(&v.key.authority)
-        .bind(&v.key.child_id)
-        .bind(iro)
-        .bind(from.to_string())
-        .bind(to.map(|d| d.to_string()))
-        .execute(&mut **tx)
-        .await
-        ?;
+    // Each child's row and IRO assignments follow its last version in this batch (a batch may
+    // hold several versions of one child; a statement may touch a row only once).
+    let mut last: HashMap<&ChildKey, usize> = HashMap::new();
+    for (i, (v, _)) in rows.iter().enumerate() {
+        last.insert(&v.key, i);
+    }
+    let latest: Vec<&(&NewVersion, i64)> = rows
+        .iter()
+        .enumerate()
+        .filter(|(i, (v, _))| last[&v.key] == *i)
+        .map(|(_, row)| row)
+        .collect();
+    for chunk in latest.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO children (authority, child_id, current_version, current_sha256, next_review_due, updated_at) \
+             VALUES {} \
+             ON CONFLICT (authority, child_id) DO UPDATE SET current_version = excluded.current_version, \
+             current_sha256 = excluded.current_sha256, next_review_due = excluded.next_review_due, \
+             updated_at = excluded.updated_at",
+            values_placeholders(chunk.len(), 6)
+        );
+        let mut query = sqlx::query(&sql);
+        for (v, version) in chunk {
+            query = query
+                .bind(&v.key.authority)
+                .bind(&v.key.child_id)
+                .bind(*version)
+                .bind(&v.body_sha256)
+                .bind(v.next_review_due.map(|d| d.to_string()))
+                .bind(at);
+        }
+        query.execute(&mut **tx).await?;
+        let sql = format!(
+            "DELETE FROM child_iros WHERE (authority, child_id) IN (VALUES {})",
+            values_placeholders(chunk.len(), 2)
+        );
+        let mut query = sqlx::query(&sql);
+        for (v, _) in chunk {
+            query = query.bind(&v.key.authority).bind(&v.key.child_id);
+        }
+        query.execute(&mut **tx).await?;
+        let iros: Vec<_> = chunk
+            .iter()
+            .flat_map(|(v, _)| v.iros.iter().map(move |iro| (&v.key, iro)))
+            .collect();
+        for part in iros.chunks(ROWS_PER_STATEMENT) {
+            let sql = format!(
+                "INSERT INTO child_iros (authority, child_id, iro_id, from_date, to_date) VALUES {}",
+                values_placeholders(part.len(), 5)
+            );
+            let mut query = sqlx::query(&sql);
+            for (key, (iro, from, to)) in part {
+                query = query
+                    .bind(&key.authority)
+                    .bind(&key.child_id)
+                    .bind(iro)
+                    .bind(from.to_string())
+                    .bind(to.map(|d| d.to_string()));
+            }
+            query.execute(&mut **tx).await?;
+        }
     }
     Ok(())
 }

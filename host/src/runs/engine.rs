@@ -14,7 +14,7 @@ use crate::access::Actor;
 use crate::plugins::PolicyOutcome;
 use crate::plugins::sets::PolicySets;
 use crate::records::{CurrentRecord, queries};
-use crate::store::{ChildKey, Pager, Store, StoreError};
+use crate::store::{ChildKey, Store, StoreError};
 
 /// Children read and evaluated per page.
 pub(super) const PAGE: i64 = 1000;
@@ -54,8 +54,42 @@ impl Engine {
     }
 }
 
+impl Engine {
+    /// Evaluates a page (or a shared run's chunk) of current records: the children as the log
+    /// keeps them, in order. Batches form within the page, so a replay evaluates the same
+    /// children together (each child logs the chunk it was evaluated in).
+    pub async fn evaluate_page(&self, page: Vec<CurrentRecord>) -> Result<Vec<RunChild>, RunError> {
+        let evaluated = self
+            .evaluate(
+                page.iter()
+                    .map(|r| (r.key.authority.as_str(), r.body.as_str())),
+            )
+            .await?;
+        Ok(page
+            .into_iter()
+            .zip(evaluated)
+            .map(|(record, outcomes)| RunChild {
+                key: record.key,
+                record_version: record.version,
+                outcomes,
+                chunk: None,
+            })
+            .collect())
+    }
+}
+
+/// Reads the page of current records in `scope` after `after`, in a task of its own.
+fn read_page(
+    store: &Store,
+    scope: &Scope,
+    after: Option<ChildKey>,
+) -> tokio::task::JoinHandle<Result<Vec<CurrentRecord>, StoreError>> {
+    let (store, scope) = (store.clone(), scope.clone());
+    tokio::spawn(async move { current_page(&store, &scope, after, PAGE).await })
+}
+
 /// One page of the current records in `scope`.
-async fn current_page(
+pub(super) async fn current_page(
     store: &Store,
     scope: &Scope,
     after: Option<ChildKey>,
@@ -76,17 +110,14 @@ async fn current_page(
     }
 }
 
-/// Evaluates every current record in `scope` as of `as_of`, logs the run, and hands each child's
-/// outcomes to `sink` (for printing or answering) as it goes.
-pub async fn run(
+/// Logs the start of a run over `scope` with what it evaluates with, and returns its id.
+pub(super) async fn open(
     store: &Store,
     policies: &Arc<PolicySets>,
     as_of: NaiveDate,
     scope: &Scope,
     actor: &Actor,
-    parallelism: usize,
-    mut sink: impl FnMut(&ChildKey, &[PolicyOutcome]),
-) -> Result<RunSummary, RunError> {
+) -> Result<String, RunError> {
     if let Some(policy) = &scope.policy
         && !policies.knows(policy)
     {
@@ -120,43 +151,56 @@ pub async fn run(
         &actor.id,
     )
     .await?;
+    Ok(run_id)
+}
+
+/// Evaluates every current record in `scope` as of `as_of`, logs the run, and hands each child's
+/// outcomes to `sink` (for printing or answering) as it goes.
+pub async fn run(
+    store: &Store,
+    policies: &Arc<PolicySets>,
+    as_of: NaiveDate,
+    scope: &Scope,
+    actor: &Actor,
+    parallelism: usize,
+    mut sink: impl FnMut(&ChildKey, &[PolicyOutcome]),
+) -> Result<RunSummary, RunError> {
+    let run_id = open(store, policies, as_of, scope, actor).await?;
     let engine = Engine {
         policies: policies.clone(),
         as_of,
         only: scope.policy.clone(),
         parallelism,
     };
-    let mut summary = RunSummary {
-        run_id: run_id.clone(),
-        as_of,
-        children: 0,
-        results: 0,
-        errors: 0,
-    };
-    let mut pages = Pager::new(PAGE);
-    while let Some(page) = pages
-        .next(async |after, limit| current_page(store, scope, after, limit).await)
-        .await?
-    {
-        let evaluated = engine
-            .evaluate(
-                page.iter()
-                    .map(|r| (r.key.authority.as_str(), r.body.as_str())),
-            )
-            .await?;
-        let mut children = Vec::with_capacity(page.len());
-        for (record, outcomes) in page.into_iter().zip(evaluated) {
-            sink(&record.key, &outcomes);
-            summary.children += 1;
-            summary.results += outcomes.iter().map(|o| o.results.len() as i64).sum::<i64>();
-            summary.errors += outcomes.iter().filter(|o| o.error.is_some()).count() as i64;
-            children.push(RunChild {
-                key: record.key,
-                record_version: record.version,
-                outcomes,
-            });
+    let mut summary = RunSummary::empty(&run_id, as_of);
+    // A pipeline: while a page is evaluated (on the worker threads), the next page is read and
+    // the previous one written to the log, each in a task of its own; at most one of each is in
+    // flight, so memory holds three pages at most.
+    let mut next = Some(read_page(store, scope, None));
+    let mut writing: Option<tokio::task::JoinHandle<Result<(), StoreError>>> = None;
+    let mut page_number = 0;
+    while let Some(reading) = next.take() {
+        let page = reading.await??;
+        let Some(last) = page.last() else { break };
+        if page.len() as i64 == PAGE {
+            next = Some(read_page(store, scope, Some(last.key.clone())));
         }
-        log::add_children(store, &run_id, &children, actor).await?;
+        let children = engine.evaluate_page(page).await?;
+        for child in &children {
+            sink(&child.key, &child.outcomes);
+        }
+        summary.add(&children);
+        if let Some(previous) = writing.take() {
+            previous.await??;
+        }
+        let (store, run_id, actor) = (store.clone(), run_id.clone(), actor.clone());
+        writing = Some(tokio::spawn(async move {
+            log::add_children(&store, &run_id, page_number, &children, &actor).await
+        }));
+        page_number += 1;
+    }
+    if let Some(last) = writing {
+        last.await??;
     }
     log::finish(
         store,

@@ -9,7 +9,9 @@ use sqlx::Row;
 use super::{Run, RunChild, RunSpec};
 use crate::access::audit::{self, Actor, Outcome};
 use crate::plugins::PolicyOutcome;
-use crate::store::{ChildKey, KeysetQuery, Result, Store, date, now, values_placeholders};
+use crate::store::{
+    ChildKey, KeysetQuery, Result, Store, StoreError, date, now, values_placeholders,
+};
 
 const RUN_COLUMNS: &str =
     "id, as_of, started_at, finished_at, engine, pack, triggered_by, children, results, errors";
@@ -60,15 +62,47 @@ pub async fn create(
     Ok(())
 }
 
-/// Stores a page of a run's children, auditing each child's record as read by `actor`, in one
-/// transaction.
+/// How much effort zstd spends: its fastest level already packs a child's outcomes about
+/// sevenfold, and the log is written while a run waits for it.
+const PACK_LEVEL: i32 = 1;
+
+/// A child's outcomes as the log keeps them: JSON, zstd-compressed.
+fn pack(outcomes: &[PolicyOutcome]) -> Result<Vec<u8>> {
+    let json = serde_json::to_vec(outcomes)?;
+    zstd::bulk::compress(&json, PACK_LEVEL)
+        .map_err(|e| StoreError::Corrupt(format!("compressing a child's outcomes: {e}")))
+}
+
+/// The outcomes [`pack`] kept.
+fn unpack(packed: &[u8]) -> Result<Vec<PolicyOutcome>> {
+    let json = zstd::stream::decode_all(packed)
+        .map_err(|e| StoreError::Corrupt(format!("a child's packed outcomes: {e}")))?;
+    Ok(serde_json::from_slice(&json)?)
+}
+
+/// Stores a page of a run's children, evaluated together as `chunk`, auditing each child's
+/// record as read by `actor`, in one transaction.
 pub async fn add_children(
     store: &Store,
     run_id: &str,
+    chunk: i64,
     children: &[RunChild],
     actor: &Actor,
 ) -> Result<()> {
     let mut tx = store.begin_write().await?;
+    insert_children(&mut tx, run_id, chunk, children, actor).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// [`add_children`] inside the caller's transaction.
+pub async fn insert_children(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    run_id: &str,
+    chunk: i64,
+    children: &[RunChild],
+    actor: &Actor,
+) -> Result<()> {
     let entries: Vec<_> = children
         .iter()
         .map(|c| {
@@ -80,25 +114,26 @@ pub async fn add_children(
             )
         })
         .collect();
-    audit::insert(&mut tx, &entries).await?;
+    audit::insert(tx, &entries).await?;
     // Multi-row inserts keep a 100,000-child run to a few hundred statements.
-    for chunk in children.chunks(100) {
+    for part in children.chunks(100) {
         let sql = format!(
-            "INSERT INTO run_children (run_id, authority, child_id, record_version, outcomes) VALUES {}",
-            values_placeholders(chunk.len(), 5)
+            "INSERT INTO run_children (run_id, authority, child_id, record_version, outcomes, packed, chunk) VALUES {}",
+            values_placeholders(part.len(), 7)
         );
         let mut query = sqlx::query(&sql);
-        for c in chunk {
+        for c in part {
             query = query
                 .bind(run_id)
                 .bind(&c.key.authority)
                 .bind(&c.key.child_id)
                 .bind(c.record_version)
-                .bind(serde_json::to_string(&c.outcomes)?);
+                .bind("")
+                .bind(pack(&c.outcomes)?)
+                .bind(chunk);
         }
-        query.execute(&mut *tx).await?;
+        query.execute(&mut **tx).await?;
     }
-    tx.commit().await?;
     Ok(())
 }
 
@@ -153,7 +188,7 @@ pub async fn children(
     limit: i64,
 ) -> Result<Vec<RunChild>> {
     let mut q = KeysetQuery::new(
-        "SELECT authority, child_id, record_version, outcomes FROM run_children WHERE 1 = 1",
+        "SELECT authority, child_id, record_version, outcomes, packed, chunk FROM run_children WHERE 1 = 1",
         "",
     );
     let p_run = q.bind(run_id.to_string());
@@ -164,11 +199,15 @@ pub async fn children(
     let rows = q.fetch_page(store.pool(), after.as_ref(), limit).await?;
     rows.iter()
         .map(|r| {
-            let outcomes: Vec<PolicyOutcome> = serde_json::from_str(&r.try_get::<String, _>(3)?)?;
+            let outcomes = match r.try_get::<Option<Vec<u8>>, _>(4)? {
+                Some(packed) => unpack(&packed)?,
+                None => serde_json::from_str(&r.try_get::<String, _>(3)?)?,
+            };
             Ok(RunChild {
                 key: ChildKey::new(r.try_get::<String, _>(0)?, r.try_get::<String, _>(1)?),
                 record_version: r.try_get(2)?,
                 outcomes,
+                chunk: r.try_get(5)?,
             })
         })
         .collect()

@@ -13,6 +13,7 @@ pub mod log;
 pub mod replay;
 pub mod results;
 pub mod retention;
+pub mod shared;
 pub mod views;
 
 use std::collections::BTreeMap;
@@ -107,6 +108,31 @@ pub struct RunSummary {
     pub errors: i64,
 }
 
+impl RunSummary {
+    pub(crate) fn empty(run_id: &str, as_of: NaiveDate) -> Self {
+        Self {
+            run_id: run_id.to_string(),
+            as_of,
+            children: 0,
+            results: 0,
+            errors: 0,
+        }
+    }
+
+    /// Counts evaluated children in.
+    pub(crate) fn add(&mut self, children: &[RunChild]) {
+        for child in children {
+            self.children += 1;
+            self.results += child
+                .outcomes
+                .iter()
+                .map(|o| o.results.len() as i64)
+                .sum::<i64>();
+            self.errors += child.outcomes.iter().filter(|o| o.error.is_some()).count() as i64;
+        }
+    }
+}
+
 /// A run as logged.
 #[derive(Debug, Clone)]
 pub struct Run {
@@ -140,6 +166,9 @@ pub struct RunChild {
     pub key: ChildKey,
     pub record_version: i64,
     pub outcomes: Vec<PolicyOutcome>,
+    /// The chunk (or page) it was evaluated in, whose children formed its batches; none in
+    /// runs logged before chunks were kept.
+    pub chunk: Option<i64>,
 }
 
 impl Keyed for RunChild {

@@ -10,7 +10,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::engine::{Engine, PAGE};
-use super::{RunError, log};
+use super::{RunChild, RunError, log};
 use crate::plugins::runtime::Runtime;
 use crate::plugins::sets::PolicySets;
 use crate::records::queries;
@@ -61,37 +61,62 @@ pub async fn replay(
         engine_then: run.engine.clone(),
         engine_now,
     };
+    // The children of one chunk were evaluated together (their batches formed within it), so
+    // they are replayed together; a run logged before chunks were kept replays page by page,
+    // as it ran.
     let mut pages = Pager::new(PAGE);
+    let mut together: Vec<RunChild> = Vec::new();
     while let Some(page) = pages
         .next(async |after, limit| log::children(store, run_id, None, after, limit).await)
         .await?
     {
-        let mut bodies: Vec<(&str, String)> = Vec::with_capacity(page.len());
-        for child in &page {
-            let version = queries::version(store, &child.key, child.record_version)
-                .await?
-                .ok_or_else(|| {
-                    StoreError::Corrupt(format!(
-                        "record version {} of {}/{} is missing",
-                        child.record_version, child.key.authority, child.key.child_id
-                    ))
-                })?;
-            bodies.push((child.key.authority.as_str(), version.body));
-        }
-        let evaluated = engine
-            .evaluate(bodies.iter().map(|(a, body)| (*a, body.as_str())))
-            .await?;
-        for (child, replayed) in page.into_iter().zip(evaluated) {
-            report.children += 1;
-            if child.outcomes != replayed {
-                report.differences.push(Difference {
-                    authority: child.key.authority,
-                    child_id: child.key.child_id,
-                    stored: serde_json::to_value(&child.outcomes).map_err(StoreError::from)?,
-                    replayed: serde_json::to_value(&replayed).map_err(StoreError::from)?,
-                });
+        for child in page {
+            if together.last().is_some_and(|c| c.chunk != child.chunk) {
+                compare(store, &engine, std::mem::take(&mut together), &mut report).await?;
             }
+            together.push(child);
+        }
+        if together.last().is_some_and(|c| c.chunk.is_none()) {
+            compare(store, &engine, std::mem::take(&mut together), &mut report).await?;
         }
     }
+    compare(store, &engine, together, &mut report).await?;
     Ok(report)
+}
+
+/// Evaluates `children` together again, from the record versions they read, and reports each
+/// whose outcomes differ.
+async fn compare(
+    store: &Store,
+    engine: &Engine,
+    children: Vec<RunChild>,
+    report: &mut ReplayReport,
+) -> Result<(), RunError> {
+    let mut bodies: Vec<(&str, String)> = Vec::with_capacity(children.len());
+    for child in &children {
+        let version = queries::version(store, &child.key, child.record_version)
+            .await?
+            .ok_or_else(|| {
+                StoreError::Corrupt(format!(
+                    "record version {} of {}/{} is missing",
+                    child.record_version, child.key.authority, child.key.child_id
+                ))
+            })?;
+        bodies.push((child.key.authority.as_str(), version.body));
+    }
+    let evaluated = engine
+        .evaluate(bodies.iter().map(|(a, body)| (*a, body.as_str())))
+        .await?;
+    for (child, replayed) in children.into_iter().zip(evaluated) {
+        report.children += 1;
+        if child.outcomes != replayed {
+            report.differences.push(Difference {
+                authority: child.key.authority,
+                child_id: child.key.child_id,
+                stored: serde_json::to_value(&child.outcomes).map_err(StoreError::from)?,
+                replayed: serde_json::to_value(&replayed).map_err(StoreError::from)?,
+            });
+        }
+    }
+    Ok(())
 }

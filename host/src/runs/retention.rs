@@ -121,9 +121,14 @@ async fn holds_a_latest_evaluation(
     Ok(row.is_some())
 }
 
-/// Removes a run and its children in one transaction; returns the children rows removed.
+/// Removes a run, its children and its chunks in one transaction; returns the children rows
+/// removed.
 pub async fn remove(store: &Store, id: &str) -> Result<u64> {
     let mut tx = store.begin_write().await?;
+    sqlx::query("DELETE FROM run_chunks WHERE run_id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
     let children = sqlx::query("DELETE FROM run_children WHERE run_id = $1")
         .bind(id)
         .execute(&mut *tx)
