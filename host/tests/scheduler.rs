@@ -11,7 +11,7 @@ mod receivers;
 
 use std::path::{Path, PathBuf};
 
-use common::{pack, root};
+use common::{pack, postgres, root};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -167,29 +167,6 @@ fn once_at(ahead: Duration) -> (String, chrono::DateTime<Utc>) {
 
 async fn sqlite(dir: &Path) -> String {
     format!("sqlite://{}", dir.join("scheduler.db").display())
-}
-
-/// A fresh PostgreSQL database, or `None` (off CI only) when the server does not answer.
-async fn postgres() -> Option<String> {
-    use sqlx::{Connection, Executor};
-    let admin = "postgres://postgres@127.0.0.1:5432/postgres";
-    let mut conn = match sqlx::PgConnection::connect(admin).await {
-        Ok(c) => c,
-        Err(e) => {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "PostgreSQL is required on CI: {e}"
-            );
-            eprintln!("PostgreSQL is not reachable: the PostgreSQL scheduler tests were NOT run");
-            return None;
-        }
-    };
-    let name = format!("carecheck_sched_{}", uuid::Uuid::new_v4().simple());
-    conn.execute(format!("CREATE DATABASE {name}").as_str())
-        .await
-        .unwrap();
-    conn.close().await.unwrap();
-    Some(format!("postgres://postgres@127.0.0.1:5432/{name}"))
 }
 
 async fn killed_mid_delivery_and_restarted(database_url: String, dir: tempfile::TempDir) {

@@ -30,3 +30,30 @@ pub fn pack(dir: &Path) -> PathBuf {
     .unwrap();
     path
 }
+
+/// A fresh PostgreSQL database, or `None` (off CI only) when the server does not answer.
+#[allow(
+    dead_code,
+    reason = "for the process tests on PostgreSQL; cli.rs has none"
+)]
+pub async fn postgres() -> Option<String> {
+    use sqlx::{Connection, Executor};
+    let admin = "postgres://postgres@127.0.0.1:5432/postgres";
+    let mut conn = match sqlx::PgConnection::connect(admin).await {
+        Ok(c) => c,
+        Err(e) => {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "PostgreSQL is required on CI: {e}"
+            );
+            eprintln!("PostgreSQL is not reachable: this file's PostgreSQL tests were NOT run");
+            return None;
+        }
+    };
+    let name = format!("carecheck_proc_{}", uuid::Uuid::new_v4().simple());
+    conn.execute(format!("CREATE DATABASE {name}").as_str())
+        .await
+        .unwrap();
+    conn.close().await.unwrap();
+    Some(format!("postgres://postgres@127.0.0.1:5432/{name}"))
+}
