@@ -52,14 +52,16 @@ impl Setup {
         );
     }
 
-    fn worker(&self, name: &str) -> Child {
+    fn worker(&self, name: &str) -> Worker {
         let log = std::fs::File::create(self.dir.path().join(format!("{name}.log"))).unwrap();
-        self.command()
-            .arg("worker")
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .unwrap()
+        Worker(
+            self.command()
+                .arg("worker")
+                .stdout(Stdio::null())
+                .stderr(log)
+                .spawn()
+                .unwrap(),
+        )
     }
 
     fn log(&self, name: &str) -> String {
@@ -86,7 +88,28 @@ impl Setup {
     }
 }
 
-fn signal(child: &Child, signal: &str) {
+/// A `carecheck worker` process, killed (SIGKILL: no chance to release a claim) when dropped,
+/// so a failing test leaves none behind.
+struct Worker(Child);
+
+impl Worker {
+    fn id(&self) -> u32 {
+        self.0.id()
+    }
+
+    fn kill(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+fn signal(child: &Worker, signal: &str) {
     let status = Command::new("kill")
         .args([signal, &child.id().to_string()])
         .status()
@@ -172,8 +195,7 @@ async fn two_workers_share_a_run_and_a_killed_one_loses_nothing() {
         if by_first >= 1 && by_others >= 1 {
             signal(&first, "-STOP");
             if let Some(chunk) = held_by(&state, &run_id, first.id()).await {
-                first.kill().unwrap();
-                first.wait().unwrap();
+                first.kill();
                 break chunk;
             }
             signal(&first, "-CONT");
@@ -199,8 +221,7 @@ async fn two_workers_share_a_run_and_a_killed_one_loses_nothing() {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
-    second.kill().unwrap();
-    second.wait().unwrap();
+    second.kill();
 
     // Every child logged exactly once (the key is unique per run; the count says none missing).
     let logged: i64 = sqlx::query("SELECT COUNT(*) FROM run_children WHERE run_id = $1")
