@@ -8,7 +8,11 @@
 //!   missing (Python's aiosmtpd, for the delivery tests' real SMTP server; Debian's `chromium`,
 //!   `chromium-driver` and `poppler-utils` with apt-get, as root, and axe-core from npm into
 //!   `target/browser-tools/`, for the browser tests), then `cargo test --workspace ARGS`;
-//! - `cargo xtask bench`: build the plugins, then the pack benchmark (`tests/benches/pack.rs`).
+//! - `cargo xtask bench`: build the plugins, then the pack and import benchmarks
+//!   (`tests/benches/`), then, when `../shared/bench/peer903.sh` is beside the checkout,
+//!   carecheck's release build side by side with the analysts' own SSDA903 validator on the
+//!   shared return (the peer is installed with pip into `target/peer903/`; `CARECHECK_BENCH_PEER_RUNS`
+//!   pairs, default 3).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -61,10 +65,39 @@ fn main() -> Result<()> {
                     "--bench",
                     "import",
                 ])
-                .args(&rest))
+                .args(&rest))?;
+            peer(&root)
         }
         _ => bail!("usage: cargo xtask <plugins|demo|test|bench> [ARGS]"),
     }
+}
+
+/// carecheck against the analysts' own validator on the shared SSDA903 return, with the shared
+/// script (it installs the peer, alternates the two and prints medians and the pair-by-pair
+/// ratio). Skipped, saying so, where the shared material is not beside the checkout.
+fn peer(root: &Path) -> Result<()> {
+    let script = root.join("../shared/bench/peer903.sh");
+    if !script.is_file() {
+        eprintln!(
+            "{} is missing: the comparison with the SSDA903 validator was NOT run",
+            script.display()
+        );
+        return Ok(());
+    }
+    run(Command::new(cargo()).current_dir(root).args([
+        "build",
+        "--release",
+        "--package",
+        "carecheck",
+        "--bin",
+        "carecheck",
+    ]))?;
+    let runs = std::env::var("CARECHECK_BENCH_PEER_RUNS").unwrap_or_else(|_| "3".into());
+    run(Command::new("bash")
+        .current_dir(root)
+        .env("RUNS", runs)
+        .arg(&script)
+        .arg(root.join("target/peer903")))
 }
 
 /// Installs aiosmtpd with pip unless python3 can already import it. On CI a failure here
