@@ -176,3 +176,105 @@ async fn the_rust_placement_stability_check_gives_its_verdicts_in_the_sandbox() 
     assert_eq!(first(1).status, Status::Warning);
     assert_eq!(first(2).status, Status::NotApplicable);
 }
+
+/// A Python policy that misbehaves on demand, by the child's id: what `--stub-wasi` and the
+/// sandbox's limits make of a Python plugin reaching for the clock, a file or the environment,
+/// looping or allocating without end. Built here (cached under `target/python-tests/`).
+const HOSTILE_PY: &str = r#"
+import os, time
+from carecheck import MET, Check
+
+OK = Check.guidance("ok", "Answers", "none")
+ABOUT = {"id": "hostile-py", "version": "0.1.0", "title": "Hostile", "description": "Misbehaves on demand.",
+         "author": "tests", "citations": ["none"], "checks": [OK], "reads": ["/child/id"],
+         "effective_from": "2026-01-01"}
+
+def evaluate(ctx, record):
+    mode = record["child"]["id"]
+    if mode == "clock":
+        time.time()
+    elif mode == "file":
+        open("/etc/passwd").read()
+    elif mode == "env":
+        return [OK.result(MET, "child", f"environment: {len(os.environ)} variables")]
+    elif mode == "loop":
+        while True:
+            pass
+    elif mode == "memory":
+        bytearray(256 << 20)
+    return [OK.result(MET, "child", "ok")]
+"#;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_python_policy_that_reaches_outside_the_sandbox_or_runs_away_is_contained() {
+    use carecheck::plugins::runtime::EvalError;
+    if !python_available() {
+        return;
+    }
+    let work = carecheck_tests::root().join("target/python-tests");
+    let src = work.join("hostile-py");
+    std::fs::create_dir_all(&src).unwrap();
+    std::fs::write(src.join("policy.py"), HOSTILE_PY).unwrap();
+    std::fs::write(
+        src.join("carecheck-plugin.toml"),
+        "[plugin]\nid = \"hostile-py\"\nlang = \"python\"\n",
+    )
+    .unwrap();
+    let wasm = work.join("hostile-py.wasm");
+    carecheck_plugin_build::python::build_into(&src, &wasm).unwrap();
+    // Compiled once and kept: the artifact cache is keyed by the component's digest.
+    let runtime = Arc::new(Runtime::new(work.join("compiled"), limits()).unwrap());
+    let plugin = runtime.load(&std::fs::read(&wasm).unwrap()).unwrap();
+    assert_eq!(plugin.metadata.id, "hostile-py");
+    let calendar = carecheck_sdk::calendar_file::england_and_wales();
+    let context = carecheck::plugins::runtime::EvalContext {
+        evaluation_date: "2026-03-01".into(),
+        look_ahead_days: 28,
+        non_working_days: calendar.unix_days(),
+        calendar_from: calendar.from.to_string(),
+        calendar_to: calendar.to.to_string(),
+        settings: "{}".into(),
+    };
+    let modes = ["ok", "clock", "file", "env", "loop", "memory", "ok"];
+    let records: Vec<String> = modes
+        .iter()
+        .map(|m| json!({"child": {"id": m}}).to_string())
+        .collect();
+    let evaluations =
+        tokio::task::spawn_blocking(move || runtime.evaluate_batch(&plugin, &context, &records))
+            .await
+            .unwrap();
+    for (mode, evaluation) in modes.iter().zip(&evaluations) {
+        let outcome = &evaluation.outcome;
+        match *mode {
+            "ok" => assert_eq!(outcome.as_ref().map(|r| r.len()), Ok(1), "{mode}"),
+            // Stubbed WASI: the import traps.
+            // Nothing of the machine that built it is baked in: the environment is empty.
+            "env" => assert_eq!(
+                outcome.as_ref().map(|r| r[0].message.as_str()),
+                Ok("environment: 0 variables")
+            ),
+            "clock" | "file" => assert!(
+                matches!(outcome, Err(EvalError::Trap(t)) if t.contains("unreachable")),
+                "{mode}: {outcome:?}"
+            ),
+            "loop" => assert!(
+                matches!(
+                    outcome,
+                    Err(EvalError::OutOfFuel(_) | EvalError::Deadline(_))
+                ),
+                "{mode}: {outcome:?}"
+            ),
+            // The memory cap: a trap at the limit, or CPython's MemoryError as the plugin's
+            // own error; either way no verdict.
+            "memory" => assert!(
+                matches!(
+                    outcome,
+                    Err(EvalError::Memory | EvalError::Refused(_) | EvalError::Trap(_))
+                ),
+                "{mode}: {outcome:?}"
+            ),
+            _ => unreachable!(),
+        }
+    }
+}
