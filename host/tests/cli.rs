@@ -443,13 +443,13 @@ fn plugin_new_writes_a_template_that_builds_and_passes_its_own_tests() {
         &[
             "plugin",
             "new",
-            "py-policy",
+            "js-policy",
             "--lang",
-            "python",
+            "js",
             "--dir",
             dir_arg,
         ],
-        "--lang python is not available",
+        "--lang js is not available",
     );
 
     // Built where repeated runs can reuse the compiled SDK.
@@ -504,4 +504,87 @@ fn plugin_new_writes_a_template_that_builds_and_passes_its_own_tests() {
         results.contains("\"status\":\"warning\"") && results.contains("\"status\":\"met\""),
         "{results}"
     );
+}
+
+#[test]
+fn plugin_new_python_writes_a_template_that_builds_and_passes_its_own_tests() {
+    if !common::python_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let new = [
+        "plugin",
+        "new",
+        "py-policy",
+        "--lang",
+        "python",
+        "--dir",
+        d.to_str().unwrap(),
+    ];
+    let made = expect(d, &new, 0);
+    let plugin_dir = Path::new(made.trim());
+    assert_eq!(plugin_dir, d.join("py-policy"));
+    assert!(
+        plugin_dir.join("policy.py").is_file()
+            && plugin_dir.join("carecheck-plugin.toml").is_file()
+    );
+
+    // Its own unit tests pass as written, with nothing on the path: the template carries the
+    // guest library.
+    let tests = Command::new("python3")
+        .current_dir(plugin_dir)
+        .env_remove("PYTHONPATH")
+        .env("PYTHONDONTWRITEBYTECODE", "1")
+        .args(["-m", "unittest"])
+        .output()
+        .unwrap();
+    assert!(
+        tests.status.success(),
+        "{}{}",
+        text(&tests.stdout),
+        text(&tests.stderr)
+    );
+
+    // `plugin build` recognises the folder as Python and builds it (componentize-py is
+    // installed under target/python-tools the first time).
+    let component = expect(d, &["plugin", "build", plugin_dir.to_str().unwrap()], 0)
+        .lines()
+        .last()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        Path::new(&component),
+        plugin_dir.join("target/py-policy.wasm")
+    );
+
+    // A component the service would take: it imports nothing and exports only the contract.
+    let report: Value =
+        serde_json::from_str(&expect(d, &["plugin", "inspect", &component], 0)).unwrap();
+    assert_eq!(report["metadata"]["id"], "py-policy");
+    assert_eq!(report["imports"], json!([]));
+    assert_eq!(report["exports"], json!(["carecheck:policy/policy@1.1.0"]));
+    assert_eq!(report["problems"], json!([]));
+
+    // Its sample records evaluate as the Rust template's do.
+    let records = plugin_dir.join("records.ndjson");
+    let test = [
+        "plugin",
+        "test",
+        &component,
+        "--records",
+        records.to_str().unwrap(),
+        "--as-of",
+        "2026-03-01",
+    ];
+    let results = expect(d, &test, 0);
+    assert_eq!(results.lines().count(), 2, "{results}");
+    assert!(
+        results.contains("\"status\":\"warning\"") && results.contains("\"status\":\"met\""),
+        "{results}"
+    );
+    // Settings are checked by the Python side against their declared bounds.
+    let mut loose = test.to_vec();
+    loose.extend(["--settings", r#"{"max_days_since_review": 400}"#]);
+    fails_saying(d, &loose, "above its maximum 366");
 }

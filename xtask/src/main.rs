@@ -2,7 +2,9 @@
 //!
 //! - `cargo xtask plugins [CRATE...]`: add the wasm32 target if missing, build every policy crate under
 //!   `plugins/policies/` and `plugins/examples/` for `wasm32-unknown-unknown`, and turn each
-//!   core module into a component in `target/plugins/<crate>.wasm`;
+//!   core module into a component in `target/plugins/<crate>.wasm`; and every Python plugin
+//!   there (a folder with a `carecheck-plugin.toml`) into `target/plugins/<id>.wasm` with
+//!   componentize-py, installed into `target/python-tools/` the first time;
 //! - `cargo xtask demo [ARGS]`: build the plugins, then `carecheck demo ARGS`;
 //! - `cargo xtask test [ARGS]`: build the plugins, install what the tests need when it is
 //!   missing (Python's aiosmtpd, for the delivery tests' real SMTP server; Debian's `chromium`,
@@ -18,6 +20,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context, Result, bail};
+use carecheck_plugin_build::python;
 use carecheck_plugin_build::rust::{self, cargo, run};
 
 fn main() -> Result<()> {
@@ -205,24 +208,29 @@ fn workspace_root() -> PathBuf {
 fn build_plugins(root: &Path, only: &[String]) -> Result<Vec<PathBuf>> {
     rust::ensure_target()?;
     let mut crates = Vec::new();
+    let mut python_dirs = Vec::new();
     for dir in ["plugins/policies", "plugins/examples"] {
         let Ok(entries) = std::fs::read_dir(root.join(dir)) else {
             continue;
         };
         for entry in entries {
             let path = entry?.path();
+            let name = path
+                .file_name()
+                .expect("directory name")
+                .to_string_lossy()
+                .into_owned();
             if path.join("Cargo.toml").exists() {
-                crates.push(
-                    path.file_name()
-                        .expect("directory name")
-                        .to_string_lossy()
-                        .into_owned(),
-                );
+                crates.push(name);
+            } else if path.join(python::MANIFEST).exists() {
+                python_dirs.push((name, path));
             }
         }
     }
     crates.retain(|c| only.is_empty() || only.contains(c));
     crates.sort();
+    python_dirs.retain(|(c, _)| only.is_empty() || only.contains(c));
+    python_dirs.sort();
     let target_dir = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| root.join("target"));
@@ -233,7 +241,11 @@ fn build_plugins(root: &Path, only: &[String]) -> Result<Vec<PathBuf>> {
     for name in &crates {
         build.args(["--package", name]);
     }
-    run(&mut build)?;
+    // With no crate to build (only Python plugins asked for), `cargo build` would build the
+    // whole workspace for wasm32.
+    if !crates.is_empty() {
+        run(&mut build)?;
+    }
     let out_dir = root.join("target/plugins");
     std::fs::create_dir_all(&out_dir)?;
     let mut components = Vec::new();
@@ -241,6 +253,31 @@ fn build_plugins(root: &Path, only: &[String]) -> Result<Vec<PathBuf>> {
         let out = out_dir.join(format!("{name}.wasm"));
         rust::componentize_module(&rust::module_path(&target_dir, "plugin", name), &out)
             .with_context(|| name.clone())?;
+        components.push(out);
+    }
+    // Without Python a developer can still build and test everything else; on CI a missing
+    // Python is an error (the build below fails saying why).
+    let no_python = Command::new(python::python())
+        .arg("--version")
+        .output()
+        .map_or(true, |o| !o.status.success());
+    if !python_dirs.is_empty() && no_python && std::env::var_os("CI").is_none() {
+        eprintln!(
+            "skipping the Python plugins ({}): python3 is not installed (on CI this is an error)",
+            python_dirs
+                .iter()
+                .map(|(n, _)| n.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        python_dirs.clear();
+    }
+    // Python plugins: one componentize-py (installed once under target/python-tools), each
+    // component rebuilt only when its sources, the guest library or the toolchain change.
+    for (name, dir) in &python_dirs {
+        let id = python::plugin_id(dir)?;
+        let out = out_dir.join(format!("{id}.wasm"));
+        python::build_into(dir, &out).with_context(|| name.clone())?;
         components.push(out);
     }
     eprintln!(

@@ -54,6 +54,14 @@ type EvaluateFn<'a> = TypedFunc<(&'a wit::Context, &'a str), (Result<String, Str
 type PrepareFn<'a> = TypedFunc<(&'a wit::Context,), (Result<(), String>,)>;
 type EvaluatePreparedFn<'a> = TypedFunc<(&'a str,), (Result<String, String>,)>;
 
+/// Instances one evaluation's store may create. A Rust policy is one core instance in one
+/// component; a Python policy (componentize-py with `--stub-wasi`, see `plugins/build`) is one
+/// component that instantiates 38 core modules inside it: CPython, its C library, the trapping
+/// WASI stubs and componentize-py's glue. Tables and memories stay as they were: the Python
+/// component defines two tables and one memory, shared by all its modules, and that memory is
+/// under the same `limits.memory_bytes` cap.
+const MAX_INSTANCES: usize = 38;
+
 /// How often the epoch ticker advances; deadlines are whole ticks.
 const EPOCH_TICK: Duration = Duration::from_millis(5);
 
@@ -292,7 +300,7 @@ impl Runtime {
     fn store(&self, fuel: u64) -> Store<Sandbox> {
         let limits = StoreLimitsBuilder::new()
             .memory_size(self.limits.memory_bytes)
-            .instances(4)
+            .instances(MAX_INSTANCES)
             .tables(4)
             .memories(1)
             .trap_on_grow_failure(true)

@@ -5,8 +5,10 @@
 //! Each language is a [`Lang`]: how to recognise its sources, what its template holds, and how
 //! it builds. Rust builds with cargo for `wasm32-unknown-unknown` and the core module is
 //! encoded as a component by `wit-component`, with the contract's types embedded by the SDK's
-//! bindings; a language that produces a component itself only needs its own `build`.
+//! bindings. Python produces a component itself (componentize-py, [`python`]), bundling the
+//! policy with the guest library in `plugins/guest/python`.
 
+pub mod python;
 pub mod rust;
 
 use std::path::{Path, PathBuf};
@@ -17,6 +19,7 @@ use anyhow::{Result, bail};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lang {
     Rust,
+    Python,
 }
 
 impl Lang {
@@ -24,10 +27,11 @@ impl Lang {
     pub fn parse(name: &str) -> Result<Self> {
         match name {
             "rust" => Ok(Lang::Rust),
-            "js" | "python" => bail!(
-                "--lang {name} is not available in this build yet: use --lang rust (the SDK for {name} comes in a later release)"
+            "python" => Ok(Lang::Python),
+            "js" | "javascript" | "typescript" => bail!(
+                "--lang {name} is not available in this build yet: use --lang rust or --lang python (a JavaScript guest library comes in a later release)"
             ),
-            other => bail!("unknown language {other:?}: use rust"),
+            other => bail!("unknown language {other:?}: use rust or python"),
         }
     }
 
@@ -35,16 +39,21 @@ impl Lang {
     pub fn detect(dir: &Path) -> Result<Self> {
         if dir.join("Cargo.toml").is_file() {
             Ok(Lang::Rust)
+        } else if dir.join(python::MANIFEST).is_file() || dir.join(python::MODULE).is_file() {
+            Ok(Lang::Python)
         } else {
             bail!(
-                "{} holds no plugin sources carecheck can build (a Rust plugin has a Cargo.toml)",
-                dir.display()
+                "{} holds no plugin sources carecheck can build (a Rust plugin has a Cargo.toml, a Python plugin a {} and a {})",
+                dir.display(),
+                python::MANIFEST,
+                python::MODULE
             )
         }
     }
 
     /// Writes a new plugin `name` into `dir/name` and returns that folder. The template builds
-    /// and passes its own tests as written; `sdk` is the carecheck SDK it depends on.
+    /// and passes its own tests as written; `sdk` is the carecheck SDK a Rust plugin depends on
+    /// (a Python plugin gets a copy of the guest library instead).
     pub fn new_plugin(self, name: &str, dir: &Path, sdk: &Path) -> Result<PathBuf> {
         check_name(name)?;
         let root = dir.join(name);
@@ -53,6 +62,7 @@ impl Lang {
         }
         match self {
             Lang::Rust => rust::template(name, &root, sdk)?,
+            Lang::Python => python::template(name, &root)?,
         }
         Ok(root)
     }
@@ -61,6 +71,7 @@ impl Lang {
     pub fn build(self, dir: &Path) -> Result<PathBuf> {
         match self {
             Lang::Rust => rust::build_plugin(dir),
+            Lang::Python => python::build_plugin(dir),
         }
     }
 }
