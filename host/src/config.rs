@@ -93,7 +93,8 @@ impl Default for SharedRunsConfig {
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields, default)]
 pub struct PluginCatalog {
-    /// Largest plugin upload, component and signature together, in bytes.
+    /// Largest plugin upload, component and signature together, in bytes. A Python policy's
+    /// component carries the interpreter: about 19 MB.
     pub max_upload_bytes: usize,
     /// How often each replica looks for a changed enablement or revoked key, in milliseconds.
     pub poll_ms: u64,
@@ -104,7 +105,7 @@ pub struct PluginCatalog {
 impl Default for PluginCatalog {
     fn default() -> Self {
         Self {
-            max_upload_bytes: 16 * 1024 * 1024,
+            max_upload_bytes: 32 * 1024 * 1024,
             poll_ms: 2_000,
             dry_run_children: 20,
         }

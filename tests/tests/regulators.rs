@@ -357,6 +357,38 @@ async fn a_published_policy_runs_where_it_is_enabled_labelled_and_on_every_repli
     }
 }
 
+/// A policy written in Python goes the same way as a Rust one: signed, uploaded (the component
+/// carries the interpreter, about 19 MB, inside the default upload limit), vetted by the dry
+/// run alone and batched, enabled for one authority, and labelled in its checklists.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_python_policy_is_published_and_enabled_like_any_other() {
+    let t = TestApp::new(Db::Sqlite).await;
+    put_child(&t, AUTHORITY, "C1").await;
+    put_child(&t, OTHER, "C9").await;
+    let (status, published) = t.publish(&component("dental-check")).await;
+    assert_eq!(status, StatusCode::CREATED, "{published}");
+    assert_eq!(published["policy_id"], "dental-check");
+    assert_eq!(published["dry_run"]["children"], 20, "{published}");
+    let (status, enabled) = enable(
+        &t,
+        AUTHORITY,
+        "dental-check",
+        json!({"version": "1.0.0", "settings": {"max_months": 6}}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{enabled}");
+    let (_, list) = t.get(&checklist_uri(AUTHORITY, "C1"), &t.iro).await;
+    let rows = rows_of(&list, "dental-check");
+    assert!(!rows.is_empty(), "{list}");
+    assert!(rows.iter().all(|r| r["regulator"] == REGULATOR), "{list}");
+    assert!(
+        rows.iter().all(|r| r["basis"] == "local"),
+        "a local timescale: {list}"
+    );
+    let (_, other) = t.get(&checklist_uri(OTHER, "C9"), &t.admin).await;
+    assert!(rows_of(&other, "dental-check").is_empty(), "{other}");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn versions_are_immutable_pinned_and_rolled_back() {
     for db in databases().await {
