@@ -60,7 +60,7 @@ type EvaluatePreparedFn<'a> = TypedFunc<(&'a str,), (Result<String, String>,)>;
 /// WASI stubs and componentize-py's glue. Tables and memories stay as they were: the Python
 /// component defines two tables and one memory, shared by all its modules, and that memory is
 /// under the same `limits.memory_bytes` cap.
-const MAX_INSTANCES: usize = 38;
+pub(super) const MAX_INSTANCES: usize = 38;
 
 /// How often the epoch ticker advances; deadlines are whole ticks.
 const EPOCH_TICK: Duration = Duration::from_millis(5);

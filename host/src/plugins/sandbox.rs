@@ -81,7 +81,11 @@ pub(super) fn engine(limits: PluginLimits, reset_in_place: bool) -> Result<Engin
     config.max_wasm_stack(512 * 1024);
     let mut pooling = PoolingAllocationConfig::default();
     pooling.total_component_instances(256);
-    pooling.total_core_instances(256);
+    // Every pooled memory may serve a Python policy, whose one component holds 38 core
+    // instances (`runtime::MAX_INSTANCES`): with only 256 core instances, seven Python
+    // evaluations at once would find the pool full. A core instance slot costs little; the
+    // memories are what the pool reserves address space for.
+    pooling.total_core_instances(256 * super::runtime::MAX_INSTANCES as u32);
     pooling.total_memories(256);
     pooling.total_tables(256);
     pooling.max_memory_size(limits.memory_bytes);
