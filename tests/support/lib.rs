@@ -37,24 +37,6 @@ pub fn plugin_path(name: &str) -> PathBuf {
     path
 }
 
-/// Whether the tests of Python plugins must run: always on CI (where a missing Python is a
-/// failure, not a skip), otherwise when `python3` runs; a skip says so on standard error.
-pub fn python_available() -> bool {
-    if std::env::var_os("CI").is_some() {
-        return true;
-    }
-    let runs = std::process::Command::new("python3")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !runs {
-        eprintln!(
-            "skipped: python3 is not installed, so Python plugins cannot be built or tested here (on CI this fails)"
-        );
-    }
-    runs
-}
-
 /// Which database a test runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Db {

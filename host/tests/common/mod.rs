@@ -57,20 +57,3 @@ pub async fn postgres() -> Option<String> {
     conn.close().await.unwrap();
     Some(format!("postgres://postgres@127.0.0.1:5432/{name}"))
 }
-
-/// Whether the Python plugin tests must run: always on CI (a missing Python fails them there),
-/// otherwise when `python3` runs; a skip says so on standard error.
-#[allow(dead_code)]
-pub fn python_available() -> bool {
-    if std::env::var_os("CI").is_some() {
-        return true;
-    }
-    let runs = std::process::Command::new("python3")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !runs {
-        eprintln!("skipped: python3 is not installed (on CI this fails)");
-    }
-    runs
-}

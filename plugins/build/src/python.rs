@@ -85,6 +85,26 @@ pub fn python() -> String {
     std::env::var("PYTHON").unwrap_or_else(|_| "python3".into())
 }
 
+/// Whether the tests of Python plugins must run here: always on CI (where a missing Python is a
+/// failure, not a skip), otherwise when [`python`] runs; a skip says so on standard error. One
+/// answer for every test crate that builds or runs Python plugins.
+pub fn tests_must_run() -> bool {
+    if std::env::var_os("CI").is_some() {
+        return true;
+    }
+    let runs = Command::new(python())
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !runs {
+        eprintln!(
+            "skipped: {} does not run, so Python plugins cannot be built or tested here (on CI this fails)",
+            python()
+        );
+    }
+    runs
+}
+
 /// Where the toolchain is installed: `CARECHECK_PYTHON_TOOLS`, else `python-tools` in the
 /// workspace's target directory (`CARGO_TARGET_DIR` when set), else, for a binary moved away
 /// from its checkout, the user's cache directory.

@@ -16,20 +16,6 @@ fn guest() -> PathBuf {
     root().join("plugins/guest/python")
 }
 
-fn python_available() -> bool {
-    if std::env::var_os("CI").is_some() {
-        return true;
-    }
-    let runs = Command::new(python::python())
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !runs {
-        eprintln!("skipped: python3 is not installed (on CI this fails)");
-    }
-    runs
-}
-
 /// Runs `python3 -m unittest ARGS` in `dir` with the guest library on the path; fails with
 /// its output unless every test passed (and at least one ran).
 fn unittest(dir: &Path, args: &[&str]) {
@@ -53,14 +39,14 @@ fn unittest(dir: &Path, args: &[&str]) {
 
 #[test]
 fn the_guest_library_agrees_with_the_rust_sdk_and_keeps_the_contract() {
-    if python_available() {
+    if python::tests_must_run() {
         unittest(&guest(), &["discover", "-s", "tests", "-v"]);
     }
 }
 
 #[test]
 fn each_python_example_passes_its_own_tests() {
-    if !python_available() {
+    if !python::tests_must_run() {
         return;
     }
     let mut seen = 0;
@@ -76,7 +62,7 @@ fn each_python_example_passes_its_own_tests() {
 
 #[test]
 fn the_python_template_passes_its_own_tests_as_written() {
-    if !python_available() {
+    if !python::tests_must_run() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
