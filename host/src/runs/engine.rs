@@ -89,7 +89,7 @@ fn read_page(
 }
 
 /// One page of the current records in `scope`.
-pub(super) async fn current_page(
+async fn current_page(
     store: &Store,
     scope: &Scope,
     after: Option<ChildKey>,

@@ -29,7 +29,9 @@ use crate::config::SharedRunsConfig;
 use crate::plugins::runtime::Runtime;
 use crate::plugins::sets::PolicySets;
 use crate::records::{CurrentRecord, queries};
-use crate::store::{Backend, ChildKey, KeysetQuery, Store, StoreError, now, values_placeholders};
+use crate::store::{
+    Backend, ChildKey, KeysetQuery, Store, StoreError, now, time_text, values_placeholders,
+};
 
 /// Claims of one chunk after which it is given up as failing on every replica (and the run
 /// with it), rather than retried for ever.
@@ -275,8 +277,7 @@ impl SharedRuns {
     /// Takes the first free chunk (pending, or claimed under a lapsed lease) and leases it.
     async fn claim(&self, run_id: Option<&str>) -> Result<Option<Claimed>, RunError> {
         let at = now();
-        let until = (Utc::now() + Duration::from_millis(self.config.lease_ms))
-            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        let until = time_text(Utc::now() + Duration::from_millis(self.config.lease_ms));
         let mut tx = self.store.begin_write().await?;
         let sql = format!(
             "SELECT run_id, chunk, after_authority, after_child_id, last_authority, last_child_id, actor \

@@ -56,7 +56,13 @@ static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrati
 
 /// The current time as stored: RFC 3339 UTC text with milliseconds.
 pub(crate) fn now() -> String {
-    Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+    time_text(Utc::now())
+}
+
+/// A time as stored (milliseconds, UTC): text that sorts as the times do, so leases and
+/// deadlines compare in SQL on both engines.
+pub fn time_text(t: chrono::DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
 /// A stored ISO date, which must parse.

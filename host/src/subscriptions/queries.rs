@@ -7,18 +7,13 @@ use chrono::{DateTime, Utc};
 use sqlx::Row;
 
 use super::{Spec, Subscription};
-use crate::store::{Backend, Result, Store, StoreError, now};
+use crate::store::{Backend, Result, Store, StoreError, now, time_text};
 
 /// A stored time, which must parse.
 pub fn parse_time(value: &str) -> Result<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(value)
         .map(|t| t.with_timezone(&Utc))
         .map_err(|e| StoreError::Corrupt(format!("time {value}: {e}")))
-}
-
-/// A time as stored (milliseconds, UTC).
-pub fn time_text(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
 /// A scheduled time as stored and keyed (whole seconds, UTC).
