@@ -164,7 +164,7 @@ pub async fn insert(
     for chunk in entries.chunks(100) {
         let sql = format!(
             "INSERT INTO audit_log (at, actor, role, action, authority, child_id, outcome, remote_addr, request_id, client_request_id, detail) VALUES {}",
-            values_placeholders(chunk.len(), 11)
+            values_placeholders(tx, chunk.len(), 11)
         );
         let mut query = sqlx::query(&sql);
         for e in chunk {

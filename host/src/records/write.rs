@@ -222,7 +222,7 @@ async fn current_versions(
         let sql = format!(
             "SELECT authority, child_id, current_version, current_sha256 FROM children \
              WHERE (authority, child_id) IN (VALUES {})",
-            values_placeholders(chunk.len(), 2)
+            values_placeholders(tx, chunk.len(), 2)
         );
         let mut query = sqlx::query(&sql);
         for key in chunk {
@@ -250,7 +250,7 @@ async fn insert_versions(
         let sql = format!(
             "INSERT INTO record_versions (authority, child_id, version, body, body_sha256, written_at, written_by, source) \
              VALUES {} ON CONFLICT DO NOTHING",
-            values_placeholders(chunk.len(), 8)
+            values_placeholders(tx, chunk.len(), 8)
         );
         let mut query = sqlx::query(&sql);
         for (v, version) in chunk {
@@ -295,7 +295,7 @@ async fn insert_versions(
              ON CONFLICT (authority, child_id) DO UPDATE SET current_version = excluded.current_version, \
              current_sha256 = excluded.current_sha256, next_review_due = excluded.next_review_due, \
              updated_at = excluded.updated_at",
-            values_placeholders(chunk.len(), 6)
+            values_placeholders(tx, chunk.len(), 6)
         );
         let mut query = sqlx::query(&sql);
         for (v, version) in chunk {
@@ -310,7 +310,7 @@ async fn insert_versions(
         query.execute(&mut **tx).await?;
         let sql = format!(
             "DELETE FROM child_iros WHERE (authority, child_id) IN (VALUES {})",
-            values_placeholders(chunk.len(), 2)
+            values_placeholders(tx, chunk.len(), 2)
         );
         let mut query = sqlx::query(&sql);
         for (v, _) in chunk {
@@ -324,7 +324,7 @@ async fn insert_versions(
         for part in iros.chunks(ROWS_PER_STATEMENT) {
             let sql = format!(
                 "INSERT INTO child_iros (authority, child_id, iro_id, from_date, to_date) VALUES {}",
-                values_placeholders(part.len(), 5)
+                values_placeholders(tx, part.len(), 5)
             );
             let mut query = sqlx::query(&sql);
             for (key, (iro, from, to)) in part {

@@ -173,19 +173,35 @@ pub async fn run(
         parallelism,
     };
     let mut summary = RunSummary::empty(&run_id, as_of);
-    // A pipeline: while a page is evaluated (on the worker threads), the next page is read and
-    // the previous one written to the log, each in a task of its own; at most one of each is in
-    // flight, so memory holds three pages at most.
+    // A pipeline: while a page is evaluated (on the worker threads), the next page is read, the
+    // previous one handed to `sink` and that one's predecessor written to the log, each in a
+    // task of its own or on this one; at most one of each is in flight, so memory holds four
+    // pages at most, and no core waits for printing or writing.
     let mut next = Some(read_page(store, scope, None));
+    let mut evaluating: Option<tokio::task::JoinHandle<Result<Vec<RunChild>, RunError>>> = None;
     let mut writing: Option<tokio::task::JoinHandle<Result<(), StoreError>>> = None;
     let mut page_number = 0;
-    while let Some(reading) = next.take() {
-        let page = reading.await??;
-        let Some(last) = page.last() else { break };
-        if page.len() as i64 == PAGE {
+    loop {
+        let page = match next.take() {
+            Some(reading) => reading.await??,
+            None => Vec::new(),
+        };
+        if let Some(last) = page.last()
+            && page.len() as i64 == PAGE
+        {
             next = Some(read_page(store, scope, Some(last.key.clone())));
         }
-        let children = engine.evaluate_page(page).await?;
+        let started = (!page.is_empty()).then(|| {
+            let engine = engine.clone();
+            tokio::spawn(async move { engine.evaluate_page(page).await })
+        });
+        let Some(evaluated) = std::mem::replace(&mut evaluating, started) else {
+            if evaluating.is_none() {
+                break;
+            }
+            continue;
+        };
+        let children = evaluated.await??;
         for child in &children {
             sink(&child.key, &child.outcomes);
         }

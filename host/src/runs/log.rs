@@ -66,11 +66,19 @@ pub async fn create(
 /// sevenfold, and the log is written while a run waits for it.
 const PACK_LEVEL: i32 = 1;
 
-/// A child's outcomes as the log keeps them: JSON, zstd-compressed.
-fn pack(outcomes: &[PolicyOutcome]) -> Result<Vec<u8>> {
-    let json = serde_json::to_vec(outcomes)?;
-    zstd::bulk::compress(&json, PACK_LEVEL)
-        .map_err(|e| StoreError::Corrupt(format!("compressing a child's outcomes: {e}")))
+/// Each child's outcomes as the log keeps them: JSON, zstd-compressed, one compression context
+/// for the whole page rather than one per child.
+fn pack(children: &[RunChild]) -> Result<Vec<Vec<u8>>> {
+    let compressing =
+        |e: std::io::Error| StoreError::Corrupt(format!("compressing a child's outcomes: {e}"));
+    let mut compressor = zstd::bulk::Compressor::new(PACK_LEVEL).map_err(compressing)?;
+    children
+        .iter()
+        .map(|c| {
+            let json = serde_json::to_vec(&c.outcomes)?;
+            compressor.compress(&json).map_err(compressing)
+        })
+        .collect()
 }
 
 /// The outcomes [`pack`] kept.
@@ -115,21 +123,22 @@ pub async fn insert_children(
         })
         .collect();
     audit::insert(tx, &entries).await?;
+    let packed = pack(children)?;
     // Multi-row inserts keep a 100,000-child run to a few hundred statements.
-    for part in children.chunks(100) {
+    for (part, packed) in children.chunks(100).zip(packed.chunks(100)) {
         let sql = format!(
             "INSERT INTO run_children (run_id, authority, child_id, record_version, outcomes, packed, chunk) VALUES {}",
-            values_placeholders(part.len(), 7)
+            values_placeholders(tx, part.len(), 7)
         );
         let mut query = sqlx::query(&sql);
-        for c in part {
+        for (c, packed) in part.iter().zip(packed) {
             query = query
                 .bind(run_id)
                 .bind(&c.key.authority)
                 .bind(&c.key.child_id)
                 .bind(c.record_version)
                 .bind("")
-                .bind(pack(&c.outcomes)?)
+                .bind(packed)
                 .bind(chunk);
         }
         query.execute(&mut **tx).await?;

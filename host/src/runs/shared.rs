@@ -110,7 +110,7 @@ impl SharedRuns {
         for part in numbered.chunks(100) {
             let sql = format!(
                 "INSERT INTO run_chunks (run_id, chunk, after_authority, after_child_id, last_authority, last_child_id, actor, state) VALUES {}",
-                values_placeholders(part.len(), 8)
+                values_placeholders(&tx, part.len(), 8)
             );
             let mut query = sqlx::query(&sql);
             for (number, (after, last)) in part {
