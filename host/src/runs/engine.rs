@@ -195,11 +195,13 @@ pub async fn run(
             let engine = engine.clone();
             tokio::spawn(async move { engine.evaluate_page(page).await })
         });
+        // Finish the page evaluated before this one; with none before it, go on to the next
+        // page if this one started, and stop if there was none.
         let Some(evaluated) = std::mem::replace(&mut evaluating, started) else {
-            if evaluating.is_none() {
-                break;
+            match evaluating {
+                Some(_) => continue,
+                None => break,
             }
-            continue;
         };
         let children = evaluated.await??;
         for child in &children {

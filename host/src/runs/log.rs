@@ -66,19 +66,27 @@ pub async fn create(
 /// sevenfold, and the log is written while a run waits for it.
 const PACK_LEVEL: i32 = 1;
 
-/// Each child's outcomes as the log keeps them: JSON, zstd-compressed, one compression context
-/// for the whole page rather than one per child.
-fn pack(children: &[RunChild]) -> Result<Vec<Vec<u8>>> {
+/// A page of a run's children with each child's outcomes as the log keeps them (JSON,
+/// zstd-compressed), packed before the write transaction opens so compression never holds the
+/// database's write lock.
+pub struct Packed<'a> {
+    children: &'a [RunChild],
+    outcomes: Vec<Vec<u8>>,
+}
+
+/// Packs a page with one compression context for the whole page rather than one per child.
+pub fn pack(children: &[RunChild]) -> Result<Packed<'_>> {
     let compressing =
         |e: std::io::Error| StoreError::Corrupt(format!("compressing a child's outcomes: {e}"));
     let mut compressor = zstd::bulk::Compressor::new(PACK_LEVEL).map_err(compressing)?;
-    children
+    let outcomes = children
         .iter()
         .map(|c| {
             let json = serde_json::to_vec(&c.outcomes)?;
             compressor.compress(&json).map_err(compressing)
         })
-        .collect()
+        .collect::<Result<_>>()?;
+    Ok(Packed { children, outcomes })
 }
 
 /// The outcomes [`pack`] kept.
@@ -97,20 +105,22 @@ pub async fn add_children(
     children: &[RunChild],
     actor: &Actor,
 ) -> Result<()> {
+    let page = pack(children)?;
     let mut tx = store.begin_write().await?;
-    insert_children(&mut tx, run_id, chunk, children, actor).await?;
+    insert_children(&mut tx, run_id, chunk, &page, actor).await?;
     tx.commit().await?;
     Ok(())
 }
 
-/// [`add_children`] inside the caller's transaction.
+/// [`add_children`] inside the caller's transaction, for a page already [`pack`]ed.
 pub async fn insert_children(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     run_id: &str,
     chunk: i64,
-    children: &[RunChild],
+    page: &Packed<'_>,
     actor: &Actor,
 ) -> Result<()> {
+    let children = page.children;
     let entries: Vec<_> = children
         .iter()
         .map(|c| {
@@ -123,9 +133,8 @@ pub async fn insert_children(
         })
         .collect();
     audit::insert(tx, &entries).await?;
-    let packed = pack(children)?;
     // Multi-row inserts keep a 100,000-child run to a few hundred statements.
-    for (part, packed) in children.chunks(100).zip(packed.chunks(100)) {
+    for (part, packed) in children.chunks(100).zip(page.outcomes.chunks(100)) {
         let sql = format!(
             "INSERT INTO run_children (run_id, authority, child_id, record_version, outcomes, packed, chunk) VALUES {}",
             values_placeholders(tx, part.len(), 7)

@@ -188,6 +188,7 @@ impl SharedRuns {
         let children = engine.evaluate_page(records).await?;
         let mut totals = RunSummary::empty(&run.id, run.as_of);
         totals.add(&children);
+        let page = log::pack(&children)?;
         let mut tx = self.store.begin_write().await?;
         let done = sqlx::query(
             "UPDATE run_chunks SET state = 'done', lease_until = NULL, children = $1, results = $2, errors = $3 \
@@ -207,7 +208,7 @@ impl SharedRuns {
                 &mut tx,
                 &claimed.run_id,
                 claimed.chunk,
-                &children,
+                &page,
                 &claimed.actor,
             )
             .await?;
