@@ -22,6 +22,7 @@ pub mod http;
 pub mod ids;
 pub mod imports;
 pub mod iros;
+pub mod parallel;
 pub mod plugins;
 pub mod problem;
 pub mod records;

@@ -69,6 +69,76 @@ fn load_exits_non_zero_and_names_the_line_when_it_rejects_a_record() {
     );
 }
 
+/// A pack with the review-timeliness plugin only, named as the policy `named`, and the second
+/// review due 2 months (not the regulation's 3) after the first.
+fn pack_naming(dir: &Path, named: &str) -> String {
+    let root = common::root();
+    let path = dir.join(format!("{named}.toml"));
+    std::fs::write(
+        &path,
+        format!(
+            "name = \"named\"\ncalendar = {:?}\n\n[[plugins]]\npath = {:?}\npolicy = {named:?}\n\
+             [plugins.settings]\nsecond_review_months = 2\n",
+            root.join("policies/calendars/england-and-wales.toml")
+                .display()
+                .to_string(),
+            root.join("target/plugins/statutory-review-timeliness.wasm")
+                .display()
+                .to_string(),
+        ),
+    )
+    .unwrap();
+    path.display().to_string()
+}
+
+/// The stored "next review due" of child C1.
+fn next_review_due(dir: &Path) -> Option<String> {
+    let url = format!("sqlite://{}", dir.join("cli.db").display());
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let store = carecheck::store::Store::open(&url, 1).await.unwrap();
+        sqlx::query_scalar("SELECT next_review_due FROM children WHERE child_id = 'C1'")
+            .fetch_one(store.pool())
+            .await
+            .unwrap()
+    })
+}
+
+/// Whether anything has been compiled into the data directory's plugin cache.
+fn compiled_anything(dir: &Path) -> bool {
+    std::fs::read_dir(dir.join("data/compiled")).is_ok_and(|mut files| files.next().is_some())
+}
+
+#[test]
+fn a_command_that_runs_no_policy_compiles_none_when_the_pack_names_its_policies() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("records.ndjson");
+    std::fs::write(&file, format!("{}\n", record("C1"))).unwrap();
+    let named = pack_naming(dir.path(), "statutory-review-timeliness");
+    let out = carecheck(
+        dir.path(),
+        &["--pack", &named, "load", file.to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(!compiled_anything(dir.path()), "load compiled a plugin");
+    // The due date follows the pack's own setting, read without running the plugin: C1's
+    // first review was held on Thursday 25 January 2024, so the second is due two calendar
+    // months later, on Monday 25 March 2024 (three months, the regulation's figure, would
+    // give 25 April).
+    assert_eq!(next_review_due(dir.path()).as_deref(), Some("2024-03-25"));
+
+    // A command that evaluates compiles what it runs, and checks the name the pack gave it.
+    let as_of = ["check", "--as-of", "2024-02-01"];
+    let out = carecheck(dir.path(), &[&["--pack", &named][..], &as_of].concat());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(compiled_anything(dir.path()), "check compiled nothing");
+    let misnamed = pack_naming(dir.path(), "sdq");
+    fails_saying(
+        dir.path(),
+        &[&["--pack", &misnamed][..], &as_of].concat(),
+        "the pack names this plugin \"sdq\", but it describes itself otherwise",
+    );
+}
+
 #[test]
 fn a_failed_command_exits_one_with_the_reason() {
     let dir = tempfile::tempdir().unwrap();

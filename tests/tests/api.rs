@@ -460,27 +460,52 @@ async fn malformed_input_gets_a_precise_4xx_and_writes_nothing() {
             }),
             record("C7", "IRO-1"),
         );
-        let (status, report) = t
-            .call(
-                Method::POST,
-                "/api/v1/records/bulk",
-                Some(&t.admin),
-                Some(Body::from(ndjson)),
-                "application/x-ndjson",
-            )
-            .await;
-        assert_eq!(status, StatusCode::OK, "{report}");
-        assert_eq!(report["created"], 2, "{report}");
-        assert_eq!(report["rejected"], 2, "{report}");
-        let lines: Vec<u64> = report["errors"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| e["line"].as_u64().unwrap())
-            .collect();
-        assert_eq!(lines, [2, 3]);
+        assert_eq!(bulk(&t, ndjson).await, (2, 2, vec![2, 3]));
         assert_eq!(t.versions().await, before + 2);
+
+        // A bulk large enough to be checked on several threads answers line by line, in order,
+        // exactly as lines checked one at a time: lines 7 and 58 carry an SDQ score over 40,
+        // line 31 is not a care record; the other 57 are written.
+        let ndjson: String = (1..=60)
+            .map(|n| {
+                let id = format!("B{n}");
+                let line = match n {
+                    7 | 58 => with(&|r| {
+                        r["child"]["id"] = json!(id);
+                        r["health"] = json!({"sdq": [{"date": "2025-03-31", "score": 41}]})
+                    }),
+                    31 => json!({"reviews": []}),
+                    _ => record(&id, "IRO-1"),
+                };
+                format!("{line}\n")
+            })
+            .collect();
+        assert_eq!(bulk(&t, ndjson).await, (57, 3, vec![7, 31, 58]));
+        assert_eq!(t.versions().await, before + 2 + 57);
     }
+}
+
+/// Uploads NDJSON in bulk as the admin: records created, lines rejected, and the line number of
+/// each error reported.
+async fn bulk(t: &TestApp, ndjson: String) -> (u64, u64, Vec<u64>) {
+    let (status, report) = t
+        .call(
+            Method::POST,
+            "/api/v1/records/bulk",
+            Some(&t.admin),
+            Some(Body::from(ndjson)),
+            "application/x-ndjson",
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    let count = |key: &str| report[key].as_u64().expect("the report counts");
+    let lines = report["errors"]
+        .as_array()
+        .expect("the report lists errors")
+        .iter()
+        .map(|e| e["line"].as_u64().expect("each error names its line"))
+        .collect();
+    (count("created"), count("rejected"), lines)
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -14,7 +14,7 @@ use crate::AppState;
 use crate::access::Actor;
 use crate::config::Config;
 use crate::demo::{self, Generator};
-use crate::records::{ChildFilter, Submission, Writer, queries, strict_json};
+use crate::records::{ChildFilter, DueDates, Submission, Writer, queries, strict_json};
 use crate::runs::{self, Scope};
 use crate::store::{ChildKey, Store};
 
@@ -64,7 +64,7 @@ pub async fn dispatch(command: Command, mut config: Config) -> Result<Finished> 
             as_of,
             out,
         } => generate(&config, children, seed, &authority, as_of, out),
-        Command::Load { file } => load(AppState::build(config).await?, &file).await,
+        Command::Load { file } => load(&Recording::open(config).await?, &file).await,
         Command::Token { command } => super::tokens::run(&config, command).await,
         Command::Regulator { command } => super::regulators::run(&config, command).await,
         Command::Plugin { command } => super::plugins::run(config, command).await,
@@ -122,7 +122,7 @@ pub async fn dispatch(command: Command, mut config: Config) -> Result<Finished> 
                 },
                 max_rows: carecheck_ssda903::DEFAULT_MAX_ROWS,
             };
-            import(AppState::build(config).await?, &path, options, errors).await
+            import(&Recording::open(config).await?, &path, options, errors).await
         }
     }
 }
@@ -153,16 +153,42 @@ fn generate(
     Ok(Finished::Complete)
 }
 
+/// What a command that writes records but runs no policy needs: the store, and the due dates
+/// derived on write. The pack is read, not loaded: nothing is compiled when the pack names its
+/// policies (or they are uploaded plugins the store knows); otherwise it is loaded in full.
+struct Recording {
+    store: Store,
+    due_dates: DueDates,
+}
+
+impl Recording {
+    async fn open(config: Config) -> Result<Self> {
+        let store = Store::open(&config.database_url, config.database_max_connections).await?;
+        let due_dates = match crate::plugins::due_dates_from_pack_file(&config.pack, &store).await?
+        {
+            Some(due_dates) => {
+                if let Some(warning) = due_dates.calendar_warning(chrono::Utc::now().date_naive()) {
+                    tracing::warn!("{warning}");
+                }
+                due_dates
+            }
+            // Loading the pack warns about its calendar itself.
+            None => (*AppState::with_store(config, store.clone()).await?.due_dates).clone(),
+        };
+        Ok(Self { store, due_dates })
+    }
+}
+
 /// Validates and writes an NDJSON file through the one write path; every rejected line is
 /// reported by number (its problems by path only: messages can quote the offending values).
-async fn load(state: AppState, file: &Path) -> Result<Finished> {
+async fn load(state: &Recording, file: &Path) -> Result<Finished> {
     let text =
         std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
     let actor = Actor::operator("cli:load");
     let writer = Writer {
         store: &state.store,
         due_dates: &state.due_dates,
-        today: state.today(),
+        today: chrono::Utc::now().date_naive(),
         actor: &actor,
         source: "load",
         scope: None,
@@ -329,7 +355,7 @@ async fn replay_view(state: &AppState, view: &str) -> Result<Finished> {
 }
 
 async fn import(
-    state: AppState,
+    state: &Recording,
     path: &Path,
     options: carecheck_ssda903::ImportOptions,
     errors: Option<PathBuf>,

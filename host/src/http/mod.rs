@@ -108,15 +108,9 @@ impl AppState {
         Ok(state)
     }
 
-    /// A warning when the pack's bank-holiday calendar ends within a year: past its end, no
-    /// working-day deadline can be counted and checks answer `insufficient_data`.
+    /// A warning when the pack's bank-holiday calendar ends within a year.
     pub fn calendar_warning(&self) -> Option<String> {
-        let ends = self.due_dates.calendar.to();
-        (ends < self.today() + chrono::Days::new(365)).then(|| {
-            format!(
-                "the bank-holiday calendar ends on {ends}, within a year: extend it (policies/calendars/) before deadlines run past it"
-            )
-        })
+        self.due_dates.calendar_warning(self.today())
     }
 
     /// The report scheduler of this process (run by `carecheck serve`; tests drive its steps).

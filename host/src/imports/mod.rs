@@ -135,12 +135,16 @@ pub async fn import_ssda903(
         scope: Some(std::slice::from_ref(&options.authority)),
     };
     for chunk in parsed.children.chunks(BATCH) {
+        let keys: Vec<ChildKey> = chunk
+            .iter()
+            .map(|imported| ChildKey::new(&options.authority, &imported.child_id))
+            .collect();
+        let stored = queries::current_bodies(store, &keys).await?;
         let mut batch = Vec::with_capacity(chunk.len());
-        for imported in chunk {
-            let key = ChildKey::new(&options.authority, &imported.child_id);
-            let existing = match queries::current(store, &key).await? {
-                Some(v) => {
-                    Some(serde_json::from_str::<CareRecord>(&v.body).map_err(StoreError::from)?)
+        for (imported, key) in chunk.iter().zip(&keys) {
+            let existing = match stored.get(key) {
+                Some(body) => {
+                    Some(serde_json::from_str::<CareRecord>(body).map_err(StoreError::from)?)
                 }
                 None => None,
             };

@@ -145,7 +145,11 @@ impl PolicySet {
                     .map_err(|e| plugin_error(e.to_string()))?
                     .ok_or_else(|| plugin_error("no uploaded plugin has this digest".into()))?,
             };
-            plugins.push((wasm, entry.settings_json()));
+            plugins.push(Listed {
+                wasm,
+                settings: entry.settings_json(),
+                policy: entry.policy.clone(),
+            });
         }
         Self::assemble(
             runtime,
@@ -181,7 +185,11 @@ impl PolicySet {
                     plugin: p.id.clone(),
                     reason: format!("its bytes ({}) are no longer in the store", p.sha256),
                 })?;
-            plugins.push((wasm, p.settings.clone()));
+            plugins.push(Listed {
+                wasm,
+                settings: p.settings.clone(),
+                policy: Some(p.id.clone()),
+            });
         }
         let base = Self::assemble(
             runtime,
@@ -227,11 +235,16 @@ impl PolicySet {
         store: &Store,
         name: String,
         calendar: CalendarSnapshot,
-        plugins: Vec<(Vec<u8>, String)>,
+        plugins: Vec<Listed>,
         look_ahead_days: u32,
     ) -> Result<Self, (String, String)> {
         let mut active: Vec<ActivePlugin> = Vec::new();
-        for (wasm, settings) in plugins {
+        for Listed {
+            wasm,
+            settings,
+            policy,
+        } in plugins
+        {
             let sha = carecheck_precompiled::sha256_hex(&wasm);
             let rt = runtime.clone();
             let loaded = {
@@ -242,6 +255,14 @@ impl PolicySet {
                     .map_err(|e| (sha.clone(), e.to_string()))?
             };
             let id = loaded.metadata.id.clone();
+            if let Some(named) = policy.filter(|named| *named != id) {
+                return Err((
+                    id,
+                    format!(
+                        "the pack names this plugin {named:?}, but it describes itself otherwise"
+                    ),
+                ));
+            }
             if active
                 .iter()
                 .any(|a: &ActivePlugin| a.plugin.metadata.id == id)
@@ -444,6 +465,59 @@ impl PolicySet {
         }
         outcomes
     }
+}
+
+/// A plugin as a pack or a snapshot lists it: its bytes, its settings and, when named, the
+/// policy it must describe itself as.
+struct Listed {
+    wasm: Vec<u8>,
+    settings: String,
+    policy: Option<String>,
+}
+
+/// The due dates a pack derives on write, found from the pack file without compiling anything:
+/// its calendar, and the settings of the entry that is the review policy, known by the `policy`
+/// the pack names it by or, for an uploaded plugin, by the id kept with its bytes. `None` when
+/// some entry's policy cannot be told that way: the caller then loads the pack (which compiles).
+pub async fn due_dates_from_pack_file(
+    path: &Path,
+    store: &Store,
+) -> Result<Option<crate::records::DueDates>, PackError> {
+    let pack = PackFile::read(path)?;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut review = None;
+    for entry in &pack.plugins {
+        let plugin_error = |reason: String| PackError::Plugin {
+            pack: path.display().to_string(),
+            plugin: entry.label(),
+            reason,
+        };
+        let policy = match (&entry.policy, entry.source(dir).map_err(plugin_error)?) {
+            (Some(named), _) => named.clone(),
+            (None, PluginSource::Stored(sha)) => match stored::policy_id(store, &sha).await? {
+                Some(id) => id,
+                None => return Ok(None),
+            },
+            (None, PluginSource::File(_)) => return Ok(None),
+        };
+        if policy == REVIEW_POLICY {
+            review = Some(entry);
+        }
+    }
+    let intervals = match review {
+        Some(entry) => settings::parse::<Intervals>(&entry.settings_json()).map_err(|reason| {
+            PackError::Plugin {
+                pack: path.display().to_string(),
+                plugin: entry.label(),
+                reason: format!("settings rejected: {reason}"),
+            }
+        })?,
+        None => Intervals::default(),
+    };
+    Ok(Some(crate::records::DueDates {
+        calendar: pack.calendar_file(path)?.calendar(),
+        intervals,
+    }))
 }
 
 struct Prepared<'a> {

@@ -6,6 +6,7 @@
 //!
 //! [[plugins]]
 //! path = "../target/plugins/statutory-review-timeliness.wasm"   # relative to this file
+//! policy = "statutory-review-timeliness"   # optional: the id the plugin describes itself by
 //! [plugins.settings]
 //! first_review_working_days = 20
 //!
@@ -13,8 +14,13 @@
 //! digest = "sha256:…"   # a plugin uploaded through the API
 //! ```
 //!
-//! A pack that names a missing plugin, has settings its plugin rejects, or lists one policy twice
-//! refuses to load, with a message naming the plugin and the reason.
+//! A pack that names a missing plugin, has settings its plugin rejects, lists one policy twice, or
+//! says a plugin is a policy it is not, refuses to load, with a message naming the plugin and the
+//! reason.
+//!
+//! Naming each plugin's `policy` lets a command that runs no policy (an import, `carecheck load`)
+//! find the review intervals it derives due dates with from the pack file alone, without
+//! compiling a single plugin; whatever loads the pack to run it checks every name.
 
 use std::path::{Path, PathBuf};
 
@@ -41,6 +47,10 @@ pub struct PluginEntry {
     /// `sha256:<hex>` of a plugin kept in the store.
     #[serde(default)]
     pub digest: Option<String>,
+    /// The policy id the plugin describes itself by, when the pack names it: checked whenever
+    /// the plugin is loaded, and trusted before then only to find the review intervals.
+    #[serde(default)]
+    pub policy: Option<String>,
     /// Settings passed to the plugin (its defaults apply to anything left out).
     #[serde(default)]
     pub settings: toml::Table,

@@ -18,6 +18,7 @@ use serde_json::Value;
 use super::pack::{PackError, PackSnapshot, PluginSnapshot};
 use super::runtime::{LoadedPlugin, Runtime};
 use super::{ActivePlugin, PolicyOutcome, PolicySet, Suspended, stored};
+use crate::parallel::parallel_map;
 use crate::store::{Store, StoreError};
 
 /// The pack's set, and each authority's where regulators' plugins are enabled for it.
@@ -150,38 +151,6 @@ impl PolicySets {
         .flatten()
         .collect()
     }
-}
-
-/// Applies `f` to every item across `parallelism` scoped threads; output order matches input.
-fn parallel_map<T: Sync, R: Send>(
-    items: &[T],
-    parallelism: usize,
-    f: impl Fn(&T) -> R + Sync,
-) -> Vec<R> {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    let next = AtomicUsize::new(0);
-    let workers = parallelism.clamp(1, items.len().max(1));
-    let mut done: Vec<(usize, R)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut done = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(item) = items.get(i) else { break };
-                        done.push((i, f(item)));
-                    }
-                    done
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().expect("evaluation workers do not panic"))
-            .collect()
-    });
-    done.sort_unstable_by_key(|(i, _)| *i);
-    done.into_iter().map(|(_, r)| r).collect()
 }
 
 /// Regulators' plugins loaded so far, by sha256, so a plugin enabled for many authorities (or

@@ -38,6 +38,15 @@ pub async fn keep_in(
     Ok(())
 }
 
+/// The policy id of the plugin with this sha256, if it was ever kept.
+pub async fn policy_id(store: &Store, sha256: &str) -> Result<Option<String>> {
+    let row = sqlx::query("SELECT policy_id FROM plugins WHERE sha256 = $1")
+        .bind(sha256)
+        .fetch_optional(store.pool())
+        .await?;
+    row.map(|r| Ok(r.try_get(0)?)).transpose()
+}
+
 /// The bytes of the plugin with this sha256, if it was ever kept.
 pub async fn wasm(store: &Store, sha256: &str) -> Result<Option<Vec<u8>>> {
     let row = sqlx::query("SELECT wasm FROM plugins WHERE sha256 = $1")

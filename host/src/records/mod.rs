@@ -58,6 +58,19 @@ pub struct DueDates {
     pub intervals: Intervals,
 }
 
+impl DueDates {
+    /// A warning when the calendar ends within a year of `today`: past its end, no working-day
+    /// deadline can be counted and checks answer `insufficient_data`.
+    pub fn calendar_warning(&self, today: chrono::NaiveDate) -> Option<String> {
+        let ends = self.calendar.to();
+        (ends < today + chrono::Days::new(365)).then(|| {
+            format!(
+                "the bank-holiday calendar ends on {ends}, within a year: extend it (policies/calendars/) before deadlines run past it"
+            )
+        })
+    }
+}
+
 /// A stored version of a child's record.
 #[derive(Debug, Clone, Serialize)]
 pub struct StoredVersion {

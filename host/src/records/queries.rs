@@ -1,11 +1,15 @@
 //! Reading care records: current and past versions, listings, and who is assigned to whom.
 //! The writing side is [`super::write`].
 
+use std::collections::HashMap;
+
 use chrono::NaiveDate;
 use sqlx::Row;
 
 use super::{ChildFilter, ChildSummary, CurrentRecord, StoredVersion};
-use crate::store::{ChildKey, KeysetQuery, Result, Store, opt_date};
+use crate::store::{
+    ChildKey, KeysetQuery, ROWS_PER_STATEMENT, Result, Store, opt_date, values_placeholders,
+};
 
 fn version_from_row(r: &sqlx::any::AnyRow) -> Result<StoredVersion> {
     Ok(StoredVersion {
@@ -29,6 +33,32 @@ pub async fn current(store: &Store, key: &ChildKey) -> Result<Option<StoredVersi
     .fetch_optional(store.pool())
     .await?;
     row.map(|r| version_from_row(&r)).transpose()
+}
+
+/// The current record body of each child in `keys` that has one, in a few statements however
+/// many children (an import merges a whole batch into what is already stored).
+pub async fn current_bodies(store: &Store, keys: &[ChildKey]) -> Result<HashMap<ChildKey, String>> {
+    let mut conn = store.pool().acquire().await?;
+    let mut bodies = HashMap::with_capacity(keys.len());
+    for chunk in keys.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "SELECT c.authority, c.child_id, v.body FROM children c \
+             JOIN record_versions v ON v.authority = c.authority AND v.child_id = c.child_id AND v.version = c.current_version \
+             WHERE (c.authority, c.child_id) IN (VALUES {})",
+            values_placeholders(&conn, chunk.len(), 2)
+        );
+        let mut query = sqlx::query(&sql);
+        for key in chunk {
+            query = query.bind(&key.authority).bind(&key.child_id);
+        }
+        for row in query.fetch_all(&mut *conn).await? {
+            bodies.insert(
+                ChildKey::new(row.try_get::<String, _>(0)?, row.try_get::<String, _>(1)?),
+                row.try_get(2)?,
+            );
+        }
+    }
+    Ok(bodies)
 }
 
 /// One version of a child's record.

@@ -10,6 +10,7 @@ use std::sync::LazyLock;
 
 use carecheck_sdk::record::{CareRecord, SCHEMA_MINOR_VERSION, SCHEMA_VERSION};
 use chrono::NaiveDate;
+use serde::Deserialize;
 use serde_json::Value;
 
 use crate::ids::{self, Kind};
@@ -143,13 +144,17 @@ fn validator() -> &'static jsonschema::Validator {
 /// Validates a record; `expected` is the (authority, child id) it is being stored under, if any.
 pub fn validate(value: &Value, expected: Option<(&str, &str)>) -> Result<CareRecord, Vec<Problem>> {
     let mut problems = Vec::new();
-    for error in validator().iter_errors(value) {
-        flatten(&error, &mut problems);
+    // Most records are valid: the yes-or-no pass stops at nothing and builds no error, and only
+    // a record that fails it is walked again for every problem with its path.
+    if !validator().is_valid(value) {
+        for error in validator().iter_errors(value) {
+            flatten(&error, &mut problems);
+        }
+        if !problems.is_empty() {
+            return Err(problems);
+        }
     }
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    let record: CareRecord = match serde_json::from_value(value.clone()) {
+    let record = match CareRecord::deserialize(value) {
         Ok(record) => record,
         Err(e) => return Err(vec![Problem::new("", e.to_string())]),
     };

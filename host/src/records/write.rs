@@ -18,7 +18,8 @@ use crate::access::audit::{self, Actor, Outcome};
 use crate::problem::Problem;
 use std::collections::HashMap;
 
-use crate::store::{ChildKey, Store, now, values_placeholders};
+use crate::parallel::parallel_map;
+use crate::store::{ChildKey, ROWS_PER_STATEMENT, Store, now, values_placeholders};
 
 /// One record offered for writing.
 #[derive(Debug, Clone)]
@@ -92,17 +93,51 @@ impl NewVersion {
     }
 }
 
+/// Submissions a write checks on the calling task; a larger batch goes to the cores.
+const PREPARED_INLINE: usize = 16;
+
+/// What checking a submission needs from its writer, owned so the check can run on any thread.
+struct Rules {
+    due_dates: DueDates,
+    today: NaiveDate,
+    /// Authorities the writer may write for (`None`: every authority).
+    scope: Option<Vec<String>>,
+}
+
+impl Rules {
+    /// Validates a submission in full and checks the writer may write it, then prepares it.
+    fn prepare(&self, submission: &Submission) -> Result<NewVersion, Vec<Problem>> {
+        let expected = submission
+            .expected
+            .as_ref()
+            .map(|k| (k.authority.as_str(), k.child_id.as_str()));
+        let record = validate(&submission.value, expected)?;
+        let authority = &record.child.responsible_authority;
+        if self
+            .scope
+            .as_ref()
+            .is_some_and(|scope| !scope.contains(authority))
+        {
+            return Err(vec![Problem::new(
+                "/child/responsible_authority",
+                "this token may not write records for this authority",
+            )]);
+        }
+        let mut version = NewVersion::prepare(&record, &self.due_dates, self.today);
+        version.if_version = submission.if_version;
+        Ok(version)
+    }
+}
+
 impl Writer<'_> {
     /// Validates every submission and writes the valid ones in one transaction with their audit
     /// rows. The answer has one entry per submission, in order.
     pub async fn write(&self, batch: Vec<Submission>) -> Result<Vec<Checked>, RecordError> {
         let mut answers: Vec<Option<Checked>> = Vec::with_capacity(batch.len());
         let mut versions = Vec::new();
-        for submission in &batch {
-            match self.check(submission) {
-                Ok(record) => {
-                    let mut version = NewVersion::prepare(&record, self.due_dates, self.today);
-                    version.if_version = submission.if_version;
+        for prepared in self.prepare(batch).await {
+            match prepared {
+                Ok(version) => {
                     versions.push((answers.len(), version));
                     answers.push(None);
                 }
@@ -118,20 +153,27 @@ impl Writer<'_> {
             .collect())
     }
 
-    fn check(&self, submission: &Submission) -> Result<CareRecord, Vec<Problem>> {
-        let expected = submission
-            .expected
-            .as_ref()
-            .map(|k| (k.authority.as_str(), k.child_id.as_str()));
-        let record = validate(&submission.value, expected)?;
-        let authority = &record.child.responsible_authority;
-        if self.scope.is_some_and(|scope| !scope.contains(authority)) {
-            return Err(vec![Problem::new(
-                "/child/responsible_authority",
-                "this token may not write records for this authority",
-            )]);
+    /// Checks each submission and prepares what storing it needs, in order. A large batch (an
+    /// import's, a bulk upload's) is spread over the cores, off the async runtime: checking is
+    /// most of the CPU a write costs.
+    async fn prepare(&self, batch: Vec<Submission>) -> Vec<Result<NewVersion, Vec<Problem>>> {
+        let rules = Rules {
+            due_dates: self.due_dates.clone(),
+            today: self.today,
+            scope: self.scope.map(<[String]>::to_vec),
+        };
+        if batch.len() <= PREPARED_INLINE {
+            return batch.iter().map(|s| rules.prepare(s)).collect();
         }
-        Ok(record)
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let prepared = tokio::task::spawn_blocking(move || {
+            parallel_map(&batch, threads, |s| rules.prepare(s))
+        })
+        .await;
+        match prepared {
+            Ok(prepared) => prepared,
+            Err(e) => std::panic::resume_unwind(e.into_panic()),
+        }
     }
 
     /// Appends each version (unless identical to the current one) and its audit row. A batch
@@ -207,9 +249,6 @@ impl Writer<'_> {
         }
     }
 }
-
-/// Rows per multi-row statement: well inside both databases' limits on bound parameters.
-const ROWS_PER_STATEMENT: usize = 100;
 
 /// The current version and body digest of each child in `keys` that has a record.
 async fn current_versions(

@@ -11,6 +11,7 @@ use serde_json::Value;
 
 use super::{RunChild, RunError, RunSpec, RunSummary, Scope, log};
 use crate::access::Actor;
+use crate::parallel::parallel_map;
 use crate::plugins::PolicyOutcome;
 use crate::plugins::sets::PolicySets;
 use crate::records::{CurrentRecord, queries};
@@ -18,6 +19,9 @@ use crate::store::{ChildKey, Store, StoreError};
 
 /// Children read and evaluated per page.
 pub(super) const PAGE: i64 = 1000;
+
+/// Record bodies a worker parses at a time.
+const PARSE_CHUNK: usize = 50;
 
 /// What evaluates: each authority's policy set (or one policy of it) as of a date, on so many
 /// threads.
@@ -36,21 +40,38 @@ impl Engine {
         &self,
         bodies: impl IntoIterator<Item = (&'a str, &'a str)>,
     ) -> Result<Vec<Vec<PolicyOutcome>>, RunError> {
-        let values: Vec<(String, Value)> = bodies
+        let bodies: Vec<(String, String)> = bodies
             .into_iter()
-            .map(|(authority, body)| Ok((authority.to_string(), serde_json::from_str(body)?)))
-            .collect::<Result<_, serde_json::Error>>()
-            .map_err(StoreError::from)?;
+            .map(|(authority, body)| (authority.to_string(), body.to_string()))
+            .collect();
         let engine = self.clone();
-        Ok(tokio::task::spawn_blocking(move || {
-            engine.policies.evaluate_many(
+        tokio::task::spawn_blocking(move || {
+            // Parsed on the evaluation threads too: on one thread, parsing a page held the
+            // others idle.
+            let ranges: Vec<_> = (0..bodies.len())
+                .step_by(PARSE_CHUNK)
+                .map(|start| start..(start + PARSE_CHUNK).min(bodies.len()))
+                .collect();
+            let values = parallel_map(&ranges, engine.parallelism, |range| {
+                bodies[range.clone()]
+                    .iter()
+                    .map(|(authority, body)| Ok((authority.clone(), serde_json::from_str(body)?)))
+                    .collect::<Result<Vec<(String, Value)>, serde_json::Error>>()
+            })
+            .into_iter()
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(StoreError::from)?
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>();
+            Ok(engine.policies.evaluate_many(
                 &values,
                 engine.as_of,
                 engine.only.as_deref(),
                 engine.parallelism,
-            )
+            ))
         })
-        .await?)
+        .await?
     }
 }
 

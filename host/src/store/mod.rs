@@ -75,6 +75,9 @@ pub(crate) fn opt_date(value: Option<String>) -> Result<Option<NaiveDate>> {
     value.as_deref().map(date).transpose()
 }
 
+/// Rows per multi-row statement: well inside both databases' limits on bound parameters.
+pub(crate) const ROWS_PER_STATEMENT: usize = 100;
+
 /// `VALUES` placeholders for a multi-row statement on `conn`: `rows` groups of `columns`
 /// parameters. PostgreSQL numbers them (`$1, $2, …`); SQLite gets anonymous `?`s, bound in
 /// order, because SQLite looks a numbered parameter's name up by scanning every name in the
