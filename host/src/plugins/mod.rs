@@ -128,11 +128,7 @@ impl PolicySet {
         let calendar = pack.calendar_file(path)?;
         let mut plugins = Vec::new();
         for entry in &pack.plugins {
-            let plugin_error = |reason: String| PackError::Plugin {
-                pack: path.display().to_string(),
-                plugin: entry.label(),
-                reason,
-            };
+            let plugin_error = |reason: String| entry.error(path, reason);
             let wasm = match entry.source(dir).map_err(plugin_error)? {
                 PluginSource::File(file) => std::fs::read(&file).map_err(|e| {
                     plugin_error(format!(
@@ -357,10 +353,7 @@ impl PolicySet {
     /// through the same typed settings the policy parses (the regulation's figures when the
     /// pack does not run that policy), so due dates derived on write agree with its verdicts.
     pub fn review_intervals(&self) -> Result<Intervals, String> {
-        match self.policy(REVIEW_POLICY) {
-            Some(p) => settings::parse::<Intervals>(&p.settings),
-            None => Ok(Intervals::default()),
-        }
+        review_intervals(self.policy(REVIEW_POLICY).map(|p| p.settings.as_str()))
     }
 
     /// The plugins selected by `only` (all when `None`), each with its evaluation context for
@@ -475,6 +468,12 @@ struct Listed {
     policy: Option<String>,
 }
 
+/// The review intervals the review policy's settings give (the regulation's figures when the
+/// pack does not run that policy), read through the same typed settings the policy parses.
+fn review_intervals(settings: Option<&str>) -> Result<Intervals, String> {
+    settings.map_or(Ok(Intervals::default()), settings::parse::<Intervals>)
+}
+
 /// The due dates a pack derives on write, found from the pack file without compiling anything:
 /// its calendar, and the settings of the entry that is the review policy, known by the `policy`
 /// the pack names it by or, for an uploaded plugin, by the id kept with its bytes. `None` when
@@ -487,12 +486,8 @@ pub async fn due_dates_from_pack_file(
     let dir = path.parent().unwrap_or(Path::new("."));
     let mut review = None;
     for entry in &pack.plugins {
-        let plugin_error = |reason: String| PackError::Plugin {
-            pack: path.display().to_string(),
-            plugin: entry.label(),
-            reason,
-        };
-        let policy = match (&entry.policy, entry.source(dir).map_err(plugin_error)?) {
+        let source = entry.source(dir).map_err(|why| entry.error(path, why))?;
+        let policy = match (&entry.policy, source) {
             (Some(named), _) => named.clone(),
             (None, PluginSource::Stored(sha)) => match stored::policy_id(store, &sha).await? {
                 Some(id) => id,
@@ -505,14 +500,9 @@ pub async fn due_dates_from_pack_file(
         }
     }
     let intervals = match review {
-        Some(entry) => settings::parse::<Intervals>(&entry.settings_json()).map_err(|reason| {
-            PackError::Plugin {
-                pack: path.display().to_string(),
-                plugin: entry.label(),
-                reason: format!("settings rejected: {reason}"),
-            }
-        })?,
-        None => Intervals::default(),
+        Some(entry) => review_intervals(Some(&entry.settings_json()))
+            .map_err(|why| entry.error(path, format!("settings rejected: {why}")))?,
+        None => review_intervals(None).expect("the default intervals need no parsing"),
     };
     Ok(Some(crate::records::DueDates {
         calendar: pack.calendar_file(path)?.calendar(),

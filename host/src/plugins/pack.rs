@@ -172,6 +172,15 @@ impl PluginEntry {
         }
     }
 
+    /// This entry's problem, in the pack at `pack`.
+    pub fn error(&self, pack: &Path, reason: String) -> PackError {
+        PackError::Plugin {
+            pack: pack.display().to_string(),
+            plugin: self.label(),
+            reason,
+        }
+    }
+
     pub fn label(&self) -> String {
         match (&self.path, &self.digest) {
             (Some(p), _) => p.display().to_string(),
