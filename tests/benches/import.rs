@@ -14,6 +14,11 @@ use chrono::NaiveDate;
 
 use carecheck_tests::{median, peak_rss_mib};
 
+/// The allocator the `carecheck` binary ships with (`host/src/main.rs`), so the figures are the
+/// product's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// The return repeated `copies` times; copy k prefixes every CHILD value with `k`.
 fn repeated(files: &[InputFile], copies: usize) -> Vec<InputFile> {
     files

@@ -32,6 +32,11 @@ use carecheck_sdk::{CheckResult, Context};
 use chrono::NaiveDate;
 use serde_json::Value;
 
+/// The allocator the `carecheck` binary ships with (`host/src/main.rs`), so the figures are the
+/// product's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 type NativeEvaluate = fn(&Context, &str) -> Result<Vec<CheckResult>, String>;
 
 /// The built-in policies compiled natively, in pack order.

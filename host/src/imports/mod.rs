@@ -4,12 +4,18 @@
 //! the one write path, validated like any other write. Same files twice: the second import
 //! changes nothing.
 
+use std::ops::Range;
+use std::sync::Arc;
+
 use carecheck_sdk::record::CareRecord;
-use carecheck_ssda903::{ImportOptions, InputFile, Problem, Severity};
+use carecheck_ssda903::{ImportOptions, ImportedChild, InputFile, Problem, Severity};
 use serde::Serialize;
 
 use crate::access::Actor;
-use crate::records::{DueDates, RecordError, Submission, WriteOutcome, Writer, queries};
+use crate::parallel::parallel_map;
+use crate::records::{
+    DueDates, PreparedBatch, RecordError, Submission, WriteOutcome, Writer, queries,
+};
 use crate::store::{ChildKey, Store, StoreError};
 
 /// One problem found in the input, located precisely.
@@ -75,6 +81,40 @@ pub fn collection_year_end(collection_year: i32) -> Option<chrono::NaiveDate> {
 /// Children merged and written per transaction.
 const BATCH: usize = 500;
 
+/// The children of `children[range]`, each merged into its stored record under `authority`
+/// and checked, ready to commit. Merging is spread over the cores, off the async runtime, as
+/// checking is.
+async fn prepare_batch(
+    writer: Writer<'_>,
+    authority: &str,
+    children: Arc<Vec<ImportedChild>>,
+    range: Range<usize>,
+) -> Result<PreparedBatch, ImportError> {
+    let keys: Vec<ChildKey> = children[range.clone()]
+        .iter()
+        .map(|imported| ChildKey::new(authority, &imported.child_id))
+        .collect();
+    let stored = queries::current_bodies(writer.store, &keys).await?;
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let merging = tokio::task::spawn_blocking(move || {
+        let pairs: Vec<(&ImportedChild, &ChildKey)> = children[range].iter().zip(&keys).collect();
+        parallel_map(&pairs, threads, |(imported, key)| {
+            let existing = stored
+                .get(key)
+                .map(|body| serde_json::from_str::<CareRecord>(body))
+                .transpose()?;
+            let merged = carecheck_ssda903::merge(existing, imported);
+            Ok(Submission::new(
+                serde_json::to_value(&merged).expect("care records serialise"),
+            ))
+        })
+        .into_iter()
+        .collect::<Result<Vec<_>, serde_json::Error>>()
+    });
+    let batch = merging.await?.map_err(StoreError::from)?;
+    Ok(writer.prepare(batch).await)
+}
+
 /// Parses the files, merges each child into its current record and stores the new versions.
 /// `progress` is called with (children done, children in the return). Every problem, including
 /// those past the 100,000 the summary lists, goes to `problems_file` when one is given, as it is
@@ -88,6 +128,9 @@ pub async fn import_ssda903(
     problems_file: Option<ProblemsFile>,
     mut progress: impl FnMut(u64, u64),
 ) -> Result<ImportSummary, ImportError> {
+    // Every merged record is validated: the validator is built on another core while the
+    // files are parsed (whoever needs it first waits for it).
+    drop(tokio::task::spawn_blocking(crate::records::validate::warm));
     // Parsing is CPU work on the whole upload: keep it off the async workers.
     let (mut parsed, mut problems_file, found, warnings) = {
         let options = options.clone();
@@ -125,6 +168,7 @@ pub async fn import_ssda903(
             .collect(),
     };
     let total = parsed.children.len() as u64;
+    let children = Arc::new(std::mem::take(&mut parsed.children));
     let mut done = 0u64;
     let writer = Writer {
         store,
@@ -134,26 +178,34 @@ pub async fn import_ssda903(
         source: "import:ssda903",
         scope: Some(std::slice::from_ref(&options.authority)),
     };
-    for chunk in parsed.children.chunks(BATCH) {
-        let keys: Vec<ChildKey> = chunk
-            .iter()
-            .map(|imported| ChildKey::new(&options.authority, &imported.child_id))
-            .collect();
-        let stored = queries::current_bodies(store, &keys).await?;
-        let mut batch = Vec::with_capacity(chunk.len());
-        for (imported, key) in chunk.iter().zip(&keys) {
-            let existing = match stored.get(key) {
-                Some(body) => {
-                    Some(serde_json::from_str::<CareRecord>(body).map_err(StoreError::from)?)
-                }
-                None => None,
-            };
-            let merged = carecheck_ssda903::merge(existing, imported);
-            batch.push(Submission::new(
-                serde_json::to_value(&merged).expect("care records serialise"),
-            ));
-        }
-        for (imported, checked) in chunk.iter().zip(writer.write(batch).await?) {
+    // Two batches in flight: while one is committed (SQLite's work, on one thread), the next is
+    // read, merged and checked on the other cores. A child appears once in a return, so no
+    // batch reads what the batch before it is writing.
+    let batches: Vec<Range<usize>> = (0..children.len())
+        .step_by(BATCH)
+        .map(|start| start..(start + BATCH).min(children.len()))
+        .collect();
+    let prepare =
+        |range: Range<usize>| prepare_batch(writer, &options.authority, children.clone(), range);
+    let mut prepared = match batches.first() {
+        Some(range) => Some(prepare(range.clone()).await?),
+        None => None,
+    };
+    for (i, range) in batches.iter().enumerate() {
+        let this = prepared
+            .take()
+            .expect("each batch is prepared before it is committed");
+        let next = async {
+            match batches.get(i + 1) {
+                Some(range) => prepare(range.clone()).await.map(Some),
+                None => Ok(None),
+            }
+        };
+        let (committed, next) = tokio::join!(writer.commit(this), next);
+        let committed = committed?;
+        prepared = next?;
+        let chunk = &children[range.clone()];
+        for (imported, checked) in chunk.iter().zip(committed) {
             match checked {
                 Ok(written) => match written.outcome {
                     WriteOutcome::Created => summary.created += 1,

@@ -20,7 +20,7 @@ use crate::access::{Principal, Role};
 use crate::problem::Problem;
 use crate::store::{ChildKey, Keyed, Store, StoreError};
 
-pub use write::{Checked, Submission, Writer};
+pub use write::{Checked, PreparedBatch, Submission, Writer};
 
 /// Why a records operation did not happen.
 #[derive(Debug, thiserror::Error)]

@@ -131,6 +131,12 @@ fn flatten(error: &jsonschema::ValidationError<'_>, out: &mut Vec<Problem>) {
     ));
 }
 
+/// Builds the validator now rather than on the first write: it takes tens of milliseconds, which
+/// an import spends while its files are still being read.
+pub fn warm() {
+    validator();
+}
+
 fn validator() -> &'static jsonschema::Validator {
     static VALIDATOR: LazyLock<jsonschema::Validator> = LazyLock::new(|| {
         jsonschema::options()

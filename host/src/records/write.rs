@@ -129,13 +129,47 @@ impl Rules {
     }
 }
 
+/// A batch of submissions checked and made ready to store ([`Writer::prepare`]), one entry
+/// per submission, in order: what [`Writer::commit`] stores.
+pub struct PreparedBatch(Vec<Result<NewVersion, Vec<Problem>>>);
+
 impl Writer<'_> {
     /// Validates every submission and writes the valid ones in one transaction with their audit
     /// rows. The answer has one entry per submission, in order.
     pub async fn write(&self, batch: Vec<Submission>) -> Result<Vec<Checked>, RecordError> {
-        let mut answers: Vec<Option<Checked>> = Vec::with_capacity(batch.len());
+        self.commit(self.prepare(batch).await).await
+    }
+
+    /// The first half of [`Writer::write`]: checks each submission and prepares what storing
+    /// it needs, touching no table, so a caller with many batches (an import) can prepare the
+    /// next while this one is committed. A large batch (an import's, a bulk upload's) is spread
+    /// over the cores, off the async runtime: checking is most of the CPU a write costs.
+    pub async fn prepare(&self, batch: Vec<Submission>) -> PreparedBatch {
+        let rules = Rules {
+            due_dates: self.due_dates.clone(),
+            today: self.today,
+            scope: self.scope.map(<[String]>::to_vec),
+        };
+        if batch.len() <= PREPARED_INLINE {
+            return PreparedBatch(batch.iter().map(|s| rules.prepare(s)).collect());
+        }
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let prepared = tokio::task::spawn_blocking(move || {
+            parallel_map(&batch, threads, |s| rules.prepare(s))
+        })
+        .await;
+        match prepared {
+            Ok(prepared) => PreparedBatch(prepared),
+            Err(e) => std::panic::resume_unwind(e.into_panic()),
+        }
+    }
+
+    /// The second half of [`Writer::write`]: stores the valid versions of a prepared batch in
+    /// one transaction with their audit rows; one answer per submission, in order.
+    pub async fn commit(&self, batch: PreparedBatch) -> Result<Vec<Checked>, RecordError> {
+        let mut answers: Vec<Option<Checked>> = Vec::with_capacity(batch.0.len());
         let mut versions = Vec::new();
-        for prepared in self.prepare(batch).await {
+        for prepared in batch.0 {
             match prepared {
                 Ok(version) => {
                     versions.push((answers.len(), version));
@@ -151,29 +185,6 @@ impl Writer<'_> {
             .into_iter()
             .map(|a| a.expect("every submission answered"))
             .collect())
-    }
-
-    /// Checks each submission and prepares what storing it needs, in order. A large batch (an
-    /// import's, a bulk upload's) is spread over the cores, off the async runtime: checking is
-    /// most of the CPU a write costs.
-    async fn prepare(&self, batch: Vec<Submission>) -> Vec<Result<NewVersion, Vec<Problem>>> {
-        let rules = Rules {
-            due_dates: self.due_dates.clone(),
-            today: self.today,
-            scope: self.scope.map(<[String]>::to_vec),
-        };
-        if batch.len() <= PREPARED_INLINE {
-            return batch.iter().map(|s| rules.prepare(s)).collect();
-        }
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let prepared = tokio::task::spawn_blocking(move || {
-            parallel_map(&batch, threads, |s| rules.prepare(s))
-        })
-        .await;
-        match prepared {
-            Ok(prepared) => prepared,
-            Err(e) => std::panic::resume_unwind(e.into_panic()),
-        }
     }
 
     /// Appends each version (unless identical to the current one) and its audit row. A batch

@@ -17,8 +17,14 @@ use crate::plugins::sets::PolicySets;
 use crate::records::{CurrentRecord, queries};
 use crate::store::{ChildKey, Store, StoreError};
 
-/// Children read and evaluated per page.
-pub(super) const PAGE: i64 = 1000;
+/// Children read and evaluated per page: a multiple of the default batch (64), so no batch is
+/// cut short by a page's end, and small enough that a run's pipeline fills and drains quickly
+/// (the first page is evaluated before anything is printed or written, the last is printed and
+/// written after every core has finished). On the shared SSDA903 set (2,675 children), pages of
+/// 256 instead of 1,000 took `check` from 1.18 to 1.05 s and its peak memory from 197 to
+/// 115 MiB. Each child logs its page as its chunk, so a replay batches as the run did whatever
+/// this is later.
+pub(super) const PAGE: i64 = 256;
 
 /// Record bodies a worker parses at a time.
 const PARSE_CHUNK: usize = 50;

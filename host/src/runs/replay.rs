@@ -9,7 +9,7 @@ use std::sync::Arc;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::engine::{Engine, PAGE};
+use super::engine::Engine;
 use super::{RunChild, RunError, log};
 use crate::plugins::runtime::Runtime;
 use crate::plugins::sets::PolicySets;
@@ -64,7 +64,7 @@ pub async fn replay(
     // The children of one chunk were evaluated together (their batches formed within it), so
     // they are replayed together; a run logged before chunks were kept replays page by page,
     // as it ran.
-    let mut pages = Pager::new(PAGE);
+    let mut pages = Pager::new(UNCHUNKED_PAGE);
     let mut together: Vec<RunChild> = Vec::new();
     while let Some(page) = pages
         .next(async |after, limit| log::children(store, run_id, None, after, limit).await)
@@ -83,6 +83,10 @@ pub async fn replay(
     compare(store, &engine, together, &mut report).await?;
     Ok(report)
 }
+
+/// The page a run logged before chunks were kept was evaluated in: its children are replayed
+/// in pages of this size, read in the same order, so they batch as they did then.
+const UNCHUNKED_PAGE: i64 = 1000;
 
 /// Evaluates `children` together again, from the record versions they read, and reports each
 /// whose outcomes differ.
