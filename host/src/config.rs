@@ -472,7 +472,7 @@ impl Config {
     /// Evaluations to run at once.
     pub fn parallelism(&self) -> usize {
         match self.limits.parallelism {
-            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            0 => crate::parallel::cores(),
             n => n,
         }
     }

@@ -2,6 +2,12 @@
 //! batch of records before it is written. Scoped threads, so the work may borrow; results in
 //! input order, so what is computed never depends on how the threads were scheduled.
 
+/// The cores this process may use (1 when the system cannot say): how wide work spreads unless
+/// the configuration says otherwise.
+pub fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
 /// Applies `f` to every item across `parallelism` scoped threads; output order matches input.
 pub fn parallel_map<T: Sync, R: Send>(
     items: &[T],

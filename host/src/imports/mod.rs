@@ -12,7 +12,7 @@ use carecheck_ssda903::{ImportOptions, ImportedChild, InputFile, Problem, Severi
 use serde::Serialize;
 
 use crate::access::Actor;
-use crate::parallel::parallel_map;
+use crate::parallel::{cores, parallel_map};
 use crate::records::{
     DueDates, PreparedBatch, RecordError, Submission, WriteOutcome, Writer, queries,
 };
@@ -95,10 +95,9 @@ async fn prepare_batch(
         .map(|imported| ChildKey::new(authority, &imported.child_id))
         .collect();
     let stored = queries::current_bodies(writer.store, &keys).await?;
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let merging = tokio::task::spawn_blocking(move || {
         let pairs: Vec<(&ImportedChild, &ChildKey)> = children[range].iter().zip(&keys).collect();
-        parallel_map(&pairs, threads, |(imported, key)| {
+        parallel_map(&pairs, cores(), |(imported, key)| {
             let existing = stored
                 .get(key)
                 .map(|body| serde_json::from_str::<CareRecord>(body))

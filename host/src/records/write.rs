@@ -18,7 +18,7 @@ use crate::access::audit::{self, Actor, Outcome};
 use crate::problem::Problem;
 use std::collections::HashMap;
 
-use crate::parallel::parallel_map;
+use crate::parallel::{cores, parallel_map};
 use crate::store::{ChildKey, ROWS_PER_STATEMENT, Store, now, values_placeholders};
 
 /// One record offered for writing.
@@ -153,9 +153,8 @@ impl Writer<'_> {
         if batch.len() <= PREPARED_INLINE {
             return PreparedBatch(batch.iter().map(|s| rules.prepare(s)).collect());
         }
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
         let prepared = tokio::task::spawn_blocking(move || {
-            parallel_map(&batch, threads, |s| rules.prepare(s))
+            parallel_map(&batch, cores(), |s| rules.prepare(s))
         })
         .await;
         match prepared {
