@@ -261,12 +261,13 @@ pub struct PluginLimits {
     pub deadline_ms: u64,
     /// Linear memory a plugin instance may grow to, in bytes.
     pub memory_bytes: usize,
-    /// Largest result list a plugin may return, in bytes of JSON.
+    /// Largest result list a plugin may return, in bytes (of JSON text, or packed).
     pub max_output_bytes: usize,
     /// Evaluations run in parallel (0 = one per core).
     pub parallelism: usize,
-    /// Records a plugin built against contract 1.1 evaluates on one instance (`prepare` once,
-    /// then `evaluate-prepared` per record, each call with its own fuel and deadline); 1 gives
+    /// Records a plugin built against contract 1.1 or later evaluates on one instance (`prepare`
+    /// once, then `evaluate-prepared` or `evaluate-packed` per record, each call with its own
+    /// fuel and deadline); 1 gives
     /// every record a fresh instance. Kept with every run, so a replay batches exactly as the
     /// run did; a run logged before batching existed reads as 1.
     #[serde(default = "unbatched")]

@@ -251,7 +251,7 @@ fn an_author_makes_keys_signs_inspects_tests_and_benches_a_plugin() {
         serde_json::from_str(&expect(d, &["plugin", "inspect", wasm_arg], 0)).unwrap();
     assert_eq!(report["kind"], "component");
     assert_eq!(report["imports"], json!([]));
-    assert_eq!(report["exports"], json!(["carecheck:policy/policy@1.1.0"]));
+    assert_eq!(report["exports"], json!(["carecheck:policy/policy@1.2.0"]));
     assert_eq!(report["metadata"]["id"], "inspectorate-review-gap");
     assert_eq!(report["problems"], json!([]));
     assert_eq!(
@@ -633,7 +633,7 @@ fn plugin_new_python_writes_a_template_that_builds_and_passes_its_own_tests() {
         serde_json::from_str(&expect(d, &["plugin", "inspect", &component], 0)).unwrap();
     assert_eq!(report["metadata"]["id"], "py-policy");
     assert_eq!(report["imports"], json!([]));
-    assert_eq!(report["exports"], json!(["carecheck:policy/policy@1.1.0"]));
+    assert_eq!(report["exports"], json!(["carecheck:policy/policy@1.2.0"]));
     assert_eq!(report["problems"], json!([]));
 
     // Its sample records evaluate as the Rust template's do.

@@ -195,7 +195,7 @@ fn dry_run(
         records.push(record);
         alone.push(outcomes);
     }
-    // Contract 1.1: evaluated in one batch, every child's verdict must be the one it had alone
+    // Contract 1.1 and later: evaluated in one batch, every child's verdict must be the one it had alone
     // (fuel aside, which is not a verdict): a plugin that keeps something between calls would
     // make a verdict depend on which children shared its batch.
     let refs: Vec<&serde_json::Value> = records.iter().collect();
@@ -214,7 +214,7 @@ fn dry_run(
         return Err(vec![Problem::new(
             "/component/dry-run",
             format!(
-                "synthetic child {} of {children} had a different verdict when evaluated after others on one instance than alone: a policy must keep nothing between evaluate-prepared calls but the prepared context",
+                "synthetic child {} of {children} had a different verdict when evaluated after others on one instance than alone: a policy must keep nothing between evaluate-prepared (or evaluate-packed) calls but the prepared context",
                 n + 1
             ),
         )]);

@@ -410,7 +410,7 @@ impl PolicySet {
     }
 
     /// Evaluates a batch of children's records with every prepared plugin, each plugin over the
-    /// whole batch at once (on one instance, for a plugin built against contract 1.1); one
+    /// whole batch at once (on one instance, for a plugin built against contract 1.1 or later); one
     /// outcome list per record, in order, each in plugin order then the suspended ones.
     fn evaluate_batch(&self, prepared: &Prepared, records: &[&Value]) -> Vec<Vec<PolicyOutcome>> {
         let mut outcomes: Vec<Vec<PolicyOutcome>> = records

@@ -8,8 +8,9 @@
 //! policy and carries on.
 //!
 //! Instances: a plugin built against contract 1.0 gets a fresh instance from the pooling
-//! allocator for every record. One built against 1.1 evaluates a batch of records on one
-//! instance ([`Runtime::evaluate_batch`]): `prepare` once, then `evaluate-prepared` per record,
+//! allocator for every record. One built against 1.1 or later evaluates a batch of records on
+//! one instance ([`Runtime::evaluate_batch`]): `prepare` once, then `evaluate-prepared` (1.1) or
+//! `evaluate-packed` (1.2, the same results packed instead of JSON text) per record,
 //! each call refilled with the full fuel and given the full deadline, so each record has exactly
 //! the limits it would have alone; building an instance (and its memory's first growth) is paid
 //! once per batch instead of per record. If any call of a batch fails, every record of that
@@ -23,6 +24,7 @@ use std::time::Duration;
 use anyhow::{Context as _, Result};
 use carecheck_precompiled::{ArtifactCache, Origin, sha256_hex};
 use carecheck_sdk::outcome::{CheckResult, Metadata};
+use carecheck_sdk::packed;
 use wasmtime::component::{Component, ComponentExportIndex, InstancePre, Linker, TypedFunc};
 use wasmtime::{Engine, Store, StoreLimitsBuilder};
 
@@ -39,8 +41,10 @@ mod bindings {
 use bindings::exports::carecheck::policy::policy as wit;
 
 /// The exported interface every plugin must provide, at one of these versions: 1.1 adds
-/// `prepare` and `evaluate-prepared` (batches on one instance) to 1.0.
-const INTERFACES: [&str; 2] = [
+/// `prepare` and `evaluate-prepared` (batches on one instance) to 1.0, and 1.2 adds
+/// `evaluate-packed` (results packed rather than JSON text).
+const INTERFACES: [&str; 3] = [
+    "carecheck:policy/policy@1.2.0",
     "carecheck:policy/policy@1.1.0",
     "carecheck:policy/policy@1.0.0",
 ];
@@ -53,6 +57,7 @@ type ValidateFn<'a> = TypedFunc<(&'a str,), (Result<(), String>,)>;
 type EvaluateFn<'a> = TypedFunc<(&'a wit::Context, &'a str), (Result<String, String>,)>;
 type PrepareFn<'a> = TypedFunc<(&'a wit::Context,), (Result<(), String>,)>;
 type EvaluatePreparedFn<'a> = TypedFunc<(&'a str,), (Result<String, String>,)>;
+type EvaluatePackedFn<'a> = TypedFunc<(&'a str,), (Result<Vec<u8>, String>,)>;
 
 /// Instances one evaluation's store may create. A Rust policy is one core instance in one
 /// component; a Python policy (componentize-py with `--stub-wasi`, see `plugins/build`) is one
@@ -91,8 +96,32 @@ struct Exports {
     describe: ComponentExportIndex,
     validate_settings: ComponentExportIndex,
     evaluate: ComponentExportIndex,
-    /// `prepare` and `evaluate-prepared`, when the component is built against contract 1.1.
-    batch: Option<(ComponentExportIndex, ComponentExportIndex)>,
+    /// `prepare` and the function that evaluates after it, when the component is built
+    /// against contract 1.1 or later.
+    batch: Option<Batch>,
+}
+
+/// A batch's functions: `prepare`, then one of these per record.
+#[derive(Clone, Copy)]
+struct Batch {
+    prepare: ComponentExportIndex,
+    evaluate: Answers,
+}
+
+/// How a batch's records are answered: the contract's version decides.
+#[derive(Clone, Copy)]
+enum Answers {
+    /// 1.1's `evaluate-prepared`: JSON text.
+    Json(ComponentExportIndex),
+    /// 1.2's `evaluate-packed`: packed results (`carecheck_sdk::packed`).
+    Packed(ComponentExportIndex),
+}
+
+/// A prepared instance's evaluating function, typed.
+#[derive(Clone, Copy)]
+enum PreparedFn {
+    Json(EvaluatePreparedFn<'static>),
+    Packed(EvaluatePackedFn<'static>),
 }
 
 /// Why a plugin could not be loaded.
@@ -103,7 +132,7 @@ pub enum LoadError {
     #[error("the component imports {0}; policies must import nothing")]
     Imports(String),
     #[error(
-        "the component does not export the carecheck:policy/policy interface at version 1.1.0 or 1.0.0: {0}"
+        "the component does not export the carecheck:policy/policy interface at version 1.2.0, 1.1.0 or 1.0.0: {0}"
     )]
     WrongContract(String),
     #[error("the plugin's metadata is invalid: {0}")]
@@ -237,10 +266,16 @@ impl Runtime {
                     LoadError::WrongContract(format!("{version} has no {name} function"))
                 })
         };
-        let batch = if version == INTERFACES[0] {
-            Some((lookup("prepare")?, lookup("evaluate-prepared")?))
-        } else {
-            None
+        let batch = match INTERFACES.iter().position(|v| *v == version) {
+            Some(0) => Some(Batch {
+                prepare: lookup("prepare")?,
+                evaluate: Answers::Packed(lookup("evaluate-packed")?),
+            }),
+            Some(1) => Some(Batch {
+                prepare: lookup("prepare")?,
+                evaluate: Answers::Json(lookup("evaluate-prepared")?),
+            }),
+            _ => None,
         };
         let exports = Exports {
             describe: lookup("describe")?,
@@ -274,13 +309,11 @@ impl Runtime {
         let _: EvaluateFn = instance
             .get_typed_func(&mut store, exports.evaluate)
             .map_err(wrong)?;
-        if let Some((prepare, evaluate_prepared)) = exports.batch {
+        if let Some(batch) = exports.batch {
             let _: PrepareFn = instance
-                .get_typed_func(&mut store, prepare)
+                .get_typed_func(&mut store, batch.prepare)
                 .map_err(wrong)?;
-            let _: EvaluatePreparedFn = instance
-                .get_typed_func(&mut store, evaluate_prepared)
-                .map_err(wrong)?;
+            typed_answers(&mut store, &instance, batch.evaluate).map_err(wrong)?;
         }
         let func: DescribeFn = instance
             .get_typed_func(&mut store, exports.describe)
@@ -346,7 +379,7 @@ impl Runtime {
         record: &str,
     ) -> Evaluation {
         match plugin.exports.batch {
-            Some(functions) => self.prepared_alone(plugin, functions, context, record),
+            Some(batch) => self.prepared_alone(plugin, batch, context, record),
             None => {
                 let mut store = self.store(self.limits.fuel);
                 let outcome = self.call_evaluate(&mut store, plugin, context, record);
@@ -373,26 +406,27 @@ impl Runtime {
         let (answer,) = func
             .call(&mut *store, (context, record))
             .map_err(|e| describe_trap(&e, &self.limits))?;
-        self.results(plugin, answer)
+        self.results(plugin, answer, |json: &String| serde_json::from_str(json))
     }
 
-    /// A plugin's answer, checked: its size, its shape, and that every result is for a check it
-    /// declared.
-    fn results(
+    /// A plugin's answer (JSON text or packed bytes), checked: its size, its shape (`read`), and
+    /// that every result is for a check it declared.
+    fn results<A: AsRef<[u8]>, E: std::fmt::Display>(
         &self,
         plugin: &LoadedPlugin,
-        answer: Result<String, String>,
+        answer: Result<A, String>,
+        read: impl FnOnce(&A) -> Result<Vec<CheckResult>, E>,
     ) -> Result<Vec<CheckResult>, EvalError> {
-        let json = answer.map_err(|message| EvalError::Refused(truncate(message, 1000)))?;
-        if json.len() > self.limits.max_output_bytes {
+        let answer = answer.map_err(|message| EvalError::Refused(truncate(message, 1000)))?;
+        let len = answer.as_ref().len();
+        if len > self.limits.max_output_bytes {
             return Err(EvalError::Garbage(format!(
-                "{} bytes of results, over the {}-byte limit",
-                json.len(),
+                "{len} bytes of results, over the {}-byte limit",
                 self.limits.max_output_bytes
             )));
         }
-        let results: Vec<CheckResult> = serde_json::from_str(&json)
-            .map_err(|e| EvalError::Garbage(format!("results are not valid: {e}")))?;
+        let results =
+            read(&answer).map_err(|e| EvalError::Garbage(format!("results are not valid: {e}")))?;
         check_results(results, &plugin.metadata)
     }
 
@@ -408,9 +442,9 @@ impl Runtime {
         context: &EvalContext,
         records: &[String],
     ) -> Vec<Evaluation> {
-        if let Some(functions) = plugin.exports.batch
+        if let Some(batch) = plugin.exports.batch
             && records.len() > 1
-            && let Some(evaluations) = self.prepared_batch(plugin, functions, context, records)
+            && let Some(evaluations) = self.prepared_batch(plugin, batch, context, records)
         {
             return evaluations;
         }
@@ -420,17 +454,17 @@ impl Runtime {
             .collect()
     }
 
-    /// One instance, `prepare` once, then `evaluate-prepared` for each record with the full
-    /// fuel and deadline; `None` as soon as any call fails in any way.
+    /// One instance, `prepare` once, then `evaluate-prepared` (or `evaluate-packed`) for each
+    /// record with the full fuel and deadline; `None` as soon as any call fails in any way.
     fn prepared_batch(
         &self,
         plugin: &LoadedPlugin,
-        functions: (ComponentExportIndex, ComponentExportIndex),
+        batch: Batch,
         context: &EvalContext,
         records: &[String],
     ) -> Option<Vec<Evaluation>> {
         let mut store = self.store(self.limits.fuel);
-        let evaluate = self.prepared(&mut store, plugin, functions, context).ok()?;
+        let evaluate = self.prepared(&mut store, plugin, batch, context).ok()?;
         records
             .iter()
             .map(|record| {
@@ -440,17 +474,17 @@ impl Runtime {
             .collect()
     }
 
-    /// A 1.1 plugin's verdict on one record on an instance of its own: `prepare`, then
-    /// `evaluate-prepared`, exactly as in a batch.
+    /// A 1.1 or 1.2 plugin's verdict on one record on an instance of its own: `prepare`, then
+    /// the function a batch calls, exactly as in a batch.
     fn prepared_alone(
         &self,
         plugin: &LoadedPlugin,
-        functions: (ComponentExportIndex, ComponentExportIndex),
+        batch: Batch,
         context: &EvalContext,
         record: &str,
     ) -> Evaluation {
         let mut store = self.store(self.limits.fuel);
-        match self.prepared(&mut store, plugin, functions, context) {
+        match self.prepared(&mut store, plugin, batch, context) {
             Ok(evaluate) => self.evaluate_prepared(&mut store, plugin, evaluate, record),
             Err(error) => Evaluation {
                 outcome: Err(error),
@@ -459,43 +493,55 @@ impl Runtime {
         }
     }
 
-    /// Instantiates a 1.1 plugin in `store` and prepares it with `context`; its
-    /// `evaluate-prepared` function, ready for records.
+    /// Instantiates a 1.1 or 1.2 plugin in `store` and prepares it with `context`; its
+    /// evaluating function, ready for records.
     fn prepared(
         &self,
         store: &mut Store<Sandbox>,
         plugin: &LoadedPlugin,
-        (prepare, evaluate_prepared): (ComponentExportIndex, ComponentExportIndex),
+        batch: Batch,
         context: &EvalContext,
-    ) -> Result<EvaluatePreparedFn<'static>, EvalError> {
+    ) -> Result<PreparedFn, EvalError> {
         let trap = |e: wasmtime::Error| describe_trap(&e, &self.limits);
         let garbage = |e: wasmtime::Error| EvalError::Garbage(format!("{e:#}"));
         let instance = plugin.pre.instantiate(&mut *store).map_err(trap)?;
         let prepare: PrepareFn = instance
-            .get_typed_func(&mut *store, prepare)
+            .get_typed_func(&mut *store, batch.prepare)
             .map_err(garbage)?;
-        let evaluate = instance
-            .get_typed_func(&mut *store, evaluate_prepared)
-            .map_err(garbage)?;
+        let evaluate = typed_answers(&mut *store, &instance, batch.evaluate).map_err(garbage)?;
         let (prepared,) = prepare.call(&mut *store, (context,)).map_err(trap)?;
         prepared.map_err(|message| EvalError::Refused(truncate(message, 1000)))?;
         Ok(evaluate)
     }
 
-    /// One `evaluate-prepared` call with the full fuel and deadline; the fuel it used.
+    /// One `evaluate-prepared` (or `evaluate-packed`) call with the full fuel and deadline; the
+    /// fuel it used.
     fn evaluate_prepared(
         &self,
         store: &mut Store<Sandbox>,
         plugin: &LoadedPlugin,
-        evaluate: EvaluatePreparedFn<'static>,
+        evaluate: PreparedFn,
         record: &str,
     ) -> Evaluation {
         let fuel = self.limits.fuel;
         self.refill(store, fuel);
-        let outcome = evaluate
-            .call(&mut *store, (record,))
-            .map_err(|e| describe_trap(&e, &self.limits))
-            .and_then(|(answer,)| self.results(plugin, answer));
+        let trap = |e: wasmtime::Error| describe_trap(&e, &self.limits);
+        let outcome = match evaluate {
+            PreparedFn::Json(f) => {
+                f.call(&mut *store, (record,))
+                    .map_err(trap)
+                    .and_then(|(answer,)| {
+                        self.results(plugin, answer, |json: &String| serde_json::from_str(json))
+                    })
+            }
+            PreparedFn::Packed(f) => {
+                f.call(&mut *store, (record,))
+                    .map_err(trap)
+                    .and_then(|(answer,)| {
+                        self.results(plugin, answer, |bytes: &Vec<u8>| packed::unpack(bytes))
+                    })
+            }
+        };
         Evaluation {
             outcome,
             fuel_used: fuel - store.get_fuel().unwrap_or(0),
@@ -507,6 +553,19 @@ impl Drop for Runtime {
     fn drop(&mut self) {
         self.ticker_stop.store(true, Ordering::Relaxed);
     }
+}
+
+/// The typed function that answers a prepared instance's records, as the contract's version has
+/// it.
+fn typed_answers(
+    store: &mut Store<Sandbox>,
+    instance: &wasmtime::component::Instance,
+    answers: Answers,
+) -> wasmtime::Result<PreparedFn> {
+    Ok(match answers {
+        Answers::Json(index) => PreparedFn::Json(instance.get_typed_func(&mut *store, index)?),
+        Answers::Packed(index) => PreparedFn::Packed(instance.get_typed_func(&mut *store, index)?),
+    })
 }
 
 /// A core module starts with the same magic as a component but a different version/layer field.

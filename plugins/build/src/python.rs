@@ -19,7 +19,7 @@
 //! - **Only the contract is exported.** componentize-py's component also exports an instance of
 //!   its own (`exports`); the service refuses a component exporting more than the policy world,
 //!   so the built component is wrapped in one that instantiates it and re-exports only
-//!   `carecheck:policy/policy@1.1.0` ([`only_policy_export`]).
+//!   `carecheck:policy/policy@1.2.0` ([`only_policy_export`]).
 //! - **Cached.** A build takes tens of seconds; the component is rebuilt only when a source,
 //!   the guest library, the contract or the toolchain version changes (a digest of them all is
 //!   kept beside the component).
@@ -42,7 +42,7 @@ pub const MANIFEST: &str = "carecheck-plugin.toml";
 pub const MODULE: &str = "policy.py";
 
 /// The guest library, as `plugin new` writes it and every build bundles it.
-pub const GUEST: [(&str, &str); 8] = [
+pub const GUEST: [(&str, &str); 9] = [
     (
         "__init__.py",
         include_str!("../../guest/python/carecheck/__init__.py"),
@@ -62,6 +62,10 @@ pub const GUEST: [(&str, &str); 8] = [
     (
         "outcome.py",
         include_str!("../../guest/python/carecheck/outcome.py"),
+    ),
+    (
+        "packed.py",
+        include_str!("../../guest/python/carecheck/packed.py"),
     ),
     (
         "record.py",
@@ -327,7 +331,7 @@ pub fn build_into(dir: &Path, out: &Path) -> Result<()> {
 }
 
 /// The interface a Python plugin exports.
-pub const POLICY_EXPORT: &str = "carecheck:policy/policy@1.1.0";
+pub const POLICY_EXPORT: &str = "carecheck:policy/policy@1.2.0";
 
 /// A component that instantiates `component` (which must import nothing) and exports only its
 /// [`POLICY_EXPORT`] instance, validated.

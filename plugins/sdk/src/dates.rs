@@ -108,6 +108,12 @@ pub fn unix_day(d: NaiveDate) -> i32 {
     day_number(d) - UNIX_EPOCH_DAY
 }
 
+/// The date `days` after 1970-01-01 (before it, if negative); `None` outside chrono's range.
+pub fn from_unix_day(days: i32) -> Option<NaiveDate> {
+    days.checked_add(UNIX_EPOCH_DAY)
+        .and_then(NaiveDate::from_num_days_from_ce_opt)
+}
+
 /// The date with this day number. Day numbers past chrono's range saturate; they only arise one
 /// day beyond a calendar that ends on `NaiveDate::MAX`.
 fn from_day_number(n: i32) -> NaiveDate {

@@ -1,11 +1,13 @@
 //! The WIT bindings, used only when a policy is compiled to WebAssembly. Generated here, once,
 //! from `plugins/wit/policy.wit`; the functions below turn the contract's arguments into the
-//! SDK's plain types and its answers into JSON text (the parsing itself is [`crate::policy`]'s,
-//! shared with native builds), so policy crates never see generated code.
+//! SDK's plain types and its answers into JSON text or packed bytes (the parsing and packing
+//! themselves are [`crate::policy`]'s and [`crate::packed`]'s, shared with native builds), so
+//! policy crates never see generated code.
 //!
 //! `prepare` parses the context and the settings once for a batch and keeps them, the only
-//! thing an instance keeps between calls; `evaluate-prepared` then does exactly what `evaluate`
-//! does with them, so a record's verdict cannot depend on what was evaluated before it.
+//! thing an instance keeps between calls; `evaluate-prepared` and `evaluate-packed` then do
+//! exactly what `evaluate` does with them, so a record's verdict cannot depend on what was
+//! evaluated before it.
 
 wit_bindgen::generate!({
     path: "../wit",
@@ -22,13 +24,15 @@ use std::cell::RefCell;
 
 use crate::Policy;
 use crate::dates::Calendar;
-use crate::outcome::Context;
+use crate::outcome::{CheckResult, Context};
 use crate::settings;
 
 /// What `validate-settings` returns.
 pub type Checked = Result<(), String>;
 /// What `evaluate` returns: JSON text of the results, or why there are none.
 pub type Evaluated = Result<String, String>;
+/// What `evaluate-packed` returns: the results packed ([`crate::packed`]), or why there are none.
+pub type Packed = Result<Vec<u8>, String>;
 
 pub fn describe<P: Policy>() -> String {
     serde_json::to_string(&crate::describe::<P>()).expect("metadata serialises")
@@ -71,16 +75,33 @@ pub fn evaluate_prepared<P: Policy>(record: String) -> Evaluated
 where
     P::Settings: 'static,
 {
+    let results = with_prepared::<P>("evaluate-prepared", &record)?;
+    serde_json::to_string(&results).map_err(|e| format!("results did not serialise: {e}"))
+}
+
+pub fn evaluate_packed<P: Policy>(record: String) -> Packed
+where
+    P::Settings: 'static,
+{
+    with_prepared::<P>("evaluate-packed", &record).map(|results| crate::packed::pack(&results))
+}
+
+/// One record's results with the context of the last `prepare`: what `evaluate-prepared` and
+/// `evaluate-packed` each encode.
+fn with_prepared<P: Policy>(function: &str, record: &str) -> Result<Vec<CheckResult>, String>
+where
+    P::Settings: 'static,
+{
     PREPARED.with_borrow(|slot| {
         let prepared = slot
             .as_ref()
             .and_then(|p| p.downcast_ref::<Prepared<P::Settings>>())
-            .ok_or("evaluate-prepared was called without a successful prepare")?;
-        answer::<P>(&prepared.context, &prepared.settings, &record)
+            .ok_or_else(|| format!("{function} was called without a successful prepare"))?;
+        crate::policy::evaluate_record::<P>(&prepared.context, &prepared.settings, record)
     })
 }
 
-/// One record's results as JSON text: what both `evaluate` and `evaluate-prepared` answer.
+/// One record's results as JSON text: what `evaluate` answers.
 fn answer<P: Policy>(context: &Context, settings: &P::Settings, record: &str) -> Evaluated {
     let results = crate::policy::evaluate_record::<P>(context, settings, record)?;
     serde_json::to_string(&results).map_err(|e| format!("results did not serialise: {e}"))

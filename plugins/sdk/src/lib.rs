@@ -9,8 +9,8 @@
 //! provenance ([`record`]), the statutory date arithmetic ([`dates`]), compulsory school age
 //! ([`school_age`]), who is a care leaver ([`care_leavers`]), recurring requirements
 //! ([`recurring`]) and the statutory review schedule ([`reviews`]), the result builders
-//! ([`outcome`]), and the JSON side of the contract ([`policy`]), so a policy itself handles
-//! only typed values.
+//! ([`outcome`]), and the encoded side of the contract (JSON in [`policy`], packed results in
+//! [`packed`]), so a policy itself handles only typed values.
 
 #[cfg(feature = "calendar-file")]
 pub mod bank_holidays;
@@ -19,6 +19,7 @@ pub mod calendar_file;
 pub mod care_leavers;
 pub mod dates;
 pub mod outcome;
+pub mod packed;
 pub mod policy;
 pub mod projection;
 pub mod record;
@@ -46,8 +47,9 @@ pub use outcome::{Basis, CheckInfo, CheckResult, Context, Metadata, Status};
 pub use policy::{About, Policy, describe, evaluate_json, validate_settings};
 pub use record::{CareRecord, Section};
 
-/// Exports a [`Policy`] implementation as the component's `describe`, `validate-settings` and
-/// `evaluate` functions. On native targets it expands to nothing, so the crate stays a plain library.
+/// Exports a [`Policy`] implementation as the component's functions: `describe`,
+/// `validate-settings`, `evaluate`, and the batch's `prepare`, `evaluate-prepared` and
+/// `evaluate-packed`. On native targets it expands to nothing, so the crate stays a plain library.
 #[macro_export]
 macro_rules! export_policy {
     ($policy:ty) => {
@@ -78,6 +80,10 @@ macro_rules! export_policy {
 
                 fn evaluate_prepared(record: ::std::string::String) -> $crate::guest::Evaluated {
                     $crate::guest::evaluate_prepared::<$policy>(record)
+                }
+
+                fn evaluate_packed(record: ::std::string::String) -> $crate::guest::Packed {
+                    $crate::guest::evaluate_packed::<$policy>(record)
                 }
             }
 

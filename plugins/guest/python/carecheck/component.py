@@ -1,10 +1,11 @@
 """The component's exports: the entry module `componentize-py` wraps (the build passes
 `carecheck.component`). It binds the policy module `policy` (the plugin's `policy.py`) to
-`carecheck:policy/policy@1.1.0` through `carecheck.guest`.
+`carecheck:policy/policy@1.2.0` through `carecheck.guest`.
 
 Every failure becomes the contract's error string (`result<_, string>`), never a trap, so the
 host records why. `prepare` keeps the parsed context, the only thing kept between calls;
-`evaluate_prepared` then answers exactly what `evaluate` answers with the same context.
+`evaluate_prepared` (JSON text) and `evaluate_packed` (packed bytes) then answer exactly what
+`evaluate` answers with the same context.
 """
 
 from componentize_py_types import Err
@@ -56,11 +57,18 @@ class Policy(exports.Policy):
             raise Err(str(e))
 
     def evaluate_prepared(self, care_record):
-        if _prepared is None:
-            raise Err("evaluate-prepared was called without a successful prepare")
-        if isinstance(_prepared, str):
-            raise Err(_prepared)
-        try:
-            return guest.evaluate_json(_policy, _prepared, care_record)
-        except Exception as e:
-            raise Err(str(e))
+        return _with_prepared("evaluate-prepared", guest.evaluate_json, care_record)
+
+    def evaluate_packed(self, care_record):
+        return _with_prepared("evaluate-packed", guest.evaluate_packed, care_record)
+
+
+def _with_prepared(function, answer, care_record):
+    if _prepared is None:
+        raise Err(f"{function} was called without a successful prepare")
+    if isinstance(_prepared, str):
+        raise Err(_prepared)
+    try:
+        return answer(_policy, _prepared, care_record)
+    except Exception as e:
+        raise Err(str(e))

@@ -1,5 +1,5 @@
-"""The contract's side of a Python policy: a policy module (`policy.py`) in, the JSON text
-`plugins/wit/policy.wit` documents out. The component's exports (`carecheck.component`), the
+"""The contract's side of a Python policy: a policy module (`policy.py`) in, the JSON text (or
+packed bytes) `plugins/wit/policy.wit` documents out. The component's exports (`carecheck.component`), the
 policy's own unit tests (`carecheck.testing`) and the shared test vectors all go through these
 functions, so a policy behaves the same in all three.
 
@@ -23,7 +23,7 @@ whose answers change in a batch).
 import datetime
 import json
 
-from . import dates, settings as _settings
+from . import dates, packed, settings as _settings
 from .outcome import BASES, STATUSES, Context
 from .record import Record
 
@@ -110,6 +110,20 @@ def _json_default(value):
 
 def evaluate_json(module, ctx, record_text):
     """One record's results as JSON text: what `evaluate` and `evaluate-prepared` answer."""
+    results = _evaluate(module, ctx, record_text)
+    return json.dumps(results, separators=(",", ":"), default=_json_default)
+
+
+def evaluate_packed(module, ctx, record_text):
+    """One record's results packed (`carecheck.packed`): what `evaluate-packed` answers."""
+    try:
+        return packed.pack(_evaluate(module, ctx, record_text))
+    except packed.PackError as e:
+        raise PolicyError(str(e)) from None
+
+
+def _evaluate(module, ctx, record_text):
+    """One record's results, each for a declared check with a known status."""
     try:
         raw = json.loads(record_text)
     except ValueError as e:
@@ -126,4 +140,4 @@ def evaluate_json(module, ctx, record_text):
             raise PolicyError(f"result for undeclared check {r.get('check')!r}")
         if r.get("status") not in STATUSES:
             raise PolicyError(f"result with unknown status {r.get('status')!r}")
-    return json.dumps(list(results), separators=(",", ":"), default=_json_default)
+    return list(results)

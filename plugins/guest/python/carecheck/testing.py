@@ -38,6 +38,9 @@ def run(module, evaluation_date, record, **kw):
     second = guest.evaluate_json(module, prepared, text)
     if first != second:
         raise AssertionError(f"evaluate and evaluate-prepared differ:\n{first}\n{second}")
+    # What the host reads from a batch: the same results packed (a result JSON could carry but
+    # the packing refuses would fail here, not in the service).
+    guest.evaluate_packed(module, prepared, text)
     return json.loads(first)
 
 

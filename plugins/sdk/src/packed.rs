@@ -1,0 +1,189 @@
+//! Check results in the contract's packed form (since 1.2, `evaluate-packed` in
+//! `plugins/wit/policy.wit`, which documents the layout byte for byte).
+//!
+//! Why: across a whole pack the results are most of the work of an evaluation (122 results,
+//! 45 KB of JSON for a typical child across thirteen policies). As JSON text the guest escapes
+//! every string and writes every date out, and the host scans it all back; packed, strings are
+//! copied as they are, dates cross as day numbers and the host borrows each string straight
+//! from the bytes while it checks them. The encoding is postcard's, over [`CheckResult`]'s
+//! fields in their JSON order, so the packed and the JSON answer say exactly the same thing.
+//!
+//! The guest packs ([`pack`]); the host unpacks ([`unpack`]), refusing anything that is not
+//! exactly one list of results: a status past the seven, a day number that is not a date, text
+//! that is not UTF-8, trailing bytes.
+
+use serde::{Deserialize, Serialize};
+
+use crate::dates::{from_unix_day, unix_day};
+use crate::outcome::{CheckResult, Status};
+
+/// One result as it crosses: strings borrowed, dates as days since 1970-01-01. Generic over the
+/// evidence so the guest writes its `(String, String)` pairs without copying them and the host
+/// reads borrowed pairs; both have the same wire form.
+#[derive(Serialize, Deserialize)]
+struct Wire<'a, E> {
+    check: &'a str,
+    status: Status,
+    due: Option<i32>,
+    done: Option<i32>,
+    subject: &'a str,
+    message: &'a str,
+    evidence: E,
+    citation: &'a str,
+    current: bool,
+}
+
+/// A list of results, written as a sequence without first collecting the borrowed views.
+struct Results<'a>(&'a [CheckResult]);
+
+impl Serialize for Results<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter().map(|r| Wire {
+            check: &r.check,
+            status: r.status,
+            due: r.due.map(unix_day),
+            done: r.done.map(unix_day),
+            subject: &r.subject,
+            message: &r.message,
+            evidence: &r.evidence,
+            citation: &r.citation,
+            current: r.current,
+        }))
+    }
+}
+
+/// The results packed, as `evaluate-packed` answers them.
+pub fn pack(results: &[CheckResult]) -> Vec<u8> {
+    // Writing into a vector cannot fail, and every field has a length postcard can write.
+    postcard::to_allocvec(&Results(results)).expect("results always pack")
+}
+
+/// Reads packed results back, or says why they are not a list of results.
+pub fn unpack(bytes: &[u8]) -> Result<Vec<CheckResult>, String> {
+    type Borrowed<'a> = Wire<'a, Vec<(&'a str, &'a str)>>;
+    let (wires, rest): (Vec<Borrowed>, _) =
+        postcard::take_from_bytes(bytes).map_err(|e| format!("not packed results: {e}"))?;
+    if !rest.is_empty() {
+        return Err(format!(
+            "{} bytes follow the last of {} results",
+            rest.len(),
+            wires.len()
+        ));
+    }
+    wires
+        .into_iter()
+        .enumerate()
+        .map(|(i, w)| {
+            let date = |days: Option<i32>, field: &str| {
+                days.map(|d| {
+                    from_unix_day(d).ok_or_else(|| {
+                        format!("result {i}: {field} is day {d} after 1970-01-01, not a date")
+                    })
+                })
+                .transpose()
+            };
+            Ok(CheckResult {
+                check: w.check.to_owned(),
+                status: w.status,
+                due: date(w.due, "due")?,
+                done: date(w.done, "done")?,
+                subject: w.subject.to_owned(),
+                message: w.message.to_owned(),
+                evidence: w
+                    .evidence
+                    .into_iter()
+                    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                    .collect(),
+                citation: w.citation.to_owned(),
+                current: w.current,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ymd;
+
+    /// The shared vector every guest library's packer must reproduce byte for byte.
+    const VECTOR: &str = include_str!("../../guest/vectors/packed.json");
+
+    fn vector() -> (Vec<CheckResult>, Vec<u8>) {
+        let v: serde_json::Value = serde_json::from_str(VECTOR).unwrap();
+        let results = serde_json::from_value(v["results"].clone()).unwrap();
+        let hex = v["packed"].as_str().unwrap();
+        let bytes = (0..hex.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+            .collect();
+        (results, bytes)
+    }
+
+    /// The vector, worked by hand from the layout in `policy.wit`:
+    /// - `02`: two results.
+    /// - First: `0c` + "first-review" (12 bytes); `03` breach; due 2024-02-29 is day 19,782,
+    ///   zigzag 39,564 = 0b10_0110101_0001100, so LEB128 `8c b5 02` after the `01` of a present
+    ///   option; done 2024-03-01, day 19,783, zigzag 39,566: `01 8e b5 02`; `11` + the 17-byte
+    ///   subject; `10` + the 16-byte message; `01` pair: `04` "held", `0a` "2024-03-01";
+    ///   `17` + the 23-byte citation; `00` not current.
+    /// - Second: `01` "x"; `00` met; due 1969-12-31 is day -1, zigzag 1: `01 01`; `00` no done;
+    ///   `00` empty subject; `02 c3 a9` the message "é" (two bytes of UTF-8); `00` no evidence;
+    ///   `01` "c"; `01` current.
+    #[test]
+    fn packs_the_shared_vector_byte_for_byte_and_reads_it_back() {
+        let (results, bytes) = vector();
+        assert_eq!(results[0].due, Some(ymd(2024, 2, 29)));
+        assert_eq!(results[1].due, Some(ymd(1969, 12, 31)));
+        assert_eq!(&bytes[..2], [0x02, 0x0c]);
+        assert_eq!(
+            &bytes[14..23],
+            [0x03, 0x01, 0x8c, 0xb5, 0x02, 0x01, 0x8e, 0xb5, 0x02]
+        );
+        assert_eq!(
+            &bytes[bytes.len() - 14..],
+            [
+                0x01, b'x', 0x00, 0x01, 0x01, 0x00, 0x00, 0x02, 0xc3, 0xa9, 0x00, 0x01, b'c', 0x01
+            ]
+        );
+        assert_eq!(pack(&results), bytes);
+        assert_eq!(unpack(&bytes).unwrap(), results);
+        assert_eq!(unpack(&pack(&[])).unwrap(), []);
+    }
+
+    #[test]
+    fn refuses_what_is_not_exactly_a_list_of_results() {
+        let (results, bytes) = vector();
+        let mut trailing = bytes.clone();
+        trailing.push(0);
+        assert_eq!(
+            unpack(&trailing).unwrap_err(),
+            "1 bytes follow the last of 2 results"
+        );
+        assert!(unpack(&bytes[..bytes.len() - 1]).is_err(), "cut short");
+        // The second result's status byte, 7: past `insufficient_data`.
+        let mut status = bytes.clone();
+        let at = bytes.len() - 12;
+        assert_eq!(status[at], 0x00);
+        status[at] = 0x07;
+        assert!(unpack(&status).is_err());
+        // Its message, "é", with its second byte broken: not UTF-8.
+        let mut text = bytes.clone();
+        text[bytes.len() - 5] = 0x28;
+        assert!(unpack(&text).is_err());
+        // A due date past chrono's range: day i32::MAX.
+        let mut far = results[1..].to_vec();
+        far[0].due = None;
+        let mut packed = pack(&far);
+        let due = 4; // count, "x" (2 bytes), status: then the due option
+        assert_eq!(&packed[due..due + 2], [0x00, 0x00]);
+        packed.splice(due..due + 1, [0x01, 0xfe, 0xff, 0xff, 0xff, 0x0f]);
+        assert_eq!(
+            unpack(&packed).unwrap_err(),
+            format!(
+                "result 0: due is day {} after 1970-01-01, not a date",
+                i32::MAX
+            )
+        );
+    }
+}
