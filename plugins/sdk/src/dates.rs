@@ -357,12 +357,98 @@ const MONTH_ABBREVIATIONS: [&str; 12] = [
 
 /// "29 Aug 2026" (day without leading zero, English month abbreviation, as in IRO-facing messages).
 pub fn format_long(d: NaiveDate) -> String {
-    format!(
-        "{} {} {}",
-        d.day(),
-        MONTH_ABBREVIATIONS[d.month0() as usize],
-        d.year()
-    )
+    // Written piece by piece: messages carry a date or two each, and `format!` goes through
+    // `core::fmt`'s dynamic dispatch, several times slower inside the sandbox.
+    let mut text = String::with_capacity(11);
+    push_decimal(&mut text, i64::from(d.day()));
+    text.push(' ');
+    text.push_str(MONTH_ABBREVIATIONS[d.month0() as usize]);
+    text.push(' ');
+    push_decimal(&mut text, i64::from(d.year()));
+    text
+}
+
+/// Appends `n` in decimal, as `Display` writes it.
+fn push_decimal(text: &mut String, n: i64) {
+    if n < 0 {
+        text.push('-');
+    }
+    let magnitude = n.unsigned_abs();
+    let mut power = 1;
+    while power <= magnitude / 10 {
+        power *= 10;
+    }
+    while power > 0 {
+        text.push(digit((magnitude / power % 10) as u32));
+        power /= 10;
+    }
+}
+
+/// "2024-02-29": ISO 8601, as `NaiveDate`'s `Display` writes it, without `core::fmt` for the
+/// four-digit years every record date has.
+pub fn iso_text(d: NaiveDate) -> String {
+    let Ok(year @ 0..=9999) = u32::try_from(d.year()) else {
+        return d.to_string();
+    };
+    let mut text = String::with_capacity(10);
+    for power in [1000, 100, 10, 1] {
+        text.push(digit(year / power % 10));
+    }
+    for (sep, n) in [('-', d.month()), ('-', d.day())] {
+        text.push(sep);
+        text.push(digit(n / 10));
+        text.push(digit(n % 10));
+    }
+    text
+}
+
+/// The character of a decimal digit (0-9).
+fn digit(n: u32) -> char {
+    char::from(b'0' + n as u8)
+}
+
+/// The record's dates deserialised with [`parse_iso_date`] (falling back to chrono's own parser
+/// for anything else it accepts, so exactly the same text is read): a record carries dozens of
+/// dates, each policy reads its own copy, and chrono's general format machinery was the
+/// sandbox's largest cost in reading a record.
+pub(crate) mod iso {
+    use chrono::NaiveDate;
+    use serde::{Deserialize, Deserializer, de};
+
+    /// One date, as `YYYY-MM-DD`.
+    struct Iso(NaiveDate);
+
+    impl<'de> Deserialize<'de> for Iso {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            struct Visitor;
+            impl de::Visitor<'_> for Visitor {
+                type Value = Iso;
+
+                fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                    f.write_str("a formatted date string")
+                }
+
+                fn visit_str<E: de::Error>(self, text: &str) -> Result<Iso, E> {
+                    super::parse_fixed(text)
+                        .map_or_else(|| text.parse().map_err(E::custom), Ok)
+                        .map(Iso)
+                }
+            }
+            deserializer.deserialize_str(Visitor)
+        }
+    }
+
+    pub(crate) fn date<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveDate, D::Error> {
+        Iso::deserialize(d).map(|Iso(date)| date)
+    }
+
+    pub(crate) fn option<'de, D: Deserializer<'de>>(d: D) -> Result<Option<NaiveDate>, D::Error> {
+        Option::<Iso>::deserialize(d).map(|o| o.map(|Iso(date)| date))
+    }
+
+    pub(crate) fn list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<NaiveDate>, D::Error> {
+        Vec::<Iso>::deserialize(d).map(|v| v.into_iter().map(|Iso(date)| date).collect())
+    }
 }
 
 /// Signed whole days from a to b (b - a).
@@ -373,11 +459,15 @@ pub fn days_between(a: NaiveDate, b: NaiveDate) -> i64 {
 /// "1 day" / "3 days", "1 working day" etc. The unit is singular for 1 and -1. Otherwise "s" is
 /// appended, which is right for the units messages use (day, working day, week, month, year).
 pub fn plural(n: i64, unit: &str) -> String {
-    if n.abs() == 1 {
-        format!("{n} {unit}")
-    } else {
-        format!("{n} {unit}s")
+    // Digits written by hand, as in [`format_long`]: most results' messages count days.
+    let mut text = String::with_capacity(unit.len() + 8);
+    push_decimal(&mut text, n);
+    text.push(' ');
+    text.push_str(unit);
+    if n.unsigned_abs() != 1 {
+        text.push('s');
     }
+    text
 }
 
 #[cfg(test)]
@@ -913,6 +1003,64 @@ mod tests {
         assert_eq!(format_long(ymd(2024, 12, 25)), "25 Dec 2024");
         assert_eq!(format_long(ymd(2024, 2, 29)), "29 Feb 2024");
         assert_eq!(format_long(ymd(2025, 9, 5)), "5 Sep 2025");
+        // Years of other lengths, and before year 0, read as `Display` writes them.
+        assert_eq!(format_long(ymd(1000, 10, 10)), "10 Oct 1000");
+        assert_eq!(format_long(ymd(-44, 3, 15)), "15 Mar -44");
+        assert_eq!(format_long(ymd(999, 3, 31)), "31 Mar 999");
+        assert_eq!(format_long(ymd(10000, 1, 1)), "1 Jan 10000");
+    }
+
+    #[test]
+    fn iso_text_is_what_chrono_displays() {
+        for d in [
+            ymd(2024, 2, 29),
+            ymd(2025, 12, 31),
+            ymd(2026, 1, 1),
+            ymd(999, 3, 4),
+            ymd(0, 1, 1),
+            ymd(-1, 12, 31),
+            ymd(10000, 1, 1),
+        ] {
+            assert_eq!(iso_text(d), d.to_string());
+        }
+        assert_eq!(iso_text(ymd(2024, 2, 29)), "2024-02-29");
+    }
+
+    #[test]
+    fn record_dates_read_exactly_what_chrono_reads() {
+        let read = |text: &str| {
+            let json = serde_json::Value::String(text.into());
+            (iso::date(&json).ok(), text.parse::<NaiveDate>().ok())
+        };
+        for text in [
+            "2024-02-29",
+            "2023-02-29", // not a date: 2023 is not a leap year
+            "2025-12-31",
+            "2025-13-01",
+            "2024-2-29",
+            "+2024-02-29",
+            "12024-02-29",
+            "-0001-12-31",
+            " 2024-02-29",
+            "2024-02-29 ",
+            "20240229",
+            "",
+        ] {
+            let (ours, chrono) = read(text);
+            assert_eq!(ours, chrono, "{text:?}");
+        }
+        assert_eq!(read("2024-02-29").0, Some(ymd(2024, 2, 29)));
+        assert_eq!(
+            read("2024-2-29").0,
+            read("2024-02-29").0,
+            "chrono's own layouts still read"
+        );
+        let json = serde_json::json!([null, "2024-02-29"]);
+        assert_eq!(iso::option(&json[0]).unwrap(), None);
+        assert_eq!(
+            iso::list(&serde_json::json!(["2024-02-29"])).unwrap(),
+            [ymd(2024, 2, 29)]
+        );
     }
 
     #[test]
@@ -924,6 +1072,29 @@ mod tests {
         assert_eq!(days_between(ymd(2025, 6, 6), ymd(2025, 6, 6)), 0);
         // A whole leap year: 1 Jan 2024 to 1 Jan 2025 is 366 days.
         assert_eq!(days_between(ymd(2024, 1, 1), ymd(2025, 1, 1)), 366);
+    }
+
+    #[test]
+    fn plural_writes_every_number_as_it_displays() {
+        for n in [
+            0,
+            1,
+            -1,
+            9,
+            10,
+            11,
+            99,
+            100,
+            101,
+            1000,
+            12345,
+            -20,
+            i64::MAX,
+            i64::MIN,
+        ] {
+            let unit = if n.unsigned_abs() == 1 { "day" } else { "days" };
+            assert_eq!(plural(n, "day"), format!("{n} {unit}"));
+        }
     }
 
     #[test]

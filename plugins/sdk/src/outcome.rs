@@ -151,14 +151,64 @@ pub struct CheckResult {
     pub current: bool,
 }
 
+/// A value a piece of evidence can carry, as its text: dates as ISO 8601 (`2024-02-29`), written
+/// digit by digit ([`dates::iso_text`]) because most evidence is dates and `core::fmt` is slow
+/// inside the sandbox; text as it is; numbers and flags as they display.
+pub trait EvidenceValue {
+    fn evidence_text(self) -> String;
+}
+
+impl EvidenceValue for NaiveDate {
+    fn evidence_text(self) -> String {
+        dates::iso_text(self)
+    }
+}
+
+impl EvidenceValue for &NaiveDate {
+    fn evidence_text(self) -> String {
+        dates::iso_text(*self)
+    }
+}
+
+impl EvidenceValue for String {
+    fn evidence_text(self) -> String {
+        self
+    }
+}
+
+impl EvidenceValue for &String {
+    fn evidence_text(self) -> String {
+        self.clone()
+    }
+}
+
+impl EvidenceValue for &str {
+    fn evidence_text(self) -> String {
+        self.to_owned()
+    }
+}
+
+/// Numbers and flags, as they display.
+macro_rules! displayed_evidence {
+    ($($t:ty),*) => {
+        $(impl EvidenceValue for $t {
+            fn evidence_text(self) -> String {
+                self.to_string()
+            }
+        })*
+    };
+}
+
+displayed_evidence!(bool, u8, u16, u32, u64, usize, i32, i64, f64);
+
 fn is_false(b: &bool) -> bool {
     !*b
 }
 
 impl CheckResult {
     /// Adds one piece of evidence (a field and the value the verdict rests on).
-    pub fn with_evidence(mut self, key: impl Into<String>, value: impl ToString) -> Self {
-        self.evidence.push((key.into(), value.to_string()));
+    pub fn with_evidence(mut self, key: impl Into<String>, value: impl EvidenceValue) -> Self {
+        self.evidence.push((key.into(), value.evidence_text()));
         self
     }
 
@@ -392,27 +442,55 @@ impl Context {
 
 /// Describes an event against its deadline in one sentence, e.g.
 /// "Second review was due by 29 Aug 2026 and was held on 31 Aug 2026, 2 days late."
+///
+/// (Sentences here are joined piece by piece rather than with `format!`: most results carry one,
+/// and `core::fmt`'s dynamic dispatch is several times slower inside the sandbox.)
 pub fn describe(what: &str, done_verb: &str, due: NaiveDate, timing: Timing) -> String {
     let due_text = dates::format_long(due);
     match timing {
-        Timing::OnTime { done } => format!(
-            "{what} was due by {due_text} and was {done_verb} on {}.",
-            dates::format_long(done)
-        ),
-        Timing::Late { done, days_late } => format!(
-            "{what} was due by {due_text} and was {done_verb} on {}, {} late.",
-            dates::format_long(done),
-            dates::plural(days_late, "day")
-        ),
-        Timing::Overdue { days_overdue } => format!(
-            "{what} was due by {due_text} and is {} overdue.",
-            dates::plural(days_overdue, "day")
-        ),
-        Timing::DueSoon { days_left: 0 } => format!("{what} is due today ({due_text})."),
-        Timing::DueSoon { days_left } | Timing::NotYetDue { days_left } => format!(
-            "{what} is due by {due_text}, in {}.",
-            dates::plural(days_left, "day")
-        ),
+        Timing::OnTime { done } => [
+            what,
+            " was due by ",
+            &due_text,
+            " and was ",
+            done_verb,
+            " on ",
+            &dates::format_long(done),
+            ".",
+        ]
+        .concat(),
+        Timing::Late { done, days_late } => [
+            what,
+            " was due by ",
+            &due_text,
+            " and was ",
+            done_verb,
+            " on ",
+            &dates::format_long(done),
+            ", ",
+            &dates::plural(days_late, "day"),
+            " late.",
+        ]
+        .concat(),
+        Timing::Overdue { days_overdue } => [
+            what,
+            " was due by ",
+            &due_text,
+            " and is ",
+            &dates::plural(days_overdue, "day"),
+            " overdue.",
+        ]
+        .concat(),
+        Timing::DueSoon { days_left: 0 } => [what, " is due today (", &due_text, ")."].concat(),
+        Timing::DueSoon { days_left } | Timing::NotYetDue { days_left } => [
+            what,
+            " is due by ",
+            &due_text,
+            ", in ",
+            &dates::plural(days_left, "day"),
+            ".",
+        ]
+        .concat(),
     }
 }
 
@@ -429,28 +507,45 @@ pub fn describe_local(
 ) -> String {
     let due_text = dates::format_long(due);
     let body = match timing {
-        Timing::OnTime { done } => {
-            format!(
-                "was {done_verb} on {}, by {due_text}",
-                dates::format_long(done)
-            )
-        }
-        Timing::Late { done, days_late } => format!(
-            "was {done_verb} on {}, {} after {due_text}",
-            dates::format_long(done),
-            dates::plural(days_late, "day")
-        ),
-        Timing::Overdue { days_overdue } => format!(
-            "has not been {done_verb}: {} past {due_text}",
-            dates::plural(days_overdue, "day")
-        ),
-        Timing::DueSoon { days_left: 0 } => format!("is expected today, {due_text}"),
-        Timing::DueSoon { days_left } | Timing::NotYetDue { days_left } => format!(
-            "is expected by {due_text}, in {}",
-            dates::plural(days_left, "day")
-        ),
+        Timing::OnTime { done } => [
+            "was ",
+            done_verb,
+            " on ",
+            &dates::format_long(done),
+            ", by ",
+            &due_text,
+        ]
+        .concat(),
+        Timing::Late { done, days_late } => [
+            "was ",
+            done_verb,
+            " on ",
+            &dates::format_long(done),
+            ", ",
+            &dates::plural(days_late, "day"),
+            " after ",
+            &due_text,
+        ]
+        .concat(),
+        Timing::Overdue { days_overdue } => [
+            "has not been ",
+            done_verb,
+            ": ",
+            &dates::plural(days_overdue, "day"),
+            " past ",
+            &due_text,
+        ]
+        .concat(),
+        Timing::DueSoon { days_left: 0 } => ["is expected today, ", &due_text].concat(),
+        Timing::DueSoon { days_left } | Timing::NotYetDue { days_left } => [
+            "is expected by ",
+            &due_text,
+            ", in ",
+            &dates::plural(days_left, "day"),
+        ]
+        .concat(),
     };
-    format!("{what} {body} (local timescale: {timescale}).")
+    [what, " ", &body, " (local timescale: ", timescale, ")."].concat()
 }
 
 /// "28 days", "20 working days": the length of a local timescale, as [`describe_local`] names it.

@@ -130,6 +130,7 @@ model! {
         /// The date the source's data is complete to (for an SSDA903 return, 31 March of its
         /// collection year).
         #[serde(default)]
+        #[serde(deserialize_with = "crate::dates::iso::option")]
         pub as_of: Option<NaiveDate>,
     }
 
@@ -146,6 +147,7 @@ model! {
         #[serde(default)]
         pub name: Option<String>,
         #[serde(default)]
+        #[serde(deserialize_with = "crate::dates::iso::option")]
         pub date_of_birth: Option<NaiveDate>,
         /// `true` when the date of birth is known only approximately.
         #[serde(default)]
@@ -169,8 +171,10 @@ model! {
 
     /// An episode of care: a stretch with one legal status and placement (SSDA903 Episodes).
     pub struct Episode {
+        #[serde(deserialize_with = "crate::dates::iso::date")]
         pub start: NaiveDate,
         #[serde(default)]
+        #[serde(deserialize_with = "crate::dates::iso::option")]
         pub end: Option<NaiveDate>,
         /// Reason for a new episode (SSDA903 RNE: L, P, T, B, U, S).
         #[serde(default)]
@@ -193,8 +197,10 @@ model! {
     pub struct Placement {
         /// Identifier unique within this record.
         pub id: String,
+        #[serde(deserialize_with = "crate::dates::iso::date")]
         pub start: NaiveDate,
         #[serde(default)]
+        #[serde(deserialize_with = "crate::dates::iso::option")]
         pub end: Option<NaiveDate>,
         /// Placement type (SSDA903 PLACE code).
         #[serde(default)]
@@ -218,9 +224,11 @@ model! {
         pub emergency: bool,
         /// Date the area authority was notified of the placement (CPPCR reg 13(4)).
         #[serde(default)]
+        #[serde(deserialize_with = "crate::dates::iso::option")]
         pub area_authority_notified: Option<NaiveDate>,
         /// Date the director of children's services approved a distant placement.
         #[serde(default)]
+        #[serde(deserialize_with = "crate::dates::iso::option")]
         pub director_approved: Option<NaiveDate>,
         /// The health commissioner (ICB) responsible for the child while placed here.
         #[serde(default)]
@@ -236,14 +244,17 @@ model! {
     /// A service named as responsible, and when it was named.
     pub struct ServiceAssignment {
         pub service: String,
+        #[serde(deserialize_with = "crate::dates::iso::date")]
         pub assigned: NaiveDate,
     }
 
     /// An independent reviewing officer assigned to the child (CA 1989 s25A).
     pub struct IroAssignment {
         pub iro_id: String,
+        #[serde(deserialize_with = "crate::dates::iso::date")]
         pub from: NaiveDate,
         #[serde(default)]
+        #[serde(deserialize_with = "crate::dates::iso::option")]
         pub to: Option<NaiveDate>,
     }
 
@@ -251,11 +262,13 @@ model! {
     pub struct NamedLead {
         pub name: String,
         #[serde(default)]
+        #[serde(deserialize_with = "crate::dates::iso::option")]
         pub from: Option<NaiveDate>,
     }
 
     /// A statutory review of the child's case (CPPCR reg 33).
     pub struct Review {
+        #[serde(deserialize_with = "crate::dates::iso::date")]
         pub date: NaiveDate,
         /// `true` when the date comes from a source that gives only an approximation.
         #[serde(default)]
@@ -293,22 +306,27 @@ model! {
         /// The date the review was planned for when the arrangements were last made; it may
         /// differ from the date it was held (a review brought forward or put back).
         #[serde(default)]
+        #[serde(deserialize_with = "crate::dates::iso::option")]
         pub planned_date: Option<NaiveDate>,
         /// The date the child was consulted about the review's arrangements and the matters it
         /// would consider.
         #[serde(default)]
+        #[serde(deserialize_with = "crate::dates::iso::option")]
         pub child_consulted: Option<NaiveDate>,
         /// The date the IRO spoke with the child (in private where practicable) before it.
         #[serde(default)]
+        #[serde(deserialize_with = "crate::dates::iso::option")]
         pub iro_spoke_with_child: Option<NaiveDate>,
         /// The dates the care plan, health plan and PEP reached the IRO.
         #[serde(default)]
         pub papers: ReviewPapers,
         /// The date the review's decisions were circulated.
         #[serde(default)]
+        #[serde(deserialize_with = "crate::dates::iso::option")]
         pub decisions_circulated: Option<NaiveDate>,
         /// The date the full record of the review was circulated.
         #[serde(default)]
+        #[serde(deserialize_with = "crate::dates::iso::option")]
         pub record_circulated: Option<NaiveDate>,
     }
 
@@ -316,11 +334,14 @@ model! {
     #[derive(Default)]
     pub struct ReviewPapers {
         #[serde(default)]
+        #[serde(deserialize_with = "crate::dates::iso::option")]
         pub care_plan: Option<NaiveDate>,
         #[serde(default)]
+        #[serde(deserialize_with = "crate::dates::iso::option")]
         pub health_plan: Option<NaiveDate>,
         /// The personal education plan (for a child of compulsory school age).
         #[serde(default)]
+        #[serde(deserialize_with = "crate::dates::iso::option")]
         pub pep: Option<NaiveDate>,
     }
 
@@ -328,10 +349,13 @@ model! {
     /// 1.1). When the review is held it becomes a row of `reviews`, its preparation with it.
     pub struct NextReview {
         /// The date the review is planned for (the latest arrangement, if it has moved).
+        #[serde(deserialize_with = "crate::dates::iso::date")]
         pub planned_date: NaiveDate,
         #[serde(default)]
+        #[serde(deserialize_with = "crate::dates::iso::option")]
         pub child_consulted: Option<NaiveDate>,
         #[serde(default)]
+        #[serde(deserialize_with = "crate::dates::iso::option")]
         pub iro_spoke_with_child: Option<NaiveDate>,
         #[serde(default)]
         pub papers: ReviewPapers,
@@ -360,6 +384,7 @@ model! {
         pub assessments: Vec<HealthAssessment>,
         #[serde(default)]
         #[cfg_attr(feature = "schema", schemars(length(max = MAX_ITEMS)))]
+        #[serde(deserialize_with = "crate::dates::iso::list")]
         pub dental_checks: Vec<NaiveDate>,
         /// Strengths and Difficulties Questionnaires.
         #[serde(default)]
@@ -376,11 +401,13 @@ model! {
 
     pub struct HealthAssessment {
         pub kind: HealthAssessmentKind,
+        #[serde(deserialize_with = "crate::dates::iso::date")]
         pub date: NaiveDate,
     }
 
     /// A Strengths and Difficulties Questionnaire (carer version, total difficulties 0-40).
     pub struct Sdq {
+        #[serde(deserialize_with = "crate::dates::iso::date")]
         pub date: NaiveDate,
         /// `true` when the date is an approximation (the SSDA903 return carries no SDQ date).
         #[serde(default)]
@@ -397,6 +424,7 @@ model! {
     }
 
     pub struct MentalHealthAssessment {
+        #[serde(deserialize_with = "crate::dates::iso::date")]
         pub date: NaiveDate,
         #[serde(default)]
         pub by: Option<String>,
@@ -409,10 +437,13 @@ model! {
     pub struct MentalHealthReferral {
         pub id: String,
         pub service: String,
+        #[serde(deserialize_with = "crate::dates::iso::date")]
         pub referred: NaiveDate,
         #[serde(default)]
+        #[serde(deserialize_with = "crate::dates::iso::option")]
         pub accepted: Option<NaiveDate>,
         #[serde(default)]
+        #[serde(deserialize_with = "crate::dates::iso::option")]
         pub first_seen: Option<NaiveDate>,
     }
 
@@ -421,11 +452,14 @@ model! {
         /// Identifier unique within this record.
         pub id: String,
         pub kind: CaregiverKind,
+        #[serde(deserialize_with = "crate::dates::iso::date")]
         pub from: NaiveDate,
         #[serde(default)]
+        #[serde(deserialize_with = "crate::dates::iso::option")]
         pub to: Option<NaiveDate>,
         /// Date the carer was approved (foster and family-and-friends carers).
         #[serde(default)]
+        #[serde(deserialize_with = "crate::dates::iso::option")]
         pub approval_date: Option<NaiveDate>,
         /// Name or staff id of the supervising social worker (Fostering NMS 21.8).
         #[serde(default)]
@@ -433,6 +467,7 @@ model! {
         /// Unannounced supervisory visits (Fostering NMS 21.8).
         #[serde(default)]
         #[cfg_attr(feature = "schema", schemars(length(max = MAX_ITEMS)))]
+        #[serde(deserialize_with = "crate::dates::iso::list")]
         pub unannounced_visits: Vec<NaiveDate>,
         /// Support offered to or received by the carer for their own wellbeing (EWG 2017 rec 4).
         #[serde(default)]
@@ -440,13 +475,16 @@ model! {
         pub wellbeing_support: Vec<WellbeingSupport>,
         /// Date the carer was told of the local offer of services (EWG 2017 rec 5).
         #[serde(default)]
+        #[serde(deserialize_with = "crate::dates::iso::option")]
         pub told_of_local_offer: Option<NaiveDate>,
         /// Date the carer completed training in children's mental health (EWG 2017 rec 6).
         #[serde(default)]
+        #[serde(deserialize_with = "crate::dates::iso::option")]
         pub mental_health_training_completed: Option<NaiveDate>,
     }
 
     pub struct WellbeingSupport {
+        #[serde(deserialize_with = "crate::dates::iso::date")]
         pub date: NaiveDate,
         pub kind: WellbeingSupportKind,
         #[serde(default)]
@@ -461,6 +499,7 @@ model! {
         /// Dates the personal education plan was reviewed.
         #[serde(default)]
         #[cfg_attr(feature = "schema", schemars(length(max = MAX_ITEMS)))]
+        #[serde(deserialize_with = "crate::dates::iso::list")]
         pub pep_reviews: Vec<NaiveDate>,
     }
 
@@ -474,6 +513,7 @@ model! {
         pub name: String,
         /// Date the teacher was trained in identifying looked-after pupils' mental-health needs.
         #[serde(default)]
+        #[serde(deserialize_with = "crate::dates::iso::option")]
         pub mental_health_training: Option<NaiveDate>,
     }
 
@@ -481,6 +521,7 @@ model! {
         /// Dates the pathway plan was reviewed.
         #[serde(default)]
         #[cfg_attr(feature = "schema", schemars(length(max = MAX_ITEMS)))]
+        #[serde(deserialize_with = "crate::dates::iso::list")]
         pub pathway_plan_reviews: Vec<NaiveDate>,
         #[serde(default)]
         pub personal_adviser: Option<NamedLead>,
