@@ -218,3 +218,65 @@ fn compiled_components_are_cached_and_a_tampered_artifact_is_recompiled() {
     assert_eq!(rt.load(&good).unwrap().origin, Origin::Compiled);
     let _ = root();
 }
+
+/// A component built against contract 1.1, which answers as JSON text: the `hostile` example as
+/// commit 90da2a6 built it (`cargo xtask plugins`, before 1.2 added `evaluate-packed`), kept so
+/// the host's reading of 1.1 answers stays tested while every plugin built here is 1.2.
+const HOSTILE_1_1: &str = "tests/fixtures/hostile-contract-1.1.wasm";
+
+#[test]
+fn a_contract_1_1_component_answers_as_its_1_2_build_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let rt = runtime(dir.path());
+    let old = rt
+        .load(&std::fs::read(root().join(HOSTILE_1_1)).unwrap())
+        .unwrap();
+    let new = rt
+        .load(&std::fs::read(plugin_path("hostile")).unwrap())
+        .unwrap();
+    let calendar = carecheck_sdk::calendar_file::england_and_wales();
+    let records: Vec<String> = [
+        json!({}),
+        json!({"reviews": [{"date": "2024-02-29"}]}),
+        json!({"child": {"date_of_birth": "2015-03-01"}, "reviews": [{"date": "2026-06-26"}]}),
+    ]
+    .iter()
+    .map(|r| r.to_string())
+    .collect();
+    // `ok` and `echo` answer (echo with the record it was given); `garbage` answers for a check
+    // it never declared and `panic` traps: the same verdict or the same error from both builds,
+    // for each record alone and for the records as one batch.
+    for mode in ["ok", "echo", "garbage", "panic"] {
+        let context = carecheck::plugins::runtime::EvalContext {
+            evaluation_date: as_of().to_string(),
+            look_ahead_days: 28,
+            non_working_days: calendar.unix_days(),
+            calendar_from: calendar.from.to_string(),
+            calendar_to: calendar.to.to_string(),
+            settings: json!({ "mode": mode }).to_string(),
+        };
+        let outcomes = |plugin: &carecheck::plugins::runtime::LoadedPlugin| {
+            let alone: Vec<_> = records
+                .iter()
+                .map(|r| rt.evaluate(plugin, &context, r).outcome)
+                .collect();
+            let batch: Vec<_> = rt
+                .evaluate_batch(plugin, &context, &records)
+                .into_iter()
+                .map(|e| e.outcome)
+                .collect();
+            (alone, batch)
+        };
+        let (old_alone, old_batch) = outcomes(&old);
+        match mode {
+            "ok" | "echo" => assert!(old_alone.iter().all(|o| o.is_ok()), "{old_alone:?}"),
+            _ => assert!(old_alone.iter().all(|o| o.is_err()), "{old_alone:?}"),
+        }
+        if mode == "echo" {
+            let echoed = &old_alone[2].as_ref().unwrap()[0].message;
+            assert!(echoed.contains("2015-03-01"), "{echoed}");
+        }
+        assert_eq!(old_alone, old_batch, "{mode}");
+        assert_eq!((old_alone, old_batch), outcomes(&new), "{mode}");
+    }
+}

@@ -249,14 +249,21 @@ impl Runtime {
             .linker
             .instantiate_pre(&component)
             .map_err(|e| LoadError::Imports(format!("{e:#}")))?;
-        let Some((interface, version)) = INTERFACES.iter().find_map(|name| {
-            component
-                .get_export_index(None, name)
-                .map(|index| (index, *name))
-        }) else {
+        // The version by the exported name itself: looking a name up matches any
+        // semver-compatible export, so asking a 1.1 component for 1.2 would find its 1.1.
+        let exported = exports_of(&component, &self.engine);
+        let Some((interface, version)) = INTERFACES
+            .iter()
+            .filter(|name| exported.iter().any(|e| e == *name))
+            .find_map(|name| {
+                component
+                    .get_export_index(None, name)
+                    .map(|index| (index, *name))
+            })
+        else {
             return Err(LoadError::WrongContract(format!(
                 "it exports {}",
-                exports_of(&component, &self.engine).join(", ")
+                exported.join(", ")
             )));
         };
         let lookup = |name: &str| {
