@@ -45,7 +45,9 @@ pub fn validate_settings<P: Policy>(settings: String) -> Checked {
 pub fn evaluate<P: Policy>(context: WitContext, record: String) -> Evaluated {
     let context = context_from_wit(context)?;
     let settings = settings::parse::<P::Settings>(&context.settings)?;
-    answer::<P>(&context, &settings, &record)
+    json(&crate::policy::evaluate_record::<P>(
+        &context, &settings, &record,
+    )?)
 }
 
 /// The context and settings of the last `prepare`, parsed. A component instance runs one call
@@ -75,8 +77,7 @@ pub fn evaluate_prepared<P: Policy>(record: String) -> Evaluated
 where
     P::Settings: 'static,
 {
-    let results = with_prepared::<P>("evaluate-prepared", &record)?;
-    serde_json::to_string(&results).map_err(|e| format!("results did not serialise: {e}"))
+    json(&with_prepared::<P>("evaluate-prepared", &record)?)
 }
 
 pub fn evaluate_packed<P: Policy>(record: String) -> Packed
@@ -101,10 +102,9 @@ where
     })
 }
 
-/// One record's results as JSON text: what `evaluate` answers.
-fn answer<P: Policy>(context: &Context, settings: &P::Settings, record: &str) -> Evaluated {
-    let results = crate::policy::evaluate_record::<P>(context, settings, record)?;
-    serde_json::to_string(&results).map_err(|e| format!("results did not serialise: {e}"))
+/// Results as JSON text: what `evaluate` and `evaluate-prepared` answer.
+fn json(results: &[CheckResult]) -> Evaluated {
+    serde_json::to_string(results).map_err(|e| format!("results did not serialise: {e}"))
 }
 
 fn context_from_wit(c: WitContext) -> Result<Context, String> {

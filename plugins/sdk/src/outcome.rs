@@ -447,8 +447,9 @@ impl Context {
 /// and `core::fmt`'s dynamic dispatch is several times slower inside the sandbox.)
 pub fn describe(what: &str, done_verb: &str, due: NaiveDate, timing: Timing) -> String {
     let due_text = dates::format_long(due);
-    match timing {
-        Timing::OnTime { done } => [
+    // "X was due by D and was held on E": how both on-time and late events begin.
+    let was_done = |done| {
+        [
             what,
             " was due by ",
             &due_text,
@@ -456,17 +457,13 @@ pub fn describe(what: &str, done_verb: &str, due: NaiveDate, timing: Timing) -> 
             done_verb,
             " on ",
             &dates::format_long(done),
-            ".",
         ]
-        .concat(),
+        .concat()
+    };
+    match timing {
+        Timing::OnTime { done } => was_done(done) + ".",
         Timing::Late { done, days_late } => [
-            what,
-            " was due by ",
-            &due_text,
-            " and was ",
-            done_verb,
-            " on ",
-            &dates::format_long(done),
+            &was_done(done),
             ", ",
             &dates::plural(days_late, "day"),
             " late.",
@@ -506,21 +503,12 @@ pub fn describe_local(
     timescale: &str,
 ) -> String {
     let due_text = dates::format_long(due);
+    // "was held on E": how both on-time and late events begin.
+    let was_done = |done| ["was ", done_verb, " on ", &dates::format_long(done)].concat();
     let body = match timing {
-        Timing::OnTime { done } => [
-            "was ",
-            done_verb,
-            " on ",
-            &dates::format_long(done),
-            ", by ",
-            &due_text,
-        ]
-        .concat(),
+        Timing::OnTime { done } => [&was_done(done), ", by ", &due_text].concat(),
         Timing::Late { done, days_late } => [
-            "was ",
-            done_verb,
-            " on ",
-            &dates::format_long(done),
+            &was_done(done),
             ", ",
             &dates::plural(days_late, "day"),
             " after ",
