@@ -58,19 +58,31 @@ pub fn pack(results: &[CheckResult]) -> Vec<u8> {
     postcard::to_allocvec(&Results(results)).expect("results always pack")
 }
 
+/// The results packed after the bytes already in `out` (the host's decision log keeps each
+/// outcome's results in this form, after a head of its own).
+pub fn pack_onto(results: &[CheckResult], out: Vec<u8>) -> Vec<u8> {
+    postcard::to_extend(&Results(results), out).expect("results always pack")
+}
+
 /// Reads packed results back, or says why they are not a list of results.
 pub fn unpack(bytes: &[u8]) -> Result<Vec<CheckResult>, String> {
-    type Borrowed<'a> = Wire<'a, Vec<(&'a str, &'a str)>>;
-    let (wires, rest): (Vec<Borrowed>, _) =
-        postcard::take_from_bytes(bytes).map_err(|e| format!("not packed results: {e}"))?;
+    let (results, rest) = take(bytes)?;
     if !rest.is_empty() {
         return Err(format!(
             "{} bytes follow the last of {} results",
             rest.len(),
-            wires.len()
+            results.len()
         ));
     }
-    wires
+    Ok(results)
+}
+
+/// Reads one packed list of results from the front of `bytes`, and what follows it.
+pub fn take(bytes: &[u8]) -> Result<(Vec<CheckResult>, &[u8]), String> {
+    type Borrowed<'a> = Wire<'a, Vec<(&'a str, &'a str)>>;
+    let (wires, rest): (Vec<Borrowed>, _) =
+        postcard::take_from_bytes(bytes).map_err(|e| format!("not packed results: {e}"))?;
+    let results = wires
         .into_iter()
         .enumerate()
         .map(|(i, w)| {
@@ -98,7 +110,8 @@ pub fn unpack(bytes: &[u8]) -> Result<Vec<CheckResult>, String> {
                 current: w.current,
             })
         })
-        .collect()
+        .collect::<Result<_, String>>()?;
+    Ok((results, rest))
 }
 
 #[cfg(test)]
