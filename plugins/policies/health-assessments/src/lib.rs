@@ -323,7 +323,7 @@ fn initial_due(
     ctx.add_working_days(start, s.initial_working_days)
         .map_err(|e| {
             Box::new(info.insufficient(
-                format!("period of care from {start}"),
+                ["period of care from ", &dates::iso_text(start)].concat(),
                 "calendar",
                 &format!("The initial health assessment deadline cannot be counted: {e}."),
             ))
@@ -340,7 +340,11 @@ fn initial_not_supplied(
     section: Section,
 ) -> CheckResult {
     let r = info
-        .not_supplied(format!("period of care from {start}"), record, section)
+        .not_supplied(
+            ["period of care from ", &dates::iso_text(start)].concat(),
+            record,
+            section,
+        )
         .with_evidence("period_start", start);
     match initial_due(ctx, info, s, start) {
         Ok(due) => r.with_due(due),
@@ -360,7 +364,7 @@ fn initial_assessment(
 ) -> CheckResult {
     let start = period.start().expect("filtered to periods with a start");
     let open = period.contains(ctx.evaluation_date);
-    let subject = format!("period of care from {start}");
+    let subject = ["period of care from ", &dates::iso_text(start)].concat();
     let due = match initial_due(ctx, info, s, start) {
         Ok(due) => due,
         Err(e) => return e.with_current(open),
@@ -455,7 +459,7 @@ fn review_series(
         return vec![
             info.result(
                 Status::NotApplicable,
-                format!("period of care from {start}"),
+                ["period of care from ", &dates::iso_text(start)].concat(),
                 format!(
                     "No health assessment is recorded yet in the period of care from {}, so the review clock has not started (see the initial health assessment result).",
                     format_long(start)
@@ -469,7 +473,7 @@ fn review_series(
         let last = in_period.last().map_or(first.date, |a| a.date);
         return vec![
             info.insufficient(
-                format!("period of care from {start}"),
+                ["period of care from ", &dates::iso_text(start)].concat(),
                 "child.date_of_birth",
                 &format!(
                     "The child's date of birth is not recorded, so it cannot be told whether the next health assessment is due 6 or 12 months after the last on {}; add the date of birth.",
@@ -524,7 +528,7 @@ fn review_series(
                 recurring::future_error(
                     ctx,
                     info,
-                    format!("health assessment due {}", o.due),
+                    ["health assessment due ", &dates::iso_text(o.due)].concat(),
                     "health.assessments[].date",
                     "A review health assessment",
                     &std::mem::take(future),
@@ -542,8 +546,8 @@ fn review_series(
                     _ => describe(&what, "held", o.due, timing),
                 };
                 let subject = match o.held {
-                    Some(held) => format!("health assessment {held}"),
-                    None => format!("health assessment due {}", o.due),
+                    Some(held) => ["health assessment ", &dates::iso_text(held)].concat(),
+                    None => ["health assessment due ", &dates::iso_text(o.due)].concat(),
                 };
                 let mut r = info.timed(subject, o.due, timing, message);
                 if let Some(held) = o.held {

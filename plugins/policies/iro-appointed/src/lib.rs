@@ -199,7 +199,13 @@ impl Policy for IroAppointed {
         // Data errors in the assignments: reported (when the checks can be judged), never used.
         let mut valid: Vec<&IroAssignment> = Vec::new();
         for a in &record.iro_assignments {
-            let subject = format!("IRO assignment {} from {}", a.iro_id, a.from);
+            let subject = [
+                "IRO assignment ",
+                &a.iro_id,
+                " from ",
+                &dates::iso_text(a.from),
+            ]
+            .concat();
             let error = if ctx.is_future(a.from) {
                 Some(
                     now.insufficient(
@@ -281,7 +287,7 @@ impl Policy for IroAppointed {
             let first_held = first
                 .and_then(|r| r.held)
                 .or_else(|| held.iter().copied().find(|d| period.contains(*d)));
-            let subject = format!("period of care from {start}");
+            let subject = ["period of care from ", &dates::iso_text(start)].concat();
             let allocation = match ctx.add_working_days(start, s.iro_allocated_working_days) {
                 Err(e) => allocated.insufficient(
                     "calendar",
@@ -323,7 +329,11 @@ impl Policy for IroAppointed {
             }
             let result = match missing {
                 Some(section) => before
-                    .not_supplied(format!("period of care from {start}"), record, section)
+                    .not_supplied(
+                        ["period of care from ", &dates::iso_text(start)].concat(),
+                        record,
+                        section,
+                    )
                     .with_due(due)
                     .with_evidence("period_start", start),
                 None => {
@@ -391,7 +401,7 @@ fn allocation(
 ) -> CheckResult {
     let eval = ctx.evaluation_date;
     let period = period_text(start);
-    let subject = format!("period of care from {start}");
+    let subject = ["period of care from ", &dates::iso_text(start)].concat();
     let what = format!("IRO allocation for the {period}");
     let in_time = valid
         .iter()
@@ -461,7 +471,7 @@ fn before_first_review(
 ) -> CheckResult {
     let eval = ctx.evaluation_date;
     let period = period_text(start);
-    let subject = format!("period of care from {start}");
+    let subject = ["period of care from ", &dates::iso_text(start)].concat();
     if let Some(held) = first_held {
         let result = match in_force(valid, held) {
             Some(a) => info
@@ -607,7 +617,7 @@ fn assigned_now(
             .with_evidence("iro_from", a.from)
             .with_evidence("period_start", start);
     }
-    let subject = format!("period of care from {start}");
+    let subject = ["period of care from ", &dates::iso_text(start)].concat();
     if first_held.is_none() && eval < due {
         // Still inside the s25A(2) deadline for the initial appointment.
         let timing = ctx.timing(due, None);

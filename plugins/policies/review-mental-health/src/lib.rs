@@ -171,7 +171,7 @@ impl Policy for ReviewMentalHealth {
         let latest = in_scope.last().map(|(d, _)| *d);
         for (date, item) in in_scope {
             let when = format_long(date);
-            let subject = format!("review {date}");
+            let subject = ["review ", &dates::iso_text(date)].concat();
             let with_item = |r: CheckResult| -> CheckResult {
                 let r = r
                     .with_evidence("review_date", date)

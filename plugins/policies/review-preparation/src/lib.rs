@@ -371,7 +371,7 @@ impl Occasion {
 
     fn subject(&self) -> String {
         match self {
-            Occasion::Held { date, .. } => format!("review {date}"),
+            Occasion::Held { date, .. } => review_subject(*date),
             Occasion::Planned { .. } => "next review".into(),
         }
     }
@@ -380,14 +380,17 @@ impl Occasion {
     fn text(&self) -> String {
         match self {
             Occasion::Held { date, planned } => match planned.filter(|p| p != date) {
-                Some(p) => format!(
-                    "the review on {} (planned for {})",
-                    format_long(*date),
-                    format_long(p)
-                ),
-                None => format!("the review on {}", format_long(*date)),
+                Some(p) => [
+                    "the review on ",
+                    &format_long(*date),
+                    " (planned for ",
+                    &format_long(p),
+                    ")",
+                ]
+                .concat(),
+                None => ["the review on ", &format_long(*date)].concat(),
             },
-            Occasion::Planned { date } => format!("the review planned for {}", format_long(*date)),
+            Occasion::Planned { date } => ["the review planned for ", &format_long(*date)].concat(),
         }
     }
 
@@ -488,12 +491,12 @@ impl Step {
                     Step::Consulted => (
                         done.child_consulted,
                         "child_consulted",
-                        format!("Consulting the child about {}", occasion.text()),
+                        ["Consulting the child about ", &occasion.text()].concat(),
                     ),
                     _ => (
                         done.iro_spoke_with_child,
                         "iro_spoke_with_child",
-                        format!("The IRO speaking with the child before {}", occasion.text()),
+                        ["The IRO speaking with the child before ", &occasion.text()].concat(),
                     ),
                 };
                 match self.exempt(dob, date) {
@@ -564,7 +567,13 @@ fn one_step(
         (None, Occasion::Held { .. }) => info.result(
             Status::Breach,
             subject,
-            format!("{what} was due by {}; none is recorded.", format_long(due)),
+            [
+                what,
+                " was due by ",
+                &format_long(due),
+                "; none is recorded.",
+            ]
+            .concat(),
         ),
         _ => {
             let timing = ctx.timing(due, event);
@@ -617,13 +626,19 @@ fn papers(
             Some(d) => match ctx.timing(due, Some(*d)) {
                 Timing::Late { days_late, .. } => {
                     late = true;
-                    parts.push(format!(
-                        "{name} received {}, {} late",
-                        format_long(*d),
-                        dates::plural(days_late, "day")
-                    ));
+                    parts.push(
+                        [
+                            name,
+                            " received ",
+                            &format_long(*d),
+                            ", ",
+                            &dates::plural(days_late, "day"),
+                            " late",
+                        ]
+                        .concat(),
+                    );
                 }
-                _ => parts.push(format!("{name} received {}", format_long(*d))),
+                _ => parts.push([name, " received ", &format_long(*d)].concat()),
             },
             None => missing.push(*name),
         }
@@ -645,7 +660,7 @@ fn papers(
         } else {
             "not yet received"
         };
-        parts.push(format!("{} {not}", join_and(&missing)));
+        parts.push([&join_and(&missing), " ", not].concat());
     }
     match pep_needed {
         Some(false) if papers.pep.is_none() => {
@@ -657,25 +672,29 @@ fn papers(
         _ => {}
     }
     let days = dates::plural(i64::from(s.papers_days_before), "day");
-    let by = format!("by {} ({days} before)", format_long(due));
+    let by = ["by ", &format_long(due), " (", &days, " before)"].concat();
     let days_left = dates::days_between(ctx.evaluation_date, due);
-    let deadline = if held || days_left < 0 {
-        format!("were due with the IRO {by}")
+    let in_days;
+    let deadline: [&str; 4] = if held || days_left < 0 {
+        ["were due with the IRO ", &by, "", ""]
     } else if missing.is_empty() {
-        format!("are due with the IRO {by}")
+        ["are due with the IRO ", &by, "", ""]
     } else if days_left == 0 {
-        format!("are due with the IRO today, {by}")
+        ["are due with the IRO today, ", &by, "", ""]
     } else {
-        format!(
-            "are due with the IRO {by}, in {}",
-            dates::plural(days_left, "day")
-        )
+        in_days = dates::plural(days_left, "day");
+        ["are due with the IRO ", &by, ", in ", &in_days]
     };
-    let message = format!(
-        "Papers for {} {deadline}: {}.",
-        occasion.text(),
-        parts.join("; ")
-    );
+    let message = [
+        "Papers for ",
+        &occasion.text(),
+        " ",
+        &deadline.concat(),
+        ": ",
+        &parts.join("; "),
+        ".",
+    ]
+    .concat();
     let mut r = info.result(status, occasion.subject(), message);
     if status == Status::InsufficientData {
         r = r.with_evidence("missing_field", "child.date_of_birth");
@@ -693,7 +712,7 @@ fn join_and(items: &[&str]) -> String {
     match items {
         [] => String::new(),
         [one] => (*one).to_string(),
-        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+        [init @ .., last] => [&init.join(", "), " and ", last].concat(),
     }
 }
 
@@ -734,12 +753,12 @@ impl After {
             After::Decisions => (
                 p.decisions_circulated,
                 "decisions_circulated",
-                format!("Circulating the decisions of {}", occasion.text()),
+                ["Circulating the decisions of ", &occasion.text()].concat(),
             ),
             After::Record => (
                 p.record_circulated,
                 "record_circulated",
-                format!("Circulating the full record of {}", occasion.text()),
+                ["Circulating the full record of ", &occasion.text()].concat(),
             ),
         };
         let due = match self.due(ctx, s, date) {
@@ -783,16 +802,23 @@ impl After {
     }
 }
 
+/// "review 2025-03-12": a held review's results' subject.
+fn review_subject(date: NaiveDate) -> String {
+    ["review ", &dates::iso_text(date)].concat()
+}
+
 /// A review held with no preparation recorded: nothing can be told, and nothing is assumed.
 fn not_recorded(info: &CheckInfo, date: NaiveDate, due: Option<NaiveDate>) -> CheckResult {
     let r = info
         .insufficient(
-            format!("review {date}"),
+            review_subject(date),
             "reviews[].preparation",
-            &format!(
-                "The review on {} does not record its preparation (the child's consultation, the IRO's conversation with the child, the papers, the circulation of its decisions and record), so this cannot be checked; add the dates (not recorded does not mean not done).",
-                format_long(date)
-            ),
+            &[
+                "The review on ",
+                &format_long(date),
+                " does not record its preparation (the child's consultation, the IRO's conversation with the child, the papers, the circulation of its decisions and record), so this cannot be checked; add the dates (not recorded does not mean not done).",
+            ]
+            .concat(),
         )
         .with_evidence("review_date", date);
     match due {

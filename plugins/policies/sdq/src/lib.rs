@@ -240,7 +240,7 @@ impl Policy for SdqPolicy {
                 results.push(
                     annual
                         .insufficient(
-                            format!("SDQ {}", sdq.date),
+                            ["SDQ ", &dates::iso_text(sdq.date)].concat(),
                             "health.sdq[].score",
                             &format!(
                                 "The SDQ on {} has a score of {score}, outside the 0-40 range; it is not counted until the score is corrected.",
@@ -358,7 +358,7 @@ fn follow_ups(
         let Some(score) = sdq.score else { continue };
         let score32 = u32::from(score);
         let due = add_days(sdq.date, s.assessment_days);
-        let subject = format!("SDQ {}", sdq.date);
+        let subject = ["SDQ ", &dates::iso_text(sdq.date)].concat();
         let (info, missing, what, verb, done) = if score32 >= high_threshold {
             any_high = true;
             let done = assessments
@@ -572,8 +572,8 @@ fn annual_results(
                 ),
             };
             let subject = match o.held {
-                Some(held) => format!("SDQ {held}"),
-                None => format!("SDQ due {}", o.due),
+                Some(held) => ["SDQ ", &dates::iso_text(held)].concat(),
+                None => ["SDQ due ", &dates::iso_text(o.due)].concat(),
             };
             let mut result = if last && o.held.is_none() && !future.is_empty() {
                 let pending = format!("the annual SDQ due by {} was completed", format_long(o.due));

@@ -46,7 +46,7 @@
 //!   `not_applicable`;
 //! - it needs the placements (`placements.dates`), the periods and the review dates supplied.
 
-use carecheck_sdk::dates::format_long;
+use carecheck_sdk::dates::{format_long, iso_text};
 use carecheck_sdk::outcome::describe;
 use carecheck_sdk::record::Section;
 use carecheck_sdk::recurring;
@@ -198,7 +198,7 @@ fn review_results(
                 _ => later,
             };
             let last = i + 1 == period.reviews.len();
-            let what = format!("{} review ({period_text})", ordinal(due_review.number));
+            let what = [&ordinal(due_review.number), " review (", &period_text, ")"].concat();
             if open && last && due_review.held.is_none() && !future_reported {
                 let pending = format!(
                     "the {} review of the {period_text}, due by {}, was held",
@@ -223,8 +223,8 @@ fn review_results(
             }
             let timing = ctx.timing(due_review.due, due_review.held);
             let subject = match due_review.held {
-                Some(held) => format!("review {held}"),
-                None => format!("review due {}", due_review.due),
+                Some(held) => ["review ", &iso_text(held)].concat(),
+                None => ["review due ", &iso_text(due_review.due)].concat(),
             };
             // A review missed in a period that has since ended stays a breach, but it is not
             // "overdue" any more: nothing can be held now.
@@ -332,7 +332,7 @@ fn placement_changes(
     moves
         .into_iter()
         .map(|(id, moved)| {
-            let subject = format!("placement {id} from {moved}");
+            let subject = ["placement ", id, " from ", &iso_text(moved)].concat();
             let moved_text = format_long(moved);
             let since = held.iter().copied().find(|d| *d >= moved);
             let r = match since {
@@ -340,10 +340,16 @@ fn placement_changes(
                     .result(
                         Status::Met,
                         subject,
-                        format!(
-                            "A review was held on {} after the child moved to placement {id} on {moved_text}.",
-                            format_long(review)
-                        ),
+                        [
+                            "A review was held on ",
+                            &format_long(review),
+                            " after the child moved to placement ",
+                            id,
+                            " on ",
+                            &moved_text,
+                            ".",
+                        ]
+                        .concat(),
                     )
                     .with_evidence("review_since", review)
                     .with_current(Some(moved) == latest),
