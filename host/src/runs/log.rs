@@ -89,8 +89,9 @@ struct Head<'a> {
 /// outcomes are ~48 KB of JSON, escaped and written out only for zstd to squeeze; packed they
 /// are ~33 KB, copied rather than escaped (and ~5 % smaller once compressed).
 fn encode(outcomes: &[PolicyOutcome]) -> Result<Vec<u8>> {
-    let mut bytes = postcard::to_allocvec(&(PACKED_OUTCOMES, outcomes.len()))
-        .map_err(|e| StoreError::Corrupt(format!("packing a child's outcomes: {e}")))?;
+    let packing =
+        |e: postcard::Error| StoreError::Corrupt(format!("packing a child's outcomes: {e}"));
+    let mut bytes = postcard::to_allocvec(&(PACKED_OUTCOMES, outcomes.len())).map_err(packing)?;
     for o in outcomes {
         let head = Head {
             policy: &o.policy,
@@ -99,8 +100,7 @@ fn encode(outcomes: &[PolicyOutcome]) -> Result<Vec<u8>> {
             fuel: o.fuel,
             error: o.error.as_ref().map(serde_json::to_string).transpose()?,
         };
-        bytes = postcard::to_extend(&head, bytes)
-            .map_err(|e| StoreError::Corrupt(format!("packing a child's outcomes: {e}")))?;
+        bytes = postcard::to_extend(&head, bytes).map_err(packing)?;
         bytes = packed::pack_onto(&o.results, bytes);
     }
     Ok(bytes)

@@ -69,6 +69,9 @@
 //! - Provenance: the checks need the review dates and `reviews.preparation`. An SSDA903 return
 //!   supplies the dates but not the preparation, so an SSDA903-only record gives one
 //!   `insufficient_data` per check naming `reviews.preparation`, never a breach.
+//!
+//! Its sentences (five per review held) are built by concatenation, not `format!`: `core::fmt`
+//! is several times slower inside the sandbox, and this is the pack's costliest policy.
 
 use carecheck_sdk::dates::{self, format_long};
 use carecheck_sdk::outcome::{Timing, describe};
@@ -674,22 +677,26 @@ fn papers(
     let days = dates::plural(i64::from(s.papers_days_before), "day");
     let by = ["by ", &format_long(due), " (", &days, " before)"].concat();
     let days_left = dates::days_between(ctx.evaluation_date, due);
-    let in_days;
-    let deadline: [&str; 4] = if held || days_left < 0 {
-        ["were due with the IRO ", &by, "", ""]
+    let deadline = if held || days_left < 0 {
+        ["were due with the IRO ", &by].concat()
     } else if missing.is_empty() {
-        ["are due with the IRO ", &by, "", ""]
+        ["are due with the IRO ", &by].concat()
     } else if days_left == 0 {
-        ["are due with the IRO today, ", &by, "", ""]
+        ["are due with the IRO today, ", &by].concat()
     } else {
-        in_days = dates::plural(days_left, "day");
-        ["are due with the IRO ", &by, ", in ", &in_days]
+        [
+            "are due with the IRO ",
+            &by,
+            ", in ",
+            &dates::plural(days_left, "day"),
+        ]
+        .concat()
     };
     let message = [
         "Papers for ",
         &occasion.text(),
         " ",
-        &deadline.concat(),
+        &deadline,
         ": ",
         &parts.join("; "),
         ".",
