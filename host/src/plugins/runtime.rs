@@ -413,7 +413,7 @@ impl Runtime {
         let (answer,) = func
             .call(&mut *store, (context, record))
             .map_err(|e| describe_trap(&e, &self.limits))?;
-        self.results(plugin, answer, |json: &String| serde_json::from_str(json))
+        self.results(plugin, answer, |json| serde_json::from_slice(json))
     }
 
     /// A plugin's answer (JSON text or packed bytes), checked: its size, its shape (`read`), and
@@ -422,7 +422,7 @@ impl Runtime {
         &self,
         plugin: &LoadedPlugin,
         answer: Result<A, String>,
-        read: impl FnOnce(&A) -> Result<Vec<CheckResult>, E>,
+        read: impl FnOnce(&[u8]) -> Result<Vec<CheckResult>, E>,
     ) -> Result<Vec<CheckResult>, EvalError> {
         let answer = answer.map_err(|message| EvalError::Refused(truncate(message, 1000)))?;
         let len = answer.as_ref().len();
@@ -432,8 +432,8 @@ impl Runtime {
                 self.limits.max_output_bytes
             )));
         }
-        let results =
-            read(&answer).map_err(|e| EvalError::Garbage(format!("results are not valid: {e}")))?;
+        let results = read(answer.as_ref())
+            .map_err(|e| EvalError::Garbage(format!("results are not valid: {e}")))?;
         check_results(results, &plugin.metadata)
     }
 
@@ -538,16 +538,13 @@ impl Runtime {
                 f.call(&mut *store, (record,))
                     .map_err(trap)
                     .and_then(|(answer,)| {
-                        self.results(plugin, answer, |json: &String| serde_json::from_str(json))
+                        self.results(plugin, answer, |json| serde_json::from_slice(json))
                     })
             }
-            PreparedFn::Packed(f) => {
-                f.call(&mut *store, (record,))
-                    .map_err(trap)
-                    .and_then(|(answer,)| {
-                        self.results(plugin, answer, |bytes: &Vec<u8>| packed::unpack(bytes))
-                    })
-            }
+            PreparedFn::Packed(f) => f
+                .call(&mut *store, (record,))
+                .map_err(trap)
+                .and_then(|(answer,)| self.results(plugin, answer, packed::unpack)),
         };
         Evaluation {
             outcome,
