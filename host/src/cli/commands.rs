@@ -267,7 +267,7 @@ async fn check(
         &scope,
         &Actor::operator("cli:check"),
         state.config.parallelism(),
-        |key, outcomes| out.write(&runs::rows(&policies, key, outcomes)),
+        |key, outcomes| out.write(&policies, key, outcomes),
     )
     .await?;
     out.finish();

@@ -6,7 +6,12 @@ use std::io::{BufWriter, StdoutLock, Write};
 
 use clap::ValueEnum;
 
-use crate::runs::ResultRow;
+use chrono::NaiveDate;
+
+use crate::plugins::PolicyOutcome;
+use crate::plugins::sets::PolicySets;
+use crate::runs::{ResultRow, each_row, rows};
+use crate::store::ChildKey;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
@@ -36,7 +41,7 @@ struct Line<'a> {
     check: &'a str,
     child_id: &'a str,
     citation: &'a str,
-    due: Option<&'a str>,
+    due: Option<NaiveDate>,
     message: &'a str,
     policy: &'a str,
     regulator: Option<&'a str>,
@@ -70,43 +75,41 @@ impl ResultWriter {
         Self { sink }
     }
 
-    pub fn write(&mut self, rows: &[ResultRow]) {
+    /// Prints one child's outcomes, a row per result.
+    pub fn write(&mut self, policies: &PolicySets, key: &ChildKey, outcomes: &[PolicyOutcome]) {
         match &mut self.sink {
-            Sink::Ndjson(out) => {
-                for r in rows {
-                    let line = Line {
-                        basis: &r.basis,
-                        check: &r.check,
-                        child_id: &r.child_id,
-                        citation: &r.citation,
-                        due: r.due.as_deref(),
-                        message: &r.message,
-                        policy: &r.policy,
-                        regulator: r.regulator.as_deref(),
-                        status: &r.status,
-                        subject: &r.subject,
-                    };
-                    let _ = serde_json::to_writer(&mut *out, &line);
-                    let _ = out.write_all(b"\n");
-                }
-            }
-            Sink::Csv(w) => {
-                for r in rows {
-                    let _ = w.write_record([
-                        &r.child_id,
-                        &r.policy,
-                        r.regulator.as_deref().unwrap_or(""),
-                        &r.check,
-                        &r.status,
-                        &r.basis,
-                        r.due.as_deref().unwrap_or(""),
-                        &r.subject,
-                        &r.message,
-                        &r.citation,
-                    ]);
-                }
-            }
-            Sink::Table(_, table) => table.extend_from_slice(rows),
+            Sink::Ndjson(out) => each_row(policies, key, outcomes, |r| {
+                let line = Line {
+                    basis: r.basis,
+                    check: r.check,
+                    child_id: r.child_id,
+                    citation: r.citation,
+                    due: r.due,
+                    message: r.message,
+                    policy: r.policy,
+                    regulator: r.regulator,
+                    status: r.status,
+                    subject: r.subject,
+                };
+                let _ = serde_json::to_writer(&mut *out, &line);
+                let _ = out.write_all(b"\n");
+            }),
+            Sink::Csv(w) => each_row(policies, key, outcomes, |r| {
+                let due = r.due.map(|d| d.to_string());
+                let _ = w.write_record([
+                    r.child_id,
+                    r.policy,
+                    r.regulator.unwrap_or(""),
+                    r.check,
+                    r.status,
+                    r.basis,
+                    due.as_deref().unwrap_or(""),
+                    r.subject,
+                    r.message,
+                    r.citation,
+                ]);
+            }),
+            Sink::Table(_, table) => table.extend(rows(policies, key, outcomes)),
         }
     }
 

@@ -9,6 +9,7 @@ pub mod generation;
 pub mod inspect;
 pub mod metrics;
 pub mod pack;
+pub mod results;
 pub mod runtime;
 mod sandbox;
 pub mod sets;
@@ -19,7 +20,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use carecheck_sdk::dates::{Calendar, DateError, parse_iso_date, unix_day};
-use carecheck_sdk::outcome::CheckResult;
 use carecheck_sdk::reviews::Intervals;
 use carecheck_sdk::settings;
 use chrono::NaiveDate;
@@ -28,8 +28,9 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::store::Store;
-use carecheck_sdk::projection::Projection;
+use carecheck_sdk::projection::{Projection, RawRecord};
 use pack::{CalendarSnapshot, PackError, PackFile, PackSnapshot, PluginSnapshot, PluginSource};
+use results::Results;
 use runtime::{EvalContext, EvalError, LoadedPlugin, Runtime};
 
 /// The policy whose review intervals also index each child's next review due.
@@ -90,6 +91,9 @@ pub struct PolicySet {
     snapshot_stored: Arc<AtomicBool>,
     /// The snapshot's non-working days as the WIT context carries them (days since 1970-01-01).
     non_working_days: Vec<i32>,
+    /// Every plugin's declared fields together: what a record is read for, once, before each
+    /// plugin's projection is copied out of it.
+    reading: Projection,
 }
 
 /// The sha256 (hex) of a snapshot's JSON text, as `pack_snapshots` keeps it.
@@ -107,8 +111,8 @@ pub struct PolicyOutcome {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub regulator: Option<String>,
     pub fuel: u64,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub results: Vec<CheckResult>,
+    #[serde(default, skip_serializing_if = "Results::is_empty")]
+    pub results: Results,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<EvalError>,
 }
@@ -220,6 +224,7 @@ impl PolicySet {
             set.snapshot.plugins.push(s.snapshot.clone());
             set.suspended.push(s);
         }
+        set.reading = reading(&set.plugins);
         // Another snapshot: its own digest, not yet stored.
         set.snapshot_sha256 = digest(&set.snapshot);
         set.snapshot_stored = Arc::new(AtomicBool::new(false));
@@ -301,6 +306,7 @@ impl PolicySet {
         };
         Ok(Self {
             runtime,
+            reading: reading(&plugins),
             plugins,
             suspended: Vec::new(),
             snapshot_sha256: digest(&snapshot),
@@ -385,6 +391,12 @@ impl PolicySet {
         Prepared { plugins, suspended }
     }
 
+    /// Reads a record's JSON text for this set's plugins: once, however many there are. Fails if
+    /// the text is not JSON.
+    pub fn read<'a>(&'a self, text: &'a str) -> Result<RawRecord<'a>, serde_json::Error> {
+        self.reading.read(text)
+    }
+
     /// Evaluates one child's record with every plugin (or only `only`), each seeing only the
     /// fields it declared. Blocking: call from a worker thread.
     pub fn evaluate(
@@ -393,7 +405,7 @@ impl PolicySet {
         as_of: NaiveDate,
         only: Option<&str>,
     ) -> Vec<PolicyOutcome> {
-        self.evaluate_batch(&self.prepared(as_of, only), &[record])
+        self.evaluate_as_one_batch(&[record], as_of, only)
             .pop()
             .expect("one outcome list per record")
     }
@@ -406,13 +418,23 @@ impl PolicySet {
         as_of: NaiveDate,
         only: Option<&str>,
     ) -> Vec<Vec<PolicyOutcome>> {
-        self.evaluate_batch(&self.prepared(as_of, only), records)
+        let texts: Vec<String> = records.iter().map(|r| r.to_string()).collect();
+        let read: Vec<RawRecord> = texts
+            .iter()
+            .map(|text| self.read(text).expect("a value's JSON text reads back"))
+            .collect();
+        let refs: Vec<&RawRecord> = read.iter().collect();
+        self.evaluate_batch(&self.prepared(as_of, only), &refs)
     }
 
     /// Evaluates a batch of children's records with every prepared plugin, each plugin over the
     /// whole batch at once (on one instance, for a plugin built against contract 1.1 or later); one
     /// outcome list per record, in order, each in plugin order then the suspended ones.
-    fn evaluate_batch(&self, prepared: &Prepared, records: &[&Value]) -> Vec<Vec<PolicyOutcome>> {
+    fn evaluate_batch(
+        &self,
+        prepared: &Prepared,
+        records: &[&RawRecord],
+    ) -> Vec<Vec<PolicyOutcome>> {
         let mut outcomes: Vec<Vec<PolicyOutcome>> = records
             .iter()
             .map(|_| Vec::with_capacity(prepared.plugins.len() + prepared.suspended.len()))
@@ -428,7 +450,7 @@ impl PolicySet {
             for (evaluation, list) in evaluations.into_iter().zip(&mut outcomes) {
                 let (results, error) = match evaluation.outcome {
                     Ok(results) => (results, None),
-                    Err(e) => (Vec::new(), Some(e)),
+                    Err(e) => (Results::default(), Some(e)),
                 };
                 let outcome = PolicyOutcome {
                     policy: active.plugin.metadata.id.clone(),
@@ -449,7 +471,7 @@ impl PolicySet {
                     version: s.snapshot.version.clone(),
                     regulator: s.snapshot.regulator.clone(),
                     fuel: 0,
-                    results: Vec::new(),
+                    results: Results::default(),
                     error: Some(EvalError::Suspended(s.reason.clone())),
                 };
                 self.runtime.metrics().record(&outcome);
@@ -466,6 +488,11 @@ struct Listed {
     wasm: Vec<u8>,
     settings: String,
     policy: Option<String>,
+}
+
+/// What a set of plugins reads records for: all their projections together.
+fn reading(plugins: &[ActivePlugin]) -> Projection {
+    Projection::union(&plugins.iter().map(|p| &p.projection).collect::<Vec<_>>())
 }
 
 /// The review intervals the review policy's settings give (the regulation's figures when the

@@ -28,6 +28,7 @@ use carecheck_sdk::packed;
 use wasmtime::component::{Component, ComponentExportIndex, InstancePre, Linker, TypedFunc};
 use wasmtime::{Engine, Store, StoreLimitsBuilder};
 
+use super::results::Results;
 use super::sandbox::{Sandbox, describe_trap, engine};
 use crate::config::PluginLimits;
 
@@ -168,7 +169,7 @@ pub enum EvalError {
 /// The results of one evaluation and the fuel it used.
 #[derive(Debug, Clone)]
 pub struct Evaluation {
-    pub outcome: Result<Vec<CheckResult>, EvalError>,
+    pub outcome: Result<Results, EvalError>,
     pub fuel_used: u64,
 }
 
@@ -402,7 +403,7 @@ impl Runtime {
         plugin: &LoadedPlugin,
         context: &EvalContext,
         record: &str,
-    ) -> Result<Vec<CheckResult>, EvalError> {
+    ) -> Result<Results, EvalError> {
         let instance = plugin
             .pre
             .instantiate(&mut *store)
@@ -413,17 +414,17 @@ impl Runtime {
         let (answer,) = func
             .call(&mut *store, (context, record))
             .map_err(|e| describe_trap(&e, &self.limits))?;
-        self.results(plugin, answer, |json| serde_json::from_slice(json))
+        self.results(plugin, answer, from_json)
     }
 
-    /// A plugin's answer (JSON text or packed bytes), checked: its size, its shape (`read`), and
-    /// that every result is for a check it declared.
-    fn results<A: AsRef<[u8]>, E: std::fmt::Display>(
+    /// A plugin's answer (JSON text or packed bytes), checked: its size, then its shape and that
+    /// every result is for a check it declared (`read`).
+    fn results<A: AsRef<[u8]>>(
         &self,
         plugin: &LoadedPlugin,
         answer: Result<A, String>,
-        read: impl FnOnce(&[u8]) -> Result<Vec<CheckResult>, E>,
-    ) -> Result<Vec<CheckResult>, EvalError> {
+        read: impl FnOnce(A, &Metadata) -> Result<Results, String>,
+    ) -> Result<Results, EvalError> {
         let answer = answer.map_err(|message| EvalError::Refused(truncate(message, 1000)))?;
         let len = answer.as_ref().len();
         if len > self.limits.max_output_bytes {
@@ -432,9 +433,7 @@ impl Runtime {
                 self.limits.max_output_bytes
             )));
         }
-        let results = read(answer.as_ref())
-            .map_err(|e| EvalError::Garbage(format!("results are not valid: {e}")))?;
-        check_results(results, &plugin.metadata)
+        read(answer, &plugin.metadata).map_err(EvalError::Garbage)
     }
 
     /// Evaluates records (each already trimmed to the plugin's declared fields) with one
@@ -534,17 +533,14 @@ impl Runtime {
         self.refill(store, fuel);
         let trap = |e: wasmtime::Error| describe_trap(&e, &self.limits);
         let outcome = match evaluate {
-            PreparedFn::Json(f) => {
-                f.call(&mut *store, (record,))
-                    .map_err(trap)
-                    .and_then(|(answer,)| {
-                        self.results(plugin, answer, |json| serde_json::from_slice(json))
-                    })
-            }
+            PreparedFn::Json(f) => f
+                .call(&mut *store, (record,))
+                .map_err(trap)
+                .and_then(|(answer,)| self.results(plugin, answer, from_json)),
             PreparedFn::Packed(f) => f
                 .call(&mut *store, (record,))
                 .map_err(trap)
-                .and_then(|(answer,)| self.results(plugin, answer, packed::unpack)),
+                .and_then(|(answer,)| self.results(plugin, answer, from_packed)),
         };
         Evaluation {
             outcome,
@@ -646,16 +642,34 @@ fn metadata_checked(m: Metadata) -> Result<Metadata, String> {
     Ok(m)
 }
 
-/// Every result must be for a check the policy declared.
-fn check_results(
-    results: Vec<CheckResult>,
+/// Results answered as JSON text (contracts 1.0 and 1.1), read into values.
+fn from_json(json: String, metadata: &Metadata) -> Result<Results, String> {
+    let results: Vec<CheckResult> =
+        serde_json::from_str(&json).map_err(|e| format!("results are not valid: {e}"))?;
+    declared(results.iter().map(|r| r.check.as_str()), metadata)?;
+    Ok(results.into())
+}
+
+/// Results answered packed (contract 1.2), read in place to check them and kept as they came.
+fn from_packed(bytes: Vec<u8>, metadata: &Metadata) -> Result<Results, String> {
+    let len = {
+        let views = packed::views(&bytes).map_err(|e| format!("results are not valid: {e}"))?;
+        declared(views.iter().map(|v| v.check), metadata)?;
+        views.len()
+    };
+    Ok(Results::packed(bytes, len))
+}
+
+/// Refuses a result for a check the plugin did not declare.
+fn declared<'a>(
+    mut checks: impl Iterator<Item = &'a str>,
     metadata: &Metadata,
-) -> Result<Vec<CheckResult>, EvalError> {
-    if let Some(r) = results.iter().find(|r| metadata.check(&r.check).is_none()) {
-        return Err(EvalError::Garbage(format!(
+) -> Result<(), String> {
+    match checks.find(|check| metadata.check(check).is_none()) {
+        Some(check) => Err(format!(
             "result for undeclared check {:?}",
-            r.check.chars().take(64).collect::<String>()
-        )));
+            check.chars().take(64).collect::<String>()
+        )),
+        None => Ok(()),
     }
-    Ok(results)
 }

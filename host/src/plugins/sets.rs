@@ -12,8 +12,8 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, RwLock};
 
+use carecheck_sdk::projection::RawRecord;
 use chrono::NaiveDate;
-use serde_json::Value;
 
 use super::pack::{PackError, PackSnapshot, PluginSnapshot};
 use super::runtime::{LoadedPlugin, Runtime};
@@ -111,9 +111,9 @@ impl PolicySets {
             .collect()
     }
 
-    /// Evaluates many (authority, record) pairs across `parallelism` worker threads, each
-    /// with its authority's set; output order matches input. Blocking: call from a worker
-    /// thread.
+    /// Evaluates many (authority, record as JSON text) pairs across `parallelism` worker
+    /// threads, each with its authority's set; output order matches input, and a record that
+    /// is not JSON fails the whole call. Blocking: call from a worker thread.
     ///
     /// Records are evaluated in batches (see [`crate::plugins::runtime`]): runs of consecutive
     /// records of one authority, at most `limits.batch` long, so the batches depend only on the
@@ -121,14 +121,14 @@ impl PolicySets {
     /// order, with the run's limits, batches them exactly as the run did.
     pub fn evaluate_many(
         &self,
-        records: &[(String, Value)],
+        records: &[(&str, &str)],
         as_of: NaiveDate,
         only: Option<&str>,
         parallelism: usize,
-    ) -> Vec<Vec<PolicyOutcome>> {
+    ) -> Result<Vec<Vec<PolicyOutcome>>, serde_json::Error> {
         let mut prepared = HashMap::new();
-        for (authority, _) in records {
-            prepared.entry(authority.as_str()).or_insert_with(|| {
+        for &(authority, _) in records {
+            prepared.entry(authority).or_insert_with(|| {
                 let set = self.for_authority(authority);
                 (set, set.prepared(as_of, only))
             });
@@ -142,14 +142,20 @@ impl PolicySets {
                 start = end;
             }
         }
-        parallel_map(&batches, parallelism, |batch| {
-            let (set, prepared) = &prepared[records[batch.start].0.as_str()];
-            let values: Vec<&Value> = records[batch.clone()].iter().map(|(_, v)| v).collect();
-            set.evaluate_batch(prepared, &values)
-        })
-        .into_iter()
-        .flatten()
-        .collect()
+        // Each record is read on the evaluation threads, once, for all its set's plugins.
+        let evaluated = parallel_map(&batches, parallelism, |batch| {
+            let (set, prepared) = &prepared[records[batch.start].0];
+            let read = records[batch.clone()]
+                .iter()
+                .map(|(_, text)| set.read(text))
+                .collect::<Result<Vec<RawRecord>, _>>()?;
+            Ok(set.evaluate_batch(prepared, &read.iter().collect::<Vec<_>>()))
+        });
+        let mut outcomes = Vec::with_capacity(records.len());
+        for batch in evaluated {
+            outcomes.extend(batch?);
+        }
+        Ok(outcomes)
     }
 }
 

@@ -7,11 +7,9 @@
 use std::sync::Arc;
 
 use chrono::NaiveDate;
-use serde_json::Value;
 
 use super::{RunChild, RunError, RunSpec, RunSummary, Scope, log};
 use crate::access::Actor;
-use crate::parallel::parallel_map;
 use crate::plugins::PolicyOutcome;
 use crate::plugins::sets::PolicySets;
 use crate::records::{CurrentRecord, queries};
@@ -25,9 +23,6 @@ use crate::store::{ChildKey, Store, StoreError};
 /// 115 MiB. Each child logs its page as its chunk, so a replay batches as the run did whatever
 /// this is later.
 pub(super) const PAGE: i64 = 256;
-
-/// Record bodies a worker parses at a time.
-const PARSE_CHUNK: usize = 50;
 
 /// What evaluates: each authority's policy set (or one policy of it) as of a date, on so many
 /// threads.
@@ -52,30 +47,19 @@ impl Engine {
             .collect();
         let engine = self.clone();
         tokio::task::spawn_blocking(move || {
-            // Parsed on the evaluation threads too: on one thread, parsing a page held the
-            // others idle.
-            let ranges: Vec<_> = (0..bodies.len())
-                .step_by(PARSE_CHUNK)
-                .map(|start| start..(start + PARSE_CHUNK).min(bodies.len()))
+            let records: Vec<(&str, &str)> = bodies
+                .iter()
+                .map(|(authority, body)| (authority.as_str(), body.as_str()))
                 .collect();
-            let values = parallel_map(&ranges, engine.parallelism, |range| {
-                bodies[range.clone()]
-                    .iter()
-                    .map(|(authority, body)| Ok((authority.clone(), serde_json::from_str(body)?)))
-                    .collect::<Result<Vec<(String, Value)>, serde_json::Error>>()
-            })
-            .into_iter()
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(StoreError::from)?
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>();
-            Ok(engine.policies.evaluate_many(
-                &values,
-                engine.as_of,
-                engine.only.as_deref(),
-                engine.parallelism,
-            ))
+            engine
+                .policies
+                .evaluate_many(
+                    &records,
+                    engine.as_of,
+                    engine.only.as_deref(),
+                    engine.parallelism,
+                )
+                .map_err(|e| RunError::from(StoreError::from(e)))
         })
         .await?
     }

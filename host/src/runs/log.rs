@@ -11,6 +11,7 @@ use sqlx::Row;
 use super::{Run, RunChild, RunSpec};
 use crate::access::audit::{self, Actor, Outcome};
 use crate::plugins::PolicyOutcome;
+use crate::plugins::results::Results;
 use crate::store::{
     ChildKey, KeysetQuery, Result, Store, StoreError, date, now, values_placeholders,
 };
@@ -101,7 +102,11 @@ fn encode(outcomes: &[PolicyOutcome]) -> Result<Vec<u8>> {
             error: o.error.as_ref().map(serde_json::to_string).transpose()?,
         };
         bytes = postcard::to_extend(&head, bytes).map_err(packing)?;
-        bytes = packed::pack_onto(&o.results, bytes);
+        // Results kept as the plugin packed them go in as they are.
+        match o.results.packed_bytes() {
+            Some(packed) => bytes.extend_from_slice(packed),
+            None => bytes = packed::pack_onto(&o.results, bytes),
+        }
     }
     Ok(bytes)
 }
@@ -118,8 +123,9 @@ fn decode(bytes: &[u8]) -> Result<Vec<PolicyOutcome>> {
     for _ in 0..count {
         let (head, after): (Head, _) =
             postcard::take_from_bytes(rest).map_err(|e| corrupt(e.to_string()))?;
-        let (results, after) = packed::take(after).map_err(corrupt)?;
-        rest = after;
+        let (views, following) = packed::take_views(after).map_err(corrupt)?;
+        let results = Results::packed(after[..after.len() - following.len()].to_vec(), views.len());
+        rest = following;
         outcomes.push(PolicyOutcome {
             policy: head.policy.to_owned(),
             version: head.version.to_owned(),
@@ -347,7 +353,8 @@ mod tests {
                         citation: "CPPCR 2010 reg 33(2)(b)".into(),
                         current: true,
                     },
-                ],
+                ]
+                .into(),
                 error: None,
             },
             PolicyOutcome {
@@ -355,7 +362,7 @@ mod tests {
                 version: "0.1.0".into(),
                 regulator: Some("ofsted".into()),
                 fuel: 0,
-                results: Vec::new(),
+                results: Default::default(),
                 error: Some(EvalError::OutOfFuel(5_000_000)),
             },
         ]

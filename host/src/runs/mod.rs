@@ -28,7 +28,7 @@ use crate::store::{ChildKey, Keyed, Store, StoreError};
 
 pub use engine::run;
 pub use replay::{ReplayReport, replay};
-pub use results::{ResultRow, rows};
+pub use results::{ResultRow, Row, each_row, rows};
 
 /// Why a run, a replay or a look-up of one did not happen.
 #[derive(Debug, thiserror::Error)]

@@ -2,6 +2,7 @@
 //! child's outcomes flattened, each result carrying its check's basis from the policy metadata
 //! of the child's authority's set, and the regulator whose plugin made it.
 
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::plugins::PolicyOutcome;
@@ -28,45 +29,93 @@ pub struct ResultRow {
     pub citation: String,
 }
 
-/// Flattens one child's outcomes into rows, with each check's basis from its policy's metadata.
-pub fn rows(policies: &PolicySets, key: &ChildKey, outcomes: &[PolicyOutcome]) -> Vec<ResultRow> {
+/// One check result as [`ResultRow`] says it, borrowed from the outcomes it flattens: what
+/// `carecheck check` prints, a row per result, without copying every string of a run first.
+#[derive(Debug, Clone, Copy)]
+pub struct Row<'a> {
+    pub authority: &'a str,
+    pub child_id: &'a str,
+    pub policy: &'a str,
+    pub regulator: Option<&'a str>,
+    pub check: &'a str,
+    pub status: &'a str,
+    pub basis: &'a str,
+    pub due: Option<NaiveDate>,
+    pub subject: &'a str,
+    pub message: &'a str,
+    pub citation: &'a str,
+}
+
+impl Row<'_> {
+    pub fn to_owned(self) -> ResultRow {
+        ResultRow {
+            authority: self.authority.to_owned(),
+            child_id: self.child_id.to_owned(),
+            policy: self.policy.to_owned(),
+            regulator: self.regulator.map(str::to_owned),
+            check: self.check.to_owned(),
+            status: self.status.to_owned(),
+            basis: self.basis.to_owned(),
+            due: self.due.map(|d| d.to_string()),
+            subject: self.subject.to_owned(),
+            message: self.message.to_owned(),
+            citation: self.citation.to_owned(),
+        }
+    }
+}
+
+/// Hands `each` one child's outcomes as rows, in order, with each check's basis from its
+/// policy's metadata; a failed policy is one `error` row.
+pub fn each_row(
+    policies: &PolicySets,
+    key: &ChildKey,
+    outcomes: &[PolicyOutcome],
+    mut each: impl FnMut(Row<'_>),
+) {
     let set = policies.for_authority(&key.authority);
-    let mut rows = Vec::new();
     for outcome in outcomes {
         let metadata = set.policy(&outcome.policy).map(|p| &p.plugin.metadata);
+        let base = Row {
+            authority: &key.authority,
+            child_id: &key.child_id,
+            policy: &outcome.policy,
+            regulator: outcome.regulator.as_deref(),
+            check: "-",
+            status: "error",
+            basis: "-",
+            due: None,
+            subject: "policy",
+            message: "",
+            citation: "",
+        };
         if let Some(error) = &outcome.error {
-            rows.push(ResultRow {
-                authority: key.authority.clone(),
-                child_id: key.child_id.clone(),
-                policy: outcome.policy.clone(),
-                regulator: outcome.regulator.clone(),
-                check: "-".into(),
-                status: "error".into(),
-                basis: "-".into(),
-                due: None,
-                subject: "policy".into(),
-                message: format!("The policy could not be evaluated: it {error}."),
-                citation: String::new(),
+            let message = format!("The policy could not be evaluated: it {error}.");
+            each(Row {
+                message: &message,
+                ..base
             });
         }
-        for r in &outcome.results {
+        for r in outcome.results.views() {
             let basis = metadata
-                .and_then(|m| m.check(&r.check))
+                .and_then(|m| m.check(r.check))
                 .map_or("-", |c| c.basis.as_str());
-            rows.push(ResultRow {
-                authority: key.authority.clone(),
-                child_id: key.child_id.clone(),
-                policy: outcome.policy.clone(),
-                regulator: outcome.regulator.clone(),
-                check: r.check.clone(),
-                status: r.status.as_str().into(),
-                basis: basis.into(),
-                due: r.due.map(|d| d.to_string()),
-                subject: r.subject.clone(),
-                message: r.message.clone(),
-                citation: r.citation.clone(),
+            each(Row {
+                check: r.check,
+                status: r.status.as_str(),
+                basis,
+                due: r.due,
+                subject: r.subject,
+                message: r.message,
+                citation: r.citation,
+                ..base
             });
         }
     }
+}
+
+/// Flattens one child's outcomes into rows ([`each_row`]'s, owned).
+pub fn rows(policies: &PolicySets, key: &ChildKey, outcomes: &[PolicyOutcome]) -> Vec<ResultRow> {
+    let mut rows = Vec::new();
+    each_row(policies, key, outcomes, |row| rows.push(row.to_owned()));
     rows
 }

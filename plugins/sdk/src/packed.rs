@@ -8,10 +8,12 @@
 //! from the bytes while it checks them. The encoding is postcard's, over [`CheckResult`]'s
 //! fields in their JSON order, so the packed and the JSON answer say exactly the same thing.
 //!
-//! The guest packs ([`pack`]); the host unpacks ([`unpack`]), refusing anything that is not
-//! exactly one list of results: a status past the seven, a day number that is not a date, text
-//! that is not UTF-8, trailing bytes.
+//! The guest packs ([`pack`]); the host reads the results in place ([`views`]), refusing anything
+//! that is not exactly one list of results: a status past the seven, a day number that is not a
+//! date, text that is not UTF-8, trailing bytes. It keeps the bytes as they came, for its
+//! decision log, and reads them into values ([`unpack`]) only where something needs them so.
 
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::dates::{from_unix_day, unix_day};
@@ -66,23 +68,90 @@ pub fn pack_onto(results: &[CheckResult], out: Vec<u8>) -> Vec<u8> {
 
 /// Reads packed results back, or says why they are not a list of results.
 pub fn unpack(bytes: &[u8]) -> Result<Vec<CheckResult>, String> {
-    let (results, rest) = take(bytes)?;
-    if !rest.is_empty() {
-        return Err(format!(
-            "{} bytes follow the last of {} results",
-            rest.len(),
-            results.len()
-        ));
-    }
-    Ok(results)
+    Ok(views(bytes)?.iter().map(View::to_owned).collect())
 }
 
 /// Reads one packed list of results from the front of `bytes`, and what follows it.
 pub fn take(bytes: &[u8]) -> Result<(Vec<CheckResult>, &[u8]), String> {
+    let (views, rest) = take_views(bytes)?;
+    Ok((views.iter().map(View::to_owned).collect(), rest))
+}
+
+/// One packed result read in place, its text borrowed from the bytes: what the host checks an
+/// answer with, and prints or logs it from, without copying every string into a
+/// [`CheckResult`] first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct View<'a> {
+    pub check: &'a str,
+    pub status: Status,
+    pub due: Option<NaiveDate>,
+    pub done: Option<NaiveDate>,
+    pub subject: &'a str,
+    pub message: &'a str,
+    pub evidence: Vec<(&'a str, &'a str)>,
+    pub citation: &'a str,
+    pub current: bool,
+}
+
+impl View<'_> {
+    pub fn to_owned(&self) -> CheckResult {
+        CheckResult {
+            check: self.check.to_owned(),
+            status: self.status,
+            due: self.due,
+            done: self.done,
+            subject: self.subject.to_owned(),
+            message: self.message.to_owned(),
+            evidence: self
+                .evidence
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+            citation: self.citation.to_owned(),
+            current: self.current,
+        }
+    }
+}
+
+impl<'a> From<&'a CheckResult> for View<'a> {
+    fn from(r: &'a CheckResult) -> Self {
+        View {
+            check: &r.check,
+            status: r.status,
+            due: r.due,
+            done: r.done,
+            subject: &r.subject,
+            message: &r.message,
+            evidence: r
+                .evidence
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect(),
+            citation: &r.citation,
+            current: r.current,
+        }
+    }
+}
+
+/// Reads packed results in place, or says why they are not exactly a list of results.
+pub fn views(bytes: &[u8]) -> Result<Vec<View<'_>>, String> {
+    let (views, rest) = take_views(bytes)?;
+    if !rest.is_empty() {
+        return Err(format!(
+            "{} bytes follow the last of {} results",
+            rest.len(),
+            views.len()
+        ));
+    }
+    Ok(views)
+}
+
+/// Reads one packed list of results in place from the front of `bytes`, and what follows it.
+pub fn take_views(bytes: &[u8]) -> Result<(Vec<View<'_>>, &[u8]), String> {
     type Borrowed<'a> = Wire<'a, Vec<(&'a str, &'a str)>>;
     let (wires, rest): (Vec<Borrowed>, _) =
         postcard::take_from_bytes(bytes).map_err(|e| format!("not packed results: {e}"))?;
-    let results = wires
+    let views = wires
         .into_iter()
         .enumerate()
         .map(|(i, w)| {
@@ -94,24 +163,20 @@ pub fn take(bytes: &[u8]) -> Result<(Vec<CheckResult>, &[u8]), String> {
                 })
                 .transpose()
             };
-            Ok(CheckResult {
-                check: w.check.to_owned(),
+            Ok(View {
+                check: w.check,
                 status: w.status,
                 due: date(w.due, "due")?,
                 done: date(w.done, "done")?,
-                subject: w.subject.to_owned(),
-                message: w.message.to_owned(),
-                evidence: w
-                    .evidence
-                    .into_iter()
-                    .map(|(k, v)| (k.to_owned(), v.to_owned()))
-                    .collect(),
-                citation: w.citation.to_owned(),
+                subject: w.subject,
+                message: w.message,
+                evidence: w.evidence,
+                citation: w.citation,
                 current: w.current,
             })
         })
         .collect::<Result<_, String>>()?;
-    Ok((results, rest))
+    Ok((views, rest))
 }
 
 #[cfg(test)]
@@ -161,6 +226,14 @@ mod tests {
         );
         assert_eq!(pack(&results), bytes);
         assert_eq!(unpack(&bytes).unwrap(), results);
+        // Read in place, the same results, their text borrowed from the bytes.
+        let views = views(&bytes).unwrap();
+        assert_eq!(views, results.iter().map(View::from).collect::<Vec<_>>());
+        assert_eq!(views[1].message, "é");
+        assert!(std::ptr::eq(
+            views[1].message.as_ptr(),
+            &bytes[bytes.len() - 6]
+        ));
         assert_eq!(unpack(&pack(&[])).unwrap(), []);
     }
 

@@ -5,9 +5,23 @@
 //! values, so an undeclared field, a child's name for instance, never reaches the plugin. The
 //! projection lives in the SDK so policy tests can apply exactly what the host applies and show
 //! that their declared `reads` are enough.
+//!
+//! The host projects every record once per plugin, so it never builds a [`Value`] of the record:
+//! the [`Projection::union`] of a pack's projections reads each record's text once
+//! ([`Projection::read`]), descending only into the objects and arrays some pointer goes through
+//! and keeping every selected value as its text, and each plugin's [`Projection::json_text`]
+//! then copies its values' text out of that. A parsed `Value` (allocating every string of the
+//! record) and its re-serialisation (escaping every string again) were together a tenth of a
+//! whole-pack run's time.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
 
+use serde::Deserialize;
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 /// A set of declared pointers, parsed once per plugin.
@@ -18,7 +32,13 @@ pub struct Projection {
     /// record; `None` when a pointer names an array element by number, whose placeholders only
     /// [`Projection::apply`] lays out.
     tree: Option<Node>,
+    /// The projections (this one's own number among them) whose pointers this one holds: a
+    /// record it [`Projection::read`] serves exactly those.
+    covers: Vec<u64>,
 }
+
+/// Numbers projections, so a read record knows which projections it can serve.
+static PROJECTIONS: AtomicU64 = AtomicU64::new(0);
 
 /// One level of the pointers: the whole value here, or some of its keys (`*`: every element).
 #[derive(Debug, Clone, Default)]
@@ -53,21 +73,87 @@ impl Projection {
             }
             root
         });
-        Self { paths, tree }
+        let covers = vec![PROJECTIONS.fetch_add(1, Ordering::Relaxed)];
+        Self {
+            paths,
+            tree,
+            covers,
+        }
     }
 
-    /// The JSON text of [`Projection::apply`]'s answer, byte for byte, written straight from the
-    /// record without building the projected copy (what the host sends every plugin, for every
-    /// child, so it is on the hot path).
-    pub fn json_text(&self, record: &Value) -> String {
-        match (&self.tree, record) {
-            (Some(tree), Value::Object(_)) => {
-                let mut out = Vec::with_capacity(1024);
-                write_selected(record, tree, &mut out);
-                String::from_utf8(out).expect("serde_json writes UTF-8")
+    /// Every pointer of `projections`: the projection to [`Projection::read`] records with when
+    /// each of them will be applied to every record.
+    pub fn union(projections: &[&Projection]) -> Projection {
+        let pointers: Vec<String> = projections
+            .iter()
+            .flat_map(|p| &p.paths)
+            .map(|path| {
+                path.iter()
+                    .map(|segment| ["/", &segment.replace('~', "~0").replace('/', "~1")].concat())
+                    .collect()
+            })
+            .collect();
+        let mut union = Projection::new(&pointers);
+        union
+            .covers
+            .extend(projections.iter().flat_map(|p| p.covers.iter().copied()));
+        union
+    }
+
+    /// Reads a record's JSON text once, keeping what this projection's pointers select (so, for a
+    /// [`Projection::union`], what any of its projections selects). Fails if the text is not one
+    /// JSON value.
+    pub fn read<'a>(&'a self, text: &'a str) -> Result<RawRecord<'a>, serde_json::Error> {
+        let mut reading = serde_json::Deserializer::from_str(text);
+        let root = match &self.tree {
+            Some(tree) => Some(
+                Guided {
+                    node: tree,
+                    whole: tree.whole,
+                }
+                .deserialize(&mut reading)?,
+            ),
+            None => {
+                IgnoredAny::deserialize(&mut reading)?;
+                None
             }
-            _ => self.apply(record).to_string(),
+        };
+        // Only whitespace may follow the value, as for `serde_json::from_str`.
+        reading.end()?;
+        Ok(RawRecord {
+            text,
+            root,
+            covers: &self.covers,
+        })
+    }
+
+    /// The JSON text of [`Projection::apply`]'s answer, written from a record [`read`] by this
+    /// projection or a union holding it, without building the projected copy (what the host
+    /// sends every plugin, for every child, so it is on the hot path). Selected values are copied
+    /// as the record writes them, so for a record in `serde_json`'s compact form (as the store
+    /// keeps them) this is `apply`'s text byte for byte; for any other it is the same JSON.
+    ///
+    /// (A record read otherwise gets the same text, by the slow way: parsed whole and applied.)
+    ///
+    /// [`read`]: Projection::read
+    pub fn json_text(&self, record: &RawRecord) -> String {
+        if let (Some(tree), Some(root), true) = (
+            &self.tree,
+            &record.root,
+            record.covers.contains(&self.covers[0]),
+        ) {
+            let mut out = Vec::with_capacity(1024);
+            match root.parts() {
+                Raw::Object(_) => write(root, tree, &mut out),
+                _ if tree.whole => write(root, tree, &mut out),
+                // Not an object: nothing to select from, as `apply` finds.
+                _ => out.extend_from_slice(b"{}"),
+            }
+            return String::from_utf8(out).expect("copied from UTF-8 text and written as UTF-8");
         }
+        let value: Value = serde_json::from_str(record.text)
+            .expect("a RawRecord's text is valid JSON: it was read");
+        self.apply(&value).to_string()
     }
 
     /// The parts of `record` the pointers select, in the record's own shape.
@@ -84,21 +170,176 @@ impl Projection {
     }
 }
 
+/// A record's text as [`Projection::read`] left it: what its pointers select kept as text, the
+/// objects and arrays they go through read into their parts.
+#[derive(Debug)]
+pub struct RawRecord<'a> {
+    text: &'a str,
+    /// The projections whose pointers the reading one holds.
+    covers: &'a [u64],
+    /// `None` when the reading projection names array elements by number, which only
+    /// [`Projection::apply`] lays out.
+    root: Option<Raw<'a>>,
+}
+
+/// One value of a read record, as far as the pointers needed it.
+#[derive(Debug)]
+enum Raw<'a> {
+    /// Selected whole: its text.
+    Text(&'a RawValue),
+    /// Selected whole by one pointer and gone through by another: its text, and its parts.
+    Both(&'a RawValue, Box<Raw<'a>>),
+    /// Gone through: the members the pointers name, in order (a name may repeat; the last counts,
+    /// as in `serde_json`).
+    Object(Vec<(Cow<'a, str>, Raw<'a>)>),
+    /// Gone through with `*`: every element.
+    Array(Vec<Raw<'a>>),
+    /// Gone through but cannot be: a scalar, or an array no pointer takes every element of.
+    Other,
+}
+
+impl Raw<'_> {
+    /// What the pointers go through: the parts of a value also selected whole.
+    fn parts(&self) -> &Self {
+        match self {
+            Raw::Both(_, parts) => parts,
+            other => other,
+        }
+    }
+}
+
+/// Reads one value as `node` needs it; with `whole`, its text is kept too.
+struct Guided<'n> {
+    node: &'n Node,
+    whole: bool,
+}
+
+impl<'de> DeserializeSeed<'de> for Guided<'_> {
+    type Value = Raw<'de>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Raw<'de>, D::Error> {
+        if !self.whole {
+            return deserializer.deserialize_any(self);
+        }
+        let text = <&RawValue>::deserialize(deserializer)?;
+        if self.node.keys.is_empty() {
+            return Ok(Raw::Text(text));
+        }
+        let parts = Guided {
+            node: self.node,
+            whole: false,
+        }
+        .deserialize(&mut serde_json::Deserializer::from_str(text.get()))
+        .map_err(de::Error::custom)?;
+        Ok(Raw::Both(text, Box::new(parts)))
+    }
+}
+
+impl<'de> Visitor<'de> for Guided<'_> {
+    type Value = Raw<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Raw<'de>, A::Error> {
+        let mut members = Vec::new();
+        while let Some(Key(key)) = map.next_key()? {
+            match self.node.keys.get(key.as_ref()) {
+                Some(child) => {
+                    let whole = child.whole;
+                    members.push((key, map.next_value_seed(Guided { node: child, whole })?));
+                }
+                None => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(Raw::Object(members))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Raw<'de>, A::Error> {
+        let Some(each) = self.node.keys.get("*") else {
+            while seq.next_element::<IgnoredAny>()?.is_some() {}
+            return Ok(Raw::Other);
+        };
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element_seed(Guided {
+            node: each,
+            whole: each.whole,
+        })? {
+            items.push(item);
+        }
+        Ok(Raw::Array(items))
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Raw<'de>, E> {
+        Ok(Raw::Other)
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Raw<'de>, E> {
+        Ok(Raw::Other)
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Raw<'de>, E> {
+        Ok(Raw::Other)
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Raw<'de>, E> {
+        Ok(Raw::Other)
+    }
+
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Raw<'de>, E> {
+        Ok(Raw::Other)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Raw<'de>, E> {
+        Ok(Raw::Other)
+    }
+}
+
+/// A member's name, borrowed from the text when it can be.
+struct Key<'a>(Cow<'a, str>);
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Text;
+        impl<'de> Visitor<'de> for Text {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a member name")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Key(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Key(Cow::Owned(v.to_owned())))
+            }
+        }
+        deserializer.deserialize_str(Text)
+    }
+}
+
 /// Writes what `node` selects of `source` as JSON, exactly as [`Projection::apply`] would build
-/// it: an object keeps the selected keys it has (in key order, as `serde_json` maps keep them);
-/// an array selected with `*` keeps every element; a value the pointers go through but cannot
-/// (an array without `*`, a scalar) is `null`.
-fn write_selected(source: &Value, node: &Node, out: &mut Vec<u8>) {
+/// it: the whole value as the record writes it; an object's selected keys it has, in key order
+/// (as `serde_json` maps keep them); every element of an array selected with `*`; and `null` for
+/// a value the pointers go through but cannot (an array without `*`, a scalar).
+///
+/// `source` was read by a projection holding `node`'s pointers, so a value selected whole was
+/// kept as text and one gone through was read into its parts.
+fn write(source: &Raw, node: &Node, out: &mut Vec<u8>) {
     if node.whole {
-        serde_json::to_writer(&mut *out, source).expect("a value serialises into memory");
+        if let Raw::Text(text) | Raw::Both(text, _) = source {
+            out.extend_from_slice(text.get().as_bytes());
+        }
         return;
     }
-    match source {
-        Value::Object(fields) => {
+    match source.parts() {
+        Raw::Object(members) => {
             out.push(b'{');
             let mut first = true;
             for (key, child) in &node.keys {
-                let Some(value) = fields.get(key) else {
+                let Some((_, value)) = members.iter().rev().find(|(k, _)| k == key) else {
                     continue;
                 };
                 if !first {
@@ -107,24 +348,26 @@ fn write_selected(source: &Value, node: &Node, out: &mut Vec<u8>) {
                 first = false;
                 serde_json::to_writer(&mut *out, key).expect("a key serialises into memory");
                 out.push(b':');
-                write_selected(value, child, out);
+                write(value, child, out);
             }
             out.push(b'}');
         }
-        Value::Array(items) => match node.keys.get("*") {
+        Raw::Array(items) => match node.keys.get("*") {
             Some(each) => {
                 out.push(b'[');
                 for (i, item) in items.iter().enumerate() {
                     if i > 0 {
                         out.push(b',');
                     }
-                    write_selected(item, each, out);
+                    write(item, each, out);
                 }
                 out.push(b']');
             }
             None => out.extend_from_slice(b"null"),
         },
-        _ => out.extend_from_slice(b"null"),
+        // Text alone where parts were needed cannot come from a covering read: a pointer going
+        // through a value makes the reading keep its parts.
+        Raw::Other | Raw::Text(_) | Raw::Both(..) => out.extend_from_slice(b"null"),
     }
 }
 
@@ -189,8 +432,9 @@ mod tests {
         let pointers: Vec<String> = pointers.iter().map(|p| p.to_string()).collect();
         let projection = Projection::new(&pointers);
         let built = projection.apply(&record);
+        let text = record.to_string();
         assert_eq!(
-            projection.json_text(&record),
+            projection.json_text(&projection.read(&text).unwrap()),
             built.to_string(),
             "{pointers:?}"
         );
@@ -297,6 +541,86 @@ mod tests {
             out,
             json!({"reviews": [{"date": "2025-01-02", "x": 1}, {"date": "2025-04-02"}]})
         );
+    }
+
+    /// A record not in compact form (spaces, escaped names, a repeated member) projects to the
+    /// same JSON as its parsed value does, and text that is not JSON is refused when read.
+    #[test]
+    fn any_valid_text_projects_to_the_same_json() {
+        let text = r#" { "child" : { "name" : "Sam", "date_of_birth" : "2015-02-28" } ,
+            "rev\u0069ews" : [ { "date" : "2025-01-02" , "x" : 1 } , 7 ] ,
+            "health" : { "sdq" : [ ] } , "health" : { "sdq" : [ { "score" : 18 } ] } } "#;
+        let pointers: Vec<String> = ["/child/date_of_birth", "/reviews/*/date", "/health/sdq"]
+            .iter()
+            .map(|p| p.to_string())
+            .collect();
+        let projection = Projection::new(&pointers);
+        let record: Value = serde_json::from_str(text).unwrap();
+        let projected: Value =
+            serde_json::from_str(&projection.json_text(&projection.read(text).unwrap())).unwrap();
+        assert_eq!(projected, projection.apply(&record));
+        assert_eq!(
+            projected,
+            json!({
+                "child": {"date_of_birth": "2015-02-28"},
+                "reviews": [{"date": "2025-01-02"}, null],
+                "health": {"sdq": [{"score": 18}]}
+            })
+        );
+        assert!(projection.read(r#"{"child": {"name": "Sam"}"#).is_err());
+        assert!(projection.read(r#"{"child": [1, 2,]}"#).is_err());
+        assert!(projection.read(r#"{"elsewhere": [1, 2,]}"#).is_err());
+        assert!(projection.read(r#"{"child": {}} x"#).is_err());
+        assert_eq!(projection.json_text(&projection.read("42").unwrap()), "{}");
+    }
+
+    /// Records read once by the union of several projections give each of them exactly what
+    /// `apply` builds, where their pointers overlap, nest, or select a value whole that another
+    /// goes through; a projection the reading did not cover still gets the right text.
+    #[test]
+    fn one_reading_by_the_union_serves_every_projection() {
+        let record = json!({
+            "child": {"id": "C1", "name": "Sam", "date_of_birth": "2015-02-28"},
+            "reviews": [
+                {"date": "2025-01-02", "preparation": {"papers": {"care_plan": "2024-12-20"}}},
+                {"date": "2025-04-02", "chair_iro_id": "I2"},
+                "not a review"
+            ],
+            "health": {"sdq": [{"date": "2024-03-31", "score": 18}], "dental_checks": []},
+            "placements": {"not": "an array"}
+        });
+        let sets: [&[&str]; 4] = [
+            &["/child/date_of_birth", "/reviews/*/date"],
+            &["/reviews", "/health/sdq/*/score"],
+            &[
+                "/reviews/*/preparation/papers",
+                "/placements/*/id",
+                "/health",
+            ],
+            &["/child", "/reviews/*/chair_iro_id"],
+        ];
+        let projections: Vec<Projection> = sets
+            .iter()
+            .map(|pointers| {
+                Projection::new(&pointers.iter().map(|p| p.to_string()).collect::<Vec<_>>())
+            })
+            .collect();
+        let union = Projection::union(&projections.iter().collect::<Vec<_>>());
+        let text = record.to_string();
+        let read = union.read(&text).unwrap();
+        for projection in &projections {
+            assert_eq!(
+                projection.json_text(&read),
+                projection.apply(&record).to_string()
+            );
+        }
+        let narrow = projections[0].read(&text).unwrap();
+        for projection in &projections {
+            assert_eq!(
+                projection.json_text(&narrow),
+                projection.apply(&record).to_string()
+            );
+        }
     }
 
     #[test]
