@@ -22,7 +22,8 @@ pub struct Results(Held);
 
 #[derive(Clone)]
 enum Held {
-    /// Packed bytes already checked ([`Results::packed`]), and their values once read.
+    /// Packed bytes, checked when they were kept ([`Results::packed`]), and their values once
+    /// read.
     Packed {
         bytes: Vec<u8>,
         len: usize,
@@ -38,13 +39,22 @@ impl Default for Held {
 }
 
 impl Results {
-    /// Results in their packed form, which `packed::views` has read as exactly `len` results.
-    pub fn packed(bytes: Vec<u8>, len: usize) -> Self {
-        Results(Held::Packed {
+    /// Results in their packed form, read in place to check them (`check` sees them too, to
+    /// refuse what the layout alone allows) and then kept as they came.
+    pub fn packed(
+        bytes: Vec<u8>,
+        check: impl FnOnce(&[View]) -> Result<(), String>,
+    ) -> Result<Self, String> {
+        let len = {
+            let views = packed::views(&bytes)?;
+            check(&views)?;
+            views.len()
+        };
+        Ok(Results(Held::Packed {
             bytes,
             len,
             values: OnceLock::new(),
-        })
+        }))
     }
 
     /// The packed form, when the results are held in it.
@@ -165,7 +175,7 @@ mod tests {
     fn packed_results_read_as_their_values() {
         let values = results();
         let bytes = packed::pack(&values);
-        let kept = Results::packed(bytes.clone(), values.len());
+        let kept = Results::packed(bytes.clone(), |_| Ok(())).unwrap();
         let held = Results::from(values.clone());
         assert_eq!(kept.len(), 1);
         assert_eq!(kept.views(), held.views());
@@ -180,5 +190,8 @@ mod tests {
         let read: Results = serde_json::from_str(&serde_json::to_string(&kept).unwrap()).unwrap();
         assert_eq!(read, kept);
         assert!(Results::default().is_empty());
+        let refused = Results::packed(bytes.clone(), |views| Err(views[0].check.to_owned()));
+        assert_eq!(refused.unwrap_err(), "first-review");
+        assert!(Results::packed(bytes[..bytes.len() - 1].to_vec(), |_| Ok(())).is_err());
     }
 }

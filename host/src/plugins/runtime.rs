@@ -24,7 +24,6 @@ use std::time::Duration;
 use anyhow::{Context as _, Result};
 use carecheck_precompiled::{ArtifactCache, Origin, sha256_hex};
 use carecheck_sdk::outcome::{CheckResult, Metadata};
-use carecheck_sdk::packed;
 use wasmtime::component::{Component, ComponentExportIndex, InstancePre, Linker, TypedFunc};
 use wasmtime::{Engine, Store, StoreLimitsBuilder};
 
@@ -644,20 +643,21 @@ fn metadata_checked(m: Metadata) -> Result<Metadata, String> {
 
 /// Results answered as JSON text (contracts 1.0 and 1.1), read into values.
 fn from_json(json: String, metadata: &Metadata) -> Result<Results, String> {
-    let results: Vec<CheckResult> =
-        serde_json::from_str(&json).map_err(|e| format!("results are not valid: {e}"))?;
-    declared(results.iter().map(|r| r.check.as_str()), metadata)?;
-    Ok(results.into())
+    serde_json::from_str::<Vec<CheckResult>>(&json)
+        .map_err(|e| e.to_string())
+        .and_then(|results| {
+            declared(results.iter().map(|r| r.check.as_str()), metadata)?;
+            Ok(results.into())
+        })
+        .map_err(|e| format!("results are not valid: {e}"))
 }
 
 /// Results answered packed (contract 1.2), read in place to check them and kept as they came.
 fn from_packed(bytes: Vec<u8>, metadata: &Metadata) -> Result<Results, String> {
-    let len = {
-        let views = packed::views(&bytes).map_err(|e| format!("results are not valid: {e}"))?;
-        declared(views.iter().map(|v| v.check), metadata)?;
-        views.len()
-    };
-    Ok(Results::packed(bytes, len))
+    Results::packed(bytes, |views| {
+        declared(views.iter().map(|v| v.check), metadata)
+    })
+    .map_err(|e| format!("results are not valid: {e}"))
 }
 
 /// Refuses a result for a check the plugin did not declare.

@@ -71,12 +71,6 @@ pub fn unpack(bytes: &[u8]) -> Result<Vec<CheckResult>, String> {
     Ok(views(bytes)?.iter().map(View::to_owned).collect())
 }
 
-/// Reads one packed list of results from the front of `bytes`, and what follows it.
-pub fn take(bytes: &[u8]) -> Result<(Vec<CheckResult>, &[u8]), String> {
-    let (views, rest) = take_views(bytes)?;
-    Ok((views.iter().map(View::to_owned).collect(), rest))
-}
-
 /// One packed result read in place, its text borrowed from the bytes: what the host checks an
 /// answer with, and prints or logs it from, without copying every string into a
 /// [`CheckResult`] first.
