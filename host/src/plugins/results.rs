@@ -50,11 +50,27 @@ impl Results {
             check(&views)?;
             views.len()
         };
-        Ok(Results(Held::Packed {
+        Ok(Self::kept(bytes, len))
+    }
+
+    /// Packed results read from the front of `bytes` and kept, and what follows them: how the
+    /// decision log, which keeps several lists in a row, reads each.
+    pub fn take_packed(bytes: &[u8]) -> Result<(Self, &[u8]), String> {
+        let (views, rest) = packed::take_views(bytes)?;
+        let len = views.len();
+        Ok((
+            Self::kept(bytes[..bytes.len() - rest.len()].to_vec(), len),
+            rest,
+        ))
+    }
+
+    /// Bytes `packed::views` has read as exactly `len` results.
+    fn kept(bytes: Vec<u8>, len: usize) -> Self {
+        Results(Held::Packed {
             bytes,
             len,
             values: OnceLock::new(),
-        }))
+        })
     }
 
     /// The packed form, when the results are held in it.

@@ -123,9 +123,7 @@ fn decode(bytes: &[u8]) -> Result<Vec<PolicyOutcome>> {
     for _ in 0..count {
         let (head, after): (Head, _) =
             postcard::take_from_bytes(rest).map_err(|e| corrupt(e.to_string()))?;
-        let following = packed::take_views(after).map_err(corrupt)?.1;
-        let results = Results::packed(after[..after.len() - following.len()].to_vec(), |_| Ok(()))
-            .map_err(corrupt)?;
+        let (results, following) = Results::take_packed(after).map_err(corrupt)?;
         rest = following;
         outcomes.push(PolicyOutcome {
             policy: head.policy.to_owned(),
