@@ -27,7 +27,6 @@ use carecheck::records::{Submission, Writer};
 use carecheck::runs::{self, Scope};
 use carecheck::store::Store;
 use carecheck_sdk::calendar_file::england_and_wales;
-use carecheck_sdk::projection::Projection;
 use carecheck_sdk::{CheckResult, Context};
 use chrono::NaiveDate;
 use serde_json::Value;
@@ -203,12 +202,7 @@ fn main() -> anyhow::Result<()> {
         let records: Vec<CareRecordValue> = (0..n)
             .map(|_| serde_json::to_value(generator.child()).expect("serialises"))
             .collect();
-        let projections: Vec<Projection> = set
-            .plugins
-            .iter()
-            .map(|p| Projection::new(&p.plugin.metadata.reads))
-            .collect();
-        let reading = Projection::union(&projections.iter().collect::<Vec<_>>());
+        let (projections, reading) = carecheck_tests::projections(&set);
         let contexts: Vec<Context> = set
             .plugins
             .iter()

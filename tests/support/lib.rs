@@ -580,3 +580,21 @@ pub fn peak_rss_mib() -> f64 {
         })
         .map_or(f64::NAN, |kb| kb / 1024.0)
 }
+
+/// Each plugin's projection in `set`, in order, and their union: how a set reads a record once
+/// for every plugin, rebuilt where a test or bench projects for each plugin itself.
+pub fn projections(
+    set: &carecheck::plugins::PolicySet,
+) -> (
+    Vec<carecheck_sdk::projection::Projection>,
+    carecheck_sdk::projection::Projection,
+) {
+    use carecheck_sdk::projection::Projection;
+    let each: Vec<Projection> = set
+        .plugins
+        .iter()
+        .map(|p| Projection::new(&p.plugin.metadata.reads))
+        .collect();
+    let union = Projection::union(&each.iter().collect::<Vec<_>>());
+    (each, union)
+}

@@ -14,7 +14,6 @@ use carecheck::plugins::sets::PolicySets;
 use carecheck::plugins::{PolicyOutcome, PolicySet};
 use carecheck::store::Store;
 use carecheck_sdk::calendar_file::england_and_wales;
-use carecheck_sdk::projection::Projection;
 use carecheck_tests::{POLICIES, write_pack};
 use chrono::NaiveDate;
 use serde_json::{Value, json};
@@ -64,12 +63,7 @@ async fn a_verdict_does_not_depend_on_which_records_shared_its_batch() {
         .collect();
     // What every plugin is sent, written straight from the record read once for all of them
     // (as a set reads it), is exactly the text of the trimmed copy the projection builds.
-    let projections: Vec<Projection> = set
-        .plugins
-        .iter()
-        .map(|p| Projection::new(&p.plugin.metadata.reads))
-        .collect();
-    let reading = Projection::union(&projections.iter().collect::<Vec<_>>());
+    let (projections, reading) = carecheck_tests::projections(&set);
     for record in &records {
         let text = record.to_string();
         let read = reading.read(&text).unwrap();
