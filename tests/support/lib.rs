@@ -566,13 +566,22 @@ pub fn median(mut xs: Vec<f64>) -> f64 {
 
 /// Peak resident memory of this process so far, in MiB (Linux `VmHWM`).
 pub fn peak_rss_mib() -> f64 {
+    status_mib("VmHWM:")
+}
+
+/// Starts measuring peak memory afresh: resets the kernel's high-water mark to what the process
+/// holds now (Linux `clear_refs`, value 5), and returns that, in MiB.
+pub fn reset_peak_rss_mib() -> f64 {
+    // A kernel without the reset leaves the mark as it was; the figure then reads high, not low.
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+    status_mib("VmRSS:")
+}
+
+/// One memory figure of `/proc/self/status`, in MiB.
+fn status_mib(field: &str) -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .map(str::to_string)
-        })
+        .and_then(|s| s.lines().find(|l| l.starts_with(field)).map(str::to_string))
         .and_then(|l| {
             l.split_whitespace()
                 .nth(1)

@@ -56,14 +56,39 @@ impl Serialize for Results<'_> {
 
 /// The results packed, as `evaluate-packed` answers them.
 pub fn pack(results: &[CheckResult]) -> Vec<u8> {
-    // Writing into a vector cannot fail, and every field has a length postcard can write.
-    postcard::to_allocvec(&Results(results)).expect("results always pack")
+    pack_onto(results, Vec::new())
 }
 
 /// The results packed after the bytes already in `out` (the host's decision log keeps each
 /// outcome's results in this form, after a head of its own).
-pub fn pack_onto(results: &[CheckResult], out: Vec<u8>) -> Vec<u8> {
+pub fn pack_onto(results: &[CheckResult], mut out: Vec<u8>) -> Vec<u8> {
+    // Room for all of it first: grown as it is written, the vector would be copied a dozen
+    // times for a child's results, and inside the sandbox each copy is a reallocation.
+    out.reserve(packed_len_bound(results));
+    // Writing into a vector cannot fail, and every field has a length postcard can write.
     postcard::to_extend(&Results(results), out).expect("results always pack")
+}
+
+/// At least as many bytes as `results` pack into: every length, count and day as the longest
+/// varint of its type (10 bytes, a 64-bit value's), each status and flag as one byte.
+fn packed_len_bound(results: &[CheckResult]) -> usize {
+    const VARINT: usize = 10;
+    let text = |s: &str| VARINT + s.len();
+    VARINT
+        + results
+            .iter()
+            .map(|r| {
+                text(&r.check)
+                    + 1 // status
+                    + 2 * (1 + VARINT) // due and done: a presence byte and a day
+                    + text(&r.subject)
+                    + text(&r.message)
+                    + VARINT
+                    + r.evidence.iter().map(|(k, v)| text(k) + text(v)).sum::<usize>()
+                    + text(&r.citation)
+                    + 1 // current
+            })
+            .sum::<usize>()
 }
 
 /// Reads packed results back, or says why they are not a list of results.
@@ -229,6 +254,27 @@ mod tests {
             &bytes[bytes.len() - 6]
         ));
         assert_eq!(unpack(&pack(&[])).unwrap(), []);
+    }
+
+    /// The room reserved before packing is never too little (so packing never grows the vector),
+    /// whatever the lengths' varints take: one byte below 128, two from 128, three from 16,384.
+    #[test]
+    fn reserves_at_least_what_results_pack_into() {
+        let (mut results, bytes) = vector();
+        assert!(packed_len_bound(&results) >= bytes.len());
+        results[0].message = "x".repeat(20_000);
+        results[0].evidence = (0..200)
+            .map(|i| (format!("key {i}"), "v".repeat(i * 100)))
+            .collect();
+        results[1].due = Some(NaiveDate::MIN);
+        for n in [0, 1, 2] {
+            let packed = pack(&results[..n]);
+            assert!(
+                packed_len_bound(&results[..n]) >= packed.len(),
+                "{n} results"
+            );
+            assert_eq!(unpack(&packed).unwrap(), results[..n]);
+        }
     }
 
     #[test]
