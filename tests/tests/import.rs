@@ -202,7 +202,7 @@ async fn no_breach_comes_from_data_the_return_does_not_carry() {
                     match r.status.as_str() {
                         "breach" => {
                             *breaches
-                                .entry((o.policy.clone(), r.check.clone()))
+                                .entry((o.policy.clone(), r.check.to_string()))
                                 .or_default() += 1
                         }
                         "insufficient_data" => insufficient += 1,
@@ -216,7 +216,7 @@ async fn no_breach_comes_from_data_the_return_does_not_carry() {
                             .map_or("", |(_, v)| v.as_str());
                         *preparation
                             .entry((
-                                r.check.clone(),
+                                r.check.to_string(),
                                 r.status.as_str().to_string(),
                                 missing.to_string(),
                             ))

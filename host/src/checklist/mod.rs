@@ -288,7 +288,7 @@ pub fn assemble(
         // Per check: its current results, and its history since the last review.
         let mut checks: Vec<&str> = Vec::new();
         for r in &outcome.results {
-            if !checks.contains(&r.check.as_str()) {
+            if !checks.contains(&r.check.as_ref()) {
                 checks.push(&r.check);
             }
         }
@@ -296,7 +296,7 @@ pub fn assemble(
             let info = check_info(&outcome.policy, check);
             let title = info
                 .as_ref()
-                .map_or_else(|| check.to_string(), |i| i.title.clone());
+                .map_or_else(|| check.to_string(), |i| i.title.to_string());
             let basis = info
                 .as_ref()
                 .map_or_else(|| "-".to_string(), |i| i.basis.as_str().to_string());
@@ -474,11 +474,11 @@ fn item(
     Item {
         policy: policy.into(),
         regulator: None,
-        check: r.check.clone(),
+        check: r.check.to_string(),
         title: title.into(),
         status: r.status.as_str().into(),
         basis: basis.into(),
-        citation: r.citation.clone(),
+        citation: r.citation.to_string(),
         subject: r.subject.clone(),
         message: r.message.clone(),
         due: r.due,
@@ -489,7 +489,7 @@ fn item(
             .evidence
             .iter()
             .map(|(field, value)| Evidence {
-                field: field.clone(),
+                field: field.to_string(),
                 value: value.clone(),
             })
             .collect(),

@@ -233,7 +233,7 @@ mod tests {
             subject: "SDQ".into(),
             message: "No SDQ since 3 Mar 2025.".into(),
             evidence: vec![],
-            citation: String::new(),
+            citation: Default::default(),
             current: true,
         };
         assert_eq!(

@@ -635,7 +635,7 @@ fn metadata_checked(m: Metadata) -> Result<Metadata, String> {
     serde_json::from_str::<serde_json::Value>(&m.settings_schema)
         .map_err(|e| format!("settings-schema is not JSON: {e}"))?;
     let mut seen = std::collections::HashSet::new();
-    if let Some(twice) = m.checks.iter().find(|c| !seen.insert(c.id.as_str())) {
+    if let Some(twice) = m.checks.iter().find(|c| !seen.insert(c.id.as_ref())) {
         return Err(format!("check {:?} is declared twice", twice.id));
     }
     Ok(m)
@@ -646,7 +646,7 @@ fn from_json(json: String, metadata: &Metadata) -> Result<Results, String> {
     serde_json::from_str::<Vec<CheckResult>>(&json)
         .map_err(|e| e.to_string())
         .and_then(|results| {
-            declared(results.iter().map(|r| r.check.as_str()), metadata)?;
+            declared(results.iter().map(|r| r.check.as_ref()), metadata)?;
             Ok(results.into())
         })
         .map_err(|e| format!("results are not valid: {e}"))

@@ -59,7 +59,7 @@ pub async fn summarise(
                 } else {
                     o.results
                         .iter()
-                        .map(|r| (r.check.clone(), r.status.as_str().to_string()))
+                        .map(|r| (r.check.to_string(), r.status.as_str().to_string()))
                         .collect()
                 };
                 for (check, status) in keys {

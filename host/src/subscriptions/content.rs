@@ -279,7 +279,7 @@ impl BoardCounts {
             for result in &outcome.results {
                 for (i, (_, _, policy, checks)) in DEADLINES.iter().enumerate() {
                     if outcome.policy == *policy
-                        && checks.contains(&result.check.as_str())
+                        && checks.contains(&result.check.as_ref())
                         && result.due.is_some_and(|d| self.in_year(d))
                     {
                         match result.status {
@@ -626,7 +626,7 @@ impl DigestCounts {
                 .flat_map(|o| o.results.iter().filter(|r| r.current))
         };
         let review = current()
-            .filter(|r| REVIEW_CHECKS.contains(&r.check.as_str()))
+            .filter(|r| REVIEW_CHECKS.contains(&r.check.as_ref()))
             .filter(|r| {
                 matches!(
                     r.status,

@@ -24,6 +24,8 @@
 //! - `insufficient_data` names the missing field in its evidence (`missing_field`) and carries a
 //!   due date only when the rule fixes one independently of what is missing.
 
+use std::borrow::Cow;
+
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -59,11 +61,17 @@ impl Basis {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CheckInfo {
-    pub id: String,
-    pub title: String,
-    pub citation: String,
+    pub id: Name,
+    pub title: Name,
+    pub citation: Name,
     pub basis: Basis,
 }
+
+/// Text a policy writes as a literal (a check's id, title and citation, an evidence key) and
+/// every one of its results repeats: borrowed from the plugin's own code, so a result does not
+/// allocate and copy it again (inside the sandbox an allocation is dear); owned when read from
+/// JSON or built at run time.
+pub type Name = Cow<'static, str>;
 
 /// What a policy says about itself, as the host receives it: the policy's [`crate::About`] with
 /// the JSON Schema of its settings, which the SDK adds ([`crate::describe`]).
@@ -132,7 +140,7 @@ impl Status {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CheckResult {
-    pub check: String,
+    pub check: Name,
     pub status: Status,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub due: Option<NaiveDate>,
@@ -143,8 +151,8 @@ pub struct CheckResult {
     pub subject: String,
     pub message: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub evidence: Vec<(String, String)>,
-    pub citation: String,
+    pub evidence: Vec<(Name, String)>,
+    pub citation: Name,
     /// This result says where the requirement stands on the evaluation date (see the module
     /// documentation); results without it are history. Serialised only when true.
     #[serde(default, skip_serializing_if = "is_false")]
@@ -207,7 +215,7 @@ fn is_false(b: &bool) -> bool {
 
 impl CheckResult {
     /// Adds one piece of evidence (a field and the value the verdict rests on).
-    pub fn with_evidence(mut self, key: impl Into<String>, value: impl EvidenceValue) -> Self {
+    pub fn with_evidence(mut self, key: impl Into<Name>, value: impl EvidenceValue) -> Self {
         self.evidence.push((key.into(), value.evidence_text()));
         self
     }
@@ -226,27 +234,27 @@ impl CheckResult {
 
 impl CheckInfo {
     /// A check that enforces an Act or regulation: a failure is a legal breach.
-    pub fn statutory(id: &str, title: &str, citation: &str) -> Self {
+    pub fn statutory(id: &'static str, title: &'static str, citation: &'static str) -> Self {
         Self::new(id, title, citation, Basis::Statutory)
     }
 
     /// A check that enforces statutory guidance or the 2017 expert working group: a failure is a
     /// practice concern.
-    pub fn guidance(id: &str, title: &str, citation: &str) -> Self {
+    pub fn guidance(id: &'static str, title: &'static str, citation: &'static str) -> Self {
         Self::new(id, title, citation, Basis::Guidance)
     }
 
     /// A check of a timescale or threshold the law does not fix (a setting with a local default):
     /// its messages say "local timescale: …" and passing it is a `warning`, never a `breach`.
-    pub fn local(id: &str, title: &str, citation: &str) -> Self {
+    pub fn local(id: &'static str, title: &'static str, citation: &'static str) -> Self {
         Self::new(id, title, citation, Basis::Local)
     }
 
-    fn new(id: &str, title: &str, citation: &str, basis: Basis) -> Self {
+    fn new(id: &'static str, title: &'static str, citation: &'static str, basis: Basis) -> Self {
         Self {
-            id: id.into(),
-            title: title.into(),
-            citation: citation.into(),
+            id: Name::Borrowed(id),
+            title: Name::Borrowed(title),
+            citation: Name::Borrowed(citation),
             basis,
         }
     }

@@ -17,10 +17,10 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::dates::{from_unix_day, unix_day};
-use crate::outcome::{CheckResult, Status};
+use crate::outcome::{CheckResult, Name, Status};
 
 /// One result as it crosses: strings borrowed, dates as days since 1970-01-01. Generic over the
-/// evidence so the guest writes its `(String, String)` pairs without copying them and the host
+/// evidence so the guest writes its (key, value) pairs without copying them and the host
 /// reads borrowed pairs; both have the same wire form.
 #[derive(Serialize, Deserialize)]
 struct Wire<'a, E> {
@@ -115,7 +115,7 @@ pub struct View<'a> {
 impl View<'_> {
     pub fn to_owned(&self) -> CheckResult {
         CheckResult {
-            check: self.check.to_owned(),
+            check: Name::Owned(self.check.to_owned()),
             status: self.status,
             due: self.due,
             done: self.done,
@@ -124,9 +124,9 @@ impl View<'_> {
             evidence: self
                 .evidence
                 .iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .map(|(k, v)| (Name::Owned((*k).to_owned()), (*v).to_owned()))
                 .collect(),
-            citation: self.citation.to_owned(),
+            citation: Name::Owned(self.citation.to_owned()),
             current: self.current,
         }
     }
@@ -144,7 +144,7 @@ impl<'a> From<&'a CheckResult> for View<'a> {
             evidence: r
                 .evidence
                 .iter()
-                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .map(|(k, v)| (k.as_ref(), v.as_str()))
                 .collect(),
             citation: &r.citation,
             current: r.current,
@@ -264,7 +264,7 @@ mod tests {
         assert!(packed_len_bound(&results) >= bytes.len());
         results[0].message = "x".repeat(20_000);
         results[0].evidence = (0..200)
-            .map(|i| (format!("key {i}"), "v".repeat(i * 100)))
+            .map(|i| (format!("key {i}").into(), "v".repeat(i * 100)))
             .collect();
         results[1].due = Some(NaiveDate::MIN);
         for n in [0, 1, 2] {

@@ -24,7 +24,7 @@ fn young_person(dob: &str, from: &str, to: Option<&str>, leaving_care: Value) ->
 }
 
 fn statuses(r: &[CheckResult]) -> Vec<(String, Status)> {
-    r.iter().map(|x| (x.check.clone(), x.status)).collect()
+    r.iter().map(|x| (x.check.to_string(), x.status)).collect()
 }
 
 /// (status, due) of each pathway plan review result.
@@ -377,7 +377,7 @@ fn settings_may_tighten_but_not_loosen() {
 fn metadata_is_complete() {
     let m = describe::<CareLeaverPathway>();
     assert_eq!(m.id, "care-leaver-pathway");
-    let bases: Vec<(&str, Basis)> = m.checks.iter().map(|c| (c.id.as_str(), c.basis)).collect();
+    let bases: Vec<(&str, Basis)> = m.checks.iter().map(|c| (c.id.as_ref(), c.basis)).collect();
     assert_eq!(
         bases,
         [

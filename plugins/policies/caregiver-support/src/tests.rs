@@ -450,7 +450,7 @@ fn settings_may_tighten_but_not_loosen() {
 fn metadata_is_complete() {
     let m = describe::<CaregiverSupport>();
     assert_eq!(m.id, "caregiver-support");
-    let ids: Vec<&str> = m.checks.iter().map(|c| c.id.as_str()).collect();
+    let ids: Vec<&str> = m.checks.iter().map(|c| c.id.as_ref()).collect();
     assert_eq!(
         ids,
         [

@@ -244,7 +244,7 @@ fn each_period_needs_its_own_initial_assessment() {
     // no result (as the review schedule does).
     let now: Vec<(&str, Status)> = current(&results)
         .iter()
-        .map(|r| (r.check.as_str(), r.status))
+        .map(|r| (r.check.as_ref(), r.status))
         .collect();
     assert_eq!(
         now,
@@ -591,7 +591,7 @@ fn settings_may_tighten_but_not_loosen() {
 fn metadata() {
     let m = describe::<HealthAssessments>();
     assert_eq!(m.id, "health-assessments");
-    let ids: Vec<_> = m.checks.iter().map(|c| c.id.as_str()).collect();
+    let ids: Vec<_> = m.checks.iter().map(|c| c.id.as_ref()).collect();
     assert_eq!(ids, [INITIAL, REVIEW]);
     assert!(m.checks.iter().all(|c| c.basis == Basis::Statutory));
     assert!(m.reads.contains(&"/health/assessments/*/kind".to_string()));

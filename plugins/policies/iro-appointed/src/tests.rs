@@ -480,7 +480,7 @@ fn metadata_declares_the_checks_and_fields() {
     let m = describe::<IroAppointed>();
     assert_eq!(m.id, "iro-appointed");
     assert_eq!(m.author, "carecheck");
-    let ids: Vec<_> = m.checks.iter().map(|c| c.id.as_str()).collect();
+    let ids: Vec<_> = m.checks.iter().map(|c| c.id.as_ref()).collect();
     assert_eq!(ids, [BEFORE, NOW, ALLOCATED]);
     let bases: Vec<Basis> = m.checks.iter().map(|c| c.basis).collect();
     assert_eq!(bases, [Basis::Statutory, Basis::Statutory, Basis::Guidance]);

@@ -237,7 +237,7 @@ fn referral_result(
 ) -> CheckResult {
     let subject = format!("referral {}", r.id);
     let label = referral_label(r);
-    let data_error = |field: &str, message: String, date: NaiveDate, key: &str| {
+    let data_error = |field: &str, message: String, date: NaiveDate, key: &'static str| {
         info.insufficient(subject.clone(), field, &message)
             .with_evidence(key, date)
             .with_current(true)

@@ -551,7 +551,7 @@ fn metadata_is_complete() {
     let m = describe::<MentalHealthAccess>();
     assert_eq!(m.id, "mental-health-access");
     assert_eq!(m.author, "carecheck");
-    let bases: Vec<(&str, Basis)> = m.checks.iter().map(|c| (c.id.as_str(), c.basis)).collect();
+    let bases: Vec<(&str, Basis)> = m.checks.iter().map(|c| (c.id.as_ref(), c.basis)).collect();
     assert_eq!(bases, [(SEEN, Basis::Local), (ASKED, Basis::Guidance)]);
     let schema: Value = serde_json::from_str(&m.settings_schema).expect("schema is JSON");
     assert_eq!(schema["properties"]["wait_days"]["default"], json!(28));

@@ -375,7 +375,7 @@ fn settings_may_tighten_but_not_loosen() {
 fn metadata_is_complete() {
     let m = describe::<OutOfAreaResponsibility>();
     assert_eq!(m.id, "out-of-area-responsibility");
-    let bases: Vec<(&str, Basis)> = m.checks.iter().map(|c| (c.id.as_str(), c.basis)).collect();
+    let bases: Vec<(&str, Basis)> = m.checks.iter().map(|c| (c.id.as_ref(), c.basis)).collect();
     assert_eq!(
         bases,
         [

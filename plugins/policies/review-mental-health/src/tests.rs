@@ -252,7 +252,7 @@ fn evaluate_reads_json_and_settings() {
 fn metadata() {
     let m = describe::<ReviewMentalHealth>();
     assert_eq!(m.id, "review-mental-health");
-    let ids: Vec<_> = m.checks.iter().map(|c| c.id.as_str()).collect();
+    let ids: Vec<_> = m.checks.iter().map(|c| c.id.as_ref()).collect();
     assert_eq!(ids, [REVIEWED, ACTIONS]);
     assert!(
         m.checks

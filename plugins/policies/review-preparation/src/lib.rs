@@ -558,7 +558,7 @@ fn one_step(
     info: &CheckInfo,
     occasion: &Occasion,
     event: Option<NaiveDate>,
-    field: &str,
+    field: &'static str,
     what: &str,
     due: NaiveDate,
 ) -> CheckResult {

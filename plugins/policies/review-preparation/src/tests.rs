@@ -326,7 +326,7 @@ fn the_review_planned_next_is_checked_ahead_of_it() {
     // What is current: the planned review before it, the last review held after it.
     let now: Vec<(&str, &str)> = current(&results)
         .iter()
-        .map(|r| (r.check.as_str(), r.subject.as_str()))
+        .map(|r| (r.check.as_ref(), r.subject.as_str()))
         .collect();
     assert_eq!(
         now,
@@ -729,7 +729,7 @@ fn settings_may_tighten_but_not_loosen() {
 fn metadata_declares_the_checks_and_fields() {
     let m = describe::<ReviewPreparationPolicy>();
     assert_eq!(m.id, "review-preparation");
-    let ids: Vec<_> = m.checks.iter().map(|c| c.id.as_str()).collect();
+    let ids: Vec<_> = m.checks.iter().map(|c| c.id.as_ref()).collect();
     assert_eq!(ids, ALL);
     assert!(m.checks.iter().all(|c| c.basis == Basis::Guidance));
     assert_eq!(

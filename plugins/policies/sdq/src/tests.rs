@@ -704,7 +704,7 @@ fn settings_may_tighten_but_not_loosen() {
 fn metadata() {
     let m = describe::<SdqPolicy>();
     assert_eq!(m.id, "sdq");
-    let ids: Vec<_> = m.checks.iter().map(|c| c.id.as_str()).collect();
+    let ids: Vec<_> = m.checks.iter().map(|c| c.id.as_ref()).collect();
     assert_eq!(ids, [ANNUAL, HIGH, BORDERLINE]);
     let bases: Vec<Basis> = m.checks.iter().map(|c| c.basis).collect();
     // The follow-up timescale is a local setting the law does not fix (reference, ambiguity 6).

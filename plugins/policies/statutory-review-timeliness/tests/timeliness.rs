@@ -35,7 +35,7 @@ fn open(start: &str, reviews: &[&str]) -> Value {
 fn summary(results: &[CheckResult]) -> Vec<(String, Status, Option<NaiveDate>)> {
     results
         .iter()
-        .map(|r| (r.check.clone(), r.status, r.due))
+        .map(|r| (r.check.to_string(), r.status, r.due))
         .collect()
 }
 
@@ -548,7 +548,7 @@ fn settings_may_tighten_but_not_loosen() {
 fn metadata_names_every_check_it_reports() {
     let m = describe::<StatutoryReviewTimeliness>();
     assert_eq!(m.id, "statutory-review-timeliness");
-    let ids: Vec<_> = m.checks.iter().map(|c| c.id.as_str()).collect();
+    let ids: Vec<_> = m.checks.iter().map(|c| c.id.as_ref()).collect();
     assert_eq!(
         ids,
         [
