@@ -43,7 +43,7 @@ pub use chrono::NaiveDate;
 pub(crate) fn ymd(year: i32, month: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(year, month, day).expect("valid test date")
 }
-pub use outcome::{Basis, CheckInfo, CheckResult, Context, Metadata, Status};
+pub use outcome::{Basis, CheckInfo, CheckResult, Context, Metadata, Name, Status};
 pub use policy::{About, Policy, describe, evaluate_json, validate_settings};
 pub use record::{CareRecord, Section};
 
