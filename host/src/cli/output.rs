@@ -6,8 +6,6 @@ use std::io::{BufWriter, StdoutLock, Write};
 
 use clap::ValueEnum;
 
-use chrono::NaiveDate;
-
 use crate::plugins::PolicyOutcome;
 use crate::plugins::sets::PolicySets;
 use crate::runs::{ResultRow, each_row, rows};
@@ -32,21 +30,6 @@ enum Sink {
     Csv(Box<csv::Writer<Out>>),
     /// The table is aligned, so it is printed at the end.
     Table(Out, Vec<ResultRow>),
-}
-
-/// One NDJSON line, its keys in alphabetical order as they have always been printed.
-#[derive(serde::Serialize)]
-struct Line<'a> {
-    basis: &'a str,
-    check: &'a str,
-    child_id: &'a str,
-    citation: &'a str,
-    due: Option<NaiveDate>,
-    message: &'a str,
-    policy: &'a str,
-    regulator: Option<&'a str>,
-    status: &'a str,
-    subject: &'a str,
 }
 
 impl ResultWriter {
@@ -79,19 +62,7 @@ impl ResultWriter {
     pub fn write(&mut self, policies: &PolicySets, key: &ChildKey, outcomes: &[PolicyOutcome]) {
         match &mut self.sink {
             Sink::Ndjson(out) => each_row(policies, key, outcomes, |r| {
-                let line = Line {
-                    basis: r.basis,
-                    check: r.check,
-                    child_id: r.child_id,
-                    citation: r.citation,
-                    due: r.due,
-                    message: r.message,
-                    policy: r.policy,
-                    regulator: r.regulator,
-                    status: r.status,
-                    subject: r.subject,
-                };
-                let _ = serde_json::to_writer(&mut *out, &line);
+                let _ = serde_json::to_writer(&mut *out, &r);
                 let _ = out.write_all(b"\n");
             }),
             Sink::Csv(w) => each_row(policies, key, outcomes, |r| {

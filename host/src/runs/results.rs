@@ -31,19 +31,22 @@ pub struct ResultRow {
 
 /// One check result as [`ResultRow`] says it, borrowed from the outcomes it flattens: what
 /// `carecheck check` prints, a row per result, without copying every string of a run first.
-#[derive(Debug, Clone, Copy)]
+/// Serialised, it is the NDJSON line `check` prints: keys in alphabetical order, as they have
+/// always been printed, and no authority (the run's scope says it).
+#[derive(Debug, Clone, Copy, Serialize)]
 pub struct Row<'a> {
+    #[serde(skip)]
     pub authority: &'a str,
+    pub basis: &'a str,
+    pub check: &'a str,
     pub child_id: &'a str,
+    pub citation: &'a str,
+    pub due: Option<NaiveDate>,
+    pub message: &'a str,
     pub policy: &'a str,
     pub regulator: Option<&'a str>,
-    pub check: &'a str,
     pub status: &'a str,
-    pub basis: &'a str,
-    pub due: Option<NaiveDate>,
     pub subject: &'a str,
-    pub message: &'a str,
-    pub citation: &'a str,
 }
 
 impl Row<'_> {
