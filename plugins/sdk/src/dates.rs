@@ -28,6 +28,8 @@
 
 use chrono::{Datelike, Months, NaiveDate};
 
+use crate::text;
+
 /// Error for dates outside the calendar, unparseable dates.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DateError {
@@ -351,60 +353,17 @@ pub fn birthday(dob: NaiveDate, years: u32) -> NaiveDate {
         .unwrap_or(NaiveDate::MAX)
 }
 
-const MONTH_ABBREVIATIONS: [&str; 12] = [
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-];
-
 /// "29 Aug 2026" (day without leading zero, English month abbreviation, as in IRO-facing messages).
+/// A sentence with dates in it writes them with [`crate::text!`] and [`text::Long`] instead,
+/// into its own buffer.
 pub fn format_long(d: NaiveDate) -> String {
-    // Written piece by piece: messages carry a date or two each, and `format!` goes through
-    // `core::fmt`'s dynamic dispatch, several times slower inside the sandbox.
-    let mut text = String::with_capacity(11);
-    push_decimal(&mut text, i64::from(d.day()));
-    text.push(' ');
-    text.push_str(MONTH_ABBREVIATIONS[d.month0() as usize]);
-    text.push(' ');
-    push_decimal(&mut text, i64::from(d.year()));
-    text
-}
-
-/// Appends `n` in decimal, as `Display` writes it.
-fn push_decimal(text: &mut String, n: i64) {
-    if n < 0 {
-        text.push('-');
-    }
-    let magnitude = n.unsigned_abs();
-    let mut power = 1;
-    while power <= magnitude / 10 {
-        power *= 10;
-    }
-    while power > 0 {
-        text.push(digit((magnitude / power % 10) as u32));
-        power /= 10;
-    }
+    crate::text![text::Long(d)]
 }
 
 /// "2024-02-29": ISO 8601, as `NaiveDate`'s `Display` writes it, without `core::fmt` for the
-/// four-digit years every record date has.
+/// four-digit years every record date has ([`text::Iso`]).
 pub fn iso_text(d: NaiveDate) -> String {
-    let Ok(year @ 0..=9999) = u32::try_from(d.year()) else {
-        return d.to_string();
-    };
-    let mut text = String::with_capacity(10);
-    for power in [1000, 100, 10, 1] {
-        text.push(digit(year / power % 10));
-    }
-    for (sep, n) in [('-', d.month()), ('-', d.day())] {
-        text.push(sep);
-        text.push(digit(n / 10));
-        text.push(digit(n % 10));
-    }
-    text
-}
-
-/// The character of a decimal digit (0-9).
-fn digit(n: u32) -> char {
-    char::from(b'0' + n as u8)
+    crate::text![text::Iso(d)]
 }
 
 /// The record's dates deserialised with [`parse_iso_date`] (falling back to chrono's own parser
@@ -459,15 +418,7 @@ pub fn days_between(a: NaiveDate, b: NaiveDate) -> i64 {
 /// "1 day" / "3 days", "1 working day" etc. The unit is singular for 1 and -1. Otherwise "s" is
 /// appended, which is right for the units messages use (day, working day, week, month, year).
 pub fn plural(n: i64, unit: &str) -> String {
-    // Digits written by hand, as in [`format_long`]: most results' messages count days.
-    let mut text = String::with_capacity(unit.len() + 8);
-    push_decimal(&mut text, n);
-    text.push(' ');
-    text.push_str(unit);
-    if n.unsigned_abs() != 1 {
-        text.push('s');
-    }
-    text
+    crate::text![text::Plural(n, unit)]
 }
 
 #[cfg(test)]

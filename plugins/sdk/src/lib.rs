@@ -9,7 +9,7 @@
 //! provenance ([`record`]), the statutory date arithmetic ([`dates`]), compulsory school age
 //! ([`school_age`]), who is a care leaver ([`care_leavers`]), recurring requirements
 //! ([`recurring`]) and the statutory review schedule ([`reviews`]), the result builders
-//! ([`outcome`]), and the encoded side of the contract (JSON in [`policy`], packed results in
+//! ([`outcome`]) and the sentences results carry ([`text`]), and the encoded side of the contract (JSON in [`policy`], packed results in
 //! [`packed`]), so a policy itself handles only typed values.
 
 #[cfg(feature = "calendar-file")]
@@ -29,6 +29,7 @@ pub mod school_age;
 pub mod settings;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod text;
 
 // Generated bindings use `unsafe` for the canonical ABI; nothing else in the SDK does.
 #[cfg(target_arch = "wasm32")]

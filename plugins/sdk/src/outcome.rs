@@ -31,6 +31,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::dates::{self, Calendar, DateError};
 use crate::record::{CareRecord, PeriodOfCare, Section};
+use crate::text;
+use crate::text::{Iso, Long, Plural};
 
 /// Whether a check enforces law, guidance, or a local timescale.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -196,18 +198,30 @@ impl EvidenceValue for &str {
     }
 }
 
-/// Numbers and flags, as they display.
-macro_rules! displayed_evidence {
+/// Whole numbers, as they display, written digit by digit ([`text::Piece`]).
+macro_rules! number_evidence {
     ($($t:ty),*) => {
         $(impl EvidenceValue for $t {
             fn evidence_text(self) -> String {
-                self.to_string()
+                text![self]
             }
         })*
     };
 }
 
-displayed_evidence!(bool, u8, u16, u32, u64, usize, i32, i64, f64);
+number_evidence!(u8, u16, u32, u64, usize, i32, i64);
+
+impl EvidenceValue for bool {
+    fn evidence_text(self) -> String {
+        (if self { "true" } else { "false" }).to_owned()
+    }
+}
+
+impl EvidenceValue for f64 {
+    fn evidence_text(self) -> String {
+        self.to_string()
+    }
+}
 
 fn is_false(b: &bool) -> bool {
     !*b
@@ -305,8 +319,13 @@ impl CheckInfo {
     }
 
     /// An `insufficient-data` result naming the missing or unusable field.
-    pub fn insufficient(&self, subject: impl Into<String>, field: &str, why: &str) -> CheckResult {
-        self.result(Status::InsufficientData, subject, why.to_string())
+    pub fn insufficient(
+        &self,
+        subject: impl Into<String>,
+        field: &str,
+        why: impl Into<String>,
+    ) -> CheckResult {
+        self.result(Status::InsufficientData, subject, why)
             .with_evidence("missing_field", field)
     }
 
@@ -318,18 +337,20 @@ impl CheckInfo {
         for (i, period) in periods.iter().enumerate() {
             let r = match period.start() {
                 None => self.insufficient(
-                    format!("period of care {}", i + 1),
+                    text!["period of care ", i + 1],
                     "periods_of_care[].episodes",
                     "A period of care has no episodes, so its start date is unknown; add its episodes.",
                 ),
                 Some(start) if ctx.is_future(start) => self.insufficient(
-                    format!("period of care from {start}"),
+                    text!["period of care from ", Iso(start)],
                     "periods_of_care[].episodes[].start",
-                    &format!(
-                        "A period of care is recorded as starting on {}, after the evaluation date {}; it is not counted until the date is corrected.",
-                        dates::format_long(start),
-                        dates::format_long(ctx.evaluation_date)
-                    ),
+                    text![
+                        "A period of care is recorded as starting on ",
+                        Long(start),
+                        ", after the evaluation date ",
+                        Long(ctx.evaluation_date),
+                        "; it is not counted until the date is corrected.",
+                    ],
                 ),
                 Some(_) => continue,
             };
@@ -357,9 +378,15 @@ impl CheckInfo {
         self.insufficient(
             subject,
             section.as_str(),
-            &format!(
-                "The record's sources ({sources}) do not supply {label}, so this cannot be checked; add {label} from the case record (not recorded does not mean not done)."
-            ),
+            text![
+                "The record's sources (",
+                sources.as_str(),
+                ") do not supply ",
+                label,
+                ", so this cannot be checked; add ",
+                label,
+                " from the case record (not recorded does not mean not done).",
+            ],
         )
         .with_evidence("supplied_by", sources)
         .with_current(true)
@@ -451,51 +478,47 @@ impl Context {
 /// Describes an event against its deadline in one sentence, e.g.
 /// "Second review was due by 29 Aug 2026 and was held on 31 Aug 2026, 2 days late."
 ///
-/// (Sentences here are joined piece by piece rather than with `format!`: most results carry one,
-/// and `core::fmt`'s dynamic dispatch is several times slower inside the sandbox.)
+/// (Written into one buffer with [`crate::text!`]: most results carry such a sentence.)
 pub fn describe(what: &str, done_verb: &str, due: NaiveDate, timing: Timing) -> String {
-    let due_text = dates::format_long(due);
-    // "X was due by D and was held on E": how both on-time and late events begin.
-    let was_done = |done| {
-        [
-            what,
-            " was due by ",
-            &due_text,
-            " and was ",
-            done_verb,
-            " on ",
-            &dates::format_long(done),
-        ]
-        .concat()
-    };
+    let due = Long(due);
     match timing {
-        Timing::OnTime { done } => was_done(done) + ".",
-        Timing::Late { done, days_late } => [
-            &was_done(done),
-            ", ",
-            &dates::plural(days_late, "day"),
-            " late.",
-        ]
-        .concat(),
-        Timing::Overdue { days_overdue } => [
+        Timing::OnTime { done } | Timing::Late { done, .. } => {
+            // ", 2 days late", after the date it was done, when it was late.
+            let late = match timing {
+                Timing::Late { days_late, .. } => Some(Plural(days_late, "day")),
+                _ => None,
+            };
+            text![
+                what,
+                " was due by ",
+                due,
+                " and was ",
+                done_verb,
+                " on ",
+                Long(done),
+                late.map(|_| ", "),
+                late,
+                late.map(|_| " late"),
+                ".",
+            ]
+        }
+        Timing::Overdue { days_overdue } => text![
             what,
             " was due by ",
-            &due_text,
+            due,
             " and is ",
-            &dates::plural(days_overdue, "day"),
+            Plural(days_overdue, "day"),
             " overdue.",
-        ]
-        .concat(),
-        Timing::DueSoon { days_left: 0 } => [what, " is due today (", &due_text, ")."].concat(),
-        Timing::DueSoon { days_left } | Timing::NotYetDue { days_left } => [
+        ],
+        Timing::DueSoon { days_left: 0 } => text![what, " is due today (", due, ")."],
+        Timing::DueSoon { days_left } | Timing::NotYetDue { days_left } => text![
             what,
             " is due by ",
-            &due_text,
+            due,
             ", in ",
-            &dates::plural(days_left, "day"),
+            Plural(days_left, "day"),
             ".",
-        ]
-        .concat(),
+        ],
     }
 }
 
@@ -510,38 +533,61 @@ pub fn describe_local(
     timing: Timing,
     timescale: &str,
 ) -> String {
-    let due_text = dates::format_long(due);
-    // "was held on E": how both on-time and late events begin.
-    let was_done = |done| ["was ", done_verb, " on ", &dates::format_long(done)].concat();
-    let body = match timing {
-        Timing::OnTime { done } => [&was_done(done), ", by ", &due_text].concat(),
-        Timing::Late { done, days_late } => [
-            &was_done(done),
+    let due = Long(due);
+    let (open, close) = (" (local timescale: ", ").");
+    match timing {
+        Timing::OnTime { done } => text![
+            what,
+            " was ",
+            done_verb,
+            " on ",
+            Long(done),
+            ", by ",
+            due,
+            open,
+            timescale,
+            close,
+        ],
+        Timing::Late { done, days_late } => text![
+            what,
+            " was ",
+            done_verb,
+            " on ",
+            Long(done),
             ", ",
-            &dates::plural(days_late, "day"),
+            Plural(days_late, "day"),
             " after ",
-            &due_text,
-        ]
-        .concat(),
-        Timing::Overdue { days_overdue } => [
-            "has not been ",
+            due,
+            open,
+            timescale,
+            close,
+        ],
+        Timing::Overdue { days_overdue } => text![
+            what,
+            " has not been ",
             done_verb,
             ": ",
-            &dates::plural(days_overdue, "day"),
+            Plural(days_overdue, "day"),
             " past ",
-            &due_text,
-        ]
-        .concat(),
-        Timing::DueSoon { days_left: 0 } => ["is expected today, ", &due_text].concat(),
-        Timing::DueSoon { days_left } | Timing::NotYetDue { days_left } => [
-            "is expected by ",
-            &due_text,
+            due,
+            open,
+            timescale,
+            close,
+        ],
+        Timing::DueSoon { days_left: 0 } => {
+            text![what, " is expected today, ", due, open, timescale, close]
+        }
+        Timing::DueSoon { days_left } | Timing::NotYetDue { days_left } => text![
+            what,
+            " is expected by ",
+            due,
             ", in ",
-            &dates::plural(days_left, "day"),
-        ]
-        .concat(),
-    };
-    [what, " ", &body, " (local timescale: ", timescale, ")."].concat()
+            Plural(days_left, "day"),
+            open,
+            timescale,
+            close,
+        ],
+    }
 }
 
 /// "28 days", "20 working days": the length of a local timescale, as [`describe_local`] names it.

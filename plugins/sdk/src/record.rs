@@ -690,6 +690,20 @@ impl Participation {
     pub fn views_conveyed(self) -> bool {
         !matches!(self, Participation::PN7)
     }
+
+    /// The SSDA903 code, as the record and the results write it: "PN1".
+    pub fn code(self) -> &'static str {
+        match self {
+            Participation::PN0 => "PN0",
+            Participation::PN1 => "PN1",
+            Participation::PN2 => "PN2",
+            Participation::PN3 => "PN3",
+            Participation::PN4 => "PN4",
+            Participation::PN5 => "PN5",
+            Participation::PN6 => "PN6",
+            Participation::PN7 => "PN7",
+        }
+    }
 }
 
 impl MentalHealthOutcome {

@@ -20,6 +20,8 @@ use chrono::NaiveDate;
 
 use crate::dates::format_long;
 use crate::outcome::{CheckInfo, CheckResult, Context, describe};
+use crate::text;
+use crate::text::{Iso, Long};
 
 /// One occurrence of a recurring requirement.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -119,12 +121,14 @@ pub fn results(
         .map(|(i, o)| {
             let last = i + 1 == occurrences.len();
             let r = if last && o.held.is_none() && !future_left.is_empty() {
-                let pending = format!(
-                    "the {} due by {} was {}",
-                    wording.noun,
-                    format_long(o.due),
-                    wording.verb
-                );
+                let pending = text![
+                    "the ",
+                    &wording.noun,
+                    " due by ",
+                    Long(o.due),
+                    " was ",
+                    &wording.verb
+                ];
                 let r = future_error(
                     ctx,
                     info,
@@ -140,7 +144,7 @@ pub fn results(
             } else {
                 let timing = ctx.timing(o.due, o.held);
                 let subject = match o.held {
-                    Some(held) => format!("{} {held}", wording.rows),
+                    Some(held) => text![&wording.rows, " ", Iso(held)],
                     None => wording.subject.to_string(),
                 };
                 let r = info.timed(
@@ -241,12 +245,15 @@ pub fn not_owed(
     info.result(
         crate::Status::NotApplicable,
         wording.subject,
-        format!(
-            "No {} is owed: the first would fall due on {}, after the requirement ends on {}.",
-            wording.noun,
-            format_long(first_due),
-            format_long(until)
-        ),
+        text![
+            "No ",
+            &wording.noun,
+            " is owed: the first would fall due on ",
+            Long(first_due),
+            ", after the requirement ends on ",
+            Long(until),
+            "."
+        ],
     )
     .with_current(true)
 }
@@ -299,7 +306,7 @@ pub fn misdated(
 pub fn rows_subject(noun: &str, dates: &[NaiveDate]) -> String {
     let list: Vec<String> = dates.iter().map(|d| d.to_string()).collect();
     let plural = if dates.len() == 1 { "" } else { "s" };
-    format!("{noun}{plural} {}", list.join(", "))
+    text![&noun, &plural, " ", list.join(", ")]
 }
 
 /// The one `insufficient_data` result for rows dated after the evaluation date: `what` names
@@ -320,16 +327,23 @@ pub fn future_error(
     let dates: Vec<String> = future.iter().map(|d| format_long(*d)).collect();
     let is = if future.len() == 1 { "is" } else { "are" };
     let tail = pending.map_or_else(String::new, |p| {
-        format!(": until then it cannot be told whether {p}")
+        text![": until then it cannot be told whether ", &p]
     });
     let mut r = info.insufficient(
         subject,
         field,
-        &format!(
-            "{what} {is} dated {}, after the evaluation date {}; correct the date before it is counted{tail}.",
+        &text![
+            &what,
+            " ",
+            &is,
+            " dated ",
             dates.join(", "),
-            format_long(ctx.evaluation_date)
-        ),
+            ", after the evaluation date ",
+            Long(ctx.evaluation_date),
+            "; correct the date before it is counted",
+            &tail,
+            "."
+        ],
     );
     for d in future {
         r = r.with_evidence("recorded_date", d);

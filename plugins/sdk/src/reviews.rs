@@ -26,6 +26,7 @@ use crate::dates::{self, Calendar, DateError};
 use crate::record::{CareRecord, PeriodOfCare};
 use crate::recurring;
 use crate::settings::{Settings, at_most};
+use crate::text;
 
 /// Intervals between reviews: the `statutory-review-timeliness` policy's settings. The defaults
 /// are the regulation's figures; a local authority may shorten them, never lengthen them.
@@ -209,7 +210,7 @@ pub fn ordinal(number: u32) -> String {
         4 => "Fourth".into(),
         5 => "Fifth".into(),
         6 => "Sixth".into(),
-        n => format!("{n}th"),
+        n => text![&n, "th"],
     }
 }
 

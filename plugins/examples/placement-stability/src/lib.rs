@@ -163,7 +163,7 @@ impl Policy for PlacementStability {
                     Ok(due) => due,
                     Err(e) => {
                         return check
-                            .insufficient(subject, "placements[].start", &e.to_string())
+                            .insufficient(subject, "placements[].start", e.to_string())
                             .with_current(i == last);
                     }
                 };

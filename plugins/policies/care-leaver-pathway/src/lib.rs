@@ -65,6 +65,8 @@ use carecheck_sdk::dates::{age_on, birthday, format_long};
 use carecheck_sdk::record::{LeavingCare, Section};
 use carecheck_sdk::recurring;
 use carecheck_sdk::settings::{Settings, at_most};
+use carecheck_sdk::text;
+use carecheck_sdk::text::Long;
 use carecheck_sdk::{
     About, CareRecord, CheckInfo, CheckResult, Context, NaiveDate, Policy, Status,
 };
@@ -177,9 +179,11 @@ impl Policy for CareLeaverPathway {
                 return all(&|c| c.not_supplied(subject_of(c), record, section));
             }
             Err(Unknown::Missing(field)) => {
-                let why = format!(
-                    "It cannot be told whether the young person is an eligible, relevant or former relevant child without `{field}`; record it."
-                );
+                let why = text![
+                    "It cannot be told whether the young person is an eligible, relevant or former relevant child without `",
+                    &field,
+                    "`; record it."
+                ];
                 return all(&|c| c.insufficient(subject_of(c), field, &why));
             }
         };
@@ -234,26 +238,42 @@ fn not_applicable_reason(
     let age = record.child.date_of_birth.map_or(0, |d| age_on(d, today));
     let on = format_long(today);
     match status {
-        CareLeaverStatus::Under16 => format!(
-            "The child is {age} on {on}, under 16, so the care-leaver duties do not apply yet."
-        ),
-        CareLeaverStatus::Aged25OrOver => format!(
-            "The young person is {age} on {on}, and leaving-care support runs until the 25th birthday, so the care-leaver duties no longer apply."
-        ),
+        CareLeaverStatus::Under16 => text![
+            "The child is ",
+            &age,
+            " on ",
+            &on,
+            ", under 16, so the care-leaver duties do not apply yet."
+        ],
+        CareLeaverStatus::Aged25OrOver => text![
+            "The young person is ",
+            &age,
+            " on ",
+            &on,
+            ", and leaving-care support runs until the 25th birthday, so the care-leaver duties no longer apply."
+        ],
         CareLeaverStatus::NotQualified {
             days_counted,
             eligible_on,
         } => {
             let then = match eligible_on {
-                Some(day) => format!(
-                    "; if they stay looked after they become an eligible child on {}",
-                    format_long(day)
-                ),
+                Some(day) => text![
+                    "; if they stay looked after they become an eligible child on ",
+                    Long(day)
+                ],
                 None => String::new(),
             };
-            format!(
-                "The young person is {age} on {on} and not an eligible, relevant or former relevant child: the periods of care give {days_counted} days looked after since the 14th birthday, and 13 weeks (91 days) ending after the 16th birthday are needed{then}."
-            )
+            text![
+                "The young person is ",
+                &age,
+                " on ",
+                &on,
+                " and not an eligible, relevant or former relevant child: the periods of care give ",
+                &days_counted,
+                " days looked after since the 14th birthday, and 13 weeks (91 days) ending after the 16th birthday are needed",
+                &then,
+                "."
+            ]
         }
         _ => unreachable!("care leavers are handled by the checks"),
     }
@@ -290,14 +310,12 @@ fn pathway_plan_reviews(
         rows.iter().copied(),
         every,
         |o| match o.after {
-            Some(after) => format!(
-                "Next pathway plan review (last reviewed {})",
-                format_long(after)
-            ),
-            None => format!(
-                "First pathway plan review, counted from becoming an eligible child on {},",
-                format_long(eligible_since)
-            ),
+            Some(after) => text!["Next pathway plan review (last reviewed ", Long(after), ")"],
+            None => text![
+                "First pathway plan review, counted from becoming an eligible child on ",
+                Long(eligible_since),
+                ","
+            ],
         },
     )
 }
@@ -316,9 +334,11 @@ fn personal_adviser(
             .result(
                 Status::Breach,
                 SUBJECT_ADVISER,
-                format!(
-                    "No personal adviser is recorded for the young person, who is {kind}; allocate one."
-                ),
+                text![
+                    "No personal adviser is recorded for the young person, who is ",
+                    &kind,
+                    "; allocate one."
+                ],
             )
             .with_evidence("missing_field", "leaving_care.personal_adviser"),
         Some(a) => match a.from {
@@ -326,21 +346,24 @@ fn personal_adviser(
                 .insufficient(
                     SUBJECT_ADVISER,
                     "leaving_care.personal_adviser.from",
-                    &format!(
-                        "The personal adviser is recorded as starting on {}, after the evaluation date {}; correct the date before the adviser is counted.",
-                        format_long(from),
-                        format_long(ctx.evaluation_date)
-                    ),
+                    &text![
+                        "The personal adviser is recorded as starting on ",
+                        Long(from),
+                        ", after the evaluation date ",
+                        Long(ctx.evaluation_date),
+                        "; correct the date before the adviser is counted."
+                    ],
                 )
                 .with_evidence("recorded_date", from),
             Some(from) => info
                 .result(
                     Status::Met,
                     SUBJECT_ADVISER,
-                    format!(
-                        "A personal adviser has been allocated since {}.",
-                        format_long(from)
-                    ),
+                    text![
+                        "A personal adviser has been allocated since ",
+                        Long(from),
+                        "."
+                    ],
                 )
                 .with_evidence("personal_adviser", a.name.trim())
                 .with_evidence("adviser_from", from),

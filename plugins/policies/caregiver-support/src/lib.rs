@@ -75,11 +75,13 @@
 //! - A foster or family and friends carer with no approval date cannot be timed:
 //!   `insufficient_data` naming `caregivers[].approval_date` for the training and visit checks.
 
-use carecheck_sdk::dates::{add_months, format_long};
+use carecheck_sdk::dates::add_months;
 use carecheck_sdk::outcome::describe;
 use carecheck_sdk::record::{Caregiver, CaregiverKind, Section, WellbeingSupportKind};
 use carecheck_sdk::recurring::{self, Every, Occurrence, Wording};
 use carecheck_sdk::settings::{Settings, at_most};
+use carecheck_sdk::text;
+use carecheck_sdk::text::Long;
 use carecheck_sdk::{
     About, CareRecord, CheckInfo, CheckResult, Context, NaiveDate, Policy, Status,
 };
@@ -239,10 +241,11 @@ impl Policy for CaregiverSupport {
             .filter(|c| c.from <= today && c.to.is_none_or(|to| to >= today))
             .collect();
         if current.is_empty() {
-            let message = format!(
-                "No caregiver is recorded as caring for the child on {}, so there is no caregiver to check.",
-                format_long(today)
-            );
+            let message = text![
+                "No caregiver is recorded as caring for the child on ",
+                Long(today),
+                ", so there is no caregiver to check."
+            ];
             return checks
                 .iter()
                 .map(|c| {
@@ -276,7 +279,7 @@ fn label(c: &Caregiver) -> String {
         CaregiverKind::Adoptive => "adoptive parent",
         CaregiverKind::Residential => "residential caregiver",
     };
-    format!("{kind} {}", c.id)
+    text![&kind, " ", &c.id]
 }
 
 /// Capitalises the first letter of a sentence.
@@ -289,7 +292,7 @@ fn sentence(text: &str) -> String {
 }
 
 fn subject(c: &Caregiver) -> String {
-    format!("caregiver {}", c.id)
+    text!["caregiver ", &c.id]
 }
 
 fn is_fostering(kind: CaregiverKind) -> bool {
@@ -310,12 +313,14 @@ fn future_date_error(
     info.insufficient(
         subject,
         field,
-        &format!(
-            "{} is dated {}, after the evaluation date {}; correct the date before it is counted.",
+        &text![
             sentence(what),
-            format_long(date),
-            format_long(ctx.evaluation_date)
-        ),
+            " is dated ",
+            Long(date),
+            ", after the evaluation date ",
+            Long(ctx.evaluation_date),
+            "; correct the date before it is counted."
+        ],
     )
     .with_evidence("recorded_date", date)
 }
@@ -332,7 +337,7 @@ fn carer_series(
     what: impl Fn(&Occurrence) -> String,
 ) -> Vec<CheckResult> {
     let subject = subject(c);
-    let rows = format!("caregiver {}, {noun}", c.id);
+    let rows = text!["caregiver ", &c.id, ", ", &noun];
     let wording = Wording {
         noun,
         rows: &rows,
@@ -370,21 +375,28 @@ fn wellbeing_support(
     let anchor = before.map_or(c.from, |w| w.date);
     let after_from = c.from.succ_opt().unwrap_or(c.from);
     let every = Every::months_after(anchor, after_from, s.support_months);
-    let a_noun = format!("A wellbeing support entry for {name}");
+    let a_noun = text!["A wellbeing support entry for ", &name];
     let field = "caregivers[].wellbeing_support[].date";
     let wording = ("wellbeing support", a_noun.as_str(), field, "offered");
     let dates = c.wellbeing_support.iter().map(|w| w.date);
     carer_series(ctx, info, c, wording, dates, every, |o| {
         match o.after.or(before.map(|w| w.date)) {
-            Some(last) => format!(
-                "Next wellbeing support for {name} (last {} on {})",
+            Some(last) => text![
+                "Next wellbeing support for ",
+                &name,
+                " (last ",
                 kind_on(last),
-                format_long(last)
-            ),
-            None => format!(
-                "Wellbeing support for {name} (none recorded since caring began on {})",
-                format_long(c.from)
-            ),
+                " on ",
+                Long(last),
+                ")"
+            ],
+            None => text![
+                "Wellbeing support for ",
+                &name,
+                " (none recorded since caring began on ",
+                Long(c.from),
+                ")"
+            ],
         }
     })
     .into_iter()
@@ -400,27 +412,30 @@ fn local_offer_result(ctx: &Context, info: &CheckInfo, c: &Caregiver) -> CheckRe
             info,
             subject(c),
             "caregivers[].told_of_local_offer",
-            &format!("the record that {name} was told of the local offer"),
+            &text!["the record that ", &name, " was told of the local offer"],
             date,
         ),
         Some(date) => info
             .result(
                 Status::Met,
                 subject(c),
-                format!(
-                    "{} was told of the local offer of services on {}.",
+                text![
                     sentence(&name),
-                    format_long(date)
-                ),
+                    " was told of the local offer of services on ",
+                    Long(date),
+                    ".",
+                ],
             )
             .with_evidence("told_of_local_offer", date),
         None => info
             .result(
                 Status::Breach,
                 subject(c),
-                format!(
-                    "There is no record that {name} has been told which statutory and non-statutory services are available locally; tell them and record the date."
-                ),
+                text![
+                    "There is no record that ",
+                    &name,
+                    " has been told which statutory and non-statutory services are available locally; tell them and record the date.",
+                ],
             )
             .with_evidence("missing_field", "caregivers[].told_of_local_offer"),
     }
@@ -438,10 +453,10 @@ fn training_result(
             return info.result(
                 Status::NotApplicable,
                 subject(c),
-                format!(
-                    "{} is caring as a parent, not as part of the children's workforce, so the mental health training standard for carers and staff does not apply.",
-                    sentence(&name)
-                ),
+                text![
+                    sentence(&name),
+                    " is caring as a parent, not as part of the children's workforce, so the mental health training standard for carers and staff does not apply.",
+                ],
             );
         }
         CaregiverKind::Residential => (c.from, "caring since", s.training_months),
@@ -466,16 +481,21 @@ fn training_result(
             info,
             subject(c),
             "caregivers[].mental_health_training_completed",
-            &format!("mental health training for {name}"),
+            &text!["mental health training for ", &name],
             done,
         );
     }
     let due = add_months(anchor, months);
     let timing = ctx.timing(due, c.mental_health_training_completed);
-    let what = format!(
-        "Mental health training for {name} ({anchor_text} {})",
-        format_long(anchor)
-    );
+    let what = text![
+        "Mental health training for ",
+        &name,
+        " (",
+        &anchor_text,
+        " ",
+        Long(anchor),
+        ")"
+    ];
     let mut result = info
         .result(
             timing.status(),
@@ -500,10 +520,10 @@ fn supervising_social_worker(info: &CheckInfo, c: &Caregiver) -> CheckResult {
         return info.result(
             Status::NotApplicable,
             subject(c),
-            format!(
-                "{} is not a foster or family and friends carer, so the fostering supervision standard does not apply.",
-                sentence(&name)
-            ),
+            text![
+                sentence(&name),
+                " is not a foster or family and friends carer, so the fostering supervision standard does not apply.",
+            ],
         );
     }
     match c
@@ -516,16 +536,18 @@ fn supervising_social_worker(info: &CheckInfo, c: &Caregiver) -> CheckResult {
             .result(
                 Status::Met,
                 subject(c),
-                format!("{} has a named supervising social worker.", sentence(&name)),
+                text![sentence(&name), " has a named supervising social worker."],
             )
             .with_evidence("supervising_social_worker", worker),
         None => info
             .result(
                 Status::Breach,
                 subject(c),
-                format!(
-                    "No supervising social worker is recorded for {name}; the fostering service must name one."
-                ),
+                text![
+                    "No supervising social worker is recorded for ",
+                    &name,
+                    "; the fostering service must name one."
+                ],
             )
             .with_evidence("missing_field", "caregivers[].supervising_social_worker"),
     }
@@ -544,16 +566,20 @@ fn approval(
         None => Err(Box::new(info.insufficient(
             subject(c),
             "caregivers[].approval_date",
-            &format!(
-                "No approval date is recorded for {name}, so {why}; record the approval date."
-            ),
+            &text![
+                "No approval date is recorded for ",
+                &name,
+                ", so ",
+                &why,
+                "; record the approval date."
+            ],
         ))),
         Some(approved) if ctx.is_future(approved) => Err(Box::new(future_date_error(
             ctx,
             info,
             subject(c),
             "caregivers[].approval_date",
-            &format!("the approval of {name}"),
+            &text!["the approval of ", &name],
             approved,
         ))),
         Some(approved) => Ok(approved),
@@ -572,10 +598,10 @@ fn unannounced_visit(
             info.result(
                 Status::NotApplicable,
                 subject(c),
-                format!(
-                    "{} is not a foster or family and friends carer, so the fostering standard on unannounced visits does not apply.",
-                    sentence(&name)
-                ),
+                text![
+                    sentence(&name),
+                    " is not a foster or family and friends carer, so the fostering standard on unannounced visits does not apply.",
+                ],
             )
             .with_current(true),
         ];
@@ -586,19 +612,25 @@ fn unannounced_visit(
         Err(e) => return vec![e.with_current(true)],
     };
     let every = Every::months_after(approved, approved, s.unannounced_visit_months);
-    let a_noun = format!("An unannounced visit to {name}");
+    let a_noun = text!["An unannounced visit to ", &name];
     let field = "caregivers[].unannounced_visits[]";
     let wording = ("unannounced visit", a_noun.as_str(), field, "made");
     let dates = c.unannounced_visits.iter().copied();
     carer_series(ctx, info, c, wording, dates, every, |o| match o.after {
-        Some(last) => format!(
-            "Next unannounced visit to {name} (last visited {})",
-            format_long(last)
-        ),
-        None => format!(
-            "First unannounced visit to {name} (approved {})",
-            format_long(approved)
-        ),
+        Some(last) => text![
+            "Next unannounced visit to ",
+            &name,
+            " (last visited ",
+            Long(last),
+            ")"
+        ],
+        None => text![
+            "First unannounced visit to ",
+            &name,
+            " (approved ",
+            Long(approved),
+            ")"
+        ],
     })
     .into_iter()
     .map(|r| r.with_evidence("approval_date", approved))

@@ -34,10 +34,12 @@
 //!   record's sources did not supply them, one `insufficient_data` result naming the section.
 //! - No deadline is involved, so results carry no `due`.
 
-use carecheck_sdk::dates::{self, format_long};
+use carecheck_sdk::dates::{self};
 use carecheck_sdk::record::{Participation, Section};
 use carecheck_sdk::recurring;
 use carecheck_sdk::settings::Settings;
+use carecheck_sdk::text;
+use carecheck_sdk::text::{Iso, Long};
 use carecheck_sdk::{
     About, CareRecord, CheckInfo, CheckResult, Context, NaiveDate, Policy, Status,
 };
@@ -110,64 +112,79 @@ impl Policy for ChildVoice {
                     .result(
                         Status::NotApplicable,
                         "record",
-                        format!(
-                            "No review up to {} is recorded, so there is no review to check.",
-                            format_long(eval)
-                        ),
+                        text![
+                            "No review up to ",
+                            Long(eval),
+                            " is recorded, so there is no review to check."
+                        ],
                     )
                     .with_current(true),
             );
         }
         let latest = held.last().map(|(d, _)| *d);
         for (date, participation) in held {
-            let when = format_long(date);
-            let subject = format!("review {date}");
+            let when = Long(date);
+            let subject = text!["review ", Iso(date)];
             let r = match participation {
                 None => views.insufficient(
                     subject,
                     "reviews[].participation",
-                    &format!(
-                        "The review on {when} does not record how the child's views were conveyed; add the participation code (PN0-PN7)."
-                    ),
+                    &text![
+                        "The review on ",
+                        &when,
+                        " does not record how the child's views were conveyed; add the participation code (PN0-PN7).",
+                    ],
                 ),
                 Some(Participation::PN0) => match dob.map(|dob| dates::age_on(dob, date)) {
                     Some(age) if age >= 4 => views
                         .insufficient(
                             subject,
                             "reviews[].participation",
-                            &format!(
-                                "The review on {when} is coded PN0 (child under 4), but the date of birth makes the child {age} on that date; correct the participation code or the date of birth."
-                            ),
+                            &text![
+                                "The review on ",
+                                &when,
+                                " is coded PN0 (child under 4), but the date of birth makes the child ",
+                                &age,
+                                " on that date; correct the participation code or the date of birth.",
+                            ],
                         )
                         .with_evidence("age_on_review", age),
                     _ => views.result(
                         Status::NotApplicable,
                         subject,
-                        format!(
-                            "The child was under 4 at the review on {when} (PN0), so no views were expected to be conveyed."
-                        ),
+                        text![
+                            "The child was under 4 at the review on ",
+                            &when,
+                            " (PN0), so no views were expected to be conveyed.",
+                        ],
                     ),
                 },
                 Some(Participation::PN7) => views.result(
                     Status::Breach,
                     subject,
-                    format!(
-                        "The child was absent from the review on {when} and their views were not conveyed (PN7); make sure the child's wishes and feelings reach the next review."
-                    ),
+                    text![
+                        "The child was absent from the review on ",
+                        &when,
+                        " and their views were not conveyed (PN7); make sure the child's wishes and feelings reach the next review.",
+                    ],
                 ),
                 Some(code) => views.result(
                     Status::Met,
                     subject,
-                    format!(
-                        "The child's views were conveyed to the review on {when} (participation code {code:?})."
-                    ),
+                    text![
+                        "The child's views were conveyed to the review on ",
+                        when,
+                        " (participation code ",
+                        code.code(),
+                        ").",
+                    ],
                 ),
             };
             let r = r
                 .with_evidence("review_date", date)
                 .with_current(Some(date) == latest);
             results.push(match participation {
-                Some(code) => r.with_evidence("participation", format!("{code:?}")),
+                Some(code) => r.with_evidence("participation", code.code()),
                 None => r,
             });
         }

@@ -65,11 +65,13 @@
 //!   an SSDA903-only record gives `insufficient_data` naming them (never a breach) wherever a
 //!   check applies.
 
-use carecheck_sdk::dates::{age_on, format_long};
+use carecheck_sdk::dates::age_on;
 use carecheck_sdk::record::{Education, PeriodOfCare, Section};
 use carecheck_sdk::recurring;
 use carecheck_sdk::school_age::{CompulsorySchoolAge, compulsory_school_age};
 use carecheck_sdk::settings::{Settings, at_most};
+use carecheck_sdk::text;
+use carecheck_sdk::text::Long;
 use carecheck_sdk::{
     About, CareRecord, CheckInfo, CheckResult, Context, NaiveDate, Policy, Status,
 };
@@ -188,10 +190,11 @@ impl Policy for EducationMentalHealth {
             );
         }
         let Some(period) = record.period_containing(today) else {
-            let why = format!(
-                "The child is not in a period of care on {}, so the looked-after education duties do not apply.",
-                format_long(today)
-            );
+            let why = text![
+                "The child is not in a period of care on ",
+                Long(today),
+                ", so the looked-after education duties do not apply."
+            ];
             return checks.iter().map(|c| not_applicable(c, &why)).collect();
         };
         let Some(dob) = record.child.date_of_birth else {
@@ -224,11 +227,12 @@ fn not_applicable(check: &CheckInfo, why: &str) -> CheckResult {
 
 /// "from 31 Aug 2014 to 27 Jun 2025", for messages.
 fn csa_text(csa: &CompulsorySchoolAge) -> String {
-    format!(
-        "compulsory school age runs from {} to {}",
-        format_long(csa.start),
-        format_long(csa.end)
-    )
+    text![
+        "compulsory school age runs from ",
+        Long(csa.start),
+        " to ",
+        Long(csa.end)
+    ]
 }
 
 /// The two designated-teacher checks: for a child at school (a school recorded) or of
@@ -261,22 +265,39 @@ fn teacher_checks(
                 c.insufficient(
                     SUBJECT_TEACHER,
                     "education",
-                    &format!(
-                        "No education details are recorded for the child, who is {age} and of compulsory school age; record the school, designated teacher and PEP reviews."
-                    ),
+                    &text![
+                        "No education details are recorded for the child, who is ",
+                        &age,
+                        " and of compulsory school age; record the school, designated teacher and PEP reviews.",
+                    ],
                 )
                 .with_current(true)
             })
             .to_vec(),
         _ => {
-            let why = format!(
-                "The child is {age} on {} and not of compulsory school age ({}), and no school is recorded, so the designated-teacher duties are not checked.",
-                format_long(today),
-                csa_text(csa)
+            let why = not_of_school_age(
+                age,
+                today,
+                csa,
+                ", and no school is recorded, so the designated-teacher duties are not checked.",
             );
             both.map(|c| not_applicable(c, &why)).to_vec()
         }
     }
+}
+
+/// "The child is 3 on 1 Sep 2025 and not of compulsory school age (...)" and what follows.
+fn not_of_school_age(age: u32, today: NaiveDate, csa: &CompulsorySchoolAge, so: &str) -> String {
+    text![
+        "The child is ",
+        age,
+        " on ",
+        Long(today),
+        " and not of compulsory school age (",
+        csa_text(csa),
+        ")",
+        so,
+    ]
 }
 
 const SUBJECT_TEACHER: &str = "designated teacher";
@@ -297,7 +318,7 @@ fn school_text(education: &Education) -> String {
         .map(|s| s.name.trim())
         .filter(|n| !n.is_empty())
     {
-        Some(name) => format!("at {name}"),
+        Some(name) => text!["at ", &name],
         None => "for the child's school".into(),
     }
 }
@@ -316,16 +337,22 @@ fn designated_teacher(info: &CheckInfo, education: &Education) -> CheckResult {
             .result(
                 Status::Met,
                 SUBJECT_TEACHER,
-                format!("A designated teacher for looked-after pupils is recorded {school}."),
+                text![
+                    "A designated teacher for looked-after pupils is recorded ",
+                    &school,
+                    "."
+                ],
             )
             .with_evidence("designated_teacher", t.name.trim()),
         None => info
             .result(
                 Status::Breach,
                 SUBJECT_TEACHER,
-                format!(
-                    "No designated teacher for looked-after pupils is recorded {school}; record the school's designated teacher."
-                ),
+                text![
+                    "No designated teacher for looked-after pupils is recorded ",
+                    &school,
+                    "; record the school's designated teacher."
+                ],
             )
             .with_evidence("missing_field", "education.designated_teacher"),
     };
@@ -347,21 +374,24 @@ fn teacher_trained(ctx: &Context, info: &CheckInfo, education: &Education) -> Ch
             .insufficient(
                 SUBJECT_TEACHER,
                 "education.designated_teacher.mental_health_training",
-                &format!(
-                    "The designated teacher's mental health training is dated {}, after the evaluation date {}; correct the date before it is counted.",
-                    format_long(date),
-                    format_long(ctx.evaluation_date)
-                ),
+                &text![
+                    "The designated teacher's mental health training is dated ",
+                    Long(date),
+                    ", after the evaluation date ",
+                    Long(ctx.evaluation_date),
+                    "; correct the date before it is counted.",
+                ],
             )
             .with_evidence("recorded_date", date),
         Some(date) => info
             .result(
                 Status::Met,
                 SUBJECT_TEACHER,
-                format!(
-                    "The designated teacher was trained in identifying looked-after pupils' mental health needs on {}.",
-                    format_long(date)
-                ),
+                text![
+                    "The designated teacher was trained in identifying looked-after pupils' mental health needs on ",
+                    Long(date),
+                    ".",
+                ],
             )
             .with_evidence("mental_health_training", date),
         None => info
@@ -393,11 +423,7 @@ fn pep_reviews(
     if !csa.contains(today) {
         return vec![not_applicable(
             info,
-            &format!(
-                "The child is {age} on {} and not of compulsory school age ({}), so PEP reviews are not checked.",
-                format_long(today),
-                csa_text(csa)
-            ),
+            &not_of_school_age(age, today, csa, ", so PEP reviews are not checked."),
         )];
     }
     if !record.supplied(Section::PepReviews) {
@@ -408,9 +434,11 @@ fn pep_reviews(
             info.insufficient(
                 SUBJECT_PEP,
                 "education",
-                &format!(
-                    "No education details are recorded for the child, who is {age} and of compulsory school age; record the school, designated teacher and PEP reviews."
-                ),
+                &text![
+                    "No education details are recorded for the child, who is ",
+                    &age,
+                    " and of compulsory school age; record the school, designated teacher and PEP reviews.",
+                ],
             )
             .with_current(true),
         ];
@@ -431,15 +459,15 @@ fn pep_reviews(
     };
     let rows = education.pep_reviews.iter().copied();
     recurring::every(ctx, info, &wording, rows, every, |o| match o.after {
-        Some(after) => format!("Next PEP review (last reviewed {})", format_long(after)),
-        None if csa.start > period_start => format!(
-            "First PEP review since compulsory school age began on {}",
-            format_long(csa.start)
-        ),
-        None => format!(
-            "First PEP review of the period of care that began on {}",
-            format_long(period_start)
-        ),
+        Some(after) => text!["Next PEP review (last reviewed ", Long(after), ")"],
+        None if csa.start > period_start => text![
+            "First PEP review since compulsory school age began on ",
+            Long(csa.start)
+        ],
+        None => text![
+            "First PEP review of the period of care that began on ",
+            Long(period_start)
+        ],
     })
     .into_iter()
     .map(|r| r.with_evidence("period_start", period_start))

@@ -65,11 +65,13 @@
 //! Settings (each may be shortened, never lengthened; each at least 1):
 //! `initial_working_days` 20, `under_five_months` 6, `from_five_months` 12.
 
-use carecheck_sdk::dates::{self, format_long};
+use carecheck_sdk::dates::{self};
 use carecheck_sdk::outcome::describe;
 use carecheck_sdk::record::{HealthAssessment, HealthAssessmentKind, PeriodOfCare, Section};
 use carecheck_sdk::recurring;
 use carecheck_sdk::settings::{Settings, at_most};
+use carecheck_sdk::text;
+use carecheck_sdk::text::{Iso, Long, Plural};
 use carecheck_sdk::{
     About, CareRecord, CheckInfo, CheckResult, Context, NaiveDate, Policy, Status,
 };
@@ -273,10 +275,11 @@ impl Policy for HealthAssessments {
                             .result(
                                 Status::NotApplicable,
                                 "child",
-                                format!(
-                                    "The child is not in a period of care on {}, so no review health assessment is due.",
-                                    format_long(eval)
-                                ),
+                                text![
+                                    "The child is not in a period of care on ",
+                                    Long(eval),
+                                    ", so no review health assessment is due."
+                                ],
                             )
                             .with_evidence("evaluation_date", eval)
                             .with_current(true),
@@ -323,9 +326,13 @@ fn initial_due(
     ctx.add_working_days(start, s.initial_working_days)
         .map_err(|e| {
             Box::new(info.insufficient(
-                ["period of care from ", &dates::iso_text(start)].concat(),
+                text!["period of care from ", Iso(start)],
                 "calendar",
-                &format!("The initial health assessment deadline cannot be counted: {e}."),
+                &text![
+                    "The initial health assessment deadline cannot be counted: ",
+                    e.to_string(),
+                    "."
+                ],
             ))
         })
 }
@@ -340,11 +347,7 @@ fn initial_not_supplied(
     section: Section,
 ) -> CheckResult {
     let r = info
-        .not_supplied(
-            ["period of care from ", &dates::iso_text(start)].concat(),
-            record,
-            section,
-        )
+        .not_supplied(text!["period of care from ", Iso(start)], record, section)
         .with_evidence("period_start", start);
     match initial_due(ctx, info, s, start) {
         Ok(due) => r.with_due(due),
@@ -364,15 +367,15 @@ fn initial_assessment(
 ) -> CheckResult {
     let start = period.start().expect("filtered to periods with a start");
     let open = period.contains(ctx.evaluation_date);
-    let subject = ["period of care from ", &dates::iso_text(start)].concat();
+    let subject = text!["period of care from ", Iso(start)];
     let due = match initial_due(ctx, info, s, start) {
         Ok(due) => due,
         Err(e) => return e.with_current(open),
     };
-    let what = format!(
-        "Initial health assessment for the period of care from {}",
-        format_long(start)
-    );
+    let what = text![
+        "Initial health assessment for the period of care from ",
+        Long(start)
+    ];
     let held = assessments
         .iter()
         .find(|a| a.kind == HealthAssessmentKind::Initial && period.contains(a.date))
@@ -385,11 +388,13 @@ fn initial_assessment(
                 .with_evidence("held", held)
         }
         (None, _) if !future.is_empty() => {
-            let pending = format!(
-                "the initial health assessment for the period of care from {}, due by {}, was held",
-                format_long(start),
-                format_long(due)
-            );
+            let pending = text![
+                "the initial health assessment for the period of care from ",
+                Long(start),
+                ", due by ",
+                Long(due),
+                ", was held"
+            ];
             recurring::future_error(
                 ctx,
                 info,
@@ -405,23 +410,29 @@ fn initial_assessment(
             .result(
                 Status::NotApplicable,
                 subject,
-                format!(
-                    "The period of care from {} ended on {}, before its initial health assessment was due on {}.",
-                    format_long(start),
-                    format_long(end),
-                    format_long(due)
-                ),
+                text![
+                    "The period of care from ",
+                    Long(start),
+                    " ended on ",
+                    Long(end),
+                    ", before its initial health assessment was due on ",
+                    Long(due),
+                    "."
+                ],
             )
             .with_due(due),
         (None, Some(end)) if end < ctx.evaluation_date => info
             .result(
                 Status::Breach,
                 subject,
-                format!(
-                    "{what}, due by {}, was not held before the period ended on {}.",
-                    format_long(due),
-                    format_long(end)
-                ),
+                text![
+                    &what,
+                    ", due by ",
+                    Long(due),
+                    ", was not held before the period ended on ",
+                    Long(end),
+                    "."
+                ],
             )
             .with_due(due),
         (None, _) => {
@@ -459,11 +470,12 @@ fn review_series(
         return vec![
             info.result(
                 Status::NotApplicable,
-                ["period of care from ", &dates::iso_text(start)].concat(),
-                format!(
-                    "No health assessment is recorded yet in the period of care from {}, so the review clock has not started (see the initial health assessment result).",
-                    format_long(start)
-                ),
+                text!["period of care from ", Iso(start)],
+                text![
+                    "No health assessment is recorded yet in the period of care from ",
+                    Long(start),
+                    ", so the review clock has not started (see the initial health assessment result).",
+                ],
             )
             .with_evidence("period_start", start)
             .with_current(true),
@@ -473,12 +485,13 @@ fn review_series(
         let last = in_period.last().map_or(first.date, |a| a.date);
         return vec![
             info.insufficient(
-                ["period of care from ", &dates::iso_text(start)].concat(),
+                text!["period of care from ", Iso(start)],
                 "child.date_of_birth",
-                &format!(
-                    "The child's date of birth is not recorded, so it cannot be told whether the next health assessment is due 6 or 12 months after the last on {}; add the date of birth.",
-                    format_long(last)
-                ),
+                &text![
+                    "The child's date of birth is not recorded, so it cannot be told whether the next health assessment is due 6 or 12 months after the last on ",
+                    Long(last),
+                    "; add the date of birth.",
+                ],
             )
             .with_evidence("last_assessment", last)
             .with_current(open),
@@ -513,22 +526,28 @@ fn review_series(
         .map(|(i, o)| {
             let after = o.after.unwrap_or(first.date);
             let (months, _, rule) = interval(after);
-            let what = format!(
-                "Review health assessment (every {} {rule}, after the {} assessment on {})",
-                dates::plural(i64::from(months), "month"),
+            let what = text![
+                "Review health assessment (every ",
+                Plural(i64::from(months), "month"),
+                " ",
+                &rule,
+                ", after the ",
                 kind_on(after),
-                format_long(after)
-            );
+                " assessment on ",
+                Long(after),
+                ")"
+            ];
             let last = i + 1 == count;
             let r = if last && o.held.is_none() && !future.is_empty() {
-                let pending = format!(
-                    "the review health assessment due by {} was held",
-                    format_long(o.due)
-                );
+                let pending = text![
+                    "the review health assessment due by ",
+                    Long(o.due),
+                    " was held"
+                ];
                 recurring::future_error(
                     ctx,
                     info,
-                    ["health assessment due ", &dates::iso_text(o.due)].concat(),
+                    text!["health assessment due ", Iso(o.due)],
                     "health.assessments[].date",
                     "A review health assessment",
                     &std::mem::take(future),
@@ -538,16 +557,19 @@ fn review_series(
             } else {
                 let timing = ctx.timing(o.due, o.held);
                 let message = match (o.held, period.end()) {
-                    (None, Some(end)) if !open => format!(
-                        "{what} was due by {} and was not held before the period of care ended on {}.",
-                        format_long(o.due),
-                        format_long(end)
-                    ),
+                    (None, Some(end)) if !open => text![
+                        &what,
+                        " was due by ",
+                        Long(o.due),
+                        " and was not held before the period of care ended on ",
+                        Long(end),
+                        "."
+                    ],
                     _ => describe(&what, "held", o.due, timing),
                 };
                 let subject = match o.held {
-                    Some(held) => ["health assessment ", &dates::iso_text(held)].concat(),
-                    None => ["health assessment due ", &dates::iso_text(o.due)].concat(),
+                    Some(held) => text!["health assessment ", Iso(held)],
+                    None => text!["health assessment due ", Iso(o.due)],
                 };
                 let mut r = info.timed(subject, o.due, timing, message);
                 if let Some(held) = o.held {

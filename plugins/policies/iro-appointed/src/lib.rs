@@ -78,12 +78,14 @@
 //! review and therefore of the initial appointment, and `iro_allocated_working_days` (default 5,
 //! IRO Handbook 2010); each may be shortened, never lengthened.
 
-use carecheck_sdk::dates::{self, format_long};
+use carecheck_sdk::dates::{self};
 use carecheck_sdk::outcome::describe;
 use carecheck_sdk::record::{IroAssignment, PeriodOfCare, Section};
 use carecheck_sdk::recurring;
 use carecheck_sdk::reviews::{self, Intervals};
 use carecheck_sdk::settings::{Settings, at_most};
+use carecheck_sdk::text;
+use carecheck_sdk::text::{Iso, Long, Plural};
 use carecheck_sdk::{
     About, CareRecord, CheckInfo, CheckResult, Context, NaiveDate, Policy, Status,
 };
@@ -211,12 +213,15 @@ impl Policy for IroAppointed {
                     now.insufficient(
                         subject,
                         "iro_assignments[].from",
-                        &format!(
-                            "IRO {} is recorded as assigned from {}, after the evaluation date {}; the assignment is not counted until the date is corrected.",
-                            a.iro_id,
-                            format_long(a.from),
-                            format_long(eval)
-                        ),
+                        &text![
+                            "IRO ",
+                            &a.iro_id,
+                            " is recorded as assigned from ",
+                            Long(a.from),
+                            ", after the evaluation date ",
+                            Long(eval),
+                            "; the assignment is not counted until the date is corrected."
+                        ],
                     )
                     .with_current(true),
                 )
@@ -225,12 +230,15 @@ impl Policy for IroAppointed {
                     now.insufficient(
                         subject,
                         "iro_assignments[].to",
-                        &format!(
-                            "IRO {}'s assignment is recorded as ending on {}, before it starts on {}; the assignment is not counted until the dates are corrected.",
-                            a.iro_id,
-                            format_long(to),
-                            format_long(a.from)
-                        ),
+                        &text![
+                            "IRO ",
+                            &a.iro_id,
+                            "'s assignment is recorded as ending on ",
+                            Long(to),
+                            ", before it starts on ",
+                            Long(a.from),
+                            "; the assignment is not counted until the dates are corrected."
+                        ],
                     )
                     .with_current(true)
                 })
@@ -287,12 +295,16 @@ impl Policy for IroAppointed {
             let first_held = first
                 .and_then(|r| r.held)
                 .or_else(|| held.iter().copied().find(|d| period.contains(*d)));
-            let subject = ["period of care from ", &dates::iso_text(start)].concat();
+            let subject = text!["period of care from ", Iso(start)];
             let allocation = match ctx.add_working_days(start, s.iro_allocated_working_days) {
                 Err(e) => allocated.insufficient(
                     "calendar",
                     "calendar",
-                    &format!("The IRO allocation's due date cannot be counted: {e}."),
+                    &text![
+                        "The IRO allocation's due date cannot be counted: ",
+                        e.to_string(),
+                        "."
+                    ],
                 ),
                 Ok(due) if assignments_missing => allocated
                     .not_supplied(subject, record, Section::IroAssignments)
@@ -309,7 +321,11 @@ impl Policy for IroAppointed {
                 None => match ctx.add_working_days(start, s.first_review_working_days) {
                     Ok(due) => due,
                     Err(e) => {
-                        let why = format!("The first review's due date cannot be counted: {e}.");
+                        let why = text![
+                            "The first review's due date cannot be counted: ",
+                            e.to_string(),
+                            "."
+                        ];
                         let open = period.contains(eval);
                         results.push(
                             before
@@ -329,11 +345,7 @@ impl Policy for IroAppointed {
             }
             let result = match missing {
                 Some(section) => before
-                    .not_supplied(
-                        ["period of care from ", &dates::iso_text(start)].concat(),
-                        record,
-                        section,
-                    )
+                    .not_supplied(text!["period of care from ", Iso(start)], record, section)
                     .with_due(due)
                     .with_evidence("period_start", start),
                 None => {
@@ -350,10 +362,11 @@ impl Policy for IroAppointed {
                 .result(
                     Status::NotApplicable,
                     "child",
-                    format!(
-                        "The child is not in a period of care on {}, so no IRO needs to be assigned now.",
-                        format_long(eval)
-                    ),
+                    text![
+                        "The child is not in a period of care on ",
+                        Long(eval),
+                        ", so no IRO needs to be assigned now."
+                    ],
                 )
                 .with_evidence("evaluation_date", eval),
             (Some((start, due, first_held)), None, None) => {
@@ -401,26 +414,32 @@ fn allocation(
 ) -> CheckResult {
     let eval = ctx.evaluation_date;
     let period = period_text(start);
-    let subject = ["period of care from ", &dates::iso_text(start)].concat();
-    let what = format!("IRO allocation for the {period}");
+    let subject = text!["period of care from ", Iso(start)];
+    let what = text!["IRO allocation for the ", &period];
     let in_time = valid
         .iter()
         .filter(|a| a.from <= due && a.to.is_none_or(|to| to >= start))
         .min_by_key(|a| a.from);
     let result = if let Some(a) = in_time {
         let when = if a.from < start {
-            format!("already assigned (from {}) when", format_long(a.from))
+            text!["already assigned (from ", Long(a.from), ") when"]
         } else {
-            format!("allocated on {}, after", format_long(a.from))
+            text!["allocated on ", Long(a.from), ", after"]
         };
         info.result(
             Status::Met,
             subject,
-            format!(
-                "IRO {} was {when} the {period} began; an allocation was due by {}.",
-                a.iro_id,
-                format_long(due)
-            ),
+            text![
+                "IRO ",
+                &a.iro_id,
+                " was ",
+                &when,
+                " the ",
+                &period,
+                " began; an allocation was due by ",
+                Long(due),
+                "."
+            ],
         )
         .with_evidence("iro_id", &a.iro_id)
         .with_evidence("iro_from", a.from)
@@ -428,11 +447,15 @@ fn allocation(
         info.result(
             Status::NotApplicable,
             subject,
-            format!(
-                "The {period} ended on {}, before an IRO allocation was due on {}.",
-                format_long(end),
-                format_long(due)
-            ),
+            text![
+                "The ",
+                &period,
+                " ended on ",
+                Long(end),
+                ", before an IRO allocation was due on ",
+                Long(due),
+                "."
+            ],
         )
     } else if let Some(a) = first_after(valid, due, end) {
         let timing = ctx.timing(due, Some(a.from));
@@ -443,11 +466,15 @@ fn allocation(
         info.result(
             Status::Breach,
             subject,
-            format!(
-                "No IRO was allocated in the {period}, which ended on {}, although one was due by {}.",
-                format_long(end),
-                format_long(due)
-            ),
+            text![
+                "No IRO was allocated in the ",
+                &period,
+                ", which ended on ",
+                Long(end),
+                ", although one was due by ",
+                Long(due),
+                "."
+            ],
         )
     } else {
         let timing = ctx.timing(due, None);
@@ -457,7 +484,7 @@ fn allocation(
 }
 
 fn period_text(start: NaiveDate) -> String {
-    format!("period of care from {}", format_long(start))
+    text!["period of care from ", Long(start)]
 }
 
 fn before_first_review(
@@ -471,39 +498,52 @@ fn before_first_review(
 ) -> CheckResult {
     let eval = ctx.evaluation_date;
     let period = period_text(start);
-    let subject = ["period of care from ", &dates::iso_text(start)].concat();
+    let subject = text!["period of care from ", Iso(start)];
     if let Some(held) = first_held {
         let result = match in_force(valid, held) {
             Some(a) => info
                 .result(
                     Status::Met,
                     subject,
-                    format!(
-                        "IRO {}, assigned from {}, was in place for the first review of the {period}, held on {}.",
-                        a.iro_id,
-                        format_long(a.from),
-                        format_long(held)
-                    ),
+                    text![
+                        "IRO ",
+                        &a.iro_id,
+                        ", assigned from ",
+                        Long(a.from),
+                        ", was in place for the first review of the ",
+                        &period,
+                        ", held on ",
+                        Long(held),
+                        "."
+                    ],
                 )
                 .with_evidence("iro_id", &a.iro_id)
                 .with_evidence("iro_from", a.from),
             None => {
                 let later = match first_after(valid, held, None) {
-                    Some(a) => format!(
-                        "the first IRO assigned after it, {}, started on {}, {} later",
-                        a.iro_id,
-                        format_long(a.from),
-                        dates::plural(dates::days_between(held, a.from), "day")
-                    ),
+                    Some(a) => text![
+                        "the first IRO assigned after it, ",
+                        &a.iro_id,
+                        ", started on ",
+                        Long(a.from),
+                        ", ",
+                        Plural(dates::days_between(held, a.from), "day"),
+                        " later"
+                    ],
                     None => "no IRO has been assigned since".into(),
                 };
                 info.result(
                     Status::Breach,
                     subject,
-                    format!(
-                        "No IRO was assigned when the first review of the {period} was held on {}; {later}.",
-                        format_long(held)
-                    ),
+                    text![
+                        "No IRO was assigned when the first review of the ",
+                        &period,
+                        " was held on ",
+                        Long(held),
+                        "; ",
+                        &later,
+                        "."
+                    ],
                 )
             }
         };
@@ -518,47 +558,65 @@ fn before_first_review(
             .result(
                 Status::NotApplicable,
                 subject,
-                format!(
-                    "The {period} ended on {}, before its first review was due on {}, so no IRO appointment was required for it.",
-                    format_long(end),
-                    format_long(due)
-                ),
+                text![
+                    "The ",
+                    &period,
+                    " ended on ",
+                    Long(end),
+                    ", before its first review was due on ",
+                    Long(due),
+                    ", so no IRO appointment was required for it."
+                ],
             )
             .with_due(due)
             .with_evidence("period_start", start);
     }
 
-    let what = format!("IRO appointment before the first review of the {period}");
+    let what = text!["IRO appointment before the first review of the ", &period];
     let result = if eval < due {
         match in_force(valid, eval) {
             Some(a) => info
                 .result(
                     Status::Met,
                     subject,
-                    format!(
-                        "IRO {}, assigned from {}, is in place ahead of the first review of the {period}, due by {}.",
-                        a.iro_id,
-                        format_long(a.from),
-                        format_long(due)
-                    ),
+                    text![
+                        "IRO ",
+                        &a.iro_id,
+                        ", assigned from ",
+                        Long(a.from),
+                        ", is in place ahead of the first review of the ",
+                        &period,
+                        ", due by ",
+                        Long(due),
+                        "."
+                    ],
                 )
                 .with_evidence("iro_id", &a.iro_id)
                 .with_evidence("iro_from", a.from),
             None => {
                 let timing = ctx.timing(due, None);
-                info.result(timing.status(), subject, describe(&what, "made", due, timing))
+                info.result(
+                    timing.status(),
+                    subject,
+                    describe(&what, "made", due, timing),
+                )
             }
         }
     } else if let Some(a) = in_force(valid, due) {
         info.result(
             Status::Met,
             subject,
-            format!(
-                "IRO {}, assigned from {}, was in place by {}, when the first review of the {period} was due (that review has not been held).",
-                a.iro_id,
-                format_long(a.from),
-                format_long(due)
-            ),
+            text![
+                "IRO ",
+                &a.iro_id,
+                ", assigned from ",
+                Long(a.from),
+                ", was in place by ",
+                Long(due),
+                ", when the first review of the ",
+                &period,
+                " was due (that review has not been held)."
+            ],
         )
         .with_evidence("iro_id", &a.iro_id)
         .with_evidence("iro_from", a.from)
@@ -575,11 +633,15 @@ fn before_first_review(
         info.result(
             Status::Breach,
             subject,
-            format!(
-                "No IRO was appointed in the {period}, which ended on {}, although one was due by {}, before the first review.",
-                format_long(end),
-                format_long(due)
-            ),
+            text![
+                "No IRO was appointed in the ",
+                &period,
+                ", which ended on ",
+                Long(end),
+                ", although one was due by ",
+                Long(due),
+                ", before the first review."
+            ],
         )
     } else {
         let timing = ctx.timing(due, None);
@@ -606,18 +668,20 @@ fn assigned_now(
         return info
             .result(
                 Status::Met,
-                format!("IRO {}", a.iro_id),
-                format!(
-                    "IRO {} has been assigned to the child since {}.",
-                    a.iro_id,
-                    format_long(a.from)
-                ),
+                text!["IRO ", &a.iro_id],
+                text![
+                    "IRO ",
+                    &a.iro_id,
+                    " has been assigned to the child since ",
+                    Long(a.from),
+                    "."
+                ],
             )
             .with_evidence("iro_id", &a.iro_id)
             .with_evidence("iro_from", a.from)
             .with_evidence("period_start", start);
     }
-    let subject = ["period of care from ", &dates::iso_text(start)].concat();
+    let subject = text!["period of care from ", Iso(start)];
     if first_held.is_none() && eval < due {
         // Still inside the s25A(2) deadline for the initial appointment.
         let timing = ctx.timing(due, None);
@@ -626,11 +690,15 @@ fn assigned_now(
             .result(
                 timing.status(),
                 subject,
-                format!(
-                    "No IRO is assigned yet in the {period}; one must be appointed before the first review, due by {}, in {}.",
-                    format_long(due),
-                    dates::plural(days_left, "day")
-                ),
+                text![
+                    "No IRO is assigned yet in the ",
+                    &period,
+                    "; one must be appointed before the first review, due by ",
+                    Long(due),
+                    ", in ",
+                    Plural(days_left, "day"),
+                    "."
+                ],
             )
             .with_due(due)
             .with_evidence("period_start", start);
@@ -647,12 +715,15 @@ fn assigned_now(
             info.result(
                 Status::Breach,
                 subject,
-                format!(
-                    "No IRO has been assigned since IRO {}'s assignment ended on {}, {} ago; a new IRO must be appointed as soon as practicable.",
-                    a.iro_id,
-                    format_long(to),
-                    dates::plural(dates::days_between(to, eval), "day")
-                ),
+                text![
+                    "No IRO has been assigned since IRO ",
+                    &a.iro_id,
+                    "'s assignment ended on ",
+                    Long(to),
+                    ", ",
+                    Plural(dates::days_between(to, eval), "day"),
+                    " ago; a new IRO must be appointed as soon as practicable."
+                ],
             )
             .with_evidence("last_iro_id", &a.iro_id)
             .with_evidence("last_iro_to", to)
@@ -661,19 +732,19 @@ fn assigned_now(
         }
         None => {
             let (deadline, text) = match first_held {
-                Some(held) => (
-                    held,
-                    format!("the first review was held on {}", format_long(held)),
-                ),
-                None => (
-                    due,
-                    format!("the first review was due by {}", format_long(due)),
-                ),
+                Some(held) => (held, text!["the first review was held on ", Long(held)]),
+                None => (due, text!["the first review was due by ", Long(due)]),
             };
             info.result(
                 Status::Breach,
                 subject,
-                format!("No IRO is assigned in the {period}, although {text}; one must be appointed now."),
+                text![
+                    "No IRO is assigned in the ",
+                    &period,
+                    ", although ",
+                    &text,
+                    "; one must be appointed now."
+                ],
             )
             .with_due(deadline)
             .with_evidence("period_start", start)

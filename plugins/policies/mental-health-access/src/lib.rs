@@ -65,11 +65,13 @@
 //!   (`placements.dates`) the wait is still judged, but moves cannot be told: the evidence says
 //!   `moves_not_supplied`.
 
-use carecheck_sdk::dates::{self, format_long, plural};
+use carecheck_sdk::dates::{self, plural};
 use carecheck_sdk::outcome::{Timing, describe_local, timescale};
 use carecheck_sdk::record::{Accompaniment, MentalHealthReferral, Placement, Section};
 use carecheck_sdk::recurring;
 use carecheck_sdk::settings::{Settings, at_most, from_at_latest};
+use carecheck_sdk::text;
+use carecheck_sdk::text::{Iso, Long};
 use carecheck_sdk::{
     About, CareRecord, CheckInfo, CheckResult, Context, NaiveDate, Policy, Status,
 };
@@ -222,9 +224,9 @@ fn referrals(
 
 fn referral_label(r: &MentalHealthReferral) -> String {
     if r.service.trim().is_empty() {
-        format!("referral {}", r.id)
+        text!["referral ", &r.id]
     } else {
-        format!("referral {} to {}", r.id, r.service.trim())
+        text!["referral ", &r.id, " to ", r.service.trim()]
     }
 }
 
@@ -235,7 +237,7 @@ fn referral_result(
     placements: Option<&[Placement]>,
     s: &AccessSettings,
 ) -> CheckResult {
-    let subject = format!("referral {}", r.id);
+    let subject = text!["referral ", &r.id];
     let label = referral_label(r);
     let data_error = |field: &str, message: String, date: NaiveDate, key: &'static str| {
         info.insufficient(subject.clone(), field, &message)
@@ -245,11 +247,15 @@ fn referral_result(
     if ctx.is_future(r.referred) {
         return data_error(
             "health.mental_health_referrals[].referred",
-            format!(
-                "The {label} is dated {}, after the evaluation date {}; correct the referral date so the wait can be checked.",
-                format_long(r.referred),
-                format_long(ctx.evaluation_date)
-            ),
+            text![
+                "The ",
+                &label,
+                " is dated ",
+                Long(r.referred),
+                ", after the evaluation date ",
+                Long(ctx.evaluation_date),
+                "; correct the referral date so the wait can be checked."
+            ],
             r.referred,
             "referred",
         );
@@ -258,11 +264,15 @@ fn referral_result(
         Some(seen) if ctx.is_future(seen) => {
             return data_error(
                 "health.mental_health_referrals[].first_seen",
-                format!(
-                    "The {label} records a first appointment on {}, after the evaluation date {}; correct the date so the wait can be checked.",
-                    format_long(seen),
-                    format_long(ctx.evaluation_date)
-                ),
+                text![
+                    "The ",
+                    &label,
+                    " records a first appointment on ",
+                    Long(seen),
+                    ", after the evaluation date ",
+                    Long(ctx.evaluation_date),
+                    "; correct the date so the wait can be checked."
+                ],
                 seen,
                 "first_seen",
             );
@@ -270,11 +280,15 @@ fn referral_result(
         Some(seen) if seen < r.referred => {
             return data_error(
                 "health.mental_health_referrals[].first_seen",
-                format!(
-                    "The {label} records a first appointment on {}, before the referral was made on {}; correct the dates so the wait can be checked.",
-                    format_long(seen),
-                    format_long(r.referred)
-                ),
+                text![
+                    "The ",
+                    &label,
+                    " records a first appointment on ",
+                    Long(seen),
+                    ", before the referral was made on ",
+                    Long(r.referred),
+                    "; correct the dates so the wait can be checked."
+                ],
                 seen,
                 "first_seen",
             );
@@ -286,10 +300,13 @@ fn referral_result(
         .checked_add_days(Days::new(u64::from(s.wait_days)))
         .unwrap_or(NaiveDate::MAX);
     let timing = ctx.timing(due, r.first_seen);
-    let what = format!(
-        "First appointment for {label} (referred {})",
-        format_long(r.referred)
-    );
+    let what = text![
+        "First appointment for ",
+        &label,
+        " (referred ",
+        Long(r.referred),
+        ")"
+    ];
     let mut message = describe_local(&what, "held", due, timing, &timescale(s.wait_days, "day"));
 
     // Moves after the referral day, up to the first appointment (or today while still waiting).
@@ -301,16 +318,22 @@ fn referral_result(
         .collect();
     moves.sort_by(|a, b| a.start.cmp(&b.start).then_with(|| a.id.cmp(&b.id)));
     if let Some(first) = moves.first() {
-        let moved = format!("placement {} on {}", first.id, format_long(first.start));
+        let moved = text!["placement ", &first.id, " on ", Long(first.start)];
         let clause = match timing {
             Timing::OnTime { .. } => {
-                format!(" The child was seen in time despite a move to {moved}.")
+                text![
+                    " The child was seen in time despite a move to ",
+                    &moved,
+                    "."
+                ]
             }
-            Timing::DueSoon { .. } | Timing::NotYetDue { .. } => format!(
-                " The child moved to {moved} while waiting, so make sure the referral has followed them."
-            ),
+            Timing::DueSoon { .. } | Timing::NotYetDue { .. } => text![
+                " The child moved to ",
+                &moved,
+                " while waiting, so make sure the referral has followed them."
+            ],
             Timing::Late { .. } | Timing::Overdue { .. } => {
-                format!(" The wait was made worse by a move to {moved}.")
+                text![" The wait was made worse by a move to ", &moved, "."]
             }
         };
         message.push_str(&clause);
@@ -388,11 +411,13 @@ fn assessments(
             info.result(
                 Status::NotApplicable,
                 "record",
-                format!(
-                    "No mental-health assessment dated from {} to {} is recorded, so there is no assessment to check.",
-                    format_long(s.accompaniment_from),
-                    format_long(eval)
-                ),
+                text![
+                    "No mental-health assessment dated from ",
+                    Long(s.accompaniment_from),
+                    " to ",
+                    Long(eval),
+                    " is recorded, so there is no assessment to check."
+                ],
             )
             .with_evidence("accompaniment_from", s.accompaniment_from)
             .with_current(true),
@@ -401,25 +426,29 @@ fn assessments(
     let latest = in_scope.last().map(|(d, _)| *d);
     let dob = record.child.date_of_birth;
     for (date, accompaniment) in in_scope {
-        let when = format_long(date);
-        let subject = format!("mental-health assessment {date}");
+        let when = Long(date);
+        let subject = text!["mental-health assessment ", Iso(date)];
         let asked = accompaniment.map(|a| a.asked);
         let r = match (asked, dob) {
             (Some(true), _) => info
                 .result(
                     Status::Met,
                     subject,
-                    format!(
-                        "The young person was asked who they wanted with them at the mental-health assessment on {when}."
-                    ),
+                    text![
+                        "The young person was asked who they wanted with them at the mental-health assessment on ",
+                        &when,
+                        ".",
+                    ],
                 )
                 .with_evidence("asked", true),
             (_, None) => info.insufficient(
                 subject,
                 "child.date_of_birth",
-                &format!(
-                    "The child's date of birth is not recorded, so it cannot be told whether the child was old enough to be asked who they wanted with them at the mental-health assessment on {when}; add the date of birth."
-                ),
+                &text![
+                    "The child's date of birth is not recorded, so it cannot be told whether the child was old enough to be asked who they wanted with them at the mental-health assessment on ",
+                    &when,
+                    "; add the date of birth.",
+                ],
             ),
             (asked, Some(dob)) => {
                 let age = dates::age_on(dob, date);
@@ -427,25 +456,31 @@ fn assessments(
                     info.result(
                         Status::NotApplicable,
                         subject,
-                        format!(
-                            "The child was under 4 at the mental-health assessment on {when}, so was not expected to be asked who they wanted with them."
-                        ),
+                        text![
+                            "The child was under 4 at the mental-health assessment on ",
+                            &when,
+                            ", so was not expected to be asked who they wanted with them.",
+                        ],
                     )
                 } else if asked == Some(false) {
                     info.result(
                         Status::Breach,
                         subject,
-                        format!(
-                            "The young person was not asked who they wanted with them at the mental-health assessment on {when}; ask them before the next assessment and record their choice."
-                        ),
+                        text![
+                            "The young person was not asked who they wanted with them at the mental-health assessment on ",
+                            &when,
+                            "; ask them before the next assessment and record their choice.",
+                        ],
                     )
                 } else {
                     info.result(
                         Status::Breach,
                         subject,
-                        format!(
-                            "The mental-health assessment on {when} does not record whether the young person was asked who they wanted with them; ask them before the next assessment and record their choice."
-                        ),
+                        text![
+                            "The mental-health assessment on ",
+                            &when,
+                            " does not record whether the young person was asked who they wanted with them; ask them before the next assessment and record their choice.",
+                        ],
                     )
                 };
                 let mut r = r.with_evidence("age_on_assessment", age);

@@ -71,10 +71,11 @@
 //!   `insufficient_data` per check naming `placements.out_of_area`, never a breach. With no
 //!   placement in scope the checks are `not_applicable` whatever the provenance.
 
-use carecheck_sdk::dates::format_long;
 use carecheck_sdk::outcome::{describe, describe_local, timescale};
 use carecheck_sdk::record::{Placement, Section};
 use carecheck_sdk::settings::{Settings, at_most};
+use carecheck_sdk::text;
+use carecheck_sdk::text::Long;
 use carecheck_sdk::{
     About, CareRecord, CheckInfo, CheckResult, Context, NaiveDate, Policy, Status,
 };
@@ -221,10 +222,11 @@ impl Policy for OutOfAreaResponsibility {
             return each(
                 Status::NotApplicable,
                 "record",
-                &format!(
-                    "No placement is current on {} or started in the 12 months before it, so there is no out-of-area placement to check.",
-                    format_long(today)
-                ),
+                &text![
+                    "No placement is current on ",
+                    Long(today),
+                    " or started in the 12 months before it, so there is no out-of-area placement to check."
+                ],
             );
         }
         if let Some(section) = record.unsupplied(&[Section::Child, Section::PlacementOutOfArea]) {
@@ -250,7 +252,7 @@ impl Policy for OutOfAreaResponsibility {
         let [notified, distant, commissioner, service] = &checks;
         let mut results = Vec::new();
         for p in in_scope {
-            let subject = format!("placement {}", p.id);
+            let subject = text!["placement ", &p.id];
             let open = p.end.is_none_or(|e| e >= today);
             let Some(location) = non_empty(p.location_authority.as_deref()) else {
                 for c in &checks {
@@ -258,10 +260,11 @@ impl Policy for OutOfAreaResponsibility {
                         c.insufficient(
                             subject.clone(),
                             "placements[].location_authority",
-                            &format!(
-                                "The local authority placement {} is in is not recorded, so it cannot be told whether the placement is out of area; record its location authority.",
-                                p.id
-                            ),
+                            &text![
+                                "The local authority placement ",
+                                &p.id,
+                                " is in is not recorded, so it cannot be told whether the placement is out of area; record its location authority.",
+                            ],
                         )
                         .with_current(true),
                     );
@@ -296,10 +299,13 @@ impl Policy for OutOfAreaResponsibility {
             return each(
                 Status::NotApplicable,
                 "record",
-                &format!(
-                    "Every placement current on {} or started in the 12 months before it is inside the responsible authority ({responsible}), so the out-of-area duties do not apply.",
-                    format_long(today)
-                ),
+                &text![
+                    "Every placement current on ",
+                    Long(today),
+                    " or started in the 12 months before it is inside the responsible authority (",
+                    &responsible,
+                    "), so the out-of-area duties do not apply."
+                ],
             );
         }
         results
@@ -319,14 +325,19 @@ fn future_error(
     date: NaiveDate,
 ) -> CheckResult {
     info.insufficient(
-        format!("placement {}", p.id),
+        text!["placement ", &p.id],
         field,
-        &format!(
-            "The {what} for placement {} is dated {}, after the evaluation date {}; correct the date before it is counted.",
-            p.id,
-            format_long(date),
-            format_long(ctx.evaluation_date)
-        ),
+        &text![
+            "The ",
+            &what,
+            " for placement ",
+            &p.id,
+            " is dated ",
+            Long(date),
+            ", after the evaluation date ",
+            Long(ctx.evaluation_date),
+            "; correct the date before it is counted."
+        ],
     )
     .with_evidence("recorded_date", date)
 }
@@ -338,12 +349,17 @@ fn calendar_error(
     e: impl std::fmt::Display,
 ) -> CheckResult {
     info.insufficient(
-        format!("placement {}", p.id),
+        text!["placement ", &p.id],
         "calendar",
-        &format!(
-            "The date for {what} for placement {} cannot be counted: {e}.",
-            p.id
-        ),
+        &text![
+            "The date for ",
+            &what,
+            " for placement ",
+            &p.id,
+            " cannot be counted: ",
+            e.to_string(),
+            "."
+        ],
     )
 }
 
@@ -354,7 +370,7 @@ fn notification(
     location: &str,
     s: &OutOfAreaSettings,
 ) -> CheckResult {
-    let subject = format!("placement {}", p.id);
+    let subject = text!["placement ", &p.id];
     if let Some(date) = p.area_authority_notified
         && ctx.is_future(date)
     {
@@ -381,11 +397,17 @@ fn notification(
     } else {
         "placement"
     };
-    let what = format!(
-        "Notice to the area authority ({location}) of {kind} {} (started {})",
-        p.id,
-        format_long(p.start)
-    );
+    let what = text![
+        "Notice to the area authority (",
+        &location,
+        ") of ",
+        &kind,
+        " ",
+        &p.id,
+        " (started ",
+        Long(p.start),
+        ")"
+    ];
     let mut result = info
         .result(
             timing.status(),
@@ -401,23 +423,29 @@ fn notification(
 }
 
 fn distant_approval(ctx: &Context, info: &CheckInfo, p: &Placement, location: &str) -> CheckResult {
-    let subject = format!("placement {}", p.id);
+    let subject = text!["placement ", &p.id];
     match p.distant {
         None => info.insufficient(
             subject,
             "placements[].distant",
-            &format!(
-                "Whether placement {} in {location} is at a distance (not in an authority adjoining the responsible authority) is not recorded; record it so the director's approval can be checked.",
-                p.id
-            ),
+            &text![
+                "Whether placement ",
+                &p.id,
+                " in ",
+                &location,
+                " is at a distance (not in an authority adjoining the responsible authority) is not recorded; record it so the director's approval can be checked.",
+            ],
         ),
         Some(false) => info.result(
             Status::NotApplicable,
             subject,
-            format!(
-                "Placement {} is in an adjoining authority ({location}), not at a distance, so the director's approval is not needed.",
-                p.id
-            ),
+            text![
+                "Placement ",
+                &p.id,
+                " is in an adjoining authority (",
+                &location,
+                "), not at a distance, so the director's approval is not needed.",
+            ],
         ),
         Some(true) => {
             if let Some(date) = p.director_approved
@@ -433,10 +461,12 @@ fn distant_approval(ctx: &Context, info: &CheckInfo, p: &Placement, location: &s
                 );
             }
             let timing = ctx.timing(p.start, p.director_approved);
-            let what = format!(
-                "The director's approval of distant placement {} in {location}",
-                p.id
-            );
+            let what = text![
+                "The director's approval of distant placement ",
+                &p.id,
+                " in ",
+                &location,
+            ];
             let mut result = info
                 .result(
                     timing.status(),
@@ -453,26 +483,32 @@ fn distant_approval(ctx: &Context, info: &CheckInfo, p: &Placement, location: &s
 }
 
 fn commissioner_recorded(info: &CheckInfo, p: &Placement, location: &str) -> CheckResult {
-    let subject = format!("placement {}", p.id);
+    let subject = text!["placement ", &p.id];
     match non_empty(p.health_commissioner.as_deref()) {
         Some(name) => info
             .result(
                 Status::Met,
                 subject,
-                format!(
-                    "The health commissioner responsible for the child in placement {} is recorded as {name}.",
-                    p.id
-                ),
+                text![
+                    "The health commissioner responsible for the child in placement ",
+                    &p.id,
+                    " is recorded as ",
+                    &name,
+                    ".",
+                ],
             )
             .with_evidence("health_commissioner", name),
         None => info
             .result(
                 Status::Breach,
                 subject,
-                format!(
-                    "No health commissioner is recorded for placement {} in {location}; record which ICB is responsible for the child's health (normally the placing authority's, under Who Pays?).",
-                    p.id
-                ),
+                text![
+                    "No health commissioner is recorded for placement ",
+                    &p.id,
+                    " in ",
+                    &location,
+                    "; record which ICB is responsible for the child's health (normally the placing authority's, under Who Pays?).",
+                ],
             )
             .with_evidence("missing_field", "placements[].health_commissioner"),
     }
@@ -484,7 +520,7 @@ fn service_named(
     p: &Placement,
     s: &OutOfAreaSettings,
 ) -> CheckResult {
-    let subject = format!("placement {}", p.id);
+    let subject = text!["placement ", &p.id];
     let assignment = p
         .mental_health_service
         .as_ref()
@@ -513,22 +549,28 @@ fn service_named(
             .result(
                 Status::NotApplicable,
                 subject,
-                format!(
-                    "Placement {} ended on {}, before the local timescale for naming a mental health service ran out on {} (local timescale: {}).",
-                    p.id,
-                    format_long(end),
-                    format_long(due),
-                    timescale(s.service_working_days, "working day")
-                ),
+                text![
+                    "Placement ",
+                    &p.id,
+                    " ended on ",
+                    Long(end),
+                    ", before the local timescale for naming a mental health service ran out on ",
+                    Long(due),
+                    " (local timescale: ",
+                    timescale(s.service_working_days, "working day"),
+                    ")."
+                ],
             )
             .with_due(due);
     }
     let timing = ctx.timing(due, assignment.map(|a| a.assigned));
-    let what = format!(
-        "Naming the child's mental health service for placement {} (started {})",
-        p.id,
-        format_long(p.start)
-    );
+    let what = text![
+        "Naming the child's mental health service for placement ",
+        &p.id,
+        " (started ",
+        Long(p.start),
+        ")"
+    ];
     let timescale = timescale(s.service_working_days, "working day");
     let mut result = info.timed(
         subject,

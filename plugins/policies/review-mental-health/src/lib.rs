@@ -38,12 +38,12 @@
 //!   `reviews.mental_health`, never a breach: not recorded is not did-not-happen.
 //! - No deadline is involved, so results carry no `due`, data errors included.
 
-use carecheck_sdk::dates::{self, format_long};
 use carecheck_sdk::record::{MentalHealthItem, MentalHealthOutcome, Section};
 use carecheck_sdk::recurring;
 use carecheck_sdk::settings::{Settings, reviews_from_at_latest};
+use carecheck_sdk::text::{Iso, Long, Plural};
 use carecheck_sdk::{
-    About, CareRecord, CheckInfo, CheckResult, Context, NaiveDate, Policy, Status,
+    About, CareRecord, CheckInfo, CheckResult, Context, NaiveDate, Policy, Status, text,
 };
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -153,11 +153,13 @@ impl Policy for ReviewMentalHealth {
             held.into_iter().filter(|(d, _)| *d >= s.from).collect();
 
         if in_scope.is_empty() && future.is_empty() {
-            let why = format!(
-                "No review dated from {} to {} is recorded, so there is no review to check.",
-                format_long(s.from),
-                format_long(eval)
-            );
+            let why = text![
+                "No review dated from ",
+                Long(s.from),
+                " to ",
+                Long(eval),
+                " is recorded, so there is no review to check.",
+            ];
             for info in [&reviewed, &actions] {
                 results.push(
                     info.result(Status::NotApplicable, "record", why.clone())
@@ -170,8 +172,8 @@ impl Policy for ReviewMentalHealth {
 
         let latest = in_scope.last().map(|(d, _)| *d);
         for (date, item) in in_scope {
-            let when = format_long(date);
-            let subject = ["review ", &dates::iso_text(date)].concat();
+            let when = Long(date);
+            let subject = text!["review ", Iso(date)];
             let with_item = |r: CheckResult| -> CheckResult {
                 let r = r
                     .with_evidence("review_date", date)
@@ -189,24 +191,31 @@ impl Policy for ReviewMentalHealth {
                 None => reviewed.result(
                     Status::Breach,
                     subject.clone(),
-                    format!(
-                        "The review on {when} has no mental-health item; record whether the child's mental health needs have been met."
-                    ),
+                    text![
+                        "The review on ",
+                        when,
+                        " has no mental-health item; record whether the child's mental health needs have been met.",
+                    ],
                 ),
                 Some(i) if i.outcome == MentalHealthOutcome::NotDiscussed => reviewed.result(
                     Status::Breach,
                     subject.clone(),
-                    format!(
-                        "The child's mental health was not discussed at the review on {when}; every review must consider whether the child's mental health needs have been met."
-                    ),
+                    text![
+                        "The child's mental health was not discussed at the review on ",
+                        when,
+                        "; every review must consider whether the child's mental health needs have been met.",
+                    ],
                 ),
                 Some(i) => reviewed.result(
                     Status::Met,
                     subject.clone(),
-                    format!(
-                        "The review on {when} considered the child's mental health and recorded '{}'.",
-                        i.outcome.label()
-                    ),
+                    text![
+                        "The review on ",
+                        when,
+                        " considered the child's mental health and recorded '",
+                        i.outcome.label(),
+                        "'.",
+                    ],
                 ),
             };
             results.push(with_item(r));
@@ -215,24 +224,30 @@ impl Policy for ReviewMentalHealth {
                 None => actions.result(
                     Status::NotApplicable,
                     subject,
-                    format!(
-                        "The review on {when} recorded no mental-health outcome, so there are no actions to check (see the mental-health-reviewed result)."
-                    ),
+                    text![
+                        "The review on ",
+                        when,
+                        " recorded no mental-health outcome, so there are no actions to check (see the mental-health-reviewed result).",
+                    ],
                 ),
                 Some(i) => match i.outcome {
                     MentalHealthOutcome::NotDiscussed => actions.result(
                         Status::NotApplicable,
                         subject,
-                        format!(
-                            "The child's mental health was not discussed at the review on {when}, so there are no actions to check (see the mental-health-reviewed result)."
-                        ),
+                        text![
+                        "The child's mental health was not discussed at the review on ",
+                        when,
+                        ", so there are no actions to check (see the mental-health-reviewed result).",
+                    ],
                     ),
                     MentalHealthOutcome::NeedsMet => actions.result(
                         Status::NotApplicable,
                         subject,
-                        format!(
-                            "The review on {when} found the child's mental health needs met, so no actions were required."
-                        ),
+                        text![
+                        "The review on ",
+                        when,
+                        " found the child's mental health needs met, so no actions were required.",
+                    ],
                     ),
                     MentalHealthOutcome::PartlyMet | MentalHealthOutcome::NotMet => {
                         let count = i.actions.iter().filter(|a| !a.trim().is_empty()).count();
@@ -240,20 +255,27 @@ impl Policy for ReviewMentalHealth {
                             actions.result(
                                 Status::Met,
                                 subject,
-                                format!(
-                                    "The review on {when} recorded '{}' and agreed {}.",
-                                    i.outcome.label(),
-                                    dates::plural(i64::try_from(count).unwrap_or(i64::MAX), "action")
-                                ),
+                                text![
+                        "The review on ",
+                        when,
+                        " recorded '",
+                        i.outcome.label(),
+                        "' and agreed ",
+                        Plural(i64::try_from(count).unwrap_or(i64::MAX), "action"),
+                        ".",
+                    ],
                             )
                         } else {
                             actions.result(
                                 Status::Breach,
                                 subject,
-                                format!(
-                                    "The review on {when} recorded '{}' but no actions; agree and record what will be done to meet the child's mental health needs.",
-                                    i.outcome.label()
-                                ),
+                                text![
+                        "The review on ",
+                        when,
+                        " recorded '",
+                        i.outcome.label(),
+                        "' but no actions; agree and record what will be done to meet the child's mental health needs.",
+                    ],
                             )
                         }
                     }

@@ -70,17 +70,20 @@
 //!   supplies the dates but not the preparation, so an SSDA903-only record gives one
 //!   `insufficient_data` per check naming `reviews.preparation`, never a breach.
 //!
-//! Its sentences (five per review held) are built by concatenation, not `format!`: `core::fmt`
-//! is several times slower inside the sandbox, and this is the pack's costliest policy.
+//! Its sentences (five per review held) are each written into one buffer
+//! (`carecheck_sdk::text!`), not with `format!` or from temporaries: `core::fmt` is several times
+//! slower inside the sandbox, allocation was a third of its time there, and this is the pack's
+//! costliest policy.
 
-use carecheck_sdk::dates::{self, format_long};
+use carecheck_sdk::dates;
 use carecheck_sdk::outcome::{Timing, describe};
 use carecheck_sdk::record::{Review, ReviewPapers, ReviewPreparation, Section};
 use carecheck_sdk::recurring;
 use carecheck_sdk::school_age::compulsory_school_age;
 use carecheck_sdk::settings::{Settings, at_least, at_most};
+use carecheck_sdk::text::{Iso, Long, Piece, Plural};
 use carecheck_sdk::{
-    About, CareRecord, CheckInfo, CheckResult, Context, NaiveDate, Policy, Status,
+    About, CareRecord, CheckInfo, CheckResult, Context, NaiveDate, Policy, Status, push_text, text,
 };
 use chrono::Days;
 use schemars::JsonSchema;
@@ -167,9 +170,13 @@ impl Settings for PreparationSettings {
             ("iro_spoke_days_before", self.iro_spoke_days_before),
         ] {
             if days > 90 {
-                return Err(format!(
-                    "setting `{name}` is {days}: at most 90 days before a review"
-                ));
+                return Err(text![
+                    "setting `",
+                    &name,
+                    "` is ",
+                    &days,
+                    ": at most 90 days before a review",
+                ]);
             }
         }
         Ok(())
@@ -299,16 +306,19 @@ impl Policy for ReviewPreparationPolicy {
         if let Some(next) = next {
             let planned = next.planned_date;
             let stale = match latest.filter(|l| planned <= *l) {
-                Some(l) => Some(format!(
-                    "The next review is recorded as planned for {}, but a review was held on {}; record when the next review is planned for.",
-                    format_long(planned),
-                    format_long(l)
-                )),
+                Some(l) => Some(text![
+                    "The next review is recorded as planned for ",
+                    Long(planned),
+                    ", but a review was held on ",
+                    Long(l),
+                    "; record when the next review is planned for.",
+                ]),
                 None => (planned < eval).then(|| {
-                    format!(
-                        "The next review is recorded as planned for {}, which has passed, and no review held since is recorded; record the review as held, or its new planned date.",
-                        format_long(planned)
-                    )
+                    text![
+                        "The next review is recorded as planned for ",
+                        Long(planned),
+                        ", which has passed, and no review held since is recorded; record the review as held, or its new planned date.",
+                    ]
                 }),
             };
             let occasion = Occasion::Planned { date: planned };
@@ -320,7 +330,7 @@ impl Policy for ReviewPreparationPolicy {
             for (info, step) in before_steps {
                 let r = match &stale {
                     Some(why) => info
-                        .insufficient("next review", "next_review.planned_date", why)
+                        .insufficient("next review", "next_review.planned_date", why.as_str())
                         .with_evidence("planned_date", planned),
                     None => step.before(ctx, info, s, dob, &occasion, &done),
                 };
@@ -339,11 +349,15 @@ impl Policy for ReviewPreparationPolicy {
                     info.result(
                         Status::NotApplicable,
                         "record",
-                        format!(
-                            "No review held from {} to {} is recorded{planned}, so there is nothing to check.",
-                            format_long(in_force_from()),
-                            format_long(eval)
-                        ),
+                        text![
+                            "No review held from ",
+                            Long(in_force_from()),
+                            " to ",
+                            Long(eval),
+                            " is recorded",
+                            planned,
+                            ", so there is nothing to check.",
+                        ],
                     )
                     .with_current(true),
                 );
@@ -379,21 +393,11 @@ impl Occasion {
         }
     }
 
-    /// "the review on 12 Mar 2025 (planned for 10 Mar 2025)", "the review planned for 10 Sep 2025".
-    fn text(&self) -> String {
+    /// The planned date a held review's sentences mention: one that differs from the date held.
+    fn moved_from(&self) -> Option<NaiveDate> {
         match self {
-            Occasion::Held { date, planned } => match planned.filter(|p| p != date) {
-                Some(p) => [
-                    "the review on ",
-                    &format_long(*date),
-                    " (planned for ",
-                    &format_long(p),
-                    ")",
-                ]
-                .concat(),
-                None => ["the review on ", &format_long(*date)].concat(),
-            },
-            Occasion::Planned { date } => ["the review planned for ", &format_long(*date)].concat(),
+            Occasion::Held { date, planned } => planned.filter(|p| p != date),
+            Occasion::Planned { .. } => None,
         }
     }
 
@@ -407,6 +411,36 @@ impl Occasion {
                 }
             }
             Occasion::Planned { date } => r.with_evidence("planned_date", date),
+        }
+    }
+}
+
+/// "the review on 12 Mar 2025 (planned for 10 Mar 2025)", "the review planned for 10 Sep 2025":
+/// the occasion as a part of a sentence.
+impl Piece for Occasion {
+    fn size(&self) -> usize {
+        let date = Long(self.date()).size();
+        match self.moved_from() {
+            Some(p) => "the review on  (planned for )".len() + date + Long(p).size(),
+            None => "the review planned for ".len() + date,
+        }
+    }
+
+    fn push_onto(&self, out: &mut String) {
+        match self {
+            Occasion::Held { date, .. } => {
+                out.push_str("the review on ");
+                Long(*date).push_onto(out);
+                if let Some(p) = self.moved_from() {
+                    out.push_str(" (planned for ");
+                    Long(p).push_onto(out);
+                    out.push(')');
+                }
+            }
+            Occasion::Planned { date } => {
+                out.push_str("the review planned for ");
+                Long(*date).push_onto(out);
+            }
         }
     }
 }
@@ -494,12 +528,12 @@ impl Step {
                     Step::Consulted => (
                         done.child_consulted,
                         "child_consulted",
-                        ["Consulting the child about ", &occasion.text()].concat(),
+                        text!["Consulting the child about ", occasion],
                     ),
                     _ => (
                         done.iro_spoke_with_child,
                         "iro_spoke_with_child",
-                        ["The IRO speaking with the child before ", &occasion.text()].concat(),
+                        text!["The IRO speaking with the child before ", occasion],
                     ),
                 };
                 match self.exempt(dob, date) {
@@ -507,10 +541,13 @@ impl Step {
                         .result(
                             Status::NotApplicable,
                             occasion.subject(),
-                            format!(
-                                "The child is {age} on the date of {}, under 4 (SSDA903 PN0), so is not expected to be consulted or spoken with about it.",
-                                occasion.text()
-                            ),
+                            text![
+                                "The child is ",
+                                age,
+                                " on the date of ",
+                                occasion,
+                                ", under 4 (SSDA903 PN0), so is not expected to be consulted or spoken with about it.",
+                            ],
                         )
                         .with_evidence("age_on_review", age),
                     None => one_step(ctx, info, occasion, event, field, &what, due),
@@ -524,8 +561,8 @@ impl Step {
 /// Where a step's date sits in the record, for data errors.
 fn field_path(occasion: &Occasion, field: &str) -> String {
     match occasion {
-        Occasion::Held { .. } => format!("reviews[].preparation.{field}"),
-        Occasion::Planned { .. } => format!("next_review.{field}"),
+        Occasion::Held { .. } => text!["reviews[].preparation.", field],
+        Occasion::Planned { .. } => text!["next_review.", field],
     }
 }
 
@@ -541,11 +578,14 @@ fn misdated(
     info.insufficient(
         occasion.subject(),
         &field_path(occasion, field),
-        &format!(
-            "{what} is dated {}, after the evaluation date {}; correct the date before it is counted.",
-            format_long(date),
-            format_long(ctx.evaluation_date)
-        ),
+        text![
+            what,
+            " is dated ",
+            Long(date),
+            ", after the evaluation date ",
+            Long(ctx.evaluation_date),
+            "; correct the date before it is counted.",
+        ],
     )
     .with_evidence("recorded_date", date)
     .with_current(true)
@@ -570,13 +610,7 @@ fn one_step(
         (None, Occasion::Held { .. }) => info.result(
             Status::Breach,
             subject,
-            [
-                what,
-                " was due by ",
-                &format_long(due),
-                "; none is recorded.",
-            ]
-            .concat(),
+            text![what, " was due by ", Long(due), "; none is recorded."],
         ),
         _ => {
             let timing = ctx.timing(due, event);
@@ -606,121 +640,121 @@ fn papers(
 ) -> CheckResult {
     let date = occasion.date();
     let pep_needed = dob.map(|dob| compulsory_school_age(dob).contains(date));
-    let mut list = vec![
+    let all = [
         ("care plan", "care_plan", papers.care_plan),
         ("health plan", "health_plan", papers.health_plan),
+        ("PEP", "pep", papers.pep),
     ];
-    if pep_needed == Some(true) || papers.pep.is_some() {
-        list.push(("PEP", "pep", papers.pep));
-    }
+    let list = if pep_needed == Some(true) || papers.pep.is_some() {
+        &all[..]
+    } else {
+        &all[..2]
+    };
     if let Some((name, field, Some(d))) = list
         .iter()
         .find(|(_, _, d)| d.is_some_and(|d| ctx.is_future(d)))
     {
-        let what = format!("The {name} for {}", occasion.text());
-        return misdated(ctx, info, occasion, &format!("papers.{field}"), &what, *d);
+        let what = text!["The ", *name, " for ", occasion];
+        return misdated(ctx, info, occasion, &text!["papers.", *field], &what, *d);
     }
 
-    let mut parts = Vec::new();
-    let mut late = false;
-    let mut missing = Vec::new();
-    for (name, _, received) in &list {
-        match received {
-            Some(d) => match ctx.timing(due, Some(*d)) {
-                Timing::Late { days_late, .. } => {
-                    late = true;
-                    parts.push(
-                        [
-                            name,
-                            " received ",
-                            &format_long(*d),
-                            ", ",
-                            &dates::plural(days_late, "day"),
-                            " late",
-                        ]
-                        .concat(),
-                    );
-                }
-                _ => parts.push([name, " received ", &format_long(*d)].concat()),
-            },
-            None => missing.push(*name),
-        }
-    }
+    let late = list.iter().any(|(_, _, received)| {
+        received.is_some_and(|d| matches!(ctx.timing(due, Some(d)), Timing::Late { .. }))
+    });
+    let missing = list
+        .iter()
+        .filter(|(_, _, received)| received.is_none())
+        .count();
     let held = matches!(occasion, Occasion::Held { .. });
     let awaiting = ctx.timing(due, None);
-    let status = if late || (!missing.is_empty() && (held || awaiting.status() == Status::Breach)) {
+    let status = if late || (missing > 0 && (held || awaiting.status() == Status::Breach)) {
         Status::Breach
-    } else if !missing.is_empty() {
+    } else if missing > 0 {
         awaiting.status()
     } else if pep_needed.is_none() && papers.pep.is_none() {
         Status::InsufficientData
     } else {
         Status::Met
     };
-    if !missing.is_empty() {
-        let not = if held {
-            "not received"
-        } else {
-            "not yet received"
+
+    // "Papers for <occasion> <were due | are due> with the IRO by <due> (3 days before)[, in
+    // N days]: <each paper received, then those missing, then the PEP's note>."
+    let days_left = dates::days_between(ctx.evaluation_date, due);
+    let (verb, in_days) = if held || days_left < 0 {
+        ("were due with the IRO by ", None)
+    } else if missing == 0 {
+        ("are due with the IRO by ", None)
+    } else if days_left == 0 {
+        ("are due with the IRO today, by ", None)
+    } else {
+        ("are due with the IRO by ", Some(days_left))
+    };
+    let mut message = String::with_capacity(256);
+    push_text!(&mut message;
+        "Papers for ",
+        occasion,
+        " ",
+        verb,
+        Long(due),
+        " (",
+        Plural(i64::from(s.papers_days_before), "day"),
+        " before)",
+    );
+    if let Some(n) = in_days {
+        push_text!(&mut message; ", in ", Plural(n, "day"));
+    }
+    let mut separator = ": ";
+    for (name, _, received) in list {
+        let Some(d) = *received else { continue };
+        push_text!(&mut message; separator, *name, " received ", Long(d));
+        if let Timing::Late { days_late, .. } = ctx.timing(due, Some(d)) {
+            push_text!(&mut message; ", ", Plural(days_late, "day"), " late");
+        }
+        separator = "; ";
+    }
+    // "care plan", "care plan and PEP", "care plan, health plan and PEP": those not received.
+    let mut named = 0;
+    for (name, _, _) in list.iter().filter(|(_, _, received)| received.is_none()) {
+        named += 1;
+        let joint = match named {
+            1 => separator,
+            n if n == missing => " and ",
+            _ => ", ",
         };
-        parts.push([&join_and(&missing), " ", not].concat());
+        push_text!(&mut message; joint, *name);
+    }
+    if missing > 0 {
+        let not = if held {
+            " not received"
+        } else {
+            " not yet received"
+        };
+        message.push_str(not);
+        separator = "; ";
     }
     match pep_needed {
-        Some(false) if papers.pep.is_none() => {
-            parts.push("no PEP needed (the child is not of compulsory school age)".into())
-        }
-        None if papers.pep.is_none() => parts.push(
-            "whether a PEP was needed is unknown: the child's date of birth is not recorded".into(),
+        Some(false) if papers.pep.is_none() => push_text!(&mut message;
+            separator,
+            "no PEP needed (the child is not of compulsory school age)",
+        ),
+        None if papers.pep.is_none() => push_text!(&mut message;
+            separator,
+            "whether a PEP was needed is unknown: the child's date of birth is not recorded",
         ),
         _ => {}
     }
-    let days = dates::plural(i64::from(s.papers_days_before), "day");
-    let by = ["by ", &format_long(due), " (", &days, " before)"].concat();
-    let days_left = dates::days_between(ctx.evaluation_date, due);
-    let deadline = if held || days_left < 0 {
-        ["were due with the IRO ", &by].concat()
-    } else if missing.is_empty() {
-        ["are due with the IRO ", &by].concat()
-    } else if days_left == 0 {
-        ["are due with the IRO today, ", &by].concat()
-    } else {
-        [
-            "are due with the IRO ",
-            &by,
-            ", in ",
-            &dates::plural(days_left, "day"),
-        ]
-        .concat()
-    };
-    let message = [
-        "Papers for ",
-        &occasion.text(),
-        " ",
-        &deadline,
-        ": ",
-        &parts.join("; "),
-        ".",
-    ]
-    .concat();
+    message.push('.');
+
     let mut r = info.result(status, occasion.subject(), message);
     if status == Status::InsufficientData {
         r = r.with_evidence("missing_field", "child.date_of_birth");
     }
-    for (_, field, received) in &list {
+    for (_, field, received) in list {
         if let Some(d) = received {
             r = r.with_evidence(*field, d);
         }
     }
     r
-}
-
-/// "care plan", "care plan and PEP", "care plan, health plan and PEP".
-fn join_and(items: &[&str]) -> String {
-    match items {
-        [] => String::new(),
-        [one] => (*one).to_string(),
-        [init @ .., last] => [&init.join(", "), " and ", last].concat(),
-    }
 }
 
 /// A circulation after the review.
@@ -760,12 +794,12 @@ impl After {
             After::Decisions => (
                 p.decisions_circulated,
                 "decisions_circulated",
-                ["Circulating the decisions of ", &occasion.text()].concat(),
+                text!["Circulating the decisions of ", &occasion],
             ),
             After::Record => (
                 p.record_circulated,
                 "record_circulated",
-                ["Circulating the full record of ", &occasion.text()].concat(),
+                text!["Circulating the full record of ", &occasion],
             ),
         };
         let due = match self.due(ctx, s, date) {
@@ -774,7 +808,11 @@ impl After {
                 return occasion.with_evidence(info.insufficient(
                     occasion.subject(),
                     "calendar",
-                    &format!("The circulation's due date cannot be counted: {e}."),
+                    text![
+                        "The circulation's due date cannot be counted: ",
+                        e.to_string(),
+                        "."
+                    ],
                 ));
             }
         };
@@ -784,10 +822,12 @@ impl After {
                 .insufficient(
                     occasion.subject(),
                     &field_path(&occasion, field),
-                    &format!(
-                        "{what} is dated {}, before the review was held; correct the date before it is counted.",
-                        format_long(d)
-                    ),
+                    text![
+                        what.as_str(),
+                        " is dated ",
+                        Long(d),
+                        ", before the review was held; correct the date before it is counted.",
+                    ],
                 )
                 .with_evidence("recorded_date", d)
                 .with_current(true),
@@ -811,7 +851,7 @@ impl After {
 
 /// "review 2025-03-12": a held review's results' subject.
 fn review_subject(date: NaiveDate) -> String {
-    ["review ", &dates::iso_text(date)].concat()
+    text!["review ", Iso(date)]
 }
 
 /// A review held with no preparation recorded: nothing can be told, and nothing is assumed.
@@ -820,12 +860,11 @@ fn not_recorded(info: &CheckInfo, date: NaiveDate, due: Option<NaiveDate>) -> Ch
         .insufficient(
             review_subject(date),
             "reviews[].preparation",
-            &[
+            text![
                 "The review on ",
-                &format_long(date),
+                Long(date),
                 " does not record its preparation (the child's consultation, the IRO's conversation with the child, the papers, the circulation of its decisions and record), so this cannot be checked; add the dates (not recorded does not mean not done).",
-            ]
-            .concat(),
+            ],
         )
         .with_evidence("review_date", date);
     match due {

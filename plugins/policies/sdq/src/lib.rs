@@ -85,6 +85,8 @@ use carecheck_sdk::outcome::{describe, describe_local, timescale};
 use carecheck_sdk::record::{PeriodOfCare, Sdq, Section};
 use carecheck_sdk::recurring;
 use carecheck_sdk::settings::{Settings, at_most};
+use carecheck_sdk::text;
+use carecheck_sdk::text::{Iso, Long};
 use carecheck_sdk::{
     About, CareRecord, CheckInfo, CheckResult, Context, NaiveDate, Policy, Status,
 };
@@ -150,10 +152,13 @@ impl Settings for SdqSettings {
             return Err("setting `borderline_threshold` must be at least 1".into());
         }
         if self.borderline_threshold >= self.high_threshold {
-            return Err(format!(
-                "setting `borderline_threshold` ({}) must be below `high_threshold` ({})",
-                self.borderline_threshold, self.high_threshold
-            ));
+            return Err(text![
+                "setting `borderline_threshold` (",
+                &self.borderline_threshold,
+                ") must be below `high_threshold` (",
+                &self.high_threshold,
+                ")"
+            ]);
         }
         if self.assessment_days == 0 {
             return Err("setting `assessment_days` must be at least 1".into());
@@ -240,12 +245,15 @@ impl Policy for SdqPolicy {
                 results.push(
                     annual
                         .insufficient(
-                            ["SDQ ", &dates::iso_text(sdq.date)].concat(),
+                            text!["SDQ ", Iso(sdq.date)],
                             "health.sdq[].score",
-                            &format!(
-                                "The SDQ on {} has a score of {score}, outside the 0-40 range; it is not counted until the score is corrected.",
-                                format_long(sdq.date)
-                            ),
+                            &text![
+                                "The SDQ on ",
+                                Long(sdq.date),
+                                " has a score of ",
+                                &score,
+                                ", outside the 0-40 range; it is not counted until the score is corrected.",
+                            ],
                         )
                         .with_current(true),
                 );
@@ -269,10 +277,11 @@ impl Policy for SdqPolicy {
         }
         let current = record.periods_of_care.iter().find(|p| p.contains(eval));
         let Some((period, start)) = current.and_then(|p| p.start().map(|st| (p, st))) else {
-            let why = format!(
-                "The child is not in a period of care on {}, so no SDQ check applies.",
-                format_long(eval)
-            );
+            let why = text![
+                "The child is not in a period of care on ",
+                Long(eval),
+                ", so no SDQ check applies."
+            ];
             results.extend(misdated_sdqs(ctx, &annual, &future));
             for info in all {
                 results.push(
@@ -358,7 +367,7 @@ fn follow_ups(
         let Some(score) = sdq.score else { continue };
         let score32 = u32::from(score);
         let due = add_days(sdq.date, s.assessment_days);
-        let subject = ["SDQ ", &dates::iso_text(sdq.date)].concat();
+        let subject = text!["SDQ ", Iso(sdq.date)];
         let (info, missing, what, verb, done) = if score32 >= high_threshold {
             any_high = true;
             let done = assessments
@@ -366,25 +375,29 @@ fn follow_ups(
                 .copied()
                 .find(|d| *d >= sdq.date)
                 .map(|d| (d, "mental-health assessment".to_string()));
-            let what = format!(
-                "Comprehensive mental-health assessment after the high SDQ score of {score} on {}",
+            let what = text![
+                "Comprehensive mental-health assessment after the high SDQ score of ",
+                &score,
+                " on ",
                 sdq_text(sdq)
-            );
+            ];
             (high, high_missing, what, "held", done)
         } else if band.contains(&score32) {
             any_borderline = true;
             let assessment = assessments.iter().copied().find(|d| *d >= sdq.date);
             let referral = referrals.iter().find(|(d, _)| *d >= sdq.date);
             let done = match (assessment, referral) {
-                (Some(a), Some((r, id))) if *r < a => Some((*r, format!("referral {id}"))),
+                (Some(a), Some((r, id))) if *r < a => Some((*r, text!["referral ", &id])),
                 (Some(a), _) => Some((a, "mental-health assessment".to_string())),
-                (None, Some((r, id))) => Some((*r, format!("referral {id}"))),
+                (None, Some((r, id))) => Some((*r, text!["referral ", &id])),
                 (None, None) => None,
             };
-            let what = format!(
-                "Follow-up (a mental-health assessment or referral) of the borderline SDQ score of {score} on {}",
+            let what = text![
+                "Follow-up (a mental-health assessment or referral) of the borderline SDQ score of ",
+                &score,
+                " on ",
                 sdq_text(sdq)
-            );
+            ];
             (borderline, borderline_missing, what, "made", done)
         } else {
             continue;
@@ -411,13 +424,19 @@ fn follow_ups(
         };
         results.push(with_sdq_evidence(r, sdq));
     }
-    let period_text = format!("the current period of care (from {})", format_long(start));
+    let period_text = text!["the current period of care (from ", Long(start), ")"];
     if !any_high {
         results.push(
             high.result(
                 Status::NotApplicable,
                 "child",
-                format!("No SDQ in {period_text} scored {high_threshold} or more."),
+                text![
+                    "No SDQ in ",
+                    &period_text,
+                    " scored ",
+                    &high_threshold,
+                    " or more."
+                ],
             )
             .with_evidence("period_start", start)
             .with_current(true),
@@ -429,11 +448,15 @@ fn follow_ups(
                 .result(
                     Status::NotApplicable,
                     "child",
-                    format!(
-                        "No SDQ in {period_text} scored in the borderline band ({} to {}).",
-                        band.start,
-                        band.end.saturating_sub(1)
-                    ),
+                    text![
+                        "No SDQ in ",
+                        &period_text,
+                        " scored in the borderline band (",
+                        &band.start,
+                        " to ",
+                        band.end.saturating_sub(1),
+                        ")."
+                    ],
                 )
                 .with_evidence("period_start", start)
                 .with_current(true),
@@ -454,7 +477,7 @@ fn is_other_informant(sdq: &Sdq) -> bool {
 
 fn sdq_text(sdq: &Sdq) -> String {
     if sdq.date_approximate {
-        format!("{} (date approximate)", format_long(sdq.date))
+        text![Long(sdq.date), " (date approximate)"]
     } else {
         format_long(sdq.date)
     }
@@ -507,10 +530,13 @@ fn annual_results(
             info.result(
                 Status::NotApplicable,
                 "child",
-                format!(
-                    "The child is {age} on {}; the annual SDQ applies to children aged 4 to 16.",
-                    format_long(eval)
-                ),
+                text![
+                    "The child is ",
+                    &age,
+                    " on ",
+                    Long(eval),
+                    "; the annual SDQ applies to children aged 4 to 16."
+                ],
             )
             .with_evidence("age", age)
             .with_current(true),
@@ -557,26 +583,25 @@ fn annual_results(
                 .after
                 .and_then(|d| scored.iter().rev().find(|s| s.date == d).copied());
             let what = match previous {
-                Some(sdq) => format!(
-                    "Annual SDQ after the one scored {} on {}",
+                Some(sdq) => text![
+                    "Annual SDQ after the one scored ",
                     sdq.score.unwrap_or_default(),
-                    sdq_text(sdq)
-                ),
-                None if first_due == fourth && fourth > year_in_care => format!(
-                    "First annual SDQ of the period of care from {}, owed from the 4th birthday,",
-                    format_long(start)
-                ),
-                None => format!(
-                    "First annual SDQ of the period of care from {}",
-                    format_long(start)
-                ),
+                    " on ",
+                    sdq_text(sdq),
+                ],
+                None if first_due == fourth && fourth > year_in_care => text![
+                    "First annual SDQ of the period of care from ",
+                    Long(start),
+                    ", owed from the 4th birthday,",
+                ],
+                None => text!["First annual SDQ of the period of care from ", Long(start)],
             };
             let subject = match o.held {
-                Some(held) => ["SDQ ", &dates::iso_text(held)].concat(),
-                None => ["SDQ due ", &dates::iso_text(o.due)].concat(),
+                Some(held) => text!["SDQ ", Iso(held)],
+                None => text!["SDQ due ", Iso(o.due)],
             };
             let mut result = if last && o.held.is_none() && !future.is_empty() {
-                let pending = format!("the annual SDQ due by {} was completed", format_long(o.due));
+                let pending = text!["the annual SDQ due by ", Long(o.due), " was completed"];
                 recurring::future_error(
                     ctx,
                     info,
@@ -597,11 +622,14 @@ fn annual_results(
                 info.insufficient(
                     subject,
                     "health.sdq[].date",
-                    &format!(
-                        "{what} was due by {}; the SDQ that followed is dated {} only approximately, so it cannot be told whether it was on time: record its actual date.",
-                        format_long(o.due),
-                        sdq_text(sdq)
-                    ),
+                    &text![
+                        &what,
+                        " was due by ",
+                        Long(o.due),
+                        "; the SDQ that followed is dated ",
+                        sdq_text(sdq),
+                        " only approximately, so it cannot be told whether it was on time: record its actual date.",
+                    ],
                 )
                 .with_due(o.due)
             } else {
@@ -613,16 +641,19 @@ fn annual_results(
                     .filter(|s| s.score.is_none() && last && o.held.is_none());
                 if let Some(sdq) = not_completed {
                     let reason = match sdq.reason_not_completed.as_deref().map(str::trim) {
-                        Some(code) if !code.is_empty() => format!("reason {code}"),
+                        Some(code) if !code.is_empty() => text!["reason ", &code],
                         _ => "no reason recorded".to_string(),
                     };
                     if message.ends_with('.') {
                         message.pop();
                     }
-                    message.push_str(&format!(
-                        "; the SDQ recorded on {} has no score ({reason}).",
-                        sdq_text(sdq)
-                    ));
+                    message.push_str(&text![
+                        "; the SDQ recorded on ",
+                        sdq_text(sdq),
+                        " has no score (",
+                        &reason,
+                        ").",
+                    ]);
                 }
                 let mut r = info.timed(subject, o.due, timing, message);
                 if let Some(sdq) = not_completed {

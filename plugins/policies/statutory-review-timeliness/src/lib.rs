@@ -46,11 +46,13 @@
 //!   `not_applicable`;
 //! - it needs the placements (`placements.dates`), the periods and the review dates supplied.
 
-use carecheck_sdk::dates::{format_long, iso_text};
+use carecheck_sdk::dates::format_long;
 use carecheck_sdk::outcome::describe;
 use carecheck_sdk::record::Section;
 use carecheck_sdk::recurring;
 use carecheck_sdk::reviews::{self, Intervals, PeriodSchedule, ordinal};
+use carecheck_sdk::text;
+use carecheck_sdk::text::{Iso, Long};
 use carecheck_sdk::{
     About, CareRecord, CheckInfo, CheckResult, Context, NaiveDate, Policy, Status,
 };
@@ -154,7 +156,7 @@ fn is_open(ctx: &Context, schedule: &PeriodSchedule) -> bool {
 }
 
 fn period_text(schedule: &PeriodSchedule) -> String {
-    format!("period of care from {}", format_long(schedule.start))
+    text!["period of care from ", Long(schedule.start)]
 }
 
 /// The review dates were not supplied: one result per period, with the first review's due date.
@@ -166,7 +168,7 @@ fn reviews_not_supplied(
 ) -> CheckResult {
     let r = first
         .not_supplied(
-            format!("period of care from {}", schedule.start),
+            text!["period of care from ", Iso(schedule.start)],
             record,
             Section::ReviewDates,
         )
@@ -198,18 +200,22 @@ fn review_results(
                 _ => later,
             };
             let last = i + 1 == period.reviews.len();
-            let what = [&ordinal(due_review.number), " review (", &period_text, ")"].concat();
+            let what = text![ordinal(due_review.number), " review (", &period_text, ")"];
             if open && last && due_review.held.is_none() && !future_reported {
-                let pending = format!(
-                    "the {} review of the {period_text}, due by {}, was held",
+                let pending = text![
+                    "the ",
                     ordinal(due_review.number).to_lowercase(),
-                    format_long(due_review.due)
-                );
+                    " review of the ",
+                    &period_text,
+                    ", due by ",
+                    Long(due_review.due),
+                    ", was held"
+                ];
                 results.push(
                     recurring::future_error(
                         ctx,
                         info,
-                        format!("review due {}", due_review.due),
+                        text!["review due ", Iso(due_review.due)],
                         "reviews[].date",
                         "A review",
                         &future,
@@ -223,17 +229,20 @@ fn review_results(
             }
             let timing = ctx.timing(due_review.due, due_review.held);
             let subject = match due_review.held {
-                Some(held) => ["review ", &iso_text(held)].concat(),
-                None => ["review due ", &iso_text(due_review.due)].concat(),
+                Some(held) => text!["review ", Iso(held)],
+                None => text!["review due ", Iso(due_review.due)],
             };
             // A review missed in a period that has since ended stays a breach, but it is not
             // "overdue" any more: nothing can be held now.
             let message = match (due_review.held, period.end) {
-                (None, Some(end)) if !open && due_review.due < ctx.evaluation_date => format!(
-                    "{what} was due by {} and was not held before the period of care ended on {}.",
-                    format_long(due_review.due),
-                    format_long(end)
-                ),
+                (None, Some(end)) if !open && due_review.due < ctx.evaluation_date => text![
+                    &what,
+                    " was due by ",
+                    Long(due_review.due),
+                    " and was not held before the period of care ended on ",
+                    Long(end),
+                    "."
+                ],
                 _ => describe(&what, "held", due_review.due, timing),
             };
             let mut result = info
@@ -249,9 +258,15 @@ fn review_results(
             results.push(
                 first
                     .insufficient(
-                        format!("period of care from {}", period.start),
+                        text!["period of care from ", Iso(period.start)],
                         "calendar",
-                        &format!("Review deadlines for the {period_text} cannot be counted: {e}."),
+                        &text![
+                            "Review deadlines for the ",
+                            &period_text,
+                            " cannot be counted: ",
+                            e.to_string(),
+                            "."
+                        ],
                     )
                     .with_current(open),
             );
@@ -292,10 +307,11 @@ fn placement_changes(
             info.result(
                 Status::NotApplicable,
                 "child",
-                format!(
-                    "The child is not in a period of care on {}, so no placement change needs a review.",
-                    format_long(eval)
-                ),
+                text![
+                    "The child is not in a period of care on ",
+                    Long(eval),
+                    ", so no placement change needs a review."
+                ],
             )
             .with_current(true),
         ];
@@ -312,11 +328,13 @@ fn placement_changes(
             info.result(
                 Status::NotApplicable,
                 "child",
-                format!(
-                    "No placement change is recorded in the {} up to {}.",
+                text![
+                    "No placement change is recorded in the ",
                     period_text(schedule),
-                    format_long(eval)
-                ),
+                    " up to ",
+                    Long(eval),
+                    "."
+                ],
             )
             .with_evidence("period_start", schedule.start)
             .with_current(true),
@@ -332,7 +350,7 @@ fn placement_changes(
     moves
         .into_iter()
         .map(|(id, moved)| {
-            let subject = ["placement ", id, " from ", &iso_text(moved)].concat();
+            let subject = text!["placement ", &id, " from ", Iso(moved)];
             let moved_text = format_long(moved);
             let since = held.iter().copied().find(|d| *d >= moved);
             let r = match since {
@@ -355,14 +373,20 @@ fn placement_changes(
                     .with_current(Some(moved) == latest),
                 None => {
                     let next = next_due.map_or_else(String::new, |due| {
-                        format!(" (the next review is due by {})", format_long(due))
+                        text![" (the next review is due by ", Long(due), ")"]
                     });
                     info.result(
                         Status::Warning,
                         subject,
-                        format!(
-                            "The child moved to placement {id} on {moved_text} and no review has been held since{next}; a significant change to the care plan must be considered at a review, so ask the IRO whether to bring the review forward."
-                        ),
+                        text![
+                            "The child moved to placement ",
+                            &id,
+                            " on ",
+                            &moved_text,
+                            " and no review has been held since",
+                            &next,
+                            "; a significant change to the care plan must be considered at a review, so ask the IRO whether to bring the review forward.",
+                        ],
                     )
                     .with_current(true)
                 }

@@ -31,9 +31,10 @@
 //!   never a breach: not recorded is not did-not-happen.
 //! - There are no figures to tighten: the settings object is empty and rejects unknown keys.
 
-use carecheck_sdk::dates::format_long;
 use carecheck_sdk::record::Section;
 use carecheck_sdk::settings::Settings;
+use carecheck_sdk::text;
+use carecheck_sdk::text::Long;
 use carecheck_sdk::{
     About, CareRecord, CheckInfo, CheckResult, Context, NaiveDate, Policy, Status,
 };
@@ -102,20 +103,21 @@ fn lead_result(ctx: &Context, record: &CareRecord, lead_named: &CheckInfo) -> Ch
     }
     let Some(period) = record.period_containing(today) else {
         return lead_named.result(
-                Status::NotApplicable,
-                "child",
-                format!(
-                    "The child is not in a period of care on {}, so no virtual mental health lead is required.",
-                    format_long(today)
-                ),
-            );
+            Status::NotApplicable,
+            "child",
+            text![
+                "The child is not in a period of care on ",
+                Long(today),
+                ", so no virtual mental health lead is required."
+            ],
+        );
     };
     if !record.supplied(Section::VirtualMentalHealthLead) {
         return lead_named.not_supplied("child", record, Section::VirtualMentalHealthLead);
     }
     let since = period
         .start()
-        .map(|start| format!(" since {}", format_long(start)))
+        .map(|start| text![" since ", Long(start)])
         .unwrap_or_default();
     let lead = record
         .virtual_mental_health_lead
@@ -126,9 +128,11 @@ fn lead_result(ctx: &Context, record: &CareRecord, lead_named: &CheckInfo) -> Ch
                 .result(
                     Status::Breach,
                     "child",
-                    format!(
-                        "No virtual mental health lead is named for the child, who has been looked after{since}; name the lead overseeing the child's mental health."
-                    ),
+                    text![
+                        "No virtual mental health lead is named for the child, who has been looked after",
+                        &since,
+                        "; name the lead overseeing the child's mental health.",
+                    ],
                 )
                 .with_evidence("missing_field", "virtual_mental_health_lead"),
             Some(l) => match l.from {
@@ -136,21 +140,24 @@ fn lead_result(ctx: &Context, record: &CareRecord, lead_named: &CheckInfo) -> Ch
                     .insufficient(
                         "child",
                         "virtual_mental_health_lead.from",
-                        &format!(
-                            "The virtual mental health lead is recorded as starting on {}, after the evaluation date {}; correct the date before the lead is counted.",
-                            format_long(from),
-                            format_long(today)
-                        ),
+                        &text![
+                            "The virtual mental health lead is recorded as starting on ",
+                            Long(from),
+                            ", after the evaluation date ",
+                            Long(today),
+                            "; correct the date before the lead is counted.",
+                        ],
                     )
                     .with_evidence("recorded_date", from),
                 Some(from) => lead_named
                     .result(
                         Status::Met,
                         "child",
-                        format!(
-                            "A named virtual mental health lead has overseen the child's mental health since {}.",
-                            format_long(from)
-                        ),
+                        text![
+                            "A named virtual mental health lead has overseen the child's mental health since ",
+                            Long(from),
+                            ".",
+                        ],
                     )
                     .with_evidence("virtual_mental_health_lead", l.name.trim())
                     .with_evidence("lead_from", from),
