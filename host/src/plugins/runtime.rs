@@ -237,9 +237,10 @@ impl Runtime {
                     .into(),
             ));
         }
+        let sha256 = sha256_hex(wasm);
         let (component, origin) = self
             .cache
-            .load(&self.engine, wasm)
+            .load(&self.engine, wasm, &sha256)
             .map_err(|e| LoadError::NotAComponent(format!("{e:#}")))?;
         let imports = imports_of(&component, &self.engine);
         if !imports.is_empty() {
@@ -291,7 +292,7 @@ impl Runtime {
             batch,
         };
         let mut plugin = LoadedPlugin {
-            sha256: sha256_hex(wasm),
+            sha256,
             metadata: Arc::new(placeholder_metadata()),
             origin,
             pre: instance_pre,
