@@ -332,7 +332,7 @@ pub fn future_error(
     let mut r = info.insufficient(
         subject,
         field,
-        &text![
+        text![
             &what,
             " ",
             &is,

@@ -346,7 +346,7 @@ fn personal_adviser(
                 .insufficient(
                     SUBJECT_ADVISER,
                     "leaving_care.personal_adviser.from",
-                    &text![
+                    text![
                         "The personal adviser is recorded as starting on ",
                         Long(from),
                         ", after the evaluation date ",

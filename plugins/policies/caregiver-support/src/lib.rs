@@ -313,7 +313,7 @@ fn future_date_error(
     info.insufficient(
         subject,
         field,
-        &text![
+        text![
             sentence(what),
             " is dated ",
             Long(date),
@@ -566,7 +566,7 @@ fn approval(
         None => Err(Box::new(info.insufficient(
             subject(c),
             "caregivers[].approval_date",
-            &text![
+            text![
                 "No approval date is recorded for ",
                 &name,
                 ", so ",

@@ -129,7 +129,7 @@ impl Policy for ChildVoice {
                 None => views.insufficient(
                     subject,
                     "reviews[].participation",
-                    &text![
+                    text![
                         "The review on ",
                         &when,
                         " does not record how the child's views were conveyed; add the participation code (PN0-PN7).",
@@ -140,7 +140,7 @@ impl Policy for ChildVoice {
                         .insufficient(
                             subject,
                             "reviews[].participation",
-                            &text![
+                            text![
                                 "The review on ",
                                 &when,
                                 " is coded PN0 (child under 4), but the date of birth makes the child ",

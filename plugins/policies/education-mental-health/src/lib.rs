@@ -265,7 +265,7 @@ fn teacher_checks(
                 c.insufficient(
                     SUBJECT_TEACHER,
                     "education",
-                    &text![
+                    text![
                         "No education details are recorded for the child, who is ",
                         &age,
                         " and of compulsory school age; record the school, designated teacher and PEP reviews.",
@@ -374,7 +374,7 @@ fn teacher_trained(ctx: &Context, info: &CheckInfo, education: &Education) -> Ch
             .insufficient(
                 SUBJECT_TEACHER,
                 "education.designated_teacher.mental_health_training",
-                &text![
+                text![
                     "The designated teacher's mental health training is dated ",
                     Long(date),
                     ", after the evaluation date ",
@@ -434,7 +434,7 @@ fn pep_reviews(
             info.insufficient(
                 SUBJECT_PEP,
                 "education",
-                &text![
+                text![
                     "No education details are recorded for the child, who is ",
                     &age,
                     " and of compulsory school age; record the school, designated teacher and PEP reviews.",

@@ -328,7 +328,7 @@ fn initial_due(
             Box::new(info.insufficient(
                 text!["period of care from ", Iso(start)],
                 "calendar",
-                &text![
+                text![
                     "The initial health assessment deadline cannot be counted: ",
                     e.to_string(),
                     "."
@@ -487,7 +487,7 @@ fn review_series(
             info.insufficient(
                 text!["period of care from ", Iso(start)],
                 "child.date_of_birth",
-                &text![
+                text![
                     "The child's date of birth is not recorded, so it cannot be told whether the next health assessment is due 6 or 12 months after the last on ",
                     Long(last),
                     "; add the date of birth.",

@@ -213,7 +213,7 @@ impl Policy for IroAppointed {
                     now.insufficient(
                         subject,
                         "iro_assignments[].from",
-                        &text![
+                        text![
                             "IRO ",
                             &a.iro_id,
                             " is recorded as assigned from ",
@@ -230,7 +230,7 @@ impl Policy for IroAppointed {
                     now.insufficient(
                         subject,
                         "iro_assignments[].to",
-                        &text![
+                        text![
                             "IRO ",
                             &a.iro_id,
                             "'s assignment is recorded as ending on ",
@@ -300,7 +300,7 @@ impl Policy for IroAppointed {
                 Err(e) => allocated.insufficient(
                     "calendar",
                     "calendar",
-                    &text![
+                    text![
                         "The IRO allocation's due date cannot be counted: ",
                         e.to_string(),
                         "."

@@ -444,7 +444,7 @@ fn assessments(
             (_, None) => info.insufficient(
                 subject,
                 "child.date_of_birth",
-                &text![
+                text![
                     "The child's date of birth is not recorded, so it cannot be told whether the child was old enough to be asked who they wanted with them at the mental-health assessment on ",
                     &when,
                     "; add the date of birth.",

@@ -260,7 +260,7 @@ impl Policy for OutOfAreaResponsibility {
                         c.insufficient(
                             subject.clone(),
                             "placements[].location_authority",
-                            &text![
+                            text![
                                 "The local authority placement ",
                                 &p.id,
                                 " is in is not recorded, so it cannot be told whether the placement is out of area; record its location authority.",
@@ -327,7 +327,7 @@ fn future_error(
     info.insufficient(
         text!["placement ", &p.id],
         field,
-        &text![
+        text![
             "The ",
             &what,
             " for placement ",
@@ -351,7 +351,7 @@ fn calendar_error(
     info.insufficient(
         text!["placement ", &p.id],
         "calendar",
-        &text![
+        text![
             "The date for ",
             &what,
             " for placement ",
@@ -428,7 +428,7 @@ fn distant_approval(ctx: &Context, info: &CheckInfo, p: &Placement, location: &s
         None => info.insufficient(
             subject,
             "placements[].distant",
-            &text![
+            text![
                 "Whether placement ",
                 &p.id,
                 " in ",

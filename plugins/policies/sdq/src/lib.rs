@@ -247,7 +247,7 @@ impl Policy for SdqPolicy {
                         .insufficient(
                             text!["SDQ ", Iso(sdq.date)],
                             "health.sdq[].score",
-                            &text![
+                            text![
                                 "The SDQ on ",
                                 Long(sdq.date),
                                 " has a score of ",
@@ -622,7 +622,7 @@ fn annual_results(
                 info.insufficient(
                     subject,
                     "health.sdq[].date",
-                    &text![
+                    text![
                         &what,
                         " was due by ",
                         Long(o.due),

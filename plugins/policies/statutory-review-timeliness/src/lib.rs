@@ -260,7 +260,7 @@ fn review_results(
                     .insufficient(
                         text!["period of care from ", Iso(period.start)],
                         "calendar",
-                        &text![
+                        text![
                             "Review deadlines for the ",
                             &period_text,
                             " cannot be counted: ",

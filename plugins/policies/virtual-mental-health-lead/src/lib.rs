@@ -140,7 +140,7 @@ fn lead_result(ctx: &Context, record: &CareRecord, lead_named: &CheckInfo) -> Ch
                     .insufficient(
                         "child",
                         "virtual_mental_health_lead.from",
-                        &text![
+                        text![
                             "The virtual mental health lead is recorded as starting on ",
                             Long(from),
                             ", after the evaluation date ",
