@@ -151,12 +151,8 @@ pub struct Long(pub NaiveDate);
 
 impl Piece for Long {
     fn size(&self) -> usize {
-        // "29 Aug 2026"; a year outside 0..=9999 takes a sign and more digits.
-        if (0..=9999).contains(&self.0.year()) {
-            11
-        } else {
-            18
-        }
+        // "29 Aug 2026"
+        11 + beyond_four_digits(self.0)
     }
 
     fn push_onto(&self, out: &mut String) {
@@ -174,12 +170,8 @@ pub struct Iso(pub NaiveDate);
 
 impl Piece for Iso {
     fn size(&self) -> usize {
-        if (0..=9999).contains(&self.0.year()) {
-            10
-        } else {
-            // chrono writes such a year signed, with at least four digits.
-            17
-        }
+        // "2024-02-29"
+        10 + beyond_four_digits(self.0)
     }
 
     fn push_onto(&self, out: &mut String) {
@@ -217,6 +209,12 @@ impl Piece for Plural<'_> {
             out.push('s');
         }
     }
+}
+
+/// The room a date's year may take beyond four digits: none for 0-9999; otherwise 7 more,
+/// enough for chrono's signed years (which reach ±262,143).
+fn beyond_four_digits(d: NaiveDate) -> usize {
+    if (0..=9999).contains(&d.year()) { 0 } else { 7 }
 }
 
 const MONTH_ABBREVIATIONS: [&str; 12] = [

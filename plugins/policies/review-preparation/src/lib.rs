@@ -658,24 +658,11 @@ fn papers(
         return misdated(ctx, info, occasion, &text!["papers.", *field], &what, *d);
     }
 
-    let late = list.iter().any(|(_, _, received)| {
-        received.is_some_and(|d| matches!(ctx.timing(due, Some(d)), Timing::Late { .. }))
-    });
     let missing = list
         .iter()
         .filter(|(_, _, received)| received.is_none())
         .count();
     let held = matches!(occasion, Occasion::Held { .. });
-    let awaiting = ctx.timing(due, None);
-    let status = if late || (missing > 0 && (held || awaiting.status() == Status::Breach)) {
-        Status::Breach
-    } else if missing > 0 {
-        awaiting.status()
-    } else if pep_needed.is_none() && papers.pep.is_none() {
-        Status::InsufficientData
-    } else {
-        Status::Met
-    };
 
     // "Papers for <occasion> <were due | are due> with the IRO by <due> (3 days before)[, in
     // N days]: <each paper received, then those missing, then the PEP's note>."
@@ -704,10 +691,12 @@ fn papers(
         push_text!(&mut message; ", in ", Plural(n, "day"));
     }
     let mut separator = ": ";
+    let mut late = false;
     for (name, _, received) in list {
         let Some(d) = *received else { continue };
         push_text!(&mut message; separator, *name, " received ", Long(d));
         if let Timing::Late { days_late, .. } = ctx.timing(due, Some(d)) {
+            late = true;
             push_text!(&mut message; ", ", Plural(days_late, "day"), " late");
         }
         separator = "; ";
@@ -745,6 +734,16 @@ fn papers(
     }
     message.push('.');
 
+    let awaiting = ctx.timing(due, None);
+    let status = if late || (missing > 0 && (held || awaiting.status() == Status::Breach)) {
+        Status::Breach
+    } else if missing > 0 {
+        awaiting.status()
+    } else if pep_needed.is_none() && papers.pep.is_none() {
+        Status::InsufficientData
+    } else {
+        Status::Met
+    };
     let mut r = info.result(status, occasion.subject(), message);
     if status == Status::InsufficientData {
         r = r.with_evidence("missing_field", "child.date_of_birth");
