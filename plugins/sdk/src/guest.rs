@@ -8,6 +8,9 @@
 //! thing an instance keeps between calls; `evaluate-prepared` and `evaluate-packed` then do
 //! exactly what `evaluate` does with them, so a record's verdict cannot depend on what was
 //! evaluated before it.
+//!
+//! The SDK also sets the plugin's global allocator: each evaluation allocates from a region it
+//! hands back whole ([`carecheck_guest_alloc`]), so a policy crate must not set one of its own.
 
 wit_bindgen::generate!({
     path: "../wit",
@@ -22,10 +25,18 @@ pub use exports::carecheck::policy::policy::{Context as WitContext, Guest};
 use std::any::Any;
 use std::cell::RefCell;
 
+use carecheck_guest_alloc::EvaluationAllocator;
+
 use crate::Policy;
 use crate::dates::Calendar;
 use crate::outcome::{CheckResult, Context};
 use crate::settings;
+
+/// Each evaluation call allocates from a region taken back whole once it has freed everything
+/// ([`carecheck_guest_alloc`]); `prepare`, which keeps what it parses, and everything else use
+/// the standard allocator.
+#[global_allocator]
+static ALLOCATOR: EvaluationAllocator = EvaluationAllocator::new();
 
 /// What `validate-settings` returns.
 pub type Checked = Result<(), String>;
@@ -43,6 +54,7 @@ pub fn validate_settings<P: Policy>(settings: String) -> Checked {
 }
 
 pub fn evaluate<P: Policy>(context: WitContext, record: String) -> Evaluated {
+    let _evaluation = ALLOCATOR.evaluation();
     let context = context_from_wit(context)?;
     let settings = settings::parse::<P::Settings>(&context.settings)?;
     json(&crate::policy::evaluate_record::<P>(
@@ -77,6 +89,7 @@ pub fn evaluate_prepared<P: Policy>(record: String) -> Evaluated
 where
     P::Settings: 'static,
 {
+    let _evaluation = ALLOCATOR.evaluation();
     json(&with_prepared::<P>("evaluate-prepared", &record)?)
 }
 
@@ -84,6 +97,7 @@ pub fn evaluate_packed<P: Policy>(record: String) -> Packed
 where
     P::Settings: 'static,
 {
+    let _evaluation = ALLOCATOR.evaluation();
     with_prepared::<P>("evaluate-packed", &record).map(|results| crate::packed::pack(&results))
 }
 

@@ -1,0 +1,422 @@
+//! The memory allocator of Rust policy plugins: one evaluation's allocations come from a
+//! region that is handed out front to back and taken back whole once the evaluation has freed
+//! everything it allocated.
+//!
+//! Why: a policy evaluation is a burst of short-lived allocations (the record's strings and
+//! lists as it is parsed, each result's sentences, the packed answer), all freed by the time the
+//! host has read the answer. The standard allocator of `wasm32-unknown-unknown` (dlmalloc)
+//! keeps free lists for blocks that live and die in any order; here an allocation is a pointer
+//! moved forward and a free is a counter decremented, and the built-in policies run 10-15 % fewer
+//! instructions per child for it. (talc, a general allocator made for WebAssembly, ran 3-5 %
+//! more than dlmalloc on the same plugins.)
+//!
+//! How it stays sound:
+//! - Only allocations made inside an [`Evaluation`] scope come from the region; everything else
+//!   (a batch's prepared context and settings, the host's arguments, a value a plugin keeps in a
+//!   static) comes from the standard allocator, [`System`], as before.
+//! - Each block handed out from the region counts as live until it is freed, whenever that is
+//!   (the packed answer is freed after the scope, when the host has copied it out). The region
+//!   starts again from its beginning only when no block of it is live, so a block still in use
+//!   is never handed out again: a plugin that keeps a value from an evaluation just stops the
+//!   region from being reused, and allocations then come from [`System`] once it is full.
+//! - A free is routed by address: a block inside the region is counted off, anything else goes
+//!   back to [`System`], so it never matters which allocator was in charge when a block was made.
+//!
+//! The region (1 MiB, taken from [`System`] the first time an evaluation allocates) grows no
+//! memory per call. Besides the bindings the SDK generates, this crate is the only `unsafe` in a
+//! Rust policy plugin: a global allocator cannot be written without it, so it lives here, alone,
+//! with tests that drive it natively. WebAssembly plugins are single-threaded, which is what the
+//! `Sync` implementation relies on.
+
+#![allow(unsafe_code)]
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::UnsafeCell;
+
+/// The size of the region an evaluation allocates from.
+pub const REGION_BYTES: usize = 1 << 20;
+
+/// The region's alignment: enough for any type a policy allocates.
+const REGION_ALIGN: usize = 16;
+
+/// The global allocator of a Rust policy plugin (see the crate documentation).
+pub struct EvaluationAllocator {
+    state: UnsafeCell<State>,
+}
+
+struct State {
+    /// The region's first byte, null until the first evaluation allocates.
+    start: *mut u8,
+    /// One past its last byte.
+    end: *mut u8,
+    /// Where the next block starts.
+    top: *mut u8,
+    /// Blocks of the region not yet freed.
+    live: usize,
+    /// Whether allocations come from the region now (inside an [`Evaluation`]).
+    active: bool,
+    /// The region could not be obtained: everything comes from [`System`].
+    unavailable: bool,
+}
+
+// SAFETY: a WebAssembly plugin runs on one thread; nothing else ever touches the state. On a
+// native target the allocator is only used by this crate's tests, each with its own instance
+// and from one thread.
+unsafe impl Sync for EvaluationAllocator {}
+
+impl Default for EvaluationAllocator {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl EvaluationAllocator {
+    pub const fn new() -> Self {
+        Self {
+            state: UnsafeCell::new(State {
+                start: std::ptr::null_mut(),
+                end: std::ptr::null_mut(),
+                top: std::ptr::null_mut(),
+                live: 0,
+                active: false,
+                unavailable: false,
+            }),
+        }
+    }
+
+    /// Allocations come from the region until the returned scope ends. Scopes do not nest: the
+    /// SDK opens one per evaluation call.
+    pub fn evaluation(&'static self) -> Evaluation {
+        // SAFETY: single-threaded (see `Sync`), and no reference to the state outlives a call.
+        unsafe { (*self.state.get()).active = true };
+        Evaluation { allocator: self }
+    }
+
+    /// How many blocks of the region are live, and how many bytes of it are handed out: for
+    /// tests.
+    pub fn region_use(&self) -> (usize, usize) {
+        // SAFETY: as in `evaluation`.
+        let state = unsafe { &*self.state.get() };
+        (state.live, state.top as usize - state.start as usize)
+    }
+}
+
+/// While this lives, the allocator hands out blocks from its region.
+pub struct Evaluation {
+    allocator: &'static EvaluationAllocator,
+}
+
+impl Drop for Evaluation {
+    fn drop(&mut self) {
+        // SAFETY: as in `evaluation`.
+        unsafe { (*self.allocator.state.get()).active = false };
+    }
+}
+
+impl State {
+    fn contains(&self, ptr: *mut u8) -> bool {
+        ptr >= self.start && ptr < self.end
+    }
+
+    /// A block of the region, or null when there is no room (or no region).
+    fn bump(&mut self, layout: Layout) -> *mut u8 {
+        if self.start.is_null() {
+            if self.unavailable {
+                return std::ptr::null_mut();
+            }
+            let region = Layout::from_size_align(REGION_BYTES, REGION_ALIGN).expect("valid");
+            // SAFETY: a non-zero size.
+            let start = unsafe { System.alloc(region) };
+            if start.is_null() {
+                self.unavailable = true;
+                return std::ptr::null_mut();
+            }
+            self.start = start;
+            self.top = start;
+            self.end = start.wrapping_add(REGION_BYTES);
+        }
+        let offset = self.top.align_offset(layout.align());
+        let room = self.end as usize - self.top as usize;
+        if offset > room || layout.size() > room - offset {
+            return std::ptr::null_mut();
+        }
+        let block = self.top.wrapping_add(offset);
+        self.top = block.wrapping_add(layout.size());
+        self.live += 1;
+        block
+    }
+
+    /// Counts a block of the region off; the region starts again once none is live.
+    fn release(&mut self, block: *mut u8, size: usize) {
+        self.live -= 1;
+        if self.live == 0 {
+            self.top = self.start;
+        } else if block.wrapping_add(size) == self.top {
+            // The last block handed out: its room can be handed out again at once.
+            self.top = block;
+        }
+    }
+}
+
+// SAFETY: every block handed out is `layout.size()` bytes aligned to `layout.align()`, inside
+// the region or from `System`; a block of the region is never handed out again while it is
+// live (the region restarts only when no block is live, and `top` only moves back over the
+// last block handed out, when that block is freed).
+unsafe impl GlobalAlloc for EvaluationAllocator {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: single-threaded (see `Sync`); the reference ends with this call.
+        let state = unsafe { &mut *self.state.get() };
+        if state.active {
+            let block = state.bump(layout);
+            if !block.is_null() {
+                return block;
+            }
+        }
+        // SAFETY: the caller's layout, non-zero in size.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: as in `alloc`.
+        let state = unsafe { &mut *self.state.get() };
+        if state.contains(ptr) {
+            state.release(ptr, layout.size());
+        } else {
+            // SAFETY: a block from `System` with this layout, as the caller promises.
+            unsafe { System.dealloc(ptr, layout) }
+        }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        // SAFETY: as in `alloc`.
+        let state = unsafe { &mut *self.state.get() };
+        if !state.contains(ptr) {
+            // SAFETY: a block from `System` with this layout, as the caller promises.
+            return unsafe { System.realloc(ptr, layout, new_size) };
+        }
+        // The last block handed out grows or shrinks where it is, if the region has room.
+        if ptr.wrapping_add(layout.size()) == state.top
+            && new_size <= state.end as usize - ptr as usize
+        {
+            state.top = ptr.wrapping_add(new_size);
+            return ptr;
+        }
+        let new_layout = Layout::from_size_align(new_size, layout.align()).expect("valid");
+        // SAFETY: a non-zero size (the caller's promise), from this allocator.
+        let moved = unsafe { self.alloc(new_layout) };
+        if !moved.is_null() {
+            // SAFETY: both blocks are live and distinct, each at least this long.
+            unsafe {
+                std::ptr::copy_nonoverlapping(ptr, moved, layout.size().min(new_size));
+                self.dealloc(ptr, layout);
+            }
+        }
+        moved
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn layout(size: usize, align: usize) -> Layout {
+        Layout::from_size_align(size, align).unwrap()
+    }
+
+    fn in_region(allocator: &EvaluationAllocator, ptr: *mut u8) -> bool {
+        // SAFETY: tests run each allocator on one thread.
+        unsafe { (*allocator.state.get()).contains(ptr) }
+    }
+
+    #[test]
+    fn only_an_evaluation_allocates_from_the_region() {
+        static ALLOCATOR: EvaluationAllocator = EvaluationAllocator::new();
+        let l = layout(24, 8);
+        unsafe {
+            let before = ALLOCATOR.alloc(l);
+            let evaluation = ALLOCATOR.evaluation();
+            let inside = ALLOCATOR.alloc(l);
+            drop(evaluation);
+            let after = ALLOCATOR.alloc(l);
+            assert!(!in_region(&ALLOCATOR, before));
+            assert!(in_region(&ALLOCATOR, inside));
+            assert!(!in_region(&ALLOCATOR, after));
+            assert_eq!(ALLOCATOR.region_use(), (1, 24));
+            // Freed after the evaluation (as the host frees the packed answer): counted off,
+            // and the region starts again.
+            ALLOCATOR.dealloc(inside, l);
+            assert_eq!(ALLOCATOR.region_use(), (0, 0));
+            ALLOCATOR.dealloc(before, l);
+            ALLOCATOR.dealloc(after, l);
+        }
+    }
+
+    #[test]
+    fn the_region_is_reused_once_everything_in_it_is_freed() {
+        static ALLOCATOR: EvaluationAllocator = EvaluationAllocator::new();
+        unsafe {
+            let first = {
+                let _evaluation = ALLOCATOR.evaluation();
+                let a = ALLOCATOR.alloc(layout(100, 4));
+                let b = ALLOCATOR.alloc(layout(8, 8));
+                // 100 bytes, 4 of padding to align `b` to 8, then 8.
+                assert_eq!(b as usize - a as usize, 104);
+                assert_eq!(ALLOCATOR.region_use(), (2, 112));
+                ALLOCATOR.dealloc(a, layout(100, 4));
+                assert_eq!(ALLOCATOR.region_use(), (1, 112));
+                ALLOCATOR.dealloc(b, layout(8, 8));
+                a
+            };
+            let _evaluation = ALLOCATOR.evaluation();
+            let again = ALLOCATOR.alloc(layout(16, 8));
+            assert_eq!(again, first);
+            ALLOCATOR.dealloc(again, layout(16, 8));
+        }
+    }
+
+    #[test]
+    fn a_block_kept_past_its_evaluation_is_never_handed_out_again() {
+        static ALLOCATOR: EvaluationAllocator = EvaluationAllocator::new();
+        let l = layout(64, 8);
+        unsafe {
+            let kept = {
+                let _evaluation = ALLOCATOR.evaluation();
+                let kept = ALLOCATOR.alloc(l);
+                kept.write_bytes(0xAB, 64);
+                let temporary = ALLOCATOR.alloc(l);
+                ALLOCATOR.dealloc(temporary, l);
+                kept
+            };
+            for _ in 0..100 {
+                let _evaluation = ALLOCATOR.evaluation();
+                let block = ALLOCATOR.alloc(l);
+                assert!(block as usize >= kept as usize + 64);
+                block.write_bytes(0x00, 64);
+                ALLOCATOR.dealloc(block, l);
+            }
+            assert!((0..64).all(|i| *kept.add(i) == 0xAB));
+            ALLOCATOR.dealloc(kept, l);
+            assert_eq!(ALLOCATOR.region_use(), (0, 0));
+        }
+    }
+
+    #[test]
+    fn what_does_not_fit_comes_from_the_standard_allocator() {
+        static ALLOCATOR: EvaluationAllocator = EvaluationAllocator::new();
+        unsafe {
+            let _evaluation = ALLOCATOR.evaluation();
+            let most = layout(REGION_BYTES - 16, 16);
+            let a = ALLOCATOR.alloc(most);
+            assert!(in_region(&ALLOCATOR, a));
+            let b = ALLOCATOR.alloc(layout(32, 8));
+            assert!(!b.is_null() && !in_region(&ALLOCATOR, b));
+            let c = ALLOCATOR.alloc(layout(16, 16));
+            assert!(in_region(&ALLOCATOR, c), "the last 16 bytes still fit");
+            ALLOCATOR.dealloc(b, layout(32, 8));
+            ALLOCATOR.dealloc(c, layout(16, 16));
+            ALLOCATOR.dealloc(a, most);
+            assert_eq!(ALLOCATOR.region_use(), (0, 0));
+        }
+    }
+
+    #[test]
+    fn the_last_block_grows_in_place_and_others_move_with_their_contents() {
+        static ALLOCATOR: EvaluationAllocator = EvaluationAllocator::new();
+        unsafe {
+            let _evaluation = ALLOCATOR.evaluation();
+            let a = ALLOCATOR.alloc(layout(8, 1));
+            a.copy_from_nonoverlapping(b"abcdefgh".as_ptr(), 8);
+            let grown = ALLOCATOR.realloc(a, layout(8, 1), 40);
+            assert_eq!(grown, a);
+            assert_eq!(ALLOCATOR.region_use(), (1, 40));
+            let b = ALLOCATOR.alloc(layout(8, 1));
+            let moved = ALLOCATOR.realloc(a, layout(40, 1), 80);
+            assert_ne!(moved, a);
+            assert_eq!(std::slice::from_raw_parts(moved, 8), b"abcdefgh");
+            assert_eq!(ALLOCATOR.region_use().0, 2);
+            // Outside an evaluation a block of the region moves to the standard allocator.
+            drop(_evaluation);
+            let out = ALLOCATOR.realloc(moved, layout(80, 1), 2 * REGION_BYTES);
+            assert!(!in_region(&ALLOCATOR, out));
+            assert_eq!(std::slice::from_raw_parts(out, 8), b"abcdefgh");
+            assert_eq!(ALLOCATOR.region_use().0, 1);
+            ALLOCATOR.dealloc(out, layout(2 * REGION_BYTES, 1));
+            ALLOCATOR.dealloc(b, layout(8, 1));
+            assert_eq!(ALLOCATOR.region_use(), (0, 0));
+        }
+    }
+
+    /// Random allocations, frees and reallocations over many evaluations, some blocks kept
+    /// across them: every block keeps the bytes written into it until it is freed.
+    #[test]
+    fn no_live_block_is_ever_overwritten() {
+        static ALLOCATOR: EvaluationAllocator = EvaluationAllocator::new();
+        let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = move |bound: usize| {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (seed >> 33) as usize % bound
+        };
+        // (block, layout, the byte it is filled with)
+        let mut live: Vec<(*mut u8, Layout, u8)> = Vec::new();
+        let intact = |(ptr, l, fill): &(*mut u8, Layout, u8)| unsafe {
+            std::slice::from_raw_parts(*ptr, l.size())
+                .iter()
+                .all(|b| b == fill)
+        };
+        for evaluation in 0..300 {
+            let scope = ALLOCATOR.evaluation();
+            for step in 0..200 {
+                let fill = (evaluation * 7 + step) as u8;
+                match next(4) {
+                    0 | 1 => unsafe {
+                        let size = [1, 7, 24, 100, 3_000, 70_000][next(6)];
+                        let l = layout(size, [1, 4, 8, 16][next(4)]);
+                        let ptr = ALLOCATOR.alloc(l);
+                        ptr.write_bytes(fill, size);
+                        live.push((ptr, l, fill));
+                    },
+                    2 if !live.is_empty() => unsafe {
+                        let block = live.swap_remove(next(live.len()));
+                        assert!(intact(&block), "a live block was overwritten");
+                        ALLOCATOR.dealloc(block.0, block.1);
+                    },
+                    _ if !live.is_empty() => unsafe {
+                        let i = next(live.len());
+                        let (ptr, l, old) = live[i];
+                        assert!(intact(&live[i]));
+                        let size = 1 + next(2 * l.size());
+                        let moved = ALLOCATOR.realloc(ptr, l, size);
+                        let kept = size.min(l.size());
+                        assert!(
+                            std::slice::from_raw_parts(moved, kept)
+                                .iter()
+                                .all(|&b| b == old)
+                        );
+                        moved.write_bytes(fill, size);
+                        live[i] = (moved, layout(size, l.align()), fill);
+                    },
+                    _ => {}
+                }
+            }
+            drop(scope);
+            // Most of an evaluation's blocks are freed when it ends; a few are kept.
+            let mut i = 0;
+            while i < live.len() {
+                if next(10) == 0 {
+                    i += 1;
+                } else {
+                    let block = live.swap_remove(i);
+                    assert!(intact(&block), "a live block was overwritten");
+                    unsafe { ALLOCATOR.dealloc(block.0, block.1) };
+                }
+            }
+        }
+        for block in live.drain(..) {
+            assert!(intact(&block));
+            unsafe { ALLOCATOR.dealloc(block.0, block.1) };
+        }
+        assert_eq!(ALLOCATOR.region_use(), (0, 0));
+    }
+}
