@@ -45,6 +45,9 @@ static PROJECTIONS: AtomicU64 = AtomicU64::new(0);
 struct Node {
     whole: bool,
     keys: BTreeMap<String, Node>,
+    /// The JSON text that introduces this value as a member of an object (`"key":`), escaped
+    /// once here rather than for every record (the root has none).
+    member: String,
 }
 
 impl Projection {
@@ -67,7 +70,14 @@ impl Projection {
             for path in &paths {
                 let mut node = &mut root;
                 for segment in path {
-                    node = node.keys.entry(segment.clone()).or_default();
+                    node = node.keys.entry(segment.clone()).or_insert_with(|| Node {
+                        member: [
+                            &serde_json::to_string(segment).expect("a key serialises"),
+                            ":",
+                        ]
+                        .concat(),
+                        ..Node::default()
+                    });
                 }
                 node.whole = true;
             }
@@ -142,14 +152,14 @@ impl Projection {
             &record.root,
             record.covers.contains(&self.covers[0]),
         ) {
-            let mut out = Vec::with_capacity(1024);
+            let mut out = String::with_capacity(1024);
             match root.parts() {
                 Raw::Object(_) => write(root, tree, &mut out),
                 _ if tree.whole => write(root, tree, &mut out),
                 // Not an object: nothing to select from, as `apply` finds.
-                _ => out.extend_from_slice(b"{}"),
+                _ => out.push_str("{}"),
             }
-            return String::from_utf8(out).expect("copied from UTF-8 text and written as UTF-8");
+            return out;
         }
         let value: Value = serde_json::from_str(record.text)
             .expect("a RawRecord's text is valid JSON: it was read");
@@ -327,47 +337,46 @@ impl<'de> Deserialize<'de> for Key<'de> {
 ///
 /// `source` was read by a projection holding `node`'s pointers, so a value selected whole was
 /// kept as text and one gone through was read into its parts.
-fn write(source: &Raw, node: &Node, out: &mut Vec<u8>) {
+fn write(source: &Raw, node: &Node, out: &mut String) {
     if node.whole {
         if let Raw::Text(text) | Raw::Both(text, _) = source {
-            out.extend_from_slice(text.get().as_bytes());
+            out.push_str(text.get());
         }
         return;
     }
     match source.parts() {
         Raw::Object(members) => {
-            out.push(b'{');
+            out.push('{');
             let mut first = true;
             for (key, child) in &node.keys {
                 let Some((_, value)) = members.iter().rev().find(|(k, _)| k == key) else {
                     continue;
                 };
                 if !first {
-                    out.push(b',');
+                    out.push(',');
                 }
                 first = false;
-                serde_json::to_writer(&mut *out, key).expect("a key serialises into memory");
-                out.push(b':');
+                out.push_str(&child.member);
                 write(value, child, out);
             }
-            out.push(b'}');
+            out.push('}');
         }
         Raw::Array(items) => match node.keys.get("*") {
             Some(each) => {
-                out.push(b'[');
+                out.push('[');
                 for (i, item) in items.iter().enumerate() {
                     if i > 0 {
-                        out.push(b',');
+                        out.push(',');
                     }
                     write(item, each, out);
                 }
-                out.push(b']');
+                out.push(']');
             }
-            None => out.extend_from_slice(b"null"),
+            None => out.push_str("null"),
         },
         // Text alone where parts were needed cannot come from a covering read: a pointer going
         // through a value makes the reading keep its parts.
-        Raw::Other | Raw::Text(_) | Raw::Both(..) => out.extend_from_slice(b"null"),
+        Raw::Other | Raw::Text(_) | Raw::Both(..) => out.push_str("null"),
     }
 }
 
@@ -449,7 +458,8 @@ mod tests {
             "health": {},
             "placements": [],
             "education": "text",
-            "a~b/c": {"d": 1}
+            "a~b/c": {"d": 1},
+            "say \"hi\"\n": true
         });
         let out = project(
             &[
@@ -462,6 +472,7 @@ mod tests {
                 "/education/school",
                 "/nothing/here",
                 "/a~0b~1c/d",
+                "/say \"hi\"\n",
             ],
             record,
         );
@@ -473,7 +484,8 @@ mod tests {
                 "health": {},
                 "placements": [],
                 "education": null,
-                "a~b/c": {"d": 1}
+                "a~b/c": {"d": 1},
+                "say \"hi\"\n": true
             })
         );
     }
