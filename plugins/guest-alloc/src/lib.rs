@@ -92,9 +92,9 @@ impl EvaluationAllocator {
         Evaluation { allocator: self }
     }
 
-    /// How many blocks of the region are live, and how many bytes of it are handed out: for
-    /// tests.
-    pub fn region_use(&self) -> (usize, usize) {
+    /// How many blocks of the region are live, and how many bytes of it are handed out.
+    #[cfg(test)]
+    fn region_use(&self) -> (usize, usize) {
         // SAFETY: as in `evaluation`.
         let state = unsafe { &*self.state.get() };
         (state.live, state.top as usize - state.start as usize)
