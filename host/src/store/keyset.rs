@@ -120,7 +120,7 @@ impl KeysetQuery {
 
 /// Walks keyset pages to the end:
 ///
-/// ```ignore
+/// ```text
 /// let mut pages = Pager::new(1000);
 /// while let Some(page) = pages.next(async |after, limit| store_query(after, limit).await).await? {
 ///     // … each page, in key order
