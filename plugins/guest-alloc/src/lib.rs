@@ -64,9 +64,11 @@ struct State {
     active: bool,
 }
 
-// SAFETY: a WebAssembly plugin runs on one thread; nothing else ever touches the state. On a
-// native target the allocator is only used by this crate's tests, each with its own instance
-// and from one thread.
+// SAFETY: a WebAssembly plugin without threads runs on one thread; nothing else ever touches
+// the state. Elsewhere the allocator is only compiled for this crate's tests, each with its own
+// instance and used from one thread; on a target with threads it is not `Sync`, so it cannot be
+// a global allocator there.
+#[cfg(any(all(target_family = "wasm", not(target_feature = "atomics")), test))]
 unsafe impl Sync for EvaluationAllocator {}
 
 impl EvaluationAllocator {
@@ -320,7 +322,8 @@ mod tests {
             assert_ne!(moved, a);
             assert_eq!(std::slice::from_raw_parts(moved, 8), b"abcdefgh");
             assert_eq!(ALLOCATOR.region_use().0, 2);
-            // Outside an evaluation a block of the region moves to the standard allocator.
+            // Outside an evaluation, a block of the region that cannot grow where it is moves
+            // to the standard allocator (2 MiB never fits in the region).
             drop(_evaluation);
             let out = ALLOCATOR.realloc(moved, layout(80, 1), 2 * REGION_BYTES);
             assert!(!in_region(&ALLOCATOR, out));
