@@ -48,6 +48,19 @@ struct Node {
     /// The JSON text that introduces this value as a member of an object (`"key":`), escaped
     /// once here rather than for every record (the root has none).
     member: String,
+    /// This key's place among its parent's keys (in key order): where a read object keeps the
+    /// member's value.
+    slot: usize,
+}
+
+impl Node {
+    /// Numbers every node's place among its siblings, in key order ([`Node::slot`]).
+    fn number_slots(&mut self) {
+        for (slot, child) in self.keys.values_mut().enumerate() {
+            child.slot = slot;
+            child.number_slots();
+        }
+    }
 }
 
 impl Projection {
@@ -81,6 +94,7 @@ impl Projection {
                 }
                 node.whole = true;
             }
+            root.number_slots();
             root
         });
         let covers = vec![PROJECTIONS.fetch_add(1, Ordering::Relaxed)];
@@ -116,13 +130,14 @@ impl Projection {
     pub fn read<'a>(&'a self, text: &'a str) -> Result<RawRecord<'a>, serde_json::Error> {
         let mut reading = serde_json::Deserializer::from_str(text);
         let root = match &self.tree {
-            Some(tree) => Some(
+            Some(tree) => Some((
+                tree,
                 Guided {
                     node: tree,
                     whole: tree.whole,
                 }
                 .deserialize(&mut reading)?,
-            ),
+            )),
             None => {
                 IgnoredAny::deserialize(&mut reading)?;
                 None
@@ -147,15 +162,15 @@ impl Projection {
     ///
     /// [`read`]: Projection::read
     pub fn json_text(&self, record: &RawRecord) -> String {
-        if let (Some(tree), Some(root), true) = (
+        if let (Some(tree), Some((read_by, root)), true) = (
             &self.tree,
             &record.root,
             record.covers.contains(&self.covers[0]),
         ) {
             let mut out = String::with_capacity(1024);
             match root.parts() {
-                Raw::Object(_) => write(root, tree, &mut out),
-                _ if tree.whole => write(root, tree, &mut out),
+                Raw::Object(_) => write(root, tree, read_by, &mut out),
+                _ if tree.whole => write(root, tree, read_by, &mut out),
                 // Not an object: nothing to select from, as `apply` finds.
                 _ => out.push_str("{}"),
             }
@@ -187,9 +202,9 @@ pub struct RawRecord<'a> {
     text: &'a str,
     /// The projections whose pointers the reading one holds.
     covers: &'a [u64],
-    /// `None` when the reading projection names array elements by number, which only
-    /// [`Projection::apply`] lays out.
-    root: Option<Raw<'a>>,
+    /// The reading projection's pointers and what they found; `None` when it names array
+    /// elements by number, which only [`Projection::apply`] lays out.
+    root: Option<(&'a Node, Raw<'a>)>,
 }
 
 /// One value of a read record, as far as the pointers needed it.
@@ -199,9 +214,9 @@ enum Raw<'a> {
     Text(&'a RawValue),
     /// Selected whole by one pointer and gone through by another: its text, and its parts.
     Both(&'a RawValue, Box<Raw<'a>>),
-    /// Gone through: the members the pointers name, in order (a name may repeat; the last counts,
-    /// as in `serde_json`).
-    Object(Vec<(Cow<'a, str>, Raw<'a>)>),
+    /// Gone through: the value of each member the pointers name, if the object has it, at its
+    /// key's [`Node::slot`] (a name may repeat; the last counts, as in `serde_json`).
+    Object(Vec<Option<Raw<'a>>>),
     /// Gone through with `*`: every element.
     Array(Vec<Raw<'a>>),
     /// Gone through but cannot be: a scalar, or an array no pointer takes every element of.
@@ -253,12 +268,14 @@ impl<'de> Visitor<'de> for Guided<'_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Raw<'de>, A::Error> {
-        let mut members = Vec::new();
+        let mut members: Vec<Option<Raw>> = std::iter::repeat_with(|| None)
+            .take(self.node.keys.len())
+            .collect();
         while let Some(Key(key)) = map.next_key()? {
             match self.node.keys.get(key.as_ref()) {
                 Some(child) => {
                     let whole = child.whole;
-                    members.push((key, map.next_value_seed(Guided { node: child, whole })?));
+                    members[child.slot] = Some(map.next_value_seed(Guided { node: child, whole })?);
                 }
                 None => {
                     map.next_value::<IgnoredAny>()?;
@@ -335,9 +352,10 @@ impl<'de> Deserialize<'de> for Key<'de> {
 /// (as `serde_json` maps keep them); every element of an array selected with `*`; and `null` for
 /// a value the pointers go through but cannot (an array without `*`, a scalar).
 ///
-/// `source` was read by a projection holding `node`'s pointers, so a value selected whole was
-/// kept as text and one gone through was read into its parts.
-fn write(source: &Raw, node: &Node, out: &mut String) {
+/// `source` was read by a projection holding `node`'s pointers, at `read_by` in its tree, so a
+/// value selected whole was kept as text, one gone through was read into its parts, and every
+/// key of `node` is a key of `read_by` (each tree's keys in the same order).
+fn write(source: &Raw, node: &Node, read_by: &Node, out: &mut String) {
     if node.whole {
         if let Raw::Text(text) | Raw::Both(text, _) = source {
             out.push_str(text.get());
@@ -348,8 +366,13 @@ fn write(source: &Raw, node: &Node, out: &mut String) {
         Raw::Object(members) => {
             out.push('{');
             let mut first = true;
+            // Both trees' keys are in key order: one pass over the reading's finds each of ours.
+            let mut read_keys = read_by.keys.iter();
             for (key, child) in &node.keys {
-                let Some((_, value)) = members.iter().rev().find(|(k, _)| k == key) else {
+                let Some((_, read_child)) = read_keys.find(|(k, _)| *k == key) else {
+                    break;
+                };
+                let Some(value) = &members[read_child.slot] else {
                     continue;
                 };
                 if !first {
@@ -357,22 +380,22 @@ fn write(source: &Raw, node: &Node, out: &mut String) {
                 }
                 first = false;
                 out.push_str(&child.member);
-                write(value, child, out);
+                write(value, child, read_child, out);
             }
             out.push('}');
         }
-        Raw::Array(items) => match node.keys.get("*") {
-            Some(each) => {
+        Raw::Array(items) => match (node.keys.get("*"), read_by.keys.get("*")) {
+            (Some(each), Some(read_each)) => {
                 out.push('[');
                 for (i, item) in items.iter().enumerate() {
                     if i > 0 {
                         out.push(',');
                     }
-                    write(item, each, out);
+                    write(item, each, read_each, out);
                 }
                 out.push(']');
             }
-            None => out.push_str("null"),
+            _ => out.push_str("null"),
         },
         // Text alone where parts were needed cannot come from a covering read: a pointer going
         // through a value makes the reading keep its parts.
