@@ -39,32 +39,27 @@ impl Default for Held {
 }
 
 impl Results {
-    /// Results in their packed form, read in place to check them (`check` sees them too, to
+    /// Results in their packed form, checked in place (`check` sees each result's check too, to
     /// refuse what the layout alone allows) and then kept as they came.
     pub fn packed(
         bytes: Vec<u8>,
-        check: impl FnOnce(&[View]) -> Result<(), String>,
+        check: impl FnMut(&str) -> Result<(), String>,
     ) -> Result<Self, String> {
-        let len = {
-            let views = packed::views(&bytes)?;
-            check(&views)?;
-            views.len()
-        };
+        let len = packed::checked(&bytes, check)?;
         Ok(Self::kept(bytes, len))
     }
 
-    /// Packed results read from the front of `bytes` and kept, and what follows them: how the
+    /// Packed results checked at the front of `bytes` and kept, and what follows them: how the
     /// decision log, which keeps several lists in a row, reads each.
     pub fn take_packed(bytes: &[u8]) -> Result<(Self, &[u8]), String> {
-        let (views, rest) = packed::take_views(bytes)?;
-        let len = views.len();
+        let (len, rest) = packed::take_checked(bytes, |_| Ok(()))?;
         Ok((
             Self::kept(bytes[..bytes.len() - rest.len()].to_vec(), len),
             rest,
         ))
     }
 
-    /// Bytes `packed::views` has read as exactly `len` results.
+    /// Bytes `packed::checked` has read as exactly `len` results.
     fn kept(bytes: Vec<u8>, len: usize) -> Self {
         Results(Held::Packed {
             bytes,
@@ -206,8 +201,14 @@ mod tests {
         let read: Results = serde_json::from_str(&serde_json::to_string(&kept).unwrap()).unwrap();
         assert_eq!(read, kept);
         assert!(Results::default().is_empty());
-        let refused = Results::packed(bytes.clone(), |views| Err(views[0].check.to_owned()));
+        let refused = Results::packed(bytes.clone(), |check| Err(check.to_owned()));
         assert_eq!(refused.unwrap_err(), "first-review");
         assert!(Results::packed(bytes[..bytes.len() - 1].to_vec(), |_| Ok(())).is_err());
+        let mut trailing = bytes.clone();
+        trailing.push(0);
+        assert_eq!(
+            Results::packed(trailing, |_| Ok(())).unwrap_err(),
+            "1 bytes follow the last of 1 results"
+        );
     }
 }

@@ -647,7 +647,9 @@ fn from_json(json: String, metadata: &Metadata) -> Result<Results, String> {
     serde_json::from_str::<Vec<CheckResult>>(&json)
         .map_err(|e| e.to_string())
         .and_then(|results| {
-            declared(results.iter().map(|r| r.check.as_ref()), metadata)?;
+            results
+                .iter()
+                .try_for_each(|r| declared(&r.check, metadata))?;
             Ok(results.into())
         })
         .map_err(|e| format!("results are not valid: {e}"))
@@ -655,22 +657,17 @@ fn from_json(json: String, metadata: &Metadata) -> Result<Results, String> {
 
 /// Results answered packed (contract 1.2), read in place to check them and kept as they came.
 fn from_packed(bytes: Vec<u8>, metadata: &Metadata) -> Result<Results, String> {
-    Results::packed(bytes, |views| {
-        declared(views.iter().map(|v| v.check), metadata)
-    })
-    .map_err(|e| format!("results are not valid: {e}"))
+    Results::packed(bytes, |check| declared(check, metadata))
+        .map_err(|e| format!("results are not valid: {e}"))
 }
 
 /// Refuses a result for a check the plugin did not declare.
-fn declared<'a>(
-    mut checks: impl Iterator<Item = &'a str>,
-    metadata: &Metadata,
-) -> Result<(), String> {
-    match checks.find(|check| metadata.check(check).is_none()) {
-        Some(check) => Err(format!(
+fn declared(check: &str, metadata: &Metadata) -> Result<(), String> {
+    match metadata.check(check) {
+        Some(_) => Ok(()),
+        None => Err(format!(
             "result for undeclared check {:?}",
             check.chars().take(64).collect::<String>()
         )),
-        None => Ok(()),
     }
 }

@@ -8,12 +8,14 @@
 //! from the bytes while it checks them. The encoding is postcard's, over [`CheckResult`]'s
 //! fields in their JSON order, so the packed and the JSON answer say exactly the same thing.
 //!
-//! The guest packs ([`pack`]); the host reads the results in place ([`views`]), refusing anything
-//! that is not exactly one list of results: a status past the seven, a day number that is not a
-//! date, text that is not UTF-8, trailing bytes. It keeps the bytes as they came, for its
-//! decision log, and reads them into values ([`unpack`]) only where something needs them so.
+//! The guest packs ([`pack`]); the host checks the results in place ([`take_checked`], which
+//! allocates nothing) or reads them so ([`views`]), refusing anything that is not exactly one
+//! list of results: a status past the seven, a day number that is not a date, text that is not
+//! UTF-8, trailing bytes. It keeps the bytes as they came, for its decision log, and reads them
+//! into values ([`unpack`]) only where something needs them so.
 
 use chrono::NaiveDate;
+use serde::de::{Deserializer, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 
 use crate::dates::{from_unix_day, unix_day};
@@ -155,14 +157,77 @@ impl<'a> From<&'a CheckResult> for View<'a> {
 /// Reads packed results in place, or says why they are not exactly a list of results.
 pub fn views(bytes: &[u8]) -> Result<Vec<View<'_>>, String> {
     let (views, rest) = take_views(bytes)?;
-    if !rest.is_empty() {
-        return Err(format!(
-            "{} bytes follow the last of {} results",
-            rest.len(),
-            views.len()
-        ));
-    }
+    nothing_after(rest, views.len())?;
     Ok(views)
+}
+
+/// Checks packed results in place ([`take_checked`]), or says why they are not exactly a list
+/// of results; how many there are.
+pub fn checked(
+    bytes: &[u8],
+    each: impl FnMut(&str) -> Result<(), String>,
+) -> Result<usize, String> {
+    let (count, rest) = take_checked(bytes, each)?;
+    nothing_after(rest, count)?;
+    Ok(count)
+}
+
+/// Refuses bytes after a list of `count` results that should be all there is.
+fn nothing_after(rest: &[u8], count: usize) -> Result<(), String> {
+    match rest.len() {
+        0 => Ok(()),
+        n => Err(format!("{n} bytes follow the last of {count} results")),
+    }
+}
+
+/// Checks one packed list of results at the front of `bytes`, refusing exactly what
+/// [`take_views`] refuses, without keeping anything: `each` is handed every result's check (and
+/// may refuse it). The number of results, and what follows them. How the host checks every
+/// answer as it crosses: reading it into views allocated a list of evidence per result and the
+/// list of views, for a hundred results per child, only to count them.
+pub fn take_checked(
+    bytes: &[u8],
+    mut each: impl FnMut(&str) -> Result<(), String>,
+) -> Result<(usize, &[u8]), String> {
+    let not_packed = |e: postcard::Error| format!("not packed results: {e}");
+    // A list is its length then its elements, each in its own wire form.
+    let (count, mut rest): (usize, _) = postcard::take_from_bytes(bytes).map_err(not_packed)?;
+    for i in 0..count {
+        let (wire, after): (Wire<CheckedPairs>, _) =
+            postcard::take_from_bytes(rest).map_err(not_packed)?;
+        for (days, field) in [(wire.due, "due"), (wire.done, "done")] {
+            if let Some(d) = days
+                && from_unix_day(d).is_none()
+            {
+                return Err(format!(
+                    "result {i}: {field} is day {d} after 1970-01-01, not a date"
+                ));
+            }
+        }
+        each(wire.check)?;
+        rest = after;
+    }
+    Ok((count, rest))
+}
+
+/// A result's evidence read only to check it: a list of (key, value) pairs of UTF-8 text.
+struct CheckedPairs;
+
+impl<'de> Deserialize<'de> for CheckedPairs {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Pairs;
+        impl<'de> Visitor<'de> for Pairs {
+            type Value = CheckedPairs;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a list of (key, value) pairs")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<CheckedPairs, A::Error> {
+                while seq.next_element::<(&'de str, &'de str)>()?.is_some() {}
+                Ok(CheckedPairs)
+            }
+        }
+        deserializer.deserialize_seq(Pairs)
+    }
 }
 
 /// Reads one packed list of results in place from the front of `bytes`, and what follows it.
@@ -254,6 +319,26 @@ mod tests {
             &bytes[bytes.len() - 6]
         ));
         assert_eq!(unpack(&pack(&[])).unwrap(), []);
+        // Checked in place: the count, each check in order, and what follows.
+        let mut checks = Vec::new();
+        let mut trailing = bytes.clone();
+        trailing.extend_from_slice(b"next");
+        let (count, rest) = take_checked(&trailing, |check| {
+            checks.push(check.to_owned());
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!((count, rest), (2, &b"next"[..]));
+        assert_eq!(checks, ["first-review", "x"]);
+        assert_eq!(checked(&bytes, |_| Ok(())), Ok(2));
+        assert_eq!(
+            checked(&trailing, |_| Ok(())).unwrap_err(),
+            "4 bytes follow the last of 2 results"
+        );
+        assert_eq!(
+            take_checked(&bytes, |check| Err(format!("not {check}"))).unwrap_err(),
+            "not first-review"
+        );
     }
 
     /// The room reserved before packing is never too little (so packing never grows the vector),
@@ -277,26 +362,37 @@ mod tests {
         }
     }
 
+    /// Refused alike by every reader: read into values, read in place, and checked in place.
     #[test]
     fn refuses_what_is_not_exactly_a_list_of_results() {
+        let refused = |bytes: &[u8]| {
+            let error = unpack(bytes).unwrap_err();
+            assert_eq!(checked(bytes, |_| Ok(())).unwrap_err(), error);
+            error
+        };
         let (results, bytes) = vector();
         let mut trailing = bytes.clone();
         trailing.push(0);
-        assert_eq!(
-            unpack(&trailing).unwrap_err(),
-            "1 bytes follow the last of 2 results"
-        );
-        assert!(unpack(&bytes[..bytes.len() - 1]).is_err(), "cut short");
+        assert_eq!(refused(&trailing), "1 bytes follow the last of 2 results");
+        refused(&bytes[..bytes.len() - 1]); // cut short
         // The second result's status byte, 7: past `insufficient_data`.
         let mut status = bytes.clone();
         let at = bytes.len() - 12;
         assert_eq!(status[at], 0x00);
         status[at] = 0x07;
-        assert!(unpack(&status).is_err());
+        refused(&status);
         // Its message, "é", with its second byte broken: not UTF-8.
         let mut text = bytes.clone();
         text[bytes.len() - 5] = 0x28;
-        assert!(unpack(&text).is_err());
+        refused(&text);
+        // Its evidence: one pair ("k", "é") with the value's second byte broken.
+        let mut pairs = results[1..].to_vec();
+        pairs[0].evidence = vec![("k".into(), "é".into())];
+        let mut evidence = pack(&pairs);
+        let broken = evidence.len() - 4; // the value's second byte, before citation and flag
+        assert_eq!(evidence[broken], 0xa9);
+        evidence[broken] = 0x28;
+        refused(&evidence);
         // A due date past chrono's range: day i32::MAX.
         let mut far = results[1..].to_vec();
         far[0].due = None;
@@ -304,12 +400,10 @@ mod tests {
         let due = 4; // count, "x" (2 bytes), status: then the due option
         assert_eq!(&packed[due..due + 2], [0x00, 0x00]);
         packed.splice(due..due + 1, [0x01, 0xfe, 0xff, 0xff, 0xff, 0x0f]);
-        assert_eq!(
-            unpack(&packed).unwrap_err(),
-            format!(
-                "result 0: due is day {} after 1970-01-01, not a date",
-                i32::MAX
-            )
+        let far_due = format!(
+            "result 0: due is day {} after 1970-01-01, not a date",
+            i32::MAX
         );
+        assert_eq!(refused(&packed), far_due);
     }
 }
