@@ -190,24 +190,27 @@ pub fn take_checked(
     mut each: impl FnMut(&str) -> Result<(), String>,
 ) -> Result<(usize, &[u8]), String> {
     let not_packed = |e: postcard::Error| format!("not packed results: {e}");
-    // A list is its length then its elements, each in its own wire form.
+    // A list is its length (the varint a `usize` is, as `deserialize_seq` reads it) then its
+    // elements, each in its own wire form.
     let (count, mut rest): (usize, _) = postcard::take_from_bytes(bytes).map_err(not_packed)?;
     for i in 0..count {
         let (wire, after): (Wire<CheckedPairs>, _) =
             postcard::take_from_bytes(rest).map_err(not_packed)?;
-        for (days, field) in [(wire.due, "due"), (wire.done, "done")] {
-            if let Some(d) = days
-                && from_unix_day(d).is_none()
-            {
-                return Err(format!(
-                    "result {i}: {field} is day {d} after 1970-01-01, not a date"
-                ));
-            }
-        }
+        date(i, wire.due, "due")?;
+        date(i, wire.done, "done")?;
         each(wire.check)?;
         rest = after;
     }
     Ok((count, rest))
+}
+
+/// Result `i`'s `field`, a day number, as a date, or why it is not one.
+fn date(i: usize, days: Option<i32>, field: &str) -> Result<Option<NaiveDate>, String> {
+    days.map(|d| {
+        from_unix_day(d)
+            .ok_or_else(|| format!("result {i}: {field} is day {d} after 1970-01-01, not a date"))
+    })
+    .transpose()
 }
 
 /// A result's evidence read only to check it: a list of (key, value) pairs of UTF-8 text.
@@ -239,19 +242,11 @@ pub fn take_views(bytes: &[u8]) -> Result<(Vec<View<'_>>, &[u8]), String> {
         .into_iter()
         .enumerate()
         .map(|(i, w)| {
-            let date = |days: Option<i32>, field: &str| {
-                days.map(|d| {
-                    from_unix_day(d).ok_or_else(|| {
-                        format!("result {i}: {field} is day {d} after 1970-01-01, not a date")
-                    })
-                })
-                .transpose()
-            };
             Ok(View {
                 check: w.check,
                 status: w.status,
-                due: date(w.due, "due")?,
-                done: date(w.done, "done")?,
+                due: date(i, w.due, "due")?,
+                done: date(i, w.done, "done")?,
                 subject: w.subject,
                 message: w.message,
                 evidence: w.evidence,
