@@ -153,6 +153,33 @@ async fn demo_data_breaches_every_policy_and_a_run_replays_exactly() {
         report.differences.first()
     );
 
+    // The log's rows are compressed against its shipped dictionary (trained on other demo
+    // children): a stale or unused dictionary shows here as rows no smaller than without one.
+    let stored: usize =
+        sqlx::query_scalar::<_, Vec<u8>>("SELECT packed FROM run_children WHERE run_id = $1")
+            .bind(&summary.run_id)
+            .fetch_all(t.state.store.pool())
+            .await
+            .unwrap()
+            .iter()
+            .map(Vec::len)
+            .sum();
+    let logged = runs::log::children(&t.state.store, &summary.run_id, None, None, 1000)
+        .await
+        .unwrap();
+    assert_eq!(logged.len(), 600);
+    let without: usize = logged
+        .iter()
+        .map(|c| {
+            let encoded = runs::log::encode(&c.outcomes).unwrap();
+            zstd::bulk::compress(&encoded, 1).unwrap().len()
+        })
+        .sum();
+    assert!(
+        stored * 5 < without * 4,
+        "rows take {stored} bytes against the dictionary, {without} without it"
+    );
+
     // A stored verdict that no longer matches what the plugins say is caught by replay (here
     // as a row in the log's older, uncompressed form, which is still read).
     sqlx::query(
