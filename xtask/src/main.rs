@@ -12,7 +12,7 @@
 //!   `target/browser-tools/`, for the browser tests), then `cargo test --workspace ARGS`;
 //! - `cargo xtask bench`: build the plugins, then the pack and import benchmarks
 //!   (`tests/benches/`), then, when `../shared/bench/peer903.sh` is beside the checkout,
-//!   carecheck's release build side by side with the analysts' own SSDA903 validator on the
+//!   carecheck's production build side by side with the analysts' own SSDA903 validator on the
 //!   shared return (the peer is installed with pip into `target/peer903/`; `CARECHECK_BENCH_PEER_RUNS`
 //!   pairs, default 3).
 
@@ -89,7 +89,8 @@ fn peer(root: &Path) -> Result<()> {
     }
     run(Command::new(cargo()).current_dir(root).args([
         "build",
-        "--release",
+        "--profile",
+        "production",
         "--package",
         "carecheck",
         "--bin",
@@ -99,6 +100,7 @@ fn peer(root: &Path) -> Result<()> {
     run(Command::new("bash")
         .current_dir(root)
         .env("RUNS", runs)
+        .env("CARECHECK", root.join("target/production/carecheck"))
         .arg(&script)
         .arg(root.join("target/peer903")))
 }
