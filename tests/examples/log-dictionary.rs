@@ -2,22 +2,22 @@
 //! compresses: demo children's outcomes from the statutory pack, encoded as a run logs them.
 //!
 //! `cargo run --release -p carecheck-tests --example log-dictionary -- FILE [CHILDREN]`
-//! (after `cargo xtask plugins`; 1,000 children unless told). Train a new one when the policies'
-//! sentences change enough that rows grow: write it to a new file, put it first in
-//! `DICTIONARIES` (`host/src/runs/log.rs`) and keep every older one there, since rows name the
-//! dictionary they were written against.
+//! (after `cargo xtask plugins`; 1,000 children unless told). Training is deterministic: the
+//! same pack and children give the same dictionary, byte for byte, id and all (the shipped one
+//! was reproduced so). Train a new one when the policies' sentences change enough that rows
+//! grow: write it to a new file, put it first in `DICTIONARIES` (`host/src/runs/log.rs`) and
+//! keep every older one there, since rows name the dictionary they were written against.
 
 use std::sync::Arc;
 
 use anyhow::{Context as _, bail};
-use carecheck::access::Actor;
 use carecheck::config::PluginLimits;
-use carecheck::demo::Generator;
+use carecheck::demo;
 use carecheck::plugins::PolicySet;
 use carecheck::plugins::runtime::Runtime;
 use carecheck::plugins::sets::PolicySets;
-use carecheck::records::{DueDates, Submission, Writer};
-use carecheck::runs::{self, Scope};
+use carecheck::records::DueDates;
+use carecheck::runs;
 use carecheck::store::Store;
 use carecheck_sdk::calendar_file::england_and_wales;
 use chrono::NaiveDate;
@@ -44,29 +44,6 @@ async fn main() -> anyhow::Result<()> {
         4,
     )
     .await?;
-    let actor = Actor::operator("log-dictionary");
-    let due_dates = DueDates {
-        calendar: calendar.clone(),
-        intervals: Default::default(),
-    };
-    let writer = Writer {
-        store: &store,
-        due_dates: &due_dates,
-        today: as_of,
-        actor: &actor,
-        source: "demo",
-        scope: None,
-    };
-    // Not the seeds the tests and benchmarks use, so they measure the dictionary on children
-    // it was not trained on.
-    let mut generator = Generator::new(1, "E10000001", as_of, &calendar, children);
-    let batch = (0..children)
-        .map(|_| Ok(Submission::new(serde_json::to_value(generator.child())?)))
-        .collect::<anyhow::Result<_>>()?;
-    for checked in writer.write(batch).await? {
-        checked.map_err(|problems| anyhow::anyhow!("invalid demo record: {problems:?}"))?;
-    }
-
     let runtime = Arc::new(Runtime::new(
         tmp.path().join("compiled"),
         PluginLimits::default(),
@@ -74,24 +51,30 @@ async fn main() -> anyhow::Result<()> {
     let policies = Arc::new(PolicySets::single(
         PolicySet::load(&root.join("policies/statutory.toml"), runtime, &store, 28).await?,
     ));
-    let mut samples = Vec::new();
-    let mut failed = None;
-    runs::run(
+    let due_dates = DueDates {
+        calendar,
+        intervals: Default::default(),
+    };
+    // The demo as `carecheck demo` sets it up (children written, then one run logged), with a
+    // seed the tests and benchmarks do not use, so they measure the dictionary on children it
+    // was not trained on.
+    let parallelism = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let demo = demo::set_up(
         &store,
         &policies,
+        &due_dates,
         as_of,
-        &Scope::default(),
-        &actor,
-        std::thread::available_parallelism().map_or(1, |n| n.get()),
-        |_, outcomes| match runs::log::encode(outcomes) {
-            Ok(encoded) => samples.push(encoded),
-            Err(e) => failed = Some(e),
-        },
+        children,
+        1,
+        parallelism,
     )
     .await?;
-    if let Some(e) = failed {
-        return Err(e).context("encoding a child's outcomes");
-    }
+    let samples = runs::log::children(&store, &demo.run.run_id, None, None, children as i64)
+        .await?
+        .iter()
+        .map(|child| runs::log::encode(&child.outcomes))
+        .collect::<Result<Vec<_>, _>>()
+        .context("encoding a child's outcomes")?;
     let dictionary = zstd::dict::from_samples(&samples, DICTIONARY_BYTES)?;
     std::fs::write(&out, &dictionary).with_context(|| format!("writing {out}"))?;
     let id = zstd::zstd_safe::get_dict_id_from_dict(&dictionary).map_or(0, |id| id.get());
