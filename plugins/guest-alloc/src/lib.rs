@@ -10,22 +10,31 @@
 //! instructions per child for it. (talc, a general allocator made for WebAssembly, ran 3-5 %
 //! more than dlmalloc on the same plugins.)
 //!
+//! Everything allocated outside an evaluation (a batch's prepared context and settings, and the
+//! host's arguments, which are written into the instance before each call) comes from a second,
+//! smaller region kept by the same rule, so that a fresh instance never grows its memory.
+//! dlmalloc takes its memory with `memory.grow`, and the host pays for each grown instance
+//! twice: the grown pages are made accessible, then made inaccessible again when the instance's
+//! slot is reset for the next one, and each change of protection interrupts every other core
+//! running the host to flush its address translations. Before this region, a 5,000-child
+//! demo run changed protections 3,622 times, about three times per instance.
+//!
 //! How it stays sound:
-//! - Only allocations made inside an [`Evaluation`] scope come from the region; everything else
-//!   (a batch's prepared context and settings, the host's arguments, a value a plugin keeps in a
-//!   static) comes from the standard allocator, [`System`], as before.
-//! - Each block handed out from the region counts as live until it is freed, whenever that is
-//!   (the packed answer is freed after the scope, when the host has copied it out). The region
+//! - Each block handed out from a region counts as live until it is freed, whenever that is
+//!   (the packed answer is freed after the evaluation, when the host has copied it out). A region
 //!   starts again from its beginning only when no block of it is live, so a block still in use
 //!   is never handed out again: a plugin that keeps a value from an evaluation just stops the
-//!   region from being reused, and allocations then come from [`System`] once it is full.
-//! - A free is routed by address: a block inside the region is counted off, anything else goes
-//!   back to [`System`], so it never matters which allocator was in charge when a block was made.
+//!   region from being reused, and allocations then come from [`System`] once it is full. The
+//!   prepared context lives in the second region for the instance's life; the arguments above it
+//!   are freed last-in first-out, and the last block handed out is taken back at once.
+//! - A free is routed by address: a block inside either region is counted off there, anything
+//!   else goes back to [`System`], so it never matters which region was in use when a block was
+//!   made.
 //!
-//! The region is a static array (1 MiB of zeroed memory: no bytes in the module, and part of an
+//! Each region is a static array (zeroed memory: no bytes in the module, and part of an
 //! instance's memory from the start, so no `memory.grow` for it; a fresh instance evaluates as
 //! fast as with dlmalloc, where a region taken from dlmalloc cost ~4 µs more per fresh
-//! instance), and an evaluation touches only the pages it uses.
+//! instance), and an instance touches only the pages it uses.
 //!
 //! Besides the bindings the SDK generates, this crate is the only `unsafe` in a Rust policy
 //! plugin: a global allocator cannot be written without it, so it lives here, alone, with tests
@@ -43,16 +52,31 @@ use std::cell::UnsafeCell;
 /// does not fit comes from [`System`].
 pub const REGION_BYTES: usize = 1 << 20;
 
-/// The region, aligned for any type a policy allocates. A static array (zeroed memory, so no
+/// The size of the region everything outside an evaluation allocates from: a prepared context
+/// (the calendar's days, the settings) takes a few KiB, and the largest argument is a record
+/// trimmed to a policy's fields (a demo child's whole record is ~7 KiB of JSON; a record with
+/// every list at its limit of 200 items is still under 256 KiB). What does not fit comes from
+/// [`System`].
+pub const INSTANCE_REGION_BYTES: usize = 1 << 18;
+
+/// A region, aligned for any type a policy allocates. A static array (zeroed memory, so no
 /// bytes in the module), not a block from [`System`]: it is part of the instance's memory from
-/// the start, so a fresh instance pays no extra `memory.grow` for it.
+/// the start, so a fresh instance pays no `memory.grow` for it.
 #[repr(C, align(16))]
-struct Region([u8; REGION_BYTES]);
+struct Region<const BYTES: usize>([u8; BYTES]);
+
+/// A region and what of it is handed out.
+struct Arena<const BYTES: usize> {
+    region: UnsafeCell<Region<BYTES>>,
+    state: UnsafeCell<State>,
+}
 
 /// The global allocator of a Rust policy plugin (see the crate documentation).
 pub struct EvaluationAllocator {
-    region: UnsafeCell<Region>,
-    state: UnsafeCell<State>,
+    evaluation: Arena<REGION_BYTES>,
+    instance: Arena<INSTANCE_REGION_BYTES>,
+    /// Whether allocations come from the evaluation's region now (inside an [`Evaluation`]).
+    active: UnsafeCell<bool>,
 }
 
 struct State {
@@ -60,8 +84,6 @@ struct State {
     top: usize,
     /// Blocks of the region not yet freed.
     live: usize,
-    /// Whether allocations come from the region now (inside an [`Evaluation`]).
-    active: bool,
 }
 
 // SAFETY: a WebAssembly plugin without threads runs on one thread; nothing else ever touches
@@ -71,26 +93,12 @@ struct State {
 #[cfg(any(all(target_family = "wasm", not(target_feature = "atomics")), test))]
 unsafe impl Sync for EvaluationAllocator {}
 
-impl EvaluationAllocator {
-    /// For a `static` only (the region is inside the value).
-    #[allow(clippy::new_without_default)]
-    pub const fn new() -> Self {
+impl<const BYTES: usize> Arena<BYTES> {
+    const fn new() -> Self {
         Self {
-            region: UnsafeCell::new(Region([0; REGION_BYTES])),
-            state: UnsafeCell::new(State {
-                top: 0,
-                live: 0,
-                active: false,
-            }),
+            region: UnsafeCell::new(Region([0; BYTES])),
+            state: UnsafeCell::new(State { top: 0, live: 0 }),
         }
-    }
-
-    /// Allocations come from the region until the returned scope ends. Scopes do not nest: the
-    /// SDK opens one per evaluation call.
-    pub fn evaluation(&'static self) -> Evaluation {
-        // SAFETY: single-threaded (see `Sync`), and no reference to the state outlives a call.
-        unsafe { (*self.state.get()).active = true };
-        Evaluation { allocator: self }
     }
 
     fn start(&self) -> *mut u8 {
@@ -101,19 +109,123 @@ impl EvaluationAllocator {
     fn offset(&self, ptr: *mut u8) -> Option<usize> {
         (ptr as usize)
             .checked_sub(self.start() as usize)
-            .filter(|&offset| offset < REGION_BYTES)
+            .filter(|&offset| offset < BYTES)
+    }
+
+    /// The state, for the length of one allocator call.
+    ///
+    /// SAFETY: single-threaded (see `Sync`), and the caller drops the reference before its
+    /// call ends.
+    #[allow(clippy::mut_from_ref)]
+    unsafe fn state(&self) -> &mut State {
+        unsafe { &mut *self.state.get() }
+    }
+
+    /// A block of the region, or `None` when there is no room.
+    fn alloc(&self, layout: Layout) -> Option<*mut u8> {
+        // SAFETY: see `state`.
+        let state = unsafe { self.state() };
+        let offset = self
+            .start()
+            .wrapping_add(state.top)
+            .align_offset(layout.align());
+        let block = state.top.checked_add(offset)?;
+        let end = block.checked_add(layout.size())?;
+        if end > BYTES {
+            return None;
+        }
+        state.top = end;
+        state.live += 1;
+        Some(self.start().wrapping_add(block))
+    }
+
+    /// Counts the block at `block` off; the region starts again once none is live.
+    fn release(&self, block: usize, size: usize) {
+        // SAFETY: see `state`.
+        let state = unsafe { self.state() };
+        state.live -= 1;
+        if state.live == 0 {
+            state.top = 0;
+        } else if block + size == state.top {
+            // The last block handed out: its room can be handed out again at once.
+            state.top = block;
+        }
+    }
+
+    /// Grows or shrinks the block at `block` where it is, if it is the last one handed out and
+    /// the region has room.
+    fn resize_in_place(&self, block: usize, size: usize, new_size: usize) -> bool {
+        // SAFETY: see `state`.
+        let state = unsafe { self.state() };
+        if block + size == state.top && new_size <= BYTES - block {
+            state.top = block + new_size;
+            true
+        } else {
+            false
+        }
     }
 
     /// How many blocks of the region are live, and how many bytes of it are handed out.
     #[cfg(test)]
-    fn region_use(&self) -> (usize, usize) {
-        // SAFETY: as in `evaluation`.
-        let state = unsafe { &*self.state.get() };
+    fn used(&self) -> (usize, usize) {
+        // SAFETY: see `state`.
+        let state = unsafe { self.state() };
         (state.live, state.top)
     }
 }
 
-/// While this lives, the allocator hands out blocks from its region.
+impl EvaluationAllocator {
+    /// For a `static` only (the regions are inside the value).
+    #[allow(clippy::new_without_default)]
+    pub const fn new() -> Self {
+        Self {
+            evaluation: Arena::new(),
+            instance: Arena::new(),
+            active: UnsafeCell::new(false),
+        }
+    }
+
+    /// Allocations come from the evaluation's region until the returned scope ends. Scopes do
+    /// not nest: the SDK opens one per evaluation call.
+    pub fn evaluation(&'static self) -> Evaluation {
+        // SAFETY: single-threaded (see `Sync`), and no reference outlives a call.
+        unsafe { *self.active.get() = true };
+        Evaluation { allocator: self }
+    }
+
+    /// The region `ptr` points into, with its offset there: (evaluation's?, offset).
+    fn find(&self, ptr: *mut u8) -> Option<(bool, usize)> {
+        match self.evaluation.offset(ptr) {
+            Some(offset) => Some((true, offset)),
+            None => self.instance.offset(ptr).map(|offset| (false, offset)),
+        }
+    }
+
+    /// A block from the region in use now, or `None` when it has no room.
+    fn alloc_in_region(&self, layout: Layout) -> Option<*mut u8> {
+        // SAFETY: as in `evaluation`.
+        if unsafe { *self.active.get() } {
+            self.evaluation.alloc(layout)
+        } else {
+            self.instance.alloc(layout)
+        }
+    }
+
+    /// How many blocks of the evaluation's region are live, and how many bytes of it are
+    /// handed out.
+    #[cfg(test)]
+    fn region_use(&self) -> (usize, usize) {
+        self.evaluation.used()
+    }
+
+    /// The same of the region used outside evaluations.
+    #[cfg(test)]
+    fn instance_use(&self) -> (usize, usize) {
+        self.instance.used()
+    }
+}
+
+/// While this lives, the allocator hands out blocks from the evaluation's region.
 pub struct Evaluation {
     allocator: &'static EvaluationAllocator,
 }
@@ -121,73 +233,46 @@ pub struct Evaluation {
 impl Drop for Evaluation {
     fn drop(&mut self) {
         // SAFETY: as in `evaluation`.
-        unsafe { (*self.allocator.state.get()).active = false };
-    }
-}
-
-impl State {
-    /// The offset of a block of the region, or `None` when there is no room.
-    fn bump(&mut self, start: *mut u8, layout: Layout) -> Option<usize> {
-        let offset = start.wrapping_add(self.top).align_offset(layout.align());
-        let block = self.top.checked_add(offset)?;
-        let end = block.checked_add(layout.size())?;
-        if end > REGION_BYTES {
-            return None;
-        }
-        self.top = end;
-        self.live += 1;
-        Some(block)
-    }
-
-    /// Counts a block of the region off; the region starts again once none is live.
-    fn release(&mut self, block: usize, size: usize) {
-        self.live -= 1;
-        if self.live == 0 {
-            self.top = 0;
-        } else if block + size == self.top {
-            // The last block handed out: its room can be handed out again at once.
-            self.top = block;
-        }
+        unsafe { *self.allocator.active.get() = false };
     }
 }
 
 // SAFETY: every block handed out is `layout.size()` bytes aligned to `layout.align()`, inside
-// the region or from `System`; a block of the region is never handed out again while it is
-// live (the region restarts only when no block is live, and `top` only moves back over the
+// a region or from `System`; a block of a region is never handed out again while it is live
+// (a region restarts only when no block of it is live, and its `top` only moves back over the
 // last block handed out, when that block is freed).
 unsafe impl GlobalAlloc for EvaluationAllocator {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        // SAFETY: single-threaded (see `Sync`); the reference ends with this call.
-        let state = unsafe { &mut *self.state.get() };
-        if state.active
-            && let Some(block) = state.bump(self.start(), layout)
-        {
-            return self.start().wrapping_add(block);
+        match self.alloc_in_region(layout) {
+            Some(block) => block,
+            // SAFETY: the caller's layout, non-zero in size.
+            None => unsafe { System.alloc(layout) },
         }
-        // SAFETY: the caller's layout, non-zero in size.
-        unsafe { System.alloc(layout) }
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: as in `alloc`.
-        let state = unsafe { &mut *self.state.get() };
-        match self.offset(ptr) {
-            Some(block) => state.release(block, layout.size()),
+        match self.find(ptr) {
+            Some((true, block)) => self.evaluation.release(block, layout.size()),
+            Some((false, block)) => self.instance.release(block, layout.size()),
             // SAFETY: a block from `System` with this layout, as the caller promises.
             None => unsafe { System.dealloc(ptr, layout) },
         }
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        // SAFETY: as in `alloc`.
-        let state = unsafe { &mut *self.state.get() };
-        let Some(block) = self.offset(ptr) else {
+        let Some((evaluation, block)) = self.find(ptr) else {
             // SAFETY: a block from `System` with this layout, as the caller promises.
             return unsafe { System.realloc(ptr, layout, new_size) };
         };
-        // The last block handed out grows or shrinks where it is, if the region has room.
-        if block + layout.size() == state.top && new_size <= REGION_BYTES - block {
-            state.top = block + new_size;
+        // The last block handed out grows or shrinks where it is, if its region has room.
+        let in_place = if evaluation {
+            self.evaluation
+                .resize_in_place(block, layout.size(), new_size)
+        } else {
+            self.instance
+                .resize_in_place(block, layout.size(), new_size)
+        };
+        if in_place {
             return ptr;
         }
         let new_layout = Layout::from_size_align(new_size, layout.align()).expect("valid");
@@ -212,12 +297,18 @@ mod tests {
         Layout::from_size_align(size, align).unwrap()
     }
 
+    /// Whether `ptr` is a block of the evaluation's region.
     fn in_region(allocator: &EvaluationAllocator, ptr: *mut u8) -> bool {
-        allocator.offset(ptr).is_some()
+        allocator.evaluation.offset(ptr).is_some()
+    }
+
+    /// Whether `ptr` is a block of the region used outside evaluations.
+    fn in_instance_region(allocator: &EvaluationAllocator, ptr: *mut u8) -> bool {
+        allocator.instance.offset(ptr).is_some()
     }
 
     #[test]
-    fn only_an_evaluation_allocates_from_the_region() {
+    fn only_an_evaluation_allocates_from_the_evaluation_region() {
         static ALLOCATOR: EvaluationAllocator = EvaluationAllocator::new();
         let l = layout(24, 8);
         unsafe {
@@ -226,16 +317,57 @@ mod tests {
             let inside = ALLOCATOR.alloc(l);
             drop(evaluation);
             let after = ALLOCATOR.alloc(l);
-            assert!(!in_region(&ALLOCATOR, before));
+            assert!(in_instance_region(&ALLOCATOR, before));
             assert!(in_region(&ALLOCATOR, inside));
-            assert!(!in_region(&ALLOCATOR, after));
+            assert!(in_instance_region(&ALLOCATOR, after));
             assert_eq!(ALLOCATOR.region_use(), (1, 24));
+            assert_eq!(ALLOCATOR.instance_use(), (2, 48));
             // Freed after the evaluation (as the host frees the packed answer): counted off,
             // and the region starts again.
             ALLOCATOR.dealloc(inside, l);
             assert_eq!(ALLOCATOR.region_use(), (0, 0));
             ALLOCATOR.dealloc(before, l);
             ALLOCATOR.dealloc(after, l);
+            assert_eq!(ALLOCATOR.instance_use(), (0, 0));
+        }
+    }
+
+    /// What an instance does between evaluations: `prepare` keeps its context, and before each
+    /// call the host writes the call's argument into a block that the call frees. Neither takes
+    /// memory from `System` (which would grow the instance's memory), and the arguments reuse
+    /// the same room call after call.
+    #[test]
+    fn a_kept_context_and_each_calls_argument_share_the_instance_region() {
+        static ALLOCATOR: EvaluationAllocator = EvaluationAllocator::new();
+        let context = layout(4_000, 8);
+        let argument = layout(7_000, 1);
+        unsafe {
+            let kept = ALLOCATOR.alloc(context);
+            assert!(in_instance_region(&ALLOCATOR, kept));
+            let mut first = None;
+            for _ in 0..1_000 {
+                let record = ALLOCATOR.alloc(argument);
+                assert!(in_instance_region(&ALLOCATOR, record));
+                assert_eq!(
+                    *first.get_or_insert(record),
+                    record,
+                    "the argument's room is reused"
+                );
+                let evaluation = ALLOCATOR.evaluation();
+                let answer = ALLOCATOR.alloc(layout(300, 1));
+                drop(evaluation);
+                ALLOCATOR.dealloc(record, argument);
+                ALLOCATOR.dealloc(answer, layout(300, 1));
+            }
+            assert_eq!(ALLOCATOR.instance_use(), (1, 4_000));
+            // An argument larger than the region's room comes from `System`, and its free goes
+            // back there.
+            let huge = layout(INSTANCE_REGION_BYTES, 1);
+            let big = ALLOCATOR.alloc(huge);
+            assert!(!big.is_null() && !in_instance_region(&ALLOCATOR, big));
+            ALLOCATOR.dealloc(big, huge);
+            ALLOCATOR.dealloc(kept, context);
+            assert_eq!(ALLOCATOR.instance_use(), (0, 0));
         }
     }
 
@@ -390,6 +522,18 @@ mod tests {
                 }
             }
             drop(scope);
+            // Between evaluations, the blocks a `prepare` keeps and the host's arguments: from
+            // the other region, where they must not overwrite the evaluation's or each other.
+            for step in 0..5 {
+                let fill = (evaluation * 11 + step) as u8;
+                let size = [3, 40, 2_000, 9_000, 300_000][next(5)];
+                let l = layout(size, [1, 4, 8, 16][next(4)]);
+                unsafe {
+                    let ptr = ALLOCATOR.alloc(l);
+                    ptr.write_bytes(fill, size);
+                    live.push((ptr, l, fill));
+                }
+            }
             // Most of an evaluation's blocks are freed when it ends; a few are kept.
             let mut i = 0;
             while i < live.len() {
@@ -407,5 +551,6 @@ mod tests {
             unsafe { ALLOCATOR.dealloc(block.0, block.1) };
         }
         assert_eq!(ALLOCATOR.region_use(), (0, 0));
+        assert_eq!(ALLOCATOR.instance_use(), (0, 0));
     }
 }

@@ -33,8 +33,8 @@ use crate::outcome::{CheckResult, Context};
 use crate::settings;
 
 /// Each evaluation call allocates from a region taken back whole once it has freed everything
-/// ([`carecheck_guest_alloc`]); `prepare`, which keeps what it parses, and everything else use
-/// the standard allocator.
+/// ([`carecheck_guest_alloc`]); `prepare`, which keeps what it parses, and the host's arguments
+/// use a second region of the same kind, so a fresh instance never grows its memory.
 #[global_allocator]
 static ALLOCATOR: EvaluationAllocator = EvaluationAllocator::new();
 
