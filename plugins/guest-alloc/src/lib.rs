@@ -140,8 +140,12 @@ impl<const BYTES: usize> Arena<BYTES> {
         Some(self.start().wrapping_add(block))
     }
 
-    /// Counts the block at `block` off; the region starts again once none is live.
-    fn release(&self, block: usize, size: usize) {
+    /// Counts the block at `ptr` off if it is one of this region's (the region starts again
+    /// once none is live); whether it was.
+    fn release(&self, ptr: *mut u8, size: usize) -> bool {
+        let Some(block) = self.offset(ptr) else {
+            return false;
+        };
         // SAFETY: see `state`.
         let state = unsafe { self.state() };
         state.live -= 1;
@@ -151,19 +155,20 @@ impl<const BYTES: usize> Arena<BYTES> {
             // The last block handed out: its room can be handed out again at once.
             state.top = block;
         }
+        true
     }
 
-    /// Grows or shrinks the block at `block` where it is, if it is the last one handed out and
-    /// the region has room.
-    fn resize_in_place(&self, block: usize, size: usize, new_size: usize) -> bool {
+    /// For a block at `ptr` of this region, whether it grew or shrank where it is (it does if
+    /// it is the last one handed out and the region has room); `None` for any other block.
+    fn resize_in_place(&self, ptr: *mut u8, size: usize, new_size: usize) -> Option<bool> {
+        let block = self.offset(ptr)?;
         // SAFETY: see `state`.
         let state = unsafe { self.state() };
-        if block + size == state.top && new_size <= BYTES - block {
+        let fits = block + size == state.top && new_size <= BYTES - block;
+        if fits {
             state.top = block + new_size;
-            true
-        } else {
-            false
         }
+        Some(fits)
     }
 
     /// How many blocks of the region are live, and how many bytes of it are handed out.
@@ -192,14 +197,6 @@ impl EvaluationAllocator {
         // SAFETY: single-threaded (see `Sync`), and no reference outlives a call.
         unsafe { *self.active.get() = true };
         Evaluation { allocator: self }
-    }
-
-    /// The region `ptr` points into, with its offset there: (evaluation's?, offset).
-    fn find(&self, ptr: *mut u8) -> Option<(bool, usize)> {
-        match self.evaluation.offset(ptr) {
-            Some(offset) => Some((true, offset)),
-            None => self.instance.offset(ptr).map(|offset| (false, offset)),
-        }
     }
 
     /// A block from the region in use now, or `None` when it has no room.
@@ -252,29 +249,25 @@ unsafe impl GlobalAlloc for EvaluationAllocator {
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        match self.find(ptr) {
-            Some((true, block)) => self.evaluation.release(block, layout.size()),
-            Some((false, block)) => self.instance.release(block, layout.size()),
+        if !self.evaluation.release(ptr, layout.size())
+            && !self.instance.release(ptr, layout.size())
+        {
             // SAFETY: a block from `System` with this layout, as the caller promises.
-            None => unsafe { System.dealloc(ptr, layout) },
+            unsafe { System.dealloc(ptr, layout) }
         }
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let Some((evaluation, block)) = self.find(ptr) else {
-            // SAFETY: a block from `System` with this layout, as the caller promises.
-            return unsafe { System.realloc(ptr, layout, new_size) };
-        };
         // The last block handed out grows or shrinks where it is, if its region has room.
-        let in_place = if evaluation {
-            self.evaluation
-                .resize_in_place(block, layout.size(), new_size)
-        } else {
-            self.instance
-                .resize_in_place(block, layout.size(), new_size)
-        };
-        if in_place {
-            return ptr;
+        let in_place = self
+            .evaluation
+            .resize_in_place(ptr, layout.size(), new_size)
+            .or_else(|| self.instance.resize_in_place(ptr, layout.size(), new_size));
+        match in_place {
+            Some(true) => return ptr,
+            Some(false) => {}
+            // SAFETY: a block from `System` with this layout, as the caller promises.
+            None => return unsafe { System.realloc(ptr, layout, new_size) },
         }
         let new_layout = Layout::from_size_align(new_size, layout.align()).expect("valid");
         // SAFETY: a non-zero size (the caller's promise), from this allocator.
