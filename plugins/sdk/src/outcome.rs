@@ -102,25 +102,29 @@ impl Metadata {
 }
 
 /// Status of one check as of the evaluation date.
+///
+/// Each status's number is the one packed results carry (`policy.wit`, `evaluate-packed`: 0
+/// `met` to 6 `insufficient_data`). It is also its place in this list, which is how serde numbers
+/// a variant when the host reads packed results: reordering the list changes the contract.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// Something was actually done, on or before its deadline.
-    Met,
+    Met = 0,
     /// The rule applies and nothing is done yet, but the deadline lies beyond the look-ahead
     /// window. Never counted as compliance.
-    Upcoming,
+    Upcoming = 1,
     /// Not yet late: the deadline is today or inside the look-ahead window.
-    DueSoon,
+    DueSoon = 2,
     /// The deadline passed without the event, or the event came late.
-    Breach,
+    Breach = 3,
     /// Something the IRO should raise that is not itself a missed deadline: a placement change
     /// with no review since (CPPCR reg 32(2)), a local timescale passed, a borderline SDQ score
     /// not followed up.
-    Warning,
-    NotApplicable,
+    Warning = 4,
+    NotApplicable = 5,
     /// The record lacks what the rule needs; the evidence names the field (`missing_field`).
-    InsufficientData,
+    InsufficientData = 6,
 }
 
 impl Status {

@@ -57,8 +57,7 @@ pub fn pack_onto(results: &[CheckResult], mut out: Vec<u8>) -> Vec<u8> {
     push_varint(&mut out, results.len() as u64);
     for r in results {
         push_text(&mut out, &r.check);
-        // A unit variant is its index, as a varint: the seven fit one byte, in the order the
-        // contract numbers them (declaration order).
+        // Its number ([`Status`]), a varint of one byte.
         out.push(r.status as u8);
         push_day(&mut out, r.due);
         push_day(&mut out, r.done);
