@@ -128,6 +128,18 @@ pub enum Status {
 }
 
 impl Status {
+    /// Every status, in their packed numbers' order: for tests that must cover them all.
+    #[cfg(test)]
+    pub(crate) const ALL: [Status; 7] = [
+        Status::Met,
+        Status::Upcoming,
+        Status::DueSoon,
+        Status::Breach,
+        Status::Warning,
+        Status::NotApplicable,
+        Status::InsufficientData,
+    ];
+
     /// The name used in the JSON contract, for example `due_soon`.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -715,15 +727,7 @@ mod tests {
         let text = serde_json::to_string(&r).unwrap();
         assert!(text.contains(r#""current":true"#), "{text}");
         assert_eq!(serde_json::from_str::<CheckResult>(&text).unwrap(), r);
-        for status in [
-            Status::Met,
-            Status::Upcoming,
-            Status::DueSoon,
-            Status::Breach,
-            Status::Warning,
-            Status::NotApplicable,
-            Status::InsufficientData,
-        ] {
+        for status in Status::ALL {
             let json = serde_json::to_string(&status).unwrap();
             assert_eq!(json, format!("\"{}\"", status.as_str()));
         }

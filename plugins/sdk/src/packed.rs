@@ -328,15 +328,6 @@ mod tests {
             seed % below
         };
         let lengths = [0, 1, 127, 128, 16_383, 16_384];
-        let statuses = [
-            Status::Met,
-            Status::Upcoming,
-            Status::DueSoon,
-            Status::Breach,
-            Status::Warning,
-            Status::NotApplicable,
-            Status::InsufficientData,
-        ];
         let days = [
             None,
             Some(NaiveDate::MIN),
@@ -357,7 +348,7 @@ mod tests {
             let results: Vec<CheckResult> = (0..[0, 1, 3, 130][round % 4])
                 .map(|_| CheckResult {
                     check: text(&mut next).into(),
-                    status: statuses[next(7) as usize],
+                    status: Status::ALL[next(7) as usize],
                     due: days[next(6) as usize],
                     done: days[next(6) as usize],
                     subject: text(&mut next),
