@@ -80,7 +80,10 @@ fn main() -> anyhow::Result<()> {
         import_date: NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
         max_rows: carecheck_ssda903::DEFAULT_MAX_ROWS,
     };
-    println!("SSDA903 import benchmark, medians of {reps}");
+    println!(
+        "SSDA903 import benchmark ({}), medians of {reps}",
+        carecheck_tests::processor()
+    );
     for (label, input) in [
         ("2,675-child synthetic return", files.clone()),
         (

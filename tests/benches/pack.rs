@@ -15,7 +15,9 @@
 //! - the pipeline's peak resident memory (the process's high-water mark, reset before it);
 //! - the pipeline's CPU time (every thread's) and how much of it evaluating through Wasm
 //!   accounts for, so the figures say what the pipeline would take were evaluation as fast as
-//!   native code: the floor that no speed-up of the sandbox alone can go below.
+//!   native code: the floor that no speed-up of the sandbox alone can go below;
+//! - the processor, and the share of the machine's CPU the hypervisor stole during the timed
+//!   phases, so figures from different runs are compared knowing whether the machine differed.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -123,7 +125,10 @@ fn main() -> anyhow::Result<()> {
         .enable_all()
         .build()?;
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    println!("carecheck pack benchmark: {cores} cores, as of {as_of}, {reps} repetitions, medians");
+    println!(
+        "carecheck pack benchmark: {cores} cores ({}), as of {as_of}, {reps} repetitions, medians",
+        carecheck_tests::processor()
+    );
 
     // Cold start.
     let mut compile_ms = Vec::new();
@@ -253,6 +258,7 @@ fn main() -> anyhow::Result<()> {
         let mut wasm_s = Vec::new();
         let mut native_s = Vec::new();
         let mut checks = 0usize;
+        let ticks = carecheck_tests::MachineTicks::now();
         for _ in 0..reps.min(if n > 10_000 { 1 } else { reps }) {
             let t = Instant::now();
             // As the engine evaluates: batches of `limits.batch` records per instance.
@@ -288,13 +294,14 @@ fn main() -> anyhow::Result<()> {
         let (w, nat) = (median(wasm_s), median(native_s));
         let m = comparison_records.len();
         println!(
-            "{n} children ({m} compared single-threaded): {checks} check results; Wasm {:.2} s = {:.0} checks/s, native {:.2} s = {:.0} checks/s; Wasm/native {:.2}x; {:.1} µs per child per policy through Wasm",
+            "{n} children ({m} compared single-threaded): {checks} check results; Wasm {:.2} s = {:.0} checks/s, native {:.2} s = {:.0} checks/s; Wasm/native {:.2}x; {:.1} µs per child per policy through Wasm; CPU steal {:.1} %",
             w,
             checks as f64 / w,
             nat,
             checks as f64 / nat,
             w / nat,
             w * 1e6 / (m * set.plugins.len()) as f64,
+            ticks.steal_percent_since(),
         );
 
         // The whole pipeline from the store: read, evaluate on every core, write the decision log.
@@ -307,6 +314,7 @@ fn main() -> anyhow::Result<()> {
             28,
         ))?));
         let cpu = carecheck_tests::cpu_seconds();
+        let ticks = carecheck_tests::MachineTicks::now();
         let t = Instant::now();
         let summary = rt.block_on(runs::run(
             &pipeline_store,
@@ -319,9 +327,10 @@ fn main() -> anyhow::Result<()> {
         ))?;
         let elapsed: Duration = t.elapsed();
         let cpu = carecheck_tests::cpu_seconds() - cpu;
+        let steal = ticks.steal_percent_since();
         let busy = cpu / elapsed.as_secs_f64();
         println!(
-            "{n} children, whole pack from SQLite to the decision log on {cores} cores: {:.1} s ({:.0} children/s, {} results, {} plugin errors), CPU {cpu:.1} s ({busy:.2} cores busy), peak resident memory {:.0} MiB (from {before:.0} MiB); generating and loading the records first took {:.1} s",
+            "{n} children, whole pack from SQLite to the decision log on {cores} cores: {:.1} s ({:.0} children/s, {} results, {} plugin errors), CPU {cpu:.1} s ({busy:.2} cores busy, CPU steal {steal:.1} %), peak resident memory {:.0} MiB (from {before:.0} MiB); generating and loading the records first took {:.1} s",
             elapsed.as_secs_f64(),
             n as f64 / elapsed.as_secs_f64(),
             summary.results,

@@ -570,6 +570,63 @@ pub fn cpu_seconds() -> f64 {
     t.tv_sec as f64 + t.tv_nsec as f64 / 1e9
 }
 
+/// The processor this runs on, as the kernel names it (`/proc/cpuinfo`), and its clock. Stops
+/// have measured on machines of this kind whose native pass differed by half, so figures from
+/// different runs compare only knowing whether the machine changed between them.
+pub fn processor() -> String {
+    let info = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let field = |name: &str| {
+        info.lines().find_map(|line| {
+            let (key, value) = line.split_once(':')?;
+            (key.trim() == name).then(|| value.trim().to_string())
+        })
+    };
+    match (field("model name"), field("cpu MHz")) {
+        (Some(model), Some(mhz)) => format!("{model} at {mhz} MHz"),
+        (Some(model), None) => model,
+        _ => "an unnamed processor".into(),
+    }
+}
+
+/// The whole machine's CPU time so far, in clock ticks (`/proc/stat`'s first line): all of it,
+/// and what the hypervisor gave to other guests instead (steal). On a shared host a phase that
+/// lost time to steal reads slower than its code is; two readings say how much it lost.
+#[derive(Clone, Copy)]
+pub struct MachineTicks {
+    total: u64,
+    steal: u64,
+}
+
+impl MachineTicks {
+    pub fn now() -> Self {
+        let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+        // user, nice, system, idle, iowait, irq, softirq, steal (guest time is inside user).
+        let ticks: Vec<u64> = stat
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .split_whitespace()
+            .skip(1)
+            .take(8)
+            .filter_map(|t| t.parse().ok())
+            .collect();
+        Self {
+            total: ticks.iter().sum(),
+            steal: ticks.get(7).copied().unwrap_or(0),
+        }
+    }
+
+    /// The percentage of the machine's CPU time since this reading that went to steal.
+    pub fn steal_percent_since(self) -> f64 {
+        let now = Self::now();
+        let total = now.total.saturating_sub(self.total);
+        if total == 0 {
+            return 0.0;
+        }
+        100.0 * now.steal.saturating_sub(self.steal) as f64 / total as f64
+    }
+}
+
 /// Peak resident memory of this process so far, in MiB (Linux `VmHWM`).
 pub fn peak_rss_mib() -> f64 {
     status_mib("VmHWM:")
