@@ -616,12 +616,13 @@ impl MachineTicks {
         }
     }
 
-    /// The percentage of the machine's CPU time since this reading that went to steal.
+    /// The percentage of the machine's CPU time since this reading that went to steal; NaN
+    /// where `/proc/stat` could not be read, so an unknown share never reads as none.
     pub fn steal_percent_since(self) -> f64 {
         let now = Self::now();
         let total = now.total.saturating_sub(self.total);
-        if total == 0 {
-            return 0.0;
+        if self.total == 0 || total == 0 {
+            return f64::NAN;
         }
         100.0 * now.steal.saturating_sub(self.steal) as f64 / total as f64
     }
