@@ -574,13 +574,7 @@ pub fn cpu_seconds() -> f64 {
 /// have measured on machines of this kind whose native pass differed by half, so figures from
 /// different runs compare only knowing whether the machine changed between them.
 pub fn processor() -> String {
-    let info = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-    let field = |name: &str| {
-        info.lines().find_map(|line| {
-            let (key, value) = line.split_once(':')?;
-            (key.trim() == name).then(|| value.trim().to_string())
-        })
-    };
+    let field = |name| proc_field("/proc/cpuinfo", name);
     match (field("model name"), field("cpu MHz")) {
         (Some(model), Some(mhz)) => format!("{model} at {mhz} MHz"),
         (Some(model), None) => model,
@@ -630,7 +624,7 @@ impl MachineTicks {
 
 /// Peak resident memory of this process so far, in MiB (Linux `VmHWM`).
 pub fn peak_rss_mib() -> f64 {
-    status_mib("VmHWM:")
+    status_mib("VmHWM")
 }
 
 /// Starts measuring peak memory afresh: resets the kernel's high-water mark to what the process
@@ -638,20 +632,30 @@ pub fn peak_rss_mib() -> f64 {
 pub fn reset_peak_rss_mib() -> f64 {
     // A kernel without the reset leaves the mark as it was; the figure then reads high, not low.
     let _ = std::fs::write("/proc/self/clear_refs", "5");
-    status_mib("VmRSS:")
+    status_mib("VmRSS")
 }
 
 /// One memory figure of `/proc/self/status`, in MiB.
 fn status_mib(field: &str) -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with(field)).map(str::to_string))
-        .and_then(|l| {
-            l.split_whitespace()
-                .nth(1)
+    proc_field("/proc/self/status", field)
+        .and_then(|value| {
+            value
+                .split_whitespace()
+                .next()
                 .and_then(|kb| kb.parse::<f64>().ok())
         })
         .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+/// The value of the first `key: value` line named `key` in a `/proc` file, trimmed.
+fn proc_field(path: &str, key: &str) -> Option<String> {
+    std::fs::read_to_string(path)
+        .ok()?
+        .lines()
+        .find_map(|line| {
+            let (name, value) = line.split_once(':')?;
+            (name.trim() == key).then(|| value.trim().to_string())
+        })
 }
 
 /// Each plugin's projection in `set`, in order, and their union: how a set reads a record once
