@@ -10,6 +10,8 @@
 //! - throughput (checks per second) of the whole pack, Wasm (in batches per instance, as the
 //!   service evaluates) vs native, single-threaded, on the same records with the same trimming
 //!   and JSON text, alternating so both see the same machine;
+//! - the same for each policy alone (at the first size): where the pack's time goes, and on which
+//!   policy's code the sandbox costs most;
 //! - the whole pipeline on the store: 100,000 children read from SQLite, evaluated on every core,
 //!   results written to the decision log;
 //! - the pipeline's peak resident memory (the process's high-water mark, reset before it);
@@ -32,6 +34,7 @@ use carecheck::records::{Submission, Writer};
 use carecheck::runs::{self, Scope};
 use carecheck::store::Store;
 use carecheck_sdk::calendar_file::england_and_wales;
+use carecheck_sdk::projection::Projection;
 use carecheck_sdk::{CheckResult, Context};
 use chrono::NaiveDate;
 use serde_json::Value;
@@ -259,13 +262,13 @@ fn main() -> anyhow::Result<()> {
         let mut native_s = Vec::new();
         let mut checks = 0usize;
         let ticks = carecheck_tests::MachineTicks::now();
+        let texts: Vec<(&str, &str)> = comparison_records
+            .iter()
+            .map(|text| ("E10000001", text.as_str()))
+            .collect();
         for _ in 0..reps.min(if n > 10_000 { 1 } else { reps }) {
             let t = Instant::now();
             // As the engine evaluates: batches of `limits.batch` records per instance.
-            let texts: Vec<(&str, &str)> = comparison_records
-                .iter()
-                .map(|text| ("E10000001", text.as_str()))
-                .collect();
             let count: usize = sets
                 .evaluate_many(&texts, as_of, None, 1)?
                 .iter()
@@ -303,6 +306,17 @@ fn main() -> anyhow::Result<()> {
             w * 1e6 / (m * set.plugins.len()) as f64,
             ticks.steal_percent_since(),
         );
+        if n == sizes[0] {
+            per_policy(
+                &sets,
+                &texts,
+                as_of,
+                &projections,
+                &contexts,
+                &reading,
+                reps,
+            )?;
+        }
 
         // The whole pipeline from the store: read, evaluate on every core, write the decision log.
         // Its peak memory is measured from here: the kernel's high-water mark is reset first.
@@ -349,6 +363,79 @@ fn main() -> anyhow::Result<()> {
             w * scale,
             nat * scale,
             (rest + nat * scale) / busy,
+        );
+    }
+    Ok(())
+}
+
+/// Each policy alone, single-threaded, through Wasm and natively on the same records, `reps`
+/// times alternating (medians): which policies the pack's time goes on, and on which the
+/// sandbox costs most. Evaluating one policy still reads each record for the whole pack, on both
+/// sides; that reading, timed alone in each repetition, is taken off both.
+fn per_policy(
+    sets: &PolicySets,
+    texts: &[(&str, &str)],
+    as_of: NaiveDate,
+    projections: &[Projection],
+    contexts: &[Context],
+    reading: &Projection,
+    reps: usize,
+) -> anyhow::Result<()> {
+    let natives = native();
+    let mut reads = Vec::new();
+    let mut times = vec![(Vec::new(), Vec::new()); natives.len()];
+    for _ in 0..reps {
+        let t = Instant::now();
+        for (_, text) in texts {
+            reading.read(text)?;
+        }
+        let read = t.elapsed().as_secs_f64();
+        reads.push(read);
+        for ((((name, evaluate), projection), context), (wasm, native)) in natives
+            .iter()
+            .zip(projections)
+            .zip(contexts)
+            .zip(&mut times)
+        {
+            let t = Instant::now();
+            let wasm_results: usize = sets
+                .evaluate_many(texts, as_of, Some(name), 1)?
+                .iter()
+                .flatten()
+                .map(|o| o.results.len())
+                .sum();
+            wasm.push(t.elapsed().as_secs_f64() - read);
+            let t = Instant::now();
+            let mut native_results = 0;
+            for (_, text) in texts {
+                let read = reading.read(text)?;
+                native_results +=
+                    evaluate(context, &projection.json_text(&read)).map_or(0, |v| v.len());
+            }
+            native.push(t.elapsed().as_secs_f64() - read);
+            assert_eq!(
+                wasm_results, native_results,
+                "{name}: native and Wasm disagree on the number of results"
+            );
+        }
+    }
+    let mut rows: Vec<(&str, f64, f64)> = natives
+        .iter()
+        .zip(times)
+        .map(|((name, _), (wasm, native))| (*name, median(wasm), median(native)))
+        .collect();
+    let total: f64 = rows.iter().map(|(_, wasm, _)| wasm).sum();
+    rows.sort_by(|a, b| b.1.total_cmp(&a.1));
+    println!(
+        "each policy alone, {} children single-threaded (reading them, {:.2} s, taken off): Wasm s, native s, Wasm/native, share of the policies' Wasm time",
+        texts.len(),
+        median(reads)
+    );
+    for (name, wasm, native) in rows {
+        println!(
+            "  {name:28} {wasm:6.2} {native:6.2} {:5.2}x {:5.1} %",
+            wasm / native,
+            100.0 * wasm / total
         );
     }
     Ok(())
