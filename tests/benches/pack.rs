@@ -408,9 +408,9 @@ fn per_policy(
             let t = Instant::now();
             let mut native_results = 0;
             for (_, text) in texts {
-                let read = reading.read(text)?;
+                let record = reading.read(text)?;
                 native_results +=
-                    evaluate(context, &projection.json_text(&read)).map_or(0, |v| v.len());
+                    evaluate(context, &projection.json_text(&record)).map_or(0, |v| v.len());
             }
             native.push(t.elapsed().as_secs_f64() - read);
             assert_eq!(
