@@ -266,28 +266,18 @@ fn main() -> anyhow::Result<()> {
             .iter()
             .map(|text| ("E10000001", text.as_str()))
             .collect();
+        let policies: Vec<NativePolicy> = natives
+            .iter()
+            .zip(&projections)
+            .zip(&contexts)
+            .map(|((&(name, evaluate), projection), context)| (name, evaluate, projection, context))
+            .collect();
         for _ in 0..reps.min(if n > 10_000 { 1 } else { reps }) {
             let t = Instant::now();
-            // As the engine evaluates: batches of `limits.batch` records per instance.
-            let count: usize = sets
-                .evaluate_many(&texts, as_of, None, 1)?
-                .iter()
-                .flatten()
-                .map(|o| o.results.len())
-                .sum();
+            checks = wasm_pass(&sets, &texts, as_of, None)?;
             wasm_s.push(t.elapsed().as_secs_f64());
-            checks = count;
             let t = Instant::now();
-            let mut native_count = 0;
-            for text in &comparison_records {
-                let read = reading.read(text)?;
-                for ((projection, context), (_, evaluate)) in
-                    projections.iter().zip(&contexts).zip(&natives)
-                {
-                    let text = projection.json_text(&read);
-                    native_count += evaluate(context, &text).map_or(0, |v| v.len());
-                }
-            }
+            let native_count = native_pass(&texts, &reading, &policies)?;
             native_s.push(t.elapsed().as_secs_f64());
             assert_eq!(
                 native_count, checks,
@@ -307,15 +297,7 @@ fn main() -> anyhow::Result<()> {
             ticks.steal_percent_since(),
         );
         if n == sizes[0] {
-            per_policy(
-                &sets,
-                &texts,
-                as_of,
-                &projections,
-                &contexts,
-                &reading,
-                reps,
-            )?;
+            per_policy(&sets, &texts, as_of, &policies, &reading, reps)?;
         }
 
         // The whole pipeline from the store: read, evaluate on every core, write the decision log.
@@ -368,6 +350,44 @@ fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// One of the pack's policies compiled natively (its id, its code), with its projection and its
+/// context.
+type NativePolicy<'a> = (&'static str, NativeEvaluate, &'a Projection, &'a Context);
+
+/// Evaluates `texts` through Wasm as the engine does (batches of `limits.batch` records per
+/// instance), with every policy or `only` one; how many results they gave.
+fn wasm_pass(
+    sets: &PolicySets,
+    texts: &[(&str, &str)],
+    as_of: NaiveDate,
+    only: Option<&str>,
+) -> anyhow::Result<usize> {
+    Ok(sets
+        .evaluate_many(texts, as_of, only, 1)?
+        .iter()
+        .flatten()
+        .map(|o| o.results.len())
+        .sum())
+}
+
+/// Evaluates `texts` natively with `policies`, as the engine feeds the sandbox: each record read
+/// once for the whole pack (`reading`), then projected for each policy; how many results they
+/// gave.
+fn native_pass(
+    texts: &[(&str, &str)],
+    reading: &Projection,
+    policies: &[NativePolicy],
+) -> anyhow::Result<usize> {
+    let mut count = 0;
+    for (_, text) in texts {
+        let record = reading.read(text)?;
+        for (_, evaluate, projection, context) in policies {
+            count += evaluate(context, &projection.json_text(&record)).map_or(0, |v| v.len());
+        }
+    }
+    Ok(count)
+}
+
 /// Each policy alone, single-threaded, through Wasm and natively on the same records, `reps`
 /// times alternating (medians): which policies the pack's time goes on, and on which the
 /// sandbox costs most. Evaluating one policy still reads each record for the whole pack, on both
@@ -376,14 +396,12 @@ fn per_policy(
     sets: &PolicySets,
     texts: &[(&str, &str)],
     as_of: NaiveDate,
-    projections: &[Projection],
-    contexts: &[Context],
+    policies: &[NativePolicy],
     reading: &Projection,
     reps: usize,
 ) -> anyhow::Result<()> {
-    let natives = native();
     let mut reads = Vec::new();
-    let mut times = vec![(Vec::new(), Vec::new()); natives.len()];
+    let mut times = vec![(Vec::new(), Vec::new()); policies.len()];
     for _ in 0..reps {
         let t = Instant::now();
         for (_, text) in texts {
@@ -391,27 +409,13 @@ fn per_policy(
         }
         let read = t.elapsed().as_secs_f64();
         reads.push(read);
-        for ((((name, evaluate), projection), context), (wasm, native)) in natives
-            .iter()
-            .zip(projections)
-            .zip(contexts)
-            .zip(&mut times)
-        {
+        for (policy, (wasm, native)) in policies.iter().zip(&mut times) {
+            let name = policy.0;
             let t = Instant::now();
-            let wasm_results: usize = sets
-                .evaluate_many(texts, as_of, Some(name), 1)?
-                .iter()
-                .flatten()
-                .map(|o| o.results.len())
-                .sum();
+            let wasm_results = wasm_pass(sets, texts, as_of, Some(name))?;
             wasm.push(t.elapsed().as_secs_f64() - read);
             let t = Instant::now();
-            let mut native_results = 0;
-            for (_, text) in texts {
-                let record = reading.read(text)?;
-                native_results +=
-                    evaluate(context, &projection.json_text(&record)).map_or(0, |v| v.len());
-            }
+            let native_results = native_pass(texts, reading, std::slice::from_ref(policy))?;
             native.push(t.elapsed().as_secs_f64() - read);
             assert_eq!(
                 wasm_results, native_results,
@@ -419,10 +423,10 @@ fn per_policy(
             );
         }
     }
-    let mut rows: Vec<(&str, f64, f64)> = natives
+    let mut rows: Vec<(&str, f64, f64)> = policies
         .iter()
         .zip(times)
-        .map(|((name, _), (wasm, native))| (*name, median(wasm), median(native)))
+        .map(|(policy, (wasm, native))| (policy.0, median(wasm), median(native)))
         .collect();
     let total: f64 = rows.iter().map(|(_, wasm, _)| wasm).sum();
     rows.sort_by(|a, b| b.1.total_cmp(&a.1));
