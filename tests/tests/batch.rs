@@ -3,7 +3,8 @@
 //! shared its batch (the whole statutory pack, generator children, batches of every shape), a
 //! record that traps or runs out of fuel inside a batch touches no other record's verdict, and
 //! batches depend only on the records' order, so a run is replayed exactly. Also here: what
-//! each plugin is sent, written straight from the record, is the projection byte for byte.
+//! each plugin is sent, written straight from the record, is the projection byte for byte, and
+//! a policy evaluated alone (reading only its own fields) answers as it does inside the pack.
 
 use std::sync::Arc;
 
@@ -77,7 +78,7 @@ async fn a_verdict_does_not_depend_on_which_records_shared_its_batch() {
         }
     }
     let worker = set.clone();
-    let (alone, together, reversed, sevens) = tokio::task::spawn_blocking(move || {
+    let (alone, together, reversed, sevens, each) = tokio::task::spawn_blocking(move || {
         let refs: Vec<&Value> = records.iter().collect();
         let alone: Vec<_> = refs
             .iter()
@@ -90,13 +91,37 @@ async fn a_verdict_does_not_depend_on_which_records_shared_its_batch() {
         // The engine's own batching: runs of at most 7 of one authority, on two threads.
         let texts: Vec<String> = records.iter().map(Value::to_string).collect();
         let pairs: Vec<(&str, &str)> = texts.iter().map(|t| ("E10000001", t.as_str())).collect();
-        let sevens = PolicySets::single(worker.clone())
-            .evaluate_many(&pairs, as_of(), None, 2)
-            .unwrap();
-        (alone, together, reversed, sevens)
+        let sets = PolicySets::single(worker.clone());
+        let sevens = sets.evaluate_many(&pairs, as_of(), None, 2).unwrap();
+        // Each policy alone, as a run of one policy and a checklist of one policy evaluate it.
+        let each: Vec<_> = POLICIES
+            .iter()
+            .map(|p| {
+                let run = sets.evaluate_many(&pairs, as_of(), Some(p), 2).unwrap();
+                let checklists: Vec<_> = refs
+                    .iter()
+                    .map(|r| worker.evaluate(r, as_of(), Some(p)))
+                    .collect();
+                (run, checklists)
+            })
+            .collect();
+        (alone, together, reversed, sevens, each)
     })
     .await
     .unwrap();
+    // Alone, a policy reads only the fields it declared, not the pack's: the same text reaches
+    // it, so it answers exactly as inside the pack, fuel included.
+    for (k, (run, checklists)) in each.iter().enumerate() {
+        for n in 0..sevens.len() {
+            assert_eq!(run[n], [sevens[n][k].clone()], "{}: child {n}", POLICIES[k]);
+            assert_eq!(
+                checklists[n],
+                [alone[n][k].clone()],
+                "{}: child {n}",
+                POLICIES[k]
+            );
+        }
+    }
     let mut results = 0;
     for (n, single) in alone.iter().enumerate() {
         assert!(

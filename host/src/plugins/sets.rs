@@ -142,12 +142,12 @@ impl PolicySets {
                 start = end;
             }
         }
-        // Each record is read on the evaluation threads, once, for all its set's plugins.
+        // Each record is read on the evaluation threads, once, for all the selected plugins.
         let evaluated = parallel_map(&batches, parallelism, |batch| {
             let (set, prepared) = &prepared[records[batch.start].0];
             let read = records[batch.clone()]
                 .iter()
-                .map(|(_, text)| set.read(text))
+                .map(|(_, text)| prepared.read(text))
                 .collect::<Result<Vec<RawRecord>, _>>()?;
             Ok(set.evaluate_batch(prepared, &read.iter().collect::<Vec<_>>()))
         });
