@@ -440,7 +440,7 @@ fn per_policy(
         let ratio = if native > 0.0 {
             format!("{:5.2}x", wasm / native)
         } else {
-            "    -".into()
+            "     -".into()
         };
         println!(
             "  {name:28} {read:6.2} {wasm:6.2} {native:6.2} {ratio} {:5.1} %",
