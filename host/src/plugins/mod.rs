@@ -391,7 +391,7 @@ impl PolicySet {
         // One policy alone (a run, a checklist or a dry run of it) reads only what it declared:
         // reading a demo record for the whole pack's fields takes about twice as long.
         let reading = match plugins.as_slice() {
-            [(active, _)] if only.is_some() => &active.projection,
+            [(active, _)] => &active.projection,
             _ => &self.reading,
         };
         Prepared {
